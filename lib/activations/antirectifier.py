@@ -1,0 +1,3 @@
+"""Placeholder: filled by the antirectifier scenario."""
+
+__all__: list[str] = []

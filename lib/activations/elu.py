@@ -1,0 +1,3 @@
+"""Placeholder: filled by the elu scenario."""
+
+__all__: list[str] = []

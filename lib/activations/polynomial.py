@@ -1,0 +1,3 @@
+"""Placeholder: filled by the polynomial scenario."""
+
+__all__: list[str] = []

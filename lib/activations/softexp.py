@@ -1,0 +1,3 @@
+"""Placeholder: filled by the softexp scenario."""
+
+__all__: list[str] = []

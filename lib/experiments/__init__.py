@@ -1,0 +1,4 @@
+"""Per-notebook experiment logic (model builders, training loops, result tables).
+
+One module per notebook topic, so notebooks stay thin.
+"""

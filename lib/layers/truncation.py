@@ -1,0 +1,3 @@
+"""Placeholder: filled by the truncation scenario."""
+
+__all__: list[str] = []

@@ -1,0 +1,298 @@
+"""Run-time helpers shared by every notebook: paths, seeding, parameter checks, provenance.
+
+A notebook's life cycle::
+
+    run = runtime.start_run("01_epoch_dynamic_blend", params, validators)  # checks, seeds, theme
+    ...                                                                    # experiments
+    run.finish(results, data=data.provenance)                              # results.json
+
+`start_run` fails before any training, naming the offending parameter, and `finish` writes
+`figures/<notebook>/results.json` with the numbers plus provenance (git commit, versions,
+backend, data, parameters, wall time).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def figures_dir() -> Path:
+    """Root of generated figures (`ACTLAB_FIGURES_DIR`, default `<repo>/figures`)."""
+    return Path(os.environ.get("ACTLAB_FIGURES_DIR", REPO_ROOT / "figures"))
+
+
+def data_dir() -> Path:
+    """Dataset cache (`ACTLAB_DATA_DIR`, default `<repo>/data`)."""
+    return Path(os.environ.get("ACTLAB_DATA_DIR", REPO_ROOT / "data"))
+
+
+def notebook_dir(notebook: str) -> Path:
+    """`figures/<notebook>/`, created if missing."""
+    path = figures_dir() / notebook
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and Keras (hence TensorFlow); turn on TF op determinism.
+
+    With determinism on, the same parameters give the same numbers on the same machine
+    and versions (TensorFlow raises if an op has no deterministic kernel).
+    """
+    import keras
+
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global RNG on purpose
+    keras.utils.set_random_seed(seed)
+    if deterministic and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+# --------------------------------------------------------------------------- parameters
+
+Validator = Callable[[str, Any], None]
+
+
+def _fail(name: str, value: Any, expected: str) -> None:
+    raise ValueError(f"Invalid parameter `{name}`: expected {expected}. Received: {name}={value!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def positive_int(name: str, value: Any) -> None:
+    if not (_is_int(value) and value > 0):
+        _fail(name, value, "an integer > 0")
+
+
+def non_negative_int(name: str, value: Any) -> None:
+    if not (_is_int(value) and value >= 0):
+        _fail(name, value, "an integer >= 0")
+
+
+def optional_positive_int(name: str, value: Any) -> None:
+    if value is not None:
+        positive_int(name, value)
+
+
+def positive_float(name: str, value: Any) -> None:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0):
+        _fail(name, value, "a finite number > 0")
+
+
+def fraction(name: str, value: Any) -> None:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1):
+        _fail(name, value, "a number in [0, 1]")
+
+
+def boolean(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        _fail(name, value, "True or False")
+
+
+def seed_list(name: str, value: Any) -> None:
+    if not (isinstance(value, (list, tuple)) and value and all(_is_int(s) and s >= 0 for s in value)
+            and len(set(value)) == len(value)):
+        _fail(name, value, "a non-empty list of distinct integers >= 0")
+
+
+def one_of(*choices: Any) -> Validator:
+    def check(name: str, value: Any) -> None:
+        if value not in choices:
+            _fail(name, value, f"one of {list(choices)}")
+
+    return check
+
+
+def list_of(choices: tuple | list) -> Validator:
+    """A non-empty list whose items are all in `choices`."""
+
+    def check(name: str, value: Any) -> None:
+        if not (isinstance(value, (list, tuple)) and value and all(v in choices for v in value)):
+            _fail(name, value, f"a non-empty list of items from {list(choices)}")
+
+    return check
+
+
+#: Validators for the parameters most notebooks share.
+COMMON_VALIDATORS: dict[str, Validator] = {
+    "profile": one_of("default", "smoke", "full"),
+    "data_source": one_of("auto", "keras", "embedded"),
+    "seeds": seed_list,
+    "epochs": positive_int,
+    "batch_size": positive_int,
+    "n_train": optional_positive_int,
+    "n_test": optional_positive_int,
+}
+
+
+def validate_params(params: Mapping[str, Any], validators: Mapping[str, Validator]) -> None:
+    """Check every parameter; raise `ValueError` naming the first bad one.
+
+    Every key of `params` must have a validator (`COMMON_VALIDATORS` are merged in), so a
+    parameter added to a notebook without a check is caught by the smoke tests.
+    """
+    merged = {**COMMON_VALIDATORS, **validators}
+    for name, value in params.items():
+        if name not in merged:
+            raise ValueError(f"Parameter `{name}` has no validator; add one to the notebook.")
+        merged[name](name, value)
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                             timeout=10, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment_provenance() -> dict[str, Any]:
+    """Commit, versions and backend of this process."""
+    import keras
+    import tensorflow as tf
+
+    commit = _git("rev-parse", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "git_commit": commit,
+        "git_dirty": bool(dirty) if dirty is not None else None,
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "backend": keras.backend.backend(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "gpus": len(tf.config.list_physical_devices("GPU")),
+    }
+
+
+def to_jsonable(obj: Any) -> Any:
+    """NumPy scalars/arrays and tuples to plain JSON types; non-finite floats to strings."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        value = float(obj)
+        return value if math.isfinite(value) else str(value)  # "nan", "inf": valid JSON
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+@dataclass
+class Run:
+    """One execution of a notebook: its parameters, start time and output folder."""
+
+    notebook: str
+    params: dict[str, Any]
+    started: float = field(default_factory=time.time)
+
+    @property
+    def out_dir(self) -> Path:
+        return notebook_dir(self.notebook)
+
+    @property
+    def profile(self) -> str:
+        return self.params.get("profile", "default")
+
+    def finish(self, results: Mapping[str, Any], data: Mapping[str, Any] | None = None,
+               finding: str | None = None) -> Path:
+        """Write `figures/<notebook>/results.json` and return its path.
+
+        `results` holds the numbers the figures and findings show; `data` is the data set's
+        provenance record; `finding` is the one-line verdict shown on the report index.
+        """
+        record = {
+            "notebook": self.notebook,
+            "profile": self.profile,
+            "finding": finding,
+            "results": results,
+            "params": self.params,
+            "data": data,
+            "provenance": {
+                **environment_provenance(),
+                "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                "wall_time_s": round(time.time() - self.started, 1),
+            },
+        }
+        path = self.out_dir / "results.json"
+        path.write_text(json.dumps(to_jsonable(record), indent=2, sort_keys=False) + "\n")
+        _display_provenance(record)
+        return path
+
+
+def start_run(notebook: str, params: Mapping[str, Any],
+              validators: Mapping[str, Validator] | None = None, seed: int | None = None) -> Run:
+    """Validate parameters (before any training), apply the plot theme, seed, and start the clock."""
+    validate_params(params, validators or {})
+    from lib import plotting
+
+    plotting.set_theme()
+    seed_everything(seed if seed is not None else (list(params.get("seeds", [0])) or [0])[0])
+    return Run(notebook=notebook, params=dict(params))
+
+
+def _display_provenance(record: Mapping[str, Any]) -> None:
+    """Show the provenance block in the notebook (so every report carries it)."""
+    prov = record["provenance"]
+    data = record.get("data") or {}
+    rows = [
+        ("notebook", record["notebook"]),
+        ("profile", record["profile"]),
+        ("data", data.get("description", "n/a")),
+        ("git commit", f"{prov['git_commit']}{' (uncommitted changes)' if prov['git_dirty'] else ''}"),
+        ("finished (UTC)", prov["finished_utc"]),
+        ("wall time", f"{prov['wall_time_s']} s"),
+        ("Python / TensorFlow / Keras",
+         f"{prov['python']} / {prov['tensorflow']} / {prov['keras']} ({prov['backend']} backend)"),
+        ("machine", f"{prov['platform']}, {prov['cpu_count']} CPUs, {prov['gpus']} GPUs"),
+    ]
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+
+        if get_ipython() is None:
+            raise ImportError
+        cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}"
+                        f"</td></tr>" for k, v in rows)
+        display(HTML(f"<div class='actlab-provenance'><h3>Provenance</h3><table>{cells}</table></div>"))
+    except ImportError:
+        for k, v in rows:
+            print(f"{k:>28}: {v}", file=sys.stdout)

@@ -1,0 +1,53 @@
+"""Smoke-run every notebook in notebooks/ through papermill with the `smoke` profile.
+
+Notebooks are discovered, so a new one is covered without editing this file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lib import runner, runtime
+
+NOTEBOOKS = sorted((runtime.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_notebooks_are_discovered():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_committed_clean(path: Path):
+    """Committed without outputs, with a `parameters` cell and the project kernel."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None, (
+                f"{path.name} carries outputs; strip them before committing")
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged `parameters`"
+    assert nb.metadata["kernelspec"]["name"] == runner.KERNEL_NAME
+    params = runner.notebook_parameters(path)
+    assert params.get("profile") == "default", "every notebook has `profile = \"default\"`"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_smoke_run(path: Path, smoke_run):
+    smoke_run(path)
+    results = Path(os.environ["ACTLAB_FIGURES_DIR"]) / path.stem / "results.json"
+    assert results.exists(), f"{path.name} did not write {results}"
+    record = json.loads(results.read_text())
+    assert record["profile"] == "smoke"
+    assert record["results"], "results.json has no numbers"
+    assert record["data"] is None or "description" in record["data"]
+    prov = record["provenance"]
+    for key in ("git_commit", "python", "tensorflow", "keras", "backend", "wall_time_s"):
+        assert key in prov
+    pngs = list(results.parent.glob("*.png"))
+    assert pngs, f"{path.name} saved no figure"
