@@ -1,3 +1,101 @@
-"""Placeholder: filled by the antirectifier scenario."""
+"""Antirectifier and CReLU as plain `keras.ops` functions.
 
-__all__: list[str] = []
+The Antirectifier (Keras's old `examples/antirectifier.py`) centres each sample over the feature
+axis, L2-normalizes it, and returns the positive and the negative part side by side, so the
+chosen axis doubles in size. CReLU (concatenated ReLU, Shang et al. 2016) is the same
+concatenation without the centring and normalization: the ablation of the two.
+
+The normalization is ``c / sqrt(sum(c**2) + epsilon)`` rather than the example's
+``K.l2_normalize`` or an ``x / max(norm, eps)`` form. The reason is a constant row: after
+centring it is exactly zero, and ``norm = sqrt(sum(c**2))`` has an infinite derivative at zero,
+so backpropagation multiplies a zero by an infinity and returns NaN. With ``epsilon`` inside the
+square root the map is smooth everywhere: a zero row maps to zero with a finite Jacobian
+(at most ``1 / sqrt(epsilon)`` in size), and for ordinary rows (``sum(c**2) >> epsilon``) the
+result differs from ``c / ||c||`` by a relative ``epsilon / (2 * sum(c**2))``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from keras import ops
+
+__all__ = ["antirectify", "centered_l2_normalize", "crelu", "DEFAULT_EPSILON"]
+
+#: Added to the sum of squares before the square root. 1e-6 bounds the Jacobian at a constant
+#: row by 1e3 (finite in float16 as well as float32) and changes a row whose centred values have
+#: a sum of squares of 1 by 5e-7 relative; pass a smaller value to follow ``c / ||c||`` on tiny rows.
+DEFAULT_EPSILON = 1e-6
+
+
+def _check_axis(x, axis) -> int:
+    """`axis` as a non-negative int, checked against the static rank of `x` (no tensor values)."""
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise ValueError(f"`axis` must be an integer. Received: axis={axis!r}")
+    rank = len(x.shape)
+    if not -rank <= axis < rank:
+        raise ValueError(f"`axis` must be in [-{rank}, {rank}) for an input of rank {rank}. "
+                         f"Received: axis={axis}")
+    return axis % rank
+
+
+def _check_epsilon(epsilon) -> None:
+    if (isinstance(epsilon, bool) or not isinstance(epsilon, (int, float))
+            or not math.isfinite(epsilon) or epsilon <= 0):
+        raise ValueError(f"`epsilon` must be a finite number > 0. Received: epsilon={epsilon!r}")
+
+
+def centered_l2_normalize(x, axis: int = -1, epsilon: float = DEFAULT_EPSILON):
+    """Subtract the mean over `axis`, then divide by ``sqrt(sum of squares + epsilon)``.
+
+    Formula:
+    ```
+    c = x - mean(x, axis)
+    y = c / sqrt(sum(c**2, axis) + epsilon)
+    ```
+    Smooth everywhere, including a constant row (where ``c = 0`` and ``y = 0``).
+    """
+    axis = _check_axis(x, axis)
+    _check_epsilon(epsilon)
+    x = ops.convert_to_tensor(x)
+    centered = x - ops.mean(x, axis=axis, keepdims=True)  # a new tensor: the input is untouched
+    sum_sq = ops.sum(ops.square(centered), axis=axis, keepdims=True)
+    return centered * ops.rsqrt(sum_sq + ops.cast(epsilon, centered.dtype))
+
+
+def crelu(x, axis: int = -1):
+    """Concatenated ReLU: ``concat([relu(x), relu(-x)], axis)``; doubles `axis`.
+
+    Formula:
+    ```
+    y = concat([max(x, 0), max(-x, 0)], axis)
+    ```
+
+    Reference:
+        Shang et al., 2016, "Understanding and Improving Convolutional Neural Networks via
+        Concatenated Rectified Linear Units", https://arxiv.org/abs/1603.05201
+    """
+    axis = _check_axis(x, axis)
+    x = ops.convert_to_tensor(x)
+    return ops.concatenate([ops.relu(x), ops.relu(-x)], axis=axis)
+
+
+def antirectify(x, axis: int = -1, epsilon: float = DEFAULT_EPSILON):
+    """Antirectifier: centre and L2-normalize over `axis`, then CReLU; doubles `axis`.
+
+    Formula:
+    ```
+    c = x - mean(x, axis)
+    n = c / sqrt(sum(c**2, axis) + epsilon)
+    y = concat([max(n, 0), max(-n, 0)], axis)
+    ```
+
+    Works for inputs of any rank (e.g. the channel axis after a `Conv2D`). A constant row gives
+    zeros with a finite gradient (see the module docstring).
+
+    Reference:
+        F. Chollet, Keras example `antirectifier.py` (2016); keras-io recipe
+        "Simple custom layer example: Antirectifier".
+    """
+    axis = _check_axis(x, axis)
+    return crelu(centered_l2_normalize(x, axis=axis, epsilon=epsilon), axis=axis)

@@ -1,0 +1,74 @@
+"""lib.runtime and lib.plotting: parameter checks, seeding, results.json, figure files."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from lib import plotting, runtime
+
+
+def test_validate_params_names_the_bad_parameter():
+    validators = {"mode": runtime.one_of("a", "b"), "lr": runtime.positive_float}
+    runtime.validate_params({"epochs": 3, "seeds": [0, 1], "mode": "a", "lr": 0.1}, validators)
+    cases = [({"epochs": 0}, "epochs"), ({"epochs": True}, "epochs"), ({"seeds": []}, "seeds"),
+             ({"seeds": [1, 1]}, "seeds"), ({"mode": "c"}, "mode"), ({"lr": float("nan")}, "lr"),
+             ({"profile": "huge"}, "profile"), ({"data_source": "web"}, "data_source")]
+    for params, name in cases:
+        with pytest.raises(ValueError, match=f"`{name}`"):
+            runtime.validate_params(params, validators)
+    with pytest.raises(ValueError, match="`unvalidated` has no validator"):
+        runtime.validate_params({"unvalidated": 1}, validators)
+
+
+def _train_once(seed: int) -> np.ndarray:
+    runtime.seed_everything(seed)
+    x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+    y = (x.sum(axis=1, keepdims=True) > 0).astype("float32")
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dropout(0.3), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=True)
+    return np.concatenate([w.ravel() for w in model.get_weights()])
+
+
+def test_seed_everything_makes_training_repeatable():
+    a, b, c = _train_once(3), _train_once(3), _train_once(4)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_run_finish_writes_results_with_provenance(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACTLAB_FIGURES_DIR", str(tmp_path))
+    run = runtime.start_run("99_test", {"profile": "smoke", "seeds": [5]})
+    path = run.finish({"acc": np.float32(0.5), "curve": np.arange(3), "bad": math.nan},
+                      data={"description": "synthetic"}, finding="it works")
+    record = json.loads(path.read_text())
+    assert path == tmp_path / "99_test" / "results.json"
+    assert record["results"] == {"acc": 0.5, "curve": [0, 1, 2], "bad": "nan"}
+    assert record["profile"] == "smoke" and record["finding"] == "it works"
+    assert record["params"] == {"profile": "smoke", "seeds": [5]}
+    for key in ("git_commit", "python", "tensorflow", "keras", "backend", "wall_time_s", "finished_utc"):
+        assert key in record["provenance"]
+    assert record["provenance"]["backend"] == "tensorflow"
+
+
+def test_save_figure_is_byte_reproducible(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACTLAB_FIGURES_DIR", str(tmp_path))
+    plotting.set_theme()
+    outputs = []
+    for _ in range(2):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1, 2], [1, 0, 1])
+        ax.set(title="t", xlabel="x (units)", ylabel="y (units)")
+        png = plotting.save_figure(fig, "99_test", "line", svg=True)
+        plt.close(fig)
+        outputs.append((png.read_bytes(), png.with_suffix(".svg").read_bytes()))
+    assert png == tmp_path / "99_test" / "line.png"
+    assert outputs[0] == outputs[1]
+    assert b"Software" not in outputs[0][0]
