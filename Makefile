@@ -27,9 +27,10 @@ venv: $(VENV_STAMP)  ## create/refresh .venv from requirements.lock and register
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the pinned environment from requirements.lock into $(VENV) (a few minutes on a fresh machine)"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --progress-bar off -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --progress-bar off -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "actlab (.venv)" >/dev/null
 	@touch $@
 
@@ -45,7 +46,10 @@ notebooks: $(STAMPS)
 # A notebook re-runs when it, its profile file, lib/ or the environment changed.
 .SECONDEXPANSION:
 $(EXEC_DIR)/.%.$(PROFILE).ok: notebooks/%.ipynb $$(wildcard notebooks/profiles/$$*.yml) $(LIB_SRC) $(VENV_STAMP)
-	@$(PY) -m lib.runner $< --profile $(PROFILE) --output $(EXEC_DIR)/$*.ipynb --stamp $@
+	@$(PY) -m lib.runner $< --profile $(PROFILE) --output $(EXEC_DIR)/$*.ipynb --stamp $@ || { \
+	  test -f $(EXEC_DIR)/$*.ipynb.failed || \
+	    echo "FAILED $<: the runner itself crashed (traceback above)" > $(EXEC_DIR)/$*.ipynb.failed; \
+	  exit 1; }
 
 test: $(VENV_STAMP)  ## lint, unit tests, and a smoke run of every notebook
 	$(VENV)/bin/ruff check lib tests notebooks
