@@ -1,0 +1,317 @@
+"""What a custom activation costs: time per element against its built-in and the copy floor.
+
+An elementwise activation is memory-bound. Its forward pass must at least read x and write y
+(8 bytes per float32 element); forward + backward must also read the upstream gradient dy and
+x again and write dx (12 more bytes), so 20 bytes per element. The *floor* is that traffic over
+the copy bandwidth measured in the same run (a large NumPy array copy: read + write). Each
+candidate is timed in three execution modes — eager, `tf.function`, and `tf.function(jit_compile=
+True)` (XLA) — for forward and for forward + backward (a VJP with a fixed upstream gradient, so
+no extra reduction pass), at sizes 2^16 … 2^24 elements, with repetitions interleaved across
+candidates in one process so slow drifts of the machine hit every candidate alike.
+
+Candidates come in pairs (custom vs its built-in counterpart); `default_candidates()` lists
+them. Each candidate is a factory: given the input shape it returns `(fn, variables)`, where
+`variables` are the trainable weights whose gradients the backward pass also computes.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MODES = ("eager", "function", "jit")
+DIRECTIONS = ("forward", "forward_backward")
+ROW = 256  # inputs are (n / ROW, ROW): per-unit parameters and the Antirectifier use the last axis
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One implementation to time. `role` is "custom" or "builtin"; `pair` groups them."""
+
+    pair: str
+    name: str
+    role: str
+    factory: Callable[[tuple[int, int]], tuple[Callable, list]]
+
+
+def _fn(fn: Callable) -> Callable[[tuple[int, int]], tuple[Callable, list]]:
+    return lambda shape: (fn, [])
+
+
+def _layer(make: Callable) -> Callable[[tuple[int, int]], tuple[Callable, list]]:
+    def factory(shape):
+        layer = make()
+        layer.build(shape)
+        return layer, list(layer.trainable_variables)
+
+    return factory
+
+
+def default_candidates() -> list[Candidate]:
+    """The pairs of issue 9: every lib activation against its built-in counterpart."""
+    import keras
+    from keras import ops
+
+    from lib import activations as A
+    from lib import layers as L
+
+    builtin_elu = _fn(keras.activations.elu)
+    relu = _fn(keras.activations.relu)
+    prelu = _layer(lambda: keras.layers.PReLU())
+    plain_crelu = _fn(lambda x: ops.concatenate([ops.relu(x), ops.relu(-x)], axis=-1))
+    clip = _fn(lambda x: ops.clip(x, -1.0, 1.0))
+    return [
+        Candidate("ELU", "keras elu", "builtin", builtin_elu),
+        Candidate("ELU", "naive_elu", "custom", _fn(A.naive_elu)),
+        Candidate("ELU", "safe_elu", "custom", _fn(A.safe_elu)),
+        Candidate("ELU", "elu_double_where", "custom", _fn(A.elu_double_where)),
+        Candidate("ELU", "elu_custom_gradient", "custom", _fn(A.elu_custom_gradient)),
+        Candidate("PolyReLUBlend", "relu", "builtin", relu),
+        Candidate("PolyReLUBlend", "PolyReLUBlend(d=0.5)", "custom",
+                  _layer(lambda: L.PolyReLUBlend(relu_weight=0.5))),
+        Candidate("SoftExponential", "PReLU", "builtin", prelu),
+        Candidate("SoftExponential", "SoftExponential", "custom",
+                  _layer(lambda: L.SoftExponential(alpha_initializer=keras.initializers.Constant(0.3)))),
+        Candidate("ComplexSoftExponential", "PReLU", "builtin", prelu),
+        Candidate("ComplexSoftExponential", "ComplexSoftExponential", "custom",
+                  _layer(lambda: L.ComplexSoftExponential(
+                      alpha_real_initializer=keras.initializers.Constant(0.3),
+                      alpha_imag_initializer=keras.initializers.Constant(0.3)))),
+        Candidate("Antirectifier", "concat(relu(x), relu(-x))", "builtin", plain_crelu),
+        Candidate("Antirectifier", "Antirectifier", "custom", _layer(lambda: L.Antirectifier())),
+        Candidate("Truncation", "ops.clip", "builtin", clip),
+        Candidate("Truncation", "Truncation(clip)", "custom",
+                  _layer(lambda: L.Truncation(threshold=1.0, gradient="clip"))),
+        Candidate("Truncation", "Truncation(straight_through)", "custom",
+                  _layer(lambda: L.Truncation(threshold=1.0, gradient="straight_through"))),
+    ]
+
+
+def _prepare(candidate: Candidate, shape: tuple[int, int], mode: str, direction: str):
+    """Return a zero-argument callable that runs one step on a fixed input."""
+    import tensorflow as tf
+
+    fn, variables = candidate.factory(shape)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=shape).astype("float32"))
+    y_shape = tuple(fn(x).shape)
+    dy = tf.constant(rng.normal(size=y_shape).astype("float32"))
+
+    if direction == "forward":
+        def step(x):
+            return fn(x)
+    else:
+        def step(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = fn(x)
+            return tape.gradient(y, [x, *variables], output_gradients=dy)
+
+    if mode == "function":
+        step = tf.function(step)
+    elif mode == "jit":
+        step = tf.function(step, jit_compile=True)
+    step(x)  # trace / compile / warm up outside the timed region
+    return (lambda: step(x)), int(np.prod(y_shape))
+
+
+def floor_bytes(n_in: int, n_out: int, direction: str) -> int:
+    """Minimum float32 memory traffic: forward reads x, writes y; backward reads dy and x, writes dx.
+
+    8 bytes per element (forward) and 20 (forward + backward) when the output has the input's
+    size; layers that double the features (Antirectifier, complex soft exponential) write more.
+    """
+    forward = 4 * (n_in + n_out)
+    return forward if direction == "forward" else forward + 4 * (n_out + 2 * n_in)
+
+
+def copy_bandwidth(n_elements: int = 1 << 24, repeats: int = 7) -> float:
+    """Bytes per second of a float32 array copy (read + write), median over `repeats`."""
+    src = np.random.default_rng(0).random(n_elements, dtype=np.float32)
+    dst = np.empty_like(src)
+    np.copyto(dst, src)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.copyto(dst, src)
+        times.append(time.perf_counter() - start)
+    return 2 * src.nbytes / statistics.median(times)
+
+
+def run_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int],
+                  modes: Sequence[str] = MODES, directions: Sequence[str] = DIRECTIONS,
+                  repeats: int = 5, progress: Callable[[str], None] | None = print) -> list[dict]:
+    """Time every candidate x size x mode x direction; repetitions interleaved.
+
+    Returns one row per combination with `median_s`, `q1_s`, `q3_s` (per call) and
+    `ns_per_element` (median). Rows for sizes where a candidate failed carry `error`.
+    """
+    rows = []
+    for log2 in sizes_log2:
+        n = 1 << log2
+        shape = (max(n // ROW, 1), ROW)
+        for mode in modes:
+            for direction in directions:
+                steps, out_elements = {}, {}
+                for cand in candidates:
+                    try:
+                        steps[cand], out_elements[cand] = _prepare(cand, shape, mode, direction)
+                    except Exception as exc:  # noqa: BLE001 - reported as data, not a crash
+                        rows.append(_row(cand, log2, mode, direction, [], 0, error=repr(exc)[:200]))
+                times = {cand: [] for cand in steps}
+                for _ in range(repeats):
+                    for cand, step in steps.items():
+                        start = time.perf_counter()
+                        step()
+                        times[cand].append(time.perf_counter() - start)
+                for cand, ts in times.items():
+                    rows.append(_row(cand, log2, mode, direction, ts, out_elements[cand]))
+                if progress:
+                    progress(f"2^{log2} elements, {mode:>8}, {direction:<16}: {len(steps)} candidates timed")
+    return rows
+
+
+def _row(cand: Candidate, log2: int, mode: str, direction: str, ts: list[float],
+         out_elements: int, error: str | None = None) -> dict:
+    n = (max((1 << log2) // ROW, 1)) * ROW
+    row = {"pair": cand.pair, "name": cand.name, "role": cand.role, "log2_size": log2,
+           "elements": n, "out_elements": out_elements, "mode": mode, "direction": direction, "repeats": len(ts), "error": error}
+    if ts:
+        q = np.quantile(ts, [0.25, 0.5, 0.75])
+        row.update(q1_s=float(q[0]), median_s=float(q[1]), q3_s=float(q[2]),
+                   ns_per_element=float(q[1]) / n * 1e9)
+    return row
+
+
+def add_ratios(rows: list[dict], bandwidth: float) -> list[dict]:
+    """Add `x_floor` (time / memory floor) and `x_builtin` (time / the pair's built-in)."""
+    builtin = {(r["pair"], r["log2_size"], r["mode"], r["direction"]): r
+               for r in rows if r["role"] == "builtin" and "median_s" in r}
+    for r in rows:
+        if "median_s" not in r:
+            continue
+        floor_s = floor_bytes(r["elements"], r["out_elements"], r["direction"]) / bandwidth
+        r["floor_s"] = floor_s
+        r["x_floor"] = r["median_s"] / floor_s
+        ref = builtin.get((r["pair"], r["log2_size"], r["mode"], r["direction"]))
+        r["x_builtin"] = r["median_s"] / ref["median_s"] if ref else None
+    return rows
+
+
+def target_table(rows: list[dict], log2_size: int = 22, max_x_builtin: float = 1.25,
+                 max_x_floor: float = 3.0) -> list[dict]:
+    """Issue 9's targets, per custom candidate: jit, forward + backward, at `log2_size`."""
+    out = []
+    for r in rows:
+        if (r["role"] == "custom" and r["mode"] == "jit" and r["direction"] == "forward_backward"
+                and r["log2_size"] == log2_size and "median_s" in r):
+            out.append({"pair": r["pair"], "name": r["name"], "x_builtin": r["x_builtin"],
+                        "x_floor": r["x_floor"],
+                        "within_builtin_target": r["x_builtin"] is not None
+                        and r["x_builtin"] <= max_x_builtin,
+                        "within_floor_target": r["x_floor"] <= max_x_floor})
+    return out
+
+
+# --------------------------------------------------------------------------- training steps
+
+
+def _mlp(act: Callable[[], object], width: int = 256, depth: int = 2, inputs: int = 784):
+    import keras
+
+    layers = [keras.Input((inputs,))]
+    for _ in range(depth):
+        layers += [keras.layers.Dense(width), act()]
+    layers.append(keras.layers.Dense(10))
+    return keras.Sequential(layers)
+
+
+def _convnet(act: Callable[[], object]):
+    import keras
+
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(8, 5, padding="same", use_bias=False), act(),
+        keras.layers.Activation("tanh"), keras.layers.AveragePooling2D(5, strides=2),
+        keras.layers.BatchNormalization(), keras.layers.Flatten(), keras.layers.Dense(10),
+    ])
+
+
+def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
+    """(scenario, name, role, model builder) for one training step of each scenario's model.
+
+    The models are the scenarios' shapes: the user's 8 x Dense(128) ELU network (scenario 3), the
+    small ResNet with its activations as blends (1), an MLP with per-unit soft exponentials vs
+    PReLU (2), the Antirectifier example network vs plain CReLU (4), and the user's Conv2D +
+    truncation front end (5, on 28 x 28 inputs).
+    """
+    import keras
+    from keras import ops
+
+    from lib import activations as A
+    from lib import layers as L
+    from lib import models
+
+    def act(fn):
+        return lambda: keras.layers.Activation(fn)
+
+    def elu_net(fn):
+        return lambda: _mlp(act(fn), width=128, depth=8)
+
+    return [
+        ("ELU", "keras elu", "builtin", elu_net("elu")),
+        ("ELU", "safe_elu", "custom", elu_net(A.safe_elu)),
+        ("ELU", "elu_custom_gradient", "custom", elu_net(A.elu_custom_gradient)),
+        ("PolyReLUBlend", "ResNet relu", "builtin", lambda: models.build_resnet(blend="none")),
+        ("PolyReLUBlend", "ResNet blends", "custom", lambda: models.build_resnet(blend="all")),
+        ("SoftExponential", "MLP PReLU", "builtin", lambda: _mlp(keras.layers.PReLU)),
+        ("SoftExponential", "MLP SoftExponential", "custom", lambda: _mlp(L.SoftExponential)),
+        ("SoftExponential", "MLP ComplexSoftExponential", "custom",
+         lambda: _mlp(L.ComplexSoftExponential, width=128)),
+        ("Antirectifier", "MLP CReLU: concat(relu, relu(-x))", "builtin", lambda: _mlp(L.CReLU)),
+        ("Antirectifier", "MLP Antirectifier", "custom", lambda: _mlp(L.Antirectifier)),
+        ("Truncation", "conv ops.clip", "builtin", lambda: _convnet(act(lambda x: ops.clip(x, -1., 1.)))),
+        ("Truncation", "conv Truncation(clip)", "custom", lambda: _convnet(L.Truncation)),
+        ("Truncation", "conv Truncation(straight_through)", "custom",
+         lambda: _convnet(lambda: L.Truncation(gradient="straight_through"))),
+    ]
+
+
+def run_training_steps(pairs, batch_size: int = 128, repeats: int = 10, jit_compile: bool = True,
+                       progress: Callable[[str], None] | None = print) -> list[dict]:
+    """Median seconds of one `train_on_batch` per model (compiled, warmed up, interleaved)."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    steps = {}
+    for scenario, name, role, build in pairs:
+        model = build()
+        shape = (batch_size, *model.input_shape[1:])
+        x = rng.normal(size=shape).astype("float32")
+        y = rng.integers(0, 10, size=batch_size)
+        model.compile(optimizer=keras.optimizers.SGD(0.01),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      jit_compile=jit_compile)
+        model.train_on_batch(x, y)  # build, trace, compile
+        steps[(scenario, name, role, model.count_params())] = (model, x, y)
+    times = {key: [] for key in steps}
+    for _ in range(repeats):
+        for key, (model, x, y) in steps.items():
+            start = time.perf_counter()
+            model.train_on_batch(x, y)
+            times[key].append(time.perf_counter() - start)
+    rows = []
+    for (scenario, name, role, params), ts in times.items():
+        q = np.quantile(ts, [0.25, 0.5, 0.75])
+        rows.append({"pair": scenario, "name": name, "role": role, "params": params,
+                     "median_s": float(q[1]), "q1_s": float(q[0]), "q3_s": float(q[2])})
+    builtin = {r["pair"]: r["median_s"] for r in rows if r["role"] == "builtin"}
+    for r in rows:
+        r["x_builtin"] = r["median_s"] / builtin[r["pair"]]
+    if progress:
+        progress(f"timed one training step of {len(rows)} models x {repeats} repeats")
+    return rows

@@ -1,0 +1,64 @@
+"""lib.bench: runs on tiny sizes, every number positive and finite; ratio and target logic.
+
+No timing assertions: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lib import bench
+
+
+def test_floor_bytes():
+    assert bench.floor_bytes(10, 10, "forward") == 80          # 8 bytes per element
+    assert bench.floor_bytes(10, 10, "forward_backward") == 200  # 20 bytes per element
+    assert bench.floor_bytes(10, 20, "forward") == 120         # doubled output writes more
+
+
+def test_copy_bandwidth_is_positive_and_finite():
+    bw = bench.copy_bandwidth(1 << 16, repeats=3)
+    assert math.isfinite(bw) and bw > 0
+
+
+@pytest.fixture(scope="module")
+def tiny_rows():
+    rows = bench.run_benchmark(bench.default_candidates(), [10], repeats=2, progress=None)
+    return bench.add_ratios(rows, bench.copy_bandwidth(1 << 16, repeats=3))
+
+
+def test_every_candidate_runs_in_every_mode(tiny_rows):
+    errors = [(r["name"], r["mode"], r["direction"], r["error"]) for r in tiny_rows if r["error"]]
+    assert not errors
+    expected = len(bench.default_candidates()) * len(bench.MODES) * len(bench.DIRECTIONS)
+    assert len(tiny_rows) == expected
+    for r in tiny_rows:
+        for key in ("median_s", "q1_s", "q3_s", "ns_per_element", "x_floor", "x_builtin"):
+            assert math.isfinite(r[key]) and r[key] > 0, (r["name"], key, r[key])
+        assert r["q1_s"] <= r["median_s"] <= r["q3_s"]
+    builtins = [r for r in tiny_rows if r["role"] == "builtin"]
+    assert all(r["x_builtin"] == 1.0 for r in builtins)
+
+
+def test_target_table_judges_jit_forward_backward_only():
+    rows = []
+    for role, name, t in (("builtin", "b", 1.0), ("custom", "fast", 1.2), ("custom", "slow", 1.3)):
+        for mode in ("eager", "jit"):
+            rows.append({"pair": "P", "name": name, "role": role, "log2_size": 22,
+                         "elements": 1 << 22, "out_elements": 1 << 22, "mode": mode,
+                         "direction": "forward_backward", "median_s": t if mode == "jit" else 99 * t})
+    bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)  # floor 0.5 s
+    table = {r["name"]: r for r in bench.target_table(rows)}
+    assert set(table) == {"fast", "slow"}
+    assert table["fast"]["within_builtin_target"] and not table["slow"]["within_builtin_target"]
+    assert table["fast"]["x_floor"] == pytest.approx(2.4) and table["fast"]["within_floor_target"]
+
+
+def test_training_steps_run():
+    pairs = [p for p in bench.training_step_pairs() if p[0] in ("ELU", "Truncation")]
+    rows = bench.run_training_steps(pairs, batch_size=8, repeats=2, progress=None)
+    assert len(rows) == len(pairs)
+    for r in rows:
+        assert math.isfinite(r["median_s"]) and r["median_s"] > 0 and r["params"] > 0
