@@ -5,13 +5,17 @@ axis, L2-normalizes it, and returns the positive and the negative part side by s
 chosen axis doubles in size. CReLU (concatenated ReLU, Shang et al. 2016) is the same
 concatenation without the centring and normalization: the ablation of the two.
 
-The normalization is ``c / sqrt(sum(c**2) + epsilon)`` rather than the example's
-``K.l2_normalize`` or an ``x / max(norm, eps)`` form. The reason is a constant row: after
-centring it is exactly zero, and ``norm = sqrt(sum(c**2))`` has an infinite derivative at zero,
-so backpropagation multiplies a zero by an infinity and returns NaN. With ``epsilon`` inside the
-square root the map is smooth everywhere: a zero row maps to zero with a finite Jacobian
-(at most ``1 / sqrt(epsilon)`` in size), and for ordinary rows (``sum(c**2) >> epsilon``) the
-result differs from ``c / ||c||`` by a relative ``epsilon / (2 * sum(c**2))``.
+The normalization is ``c / sqrt(sum(c**2) + epsilon)``. The reason is a constant row: after
+centring it is exactly zero. The exact ``c / ||c||`` then gives 0/0, NaN in the value and in the
+gradient. Guarded forms that put epsilon *outside* the square root (``c / max(||c||, eps)``,
+``c / (||c|| + eps)``) have finite values, and on TensorFlow 2.21 finite gradients too (the
+gradient of ``sqrt`` at 0 is infinite, and whether the chain turns that into NaN depends on the
+backend's gradient kernels), but their Jacobian at a zero row is ``1 / eps`` (1e12 for
+eps=1e-12). With epsilon *inside* the square root the map is smooth everywhere: a zero row maps
+to zero with the Jacobian ``(I - 1/n) / sqrt(epsilon)`` (1e3 for the default), and for
+ordinary rows (``sum(c**2) >> epsilon``) the result differs from ``c / ||c||`` by a relative
+``epsilon / (2 * sum(c**2))``. The Keras example's ``K.l2_normalize`` (``c * rsqrt(max(sum(c**2),
+1e-12))``) is finite too, with a Jacobian of 1e6 at a zero row.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ import math
 
 from keras import ops
 
-__all__ = ["antirectify", "centered_l2_normalize", "crelu", "DEFAULT_EPSILON"]
+__all__ = ["antirectify", "centered_l2_normalize", "crelu", "ANTIRECTIFIER_EPSILON"]
 
 #: Added to the sum of squares before the square root. 1e-6 bounds the Jacobian at a constant
-#: row by 1e3 (finite in float16 as well as float32) and changes a row whose centred values have
-#: a sum of squares of 1 by 5e-7 relative; pass a smaller value to follow ``c / ||c||`` on tiny rows.
-DEFAULT_EPSILON = 1e-6
+#: row by 1e3 and is still representable in float16 (mixed precision), where 1e-12 underflows to 0
+#: and brings back 0/0; it changes a row whose centred values have a sum of squares of 1 by 5e-7
+#: relative. Pass a smaller value to follow ``c / ||c||`` more closely on tiny rows.
+ANTIRECTIFIER_EPSILON = 1e-6
 
 
 def _check_axis(x, axis) -> int:
@@ -45,7 +50,7 @@ def _check_epsilon(epsilon) -> None:
         raise ValueError(f"`epsilon` must be a finite number > 0. Received: epsilon={epsilon!r}")
 
 
-def centered_l2_normalize(x, axis: int = -1, epsilon: float = DEFAULT_EPSILON):
+def centered_l2_normalize(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     """Subtract the mean over `axis`, then divide by ``sqrt(sum of squares + epsilon)``.
 
     Formula:
@@ -60,7 +65,7 @@ def centered_l2_normalize(x, axis: int = -1, epsilon: float = DEFAULT_EPSILON):
     x = ops.convert_to_tensor(x)
     centered = x - ops.mean(x, axis=axis, keepdims=True)  # a new tensor: the input is untouched
     sum_sq = ops.sum(ops.square(centered), axis=axis, keepdims=True)
-    return centered * ops.rsqrt(sum_sq + ops.cast(epsilon, centered.dtype))
+    return centered / ops.sqrt(sum_sq + float(epsilon))  # a Python float keeps the dtype exact
 
 
 def crelu(x, axis: int = -1):
@@ -80,7 +85,7 @@ def crelu(x, axis: int = -1):
     return ops.concatenate([ops.relu(x), ops.relu(-x)], axis=axis)
 
 
-def antirectify(x, axis: int = -1, epsilon: float = DEFAULT_EPSILON):
+def antirectify(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     """Antirectifier: centre and L2-normalize over `axis`, then CReLU; doubles `axis`.
 
     Formula:
