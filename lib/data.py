@@ -190,7 +190,7 @@ def load_mnist(source: str = "auto", scale: str = "unit", seed: int = 0,
                  f"{EMBEDDED_TEST_FRACTION:.0%} with seed {seed}")
     subsample = ""
     if n_train is not None or n_test is not None:
-        subsample = f", class-balanced subsample to {len(y_train)} train / {len(y_test)} test"
+        subsample = ", class-balanced subsample"
     provenance = {
         "source_requested": source,
         "source": used,
