@@ -18,7 +18,7 @@ EXEC_DIR := reports/executed
 STAMPS := $(foreach n,$(NAMES),$(EXEC_DIR)/.$(n).$(PROFILE).ok)
 LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 
-.PHONY: help venv figures notebooks test lint format lab lock clean distclean
+.PHONY: help venv figures notebooks reports bench test lint format lab lock clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -50,6 +50,13 @@ $(EXEC_DIR)/.%.$(PROFILE).ok: notebooks/%.ipynb $$(wildcard notebooks/profiles/$
 	  test -f $(EXEC_DIR)/$*.ipynb.failed || \
 	    echo "FAILED $<: the runner itself crashed (traceback above)" > $(EXEC_DIR)/$*.ipynb.failed; \
 	  exit 1; }
+
+bench: $(VENV_STAMP)  ## only the activation-cost benchmark (notebook 06; also part of figures)
+	@$(MAKE) --no-print-directory $(EXEC_DIR)/.06_activation_cost.$(PROFILE).ok PROFILE=$(PROFILE)
+
+reports: figures  ## self-contained HTML reports + reports/index.html (HIDE_CODE=1: paper variant)
+	$(PY) -m lib.reports $(NAMES) --executed $(EXEC_DIR) --figures figures --out reports \
+	  $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
 
 test: $(VENV_STAMP)  ## lint, unit tests, and a smoke run of every notebook
 	$(VENV)/bin/ruff check lib tests notebooks

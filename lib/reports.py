@@ -1,0 +1,355 @@
+"""Shareable HTML reports: every executed notebook as one self-contained file, plus an index.
+
+    python -m lib.reports [--executed reports/executed] [--figures figures] [--out reports]
+                          [--hide-code] [NAME ...]
+
+`make reports` (after `make figures`) renders each executed notebook ``<executed>/NN_name.ipynb``
+to ``<out>/NN_name.html`` with nbconvert's HTML exporter and the ``actlab_report`` template
+(``lib/templates/actlab_report``: JupyterLab's template without the CDN scripts), so a report
+opens offline and can be sent as one file: CSS inlined, images as ``data:`` URIs. ``--hide-code``
+(``make reports HIDE_CODE=1``) is the "paper" variant: nbconvert's ``exclude_input`` and prompt
+options drop the code, and the template drops stderr streams (library log noise); the outputs
+(figures, tables, findings, provenance) stay.
+
+``<out>/index.html`` (``lib/templates/index.html.j2``) has one card per notebook, read from
+``<figures>/NN_name/results.json`` (written by ``runtime.Run.finish``):
+
+- title: the notebook's first markdown heading;
+- finding: ``record["finding"]``;
+- headline numbers: ``results["headline"]`` if it is a mapping ``{label: value}`` (values may be
+  numbers or short strings such as ``"0.912 ± 0.004"``), otherwise the top-level scalar entries of
+  ``results`` (numbers, booleans, and the strings ``"nan"``/``"inf"``), at most `MAX_HEADLINE`;
+- thumbnail: ``results["main_figure"]`` (a file name in ``figures/NN_name/``, ``.png`` optional)
+  if given, otherwise the first PNG there by name; embedded, downscaled, as a ``data:`` URI;
+- provenance: commit, finish date, Python/TensorFlow/Keras, data source, profile, wall time;
+- warnings when the notebook failed (``*.ipynb.failed`` next to it), has no results.json, or its
+  results.json is not from the executed copy being rendered (checked through the finish time,
+  which the executed notebook's provenance block shows).
+
+Cells tagged ``remove-cell`` / ``remove-input`` / ``remove-output`` are dropped (nbconvert's
+TagRemovePreprocessor) in both variants. Math in markdown is not typeset (MathJax would have to
+come from a CDN): it shows as its TeX source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as _dt
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lib.runtime import REPO_ROOT
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+REPORT_TEMPLATE = "actlab_report"
+INDEX_TEMPLATE = "index.html.j2"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+MAX_HEADLINE = 6
+THUMBNAIL_WIDTH = 480  # pixels; thumbnails are downscaled to this width (never upscaled)
+
+#: Cell tags nbconvert's TagRemovePreprocessor honours in every report (Jupyter Book's names).
+REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
+REMOVE_INPUT_TAGS = ("remove-input", "remove_input", "hide-input")
+REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
+
+_NON_FINITE = {"nan", "inf", "-inf"}
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+# --------------------------------------------------------------------------- reading a run
+
+
+def notebook_title(nb: Any, fallback: str) -> str:
+    """The text of the first markdown heading (``# ...``), without markdown emphasis/code marks."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        match = _HEADING.search(cell.source)
+        if match:
+            return re.sub(r"[*_`]", "", match.group(1)).strip() or fallback
+    return fallback
+
+
+def _is_headline_scalar(value: Any) -> bool:
+    if isinstance(value, bool | int | float):
+        return True
+    return isinstance(value, str) and value.lower() in _NON_FINITE
+
+
+def format_value(value: Any) -> str:
+    """A number for a card: integers as is, floats with 4 significant digits."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+            return f"{value:.3e}"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def headline_numbers(results: Mapping[str, Any] | None, limit: int = MAX_HEADLINE) -> list[tuple[str, str]]:
+    """``[(label, formatted value), ...]`` for a card (see the module docstring for the convention)."""
+    if not isinstance(results, Mapping):
+        return []
+    headline = results.get("headline")
+    if isinstance(headline, Mapping):
+        items = [(str(k), v) for k, v in headline.items()
+                 if _is_headline_scalar(v) or (isinstance(v, str) and len(v) <= 60)]
+    else:
+        items = [(str(k), v) for k, v in results.items()
+                 if k != "main_figure" and _is_headline_scalar(v)]
+    return [(label.replace("_", " "), format_value(value)) for label, value in items[:limit]]
+
+
+def main_figure(results: Mapping[str, Any] | None, fig_dir: Path) -> Path | None:
+    """The card's figure: ``results["main_figure"]`` if it names an existing PNG, else the first PNG."""
+    named = results.get("main_figure") if isinstance(results, Mapping) else None
+    if isinstance(named, str) and named:
+        path = fig_dir / (named if named.lower().endswith(".png") else f"{named}.png")
+        if path.is_file():
+            return path
+    pngs = sorted(fig_dir.glob("*.png")) if fig_dir.is_dir() else []
+    return pngs[0] if pngs else None
+
+
+def thumbnail_data_uri(png: Path, width: int = THUMBNAIL_WIDTH) -> str:
+    """``data:image/png;base64,...`` of `png` downscaled to at most `width` pixels wide."""
+    from PIL import Image
+
+    with Image.open(png) as img:
+        img = img.convert("RGBA") if img.mode not in ("RGB", "RGBA") else img.copy()
+    if img.width > width:
+        img = img.resize((width, max(1, round(img.height * width / img.width))), Image.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _outputs_text(nb: Any) -> str:
+    """Every text/html and text/plain output of the notebook, concatenated."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                parts.append(out.get("text", ""))
+            for mime in ("text/html", "text/plain"):
+                value = out.get("data", {}).get(mime)
+                if value:
+                    parts.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(parts)
+
+
+@dataclass
+class Entry:
+    """One notebook's card: what the index shows, and what went wrong, if anything."""
+
+    name: str
+    title: str
+    report: str  # file name of the HTML report, relative to the index
+    finding: str | None = None
+    headline: list[tuple[str, str]] = field(default_factory=list)
+    thumbnail: str | None = None  # data: URI
+    thumbnail_name: str | None = None
+    provenance: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _provenance_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    prov = record.get("provenance") or {}
+    data = record.get("data") or {}
+    commit = prov.get("git_commit")
+    commit_text = (commit[:10] if commit else "unknown (not a git checkout?)")
+    if commit and prov.get("git_dirty"):
+        commit_text += " + uncommitted changes"
+    wall = prov.get("wall_time_s")
+    data_text = data.get("source") or data.get("source_requested") or "none recorded"
+    if data.get("n_train") is not None and data.get("n_test") is not None:
+        data_text += f" ({data['n_train']:,} train / {data['n_test']:,} test)"
+    return [
+        ("commit", commit_text),
+        ("finished (UTC)", str(prov.get("finished_utc", "n/a")).replace("T", " ").removesuffix("+00:00")),
+        ("Python / TF / Keras", " / ".join(str(prov.get(k, "?")) for k in ("python", "tensorflow", "keras"))),
+        ("data", data_text),
+        ("profile", str(record.get("profile", "n/a"))),
+        ("wall time", f"{wall:.1f} s" if isinstance(wall, int | float) else "n/a"),
+    ]
+
+
+def read_entry(executed: Path, figures_dir: Path) -> Entry:
+    """The index card of one executed notebook (reads the notebook and its results.json)."""
+    import nbformat
+
+    name = executed.stem
+    nb = nbformat.read(executed, as_version=4)
+    entry = Entry(name=name, title=notebook_title(nb, name), report=f"{name}.html")
+    failed = executed.with_suffix(executed.suffix + ".failed")
+    if failed.exists():
+        entry.warnings.append("execution failed; the report shows the partial run: "
+                              + failed.read_text().strip().splitlines()[0])
+    fig_dir = figures_dir / name
+    results_path = fig_dir / "results.json"
+    if not results_path.is_file():
+        entry.warnings.append(f"no results.json in {fig_dir}")
+        return entry
+    try:
+        record = json.loads(results_path.read_text())
+    except (OSError, ValueError) as exc:
+        entry.warnings.append(f"unreadable {results_path}: {exc}")
+        return entry
+    results = record.get("results")
+    entry.finding = record.get("finding")
+    entry.headline = headline_numbers(results)
+    entry.provenance = _provenance_rows(record)
+    finished = (record.get("provenance") or {}).get("finished_utc")
+    if not finished or str(finished) not in _outputs_text(nb):
+        entry.warnings.append(f"{results_path} (finished {finished}) is not from this executed "
+                              "notebook: its provenance block shows another run")
+    figure = main_figure(results, fig_dir)
+    if figure is None:
+        entry.warnings.append(f"no PNG figure in {fig_dir}")
+    else:
+        entry.thumbnail = thumbnail_data_uri(figure)
+        entry.thumbnail_name = figure.name
+    return entry
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def make_exporter(hide_code: bool = False):
+    """nbconvert's HTMLExporter with the self-contained actlab template and options."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    config.TagRemovePreprocessor.enabled = True
+    config.CoalesceStreamsPreprocessor.enabled = True  # one block per run of stdout/stderr lines
+    exporter = HTMLExporter(
+        config=config,
+        template_name=REPORT_TEMPLATE,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        embed_images=True,  # markdown images as data: URIs (outputs are embedded anyway)
+        exclude_input=hide_code,
+        exclude_input_prompt=hide_code,
+        exclude_output_prompt=hide_code,
+    )
+    return exporter
+
+
+def render_report(executed: Path, out: Path, hide_code: bool = False, exporter: Any = None,
+                  title: str | None = None, source_dir: Path | None = None) -> Path:
+    """Render one executed notebook to the self-contained HTML file `out`.
+
+    `source_dir` is where relative image paths in markdown cells are looked up (embedded as
+    ``data:`` URIs); default `notebooks/`, the folder the notebook ran in.
+    """
+    import nbformat
+
+    exporter = exporter or make_exporter(hide_code)
+    nb = nbformat.read(executed, as_version=4)
+    if title:
+        nb.metadata["title"] = title  # the <title> the lab template uses
+    resources = {"metadata": {"name": executed.stem,
+                              "path": str(source_dir or REPO_ROOT / "notebooks")},
+                 "actlab_paper": hide_code}  # the template then also drops stderr streams
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def render_index(entries: Sequence[Entry], out: Path, hide_code: bool = False) -> Path:
+    """Write the index page from `lib/templates/index.html.j2`."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    page = env.get_template(INDEX_TEMPLATE).render(
+        entries=entries,
+        hide_code=hide_code,
+        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def discover(executed_dir: Path, names: Iterable[str] | None = None) -> list[Path]:
+    """Executed notebooks ``NN_name.ipynb`` in `executed_dir` (only `names`, if given), sorted."""
+    found = sorted(p for p in executed_dir.glob(NOTEBOOK_GLOB) if p.is_file())
+    if names is None:
+        return found
+    wanted = [n.removesuffix(".ipynb") for n in names]
+    by_name = {p.stem: p for p in found}
+    missing = [n for n in wanted if n not in by_name]
+    if missing:
+        raise FileNotFoundError(f"no executed notebook(s) {missing} in {executed_dir}")
+    return [by_name[n] for n in wanted]
+
+
+def build(executed_dir: Path, figures_dir: Path, out_dir: Path, hide_code: bool = False,
+          names: Iterable[str] | None = None, source_dir: Path | None = None,
+          log=print) -> list[Entry]:
+    """Render every executed notebook to ``out_dir/<name>.html`` and write ``out_dir/index.html``."""
+    notebooks = discover(Path(executed_dir), names)
+    if not notebooks:
+        raise FileNotFoundError(f"no executed notebooks ({NOTEBOOK_GLOB}) in {executed_dir}; "
+                                "run `make figures` first")
+    exporter = make_exporter(hide_code)
+    entries = []
+    for path in notebooks:
+        entry = read_entry(path, Path(figures_dir))
+        render_report(path, Path(out_dir) / entry.report, hide_code, exporter, title=entry.title,
+                      source_dir=source_dir)
+        for warning in entry.warnings:
+            log(f"[{entry.name}] WARNING: {warning}")
+        entries.append(entry)
+    index = render_index(entries, Path(out_dir) / "index.html", hide_code)
+    variant = "paper variant (code hidden)" if hide_code else "with code"
+    log(f"reports: {len(entries)} notebook(s), {variant} -> {index}")
+    return entries
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="notebook names (e.g. 01_x); default: every executed notebook")
+    parser.add_argument("--executed", type=Path, default=REPO_ROOT / "reports" / "executed",
+                        help="folder of executed notebooks (default: reports/executed)")
+    parser.add_argument("--figures", type=Path, default=REPO_ROOT / "figures",
+                        help="folder holding <notebook>/results.json and PNGs (default: figures)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports",
+                        help="where the HTML reports and index.html go (default: reports)")
+    parser.add_argument("--hide-code", action="store_true",
+                        help="paper variant: no code cells, outputs only")
+    args = parser.parse_args(argv)
+    try:
+        build(args.executed, args.figures, args.out, args.hide_code, args.names or None)
+    except FileNotFoundError as exc:
+        print(f"reports: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+__all__ = ["Entry", "build", "discover", "format_value", "headline_numbers", "main",
+           "main_figure", "make_exporter", "notebook_title", "read_entry", "render_index",
+           "render_report", "thumbnail_data_uri"]
