@@ -1,0 +1,408 @@
+"""Soft exponential: real and complex functions, the two layers, and the α clamp constraint."""
+
+from __future__ import annotations
+
+import gradcheck
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lib.activations.softexp import (
+    COMPLEX_EXPONENT_CAP,
+    EXP_CAP,
+    LOG_FLOOR,
+    complex_soft_exponential,
+    complex_soft_exponential_concat,
+    soft_exponential,
+)
+from lib.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
+
+ALPHAS = [-1.0, -1e-8, 0.0, 1e-8, 1.0]
+EXTRA_ALPHAS = [-3.0, -0.5, -2e-3, 2e-3, 0.5, 3.0]  # ±2e-3: |αx| near the series threshold
+X_WIDE = np.array([-1e30, -1e6, -100.0, -10.0, -2.0, -1.0, -0.5, -1e-3, -1e-8, 0.0, 1e-8, 1e-3,
+                   0.5, 1.0, 2.0, 10.0, 50.0, 100.0, 1e6, 1e30])
+X_MODERATE = X_WIDE[np.abs(X_WIDE) <= 1e6]
+
+
+# --------------------------------------------------------------------------- NumPy references
+
+
+def ref_soft_exponential(alpha: float, x: np.ndarray) -> np.ndarray:
+    """float64 reference, with the documented log floor and exponential cap."""
+    x = np.asarray(x, dtype="float64")
+    if alpha == 0:
+        return x.copy()
+    if alpha > 0:
+        with np.errstate(over="ignore"):
+            part = np.expm1(alpha * x) / alpha
+        return np.minimum(part, EXP_CAP) + alpha
+    u = 1.0 - alpha * (x + alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the more accurate form of ln(u)
+        direct = np.where(u < 0.5, -np.log((1 - alpha) * (1 + alpha) - alpha * x),
+                          -np.log1p(-alpha * (x + alpha))) / alpha
+    return np.where(u <= LOG_FLOOR, -np.log(LOG_FLOOR) / alpha, direct)
+
+
+def ref_dfdx(alpha: float, x: np.ndarray) -> np.ndarray:
+    """∂f/∂x: 1/(1 − α(α + x)) for α < 0, e^{αx} for α ≥ 0 (0 where floored or capped)."""
+    x = np.asarray(x, dtype="float64")
+    if alpha < 0:
+        u = (1 - alpha) * (1 + alpha) - alpha * x
+        return np.where(u <= LOG_FLOOR, 0.0, 1.0 / np.maximum(u, LOG_FLOOR))
+    with np.errstate(over="ignore"):
+        capped = np.expm1(alpha * x) / alpha > EXP_CAP if alpha > 0 else np.zeros(x.shape, bool)
+        return np.where(capped, 0.0, np.exp(np.minimum(alpha * x, 700.0)))
+
+
+def ref_complex(alpha: complex, x: np.ndarray) -> np.ndarray:
+    """complex128 reference with the documented cap of Re(αx)."""
+    x = np.asarray(x, dtype="float64")
+    if alpha == 0:
+        return x.astype("complex128")
+    z = alpha * x.astype("complex128")
+    z = np.where(z.real > COMPLEX_EXPONENT_CAP, COMPLEX_EXPONENT_CAP + 1j * z.imag, z)
+    return np.expm1(z) / alpha + alpha
+
+
+def _grads(fn, x, alpha, dtype="float64"):
+    """Value, ∂/∂x and ∂/∂α of sum(fn(x, alpha)) elementwise (alpha broadcast to x's shape)."""
+    xt = tf.constant(x, dtype=dtype)
+    at = tf.constant(np.broadcast_to(alpha, np.shape(x)), dtype=dtype)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([xt, at])
+        y = fn(xt, at)
+    return y.numpy(), tape.gradient(y, xt).numpy(), tape.gradient(y, at).numpy()
+
+
+# --------------------------------------------------------------------------- real function
+
+
+@pytest.mark.parametrize("alpha", ALPHAS + EXTRA_ALPHAS)
+def test_values_match_float64_reference(alpha):
+    y = np.asarray(soft_exponential(tf.constant(X_WIDE), tf.constant(alpha, tf.float64)))
+    np.testing.assert_allclose(y, ref_soft_exponential(alpha, X_WIDE), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("alpha", ALPHAS + EXTRA_ALPHAS)
+def test_values_and_gradients_finite_on_grid(alpha):
+    y, gx, ga = _grads(soft_exponential, X_WIDE, alpha)
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(gx)) and np.all(np.isfinite(ga))
+    # float32: values finite on the whole grid; gradients where the true ones fit in float32
+    # (∂f/∂α ≈ 1 + x²/2 near α = 0 exceeds float32's range for |x| ≳ 2.6e19).
+    y32, _, _ = _grads(soft_exponential, X_WIDE, alpha, dtype="float32")
+    assert np.all(np.isfinite(y32))
+    y32, gx32, ga32 = _grads(soft_exponential, X_MODERATE, alpha, dtype="float32")
+    assert np.all(np.isfinite(gx32)) and np.all(np.isfinite(ga32))
+    np.testing.assert_allclose(y32, ref_soft_exponential(alpha, X_MODERATE), rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", ALPHAS + EXTRA_ALPHAS)
+def test_dfdx_matches_closed_form_and_finite_differences(alpha):
+    _, gx, _ = _grads(soft_exponential, X_WIDE, alpha)
+    np.testing.assert_allclose(gx, ref_dfdx(alpha, X_WIDE), rtol=1e-9, atol=1e-12)
+    x = X_WIDE[np.abs(X_WIDE) <= 100]
+    x = x[np.abs(1 - alpha * (x + alpha) - LOG_FLOOR) > 1e-4]   # not astride the floor's kink
+    fd = gradcheck.elementwise_finite_diff(lambda t: soft_exponential(t, alpha), x, eps=1e-7)
+    np.testing.assert_allclose(_grads(soft_exponential, x, alpha)[1], fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", ALPHAS + EXTRA_ALPHAS)
+def test_dfdalpha_matches_finite_differences(alpha):
+    x = np.array([-10.0, -2.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 1.0, 2.0, 10.0])
+    if alpha < 0:  # stay inside the log branch's domain, away from the floor
+        x = x[1 - alpha * (x + alpha) > 1e-2]
+    _, _, ga = _grads(soft_exponential, x, alpha)
+    eps = 1e-7
+    fd = gradcheck.elementwise_finite_diff(lambda a: soft_exponential(tf.constant(x), a),
+                                           np.full(x.shape, alpha), eps=eps)
+    np.testing.assert_allclose(ga, fd, rtol=1e-5, atol=1e-6)
+
+
+def test_dfdalpha_is_continuous_through_zero():
+    x = np.array([-10.0, -1.0, 0.0, 0.5, 3.0])
+    limit = 1 + x**2 / 2
+    for alpha in (-1e-8, 0.0, 1e-8):
+        _, gx, ga = _grads(soft_exponential, x, alpha)
+        np.testing.assert_allclose(ga, limit, rtol=1e-6)
+        np.testing.assert_allclose(gx, np.exp(alpha * x), rtol=1e-6)
+    # on either side of the series threshold (|αx| = 1e-2) the two formulas agree
+    for alpha in (-2e-3, 2e-3):
+        xs = np.array([4.999, 5.001])
+        y, gx, ga = _grads(soft_exponential, xs, alpha)
+        np.testing.assert_allclose(y[1] - y[0], 0.002 * gx.mean(), rtol=1e-6)
+        assert abs(ga[1] - ga[0]) < 1e-2 * abs(ga[0])
+
+
+def test_paper_identities_log_exp_and_product():
+    x = np.array([1e-3, 0.3, 1.0, 2.5, 7.0])
+    y = np.array([2.0, 0.1, 3.0, 0.7, 4.0])
+    np.testing.assert_allclose(soft_exponential(tf.constant(x), -1.0), np.log(x), rtol=1e-12)
+    np.testing.assert_allclose(soft_exponential(tf.constant(x), 1.0), np.exp(x), rtol=1e-12)
+    s = soft_exponential(tf.constant(x), -1.0) + soft_exponential(tf.constant(y), -1.0)
+    np.testing.assert_allclose(soft_exponential(s, 1.0), x * y, rtol=1e-12)
+
+
+def test_overflow_and_domain_behaviour_is_as_documented():
+    # exponential cap: (e^{αx} − 1)/α > 1e30 → f = 1e30 + α, ∂f/∂x = 0, ∂f/∂α = 1 (float32)
+    y, gx, ga = _grads(soft_exponential, np.array([100.0, 1e4, 3e38]), 1.0, dtype="float32")
+    np.testing.assert_allclose(y, np.float32(EXP_CAP) + 1, rtol=1e-6)
+    np.testing.assert_array_equal(gx, 0.0)
+    np.testing.assert_allclose(ga, 1.0)
+    # log floor: 1 − α(x + α) <= 1e-12 → f = −ln(1e-12)/α, constant in x
+    y, gx, ga = _grads(soft_exponential, np.array([-5.0, 0.0, -1e30]), -1.0)
+    np.testing.assert_allclose(y, np.log(LOG_FLOOR), rtol=1e-12)
+    np.testing.assert_array_equal(gx, 0.0)
+    assert np.all(np.isfinite(ga))
+
+
+def test_alpha_broadcasts_per_unit_and_half_precision_is_computed_in_float32():
+    x = np.linspace(-2, 2, 12).reshape(4, 3)
+    alpha = np.array([-0.5, 0.0, 0.7])
+    y = np.asarray(soft_exponential(tf.constant(x), tf.constant(alpha)))
+    for j, a in enumerate(alpha):
+        np.testing.assert_allclose(y[:, j], ref_soft_exponential(a, x[:, j]), rtol=1e-12)
+    y16 = soft_exponential(tf.constant(x, tf.float16), tf.constant(alpha, tf.float16))
+    assert y16.dtype == tf.float16
+    np.testing.assert_allclose(np.asarray(y16, "float64"), y, rtol=2e-3, atol=2e-3)
+
+
+def test_soft_exponential_traces_under_xla():
+    fn = tf.function(lambda x, a: soft_exponential(x, a), jit_compile=True)
+    x = tf.constant(X_MODERATE, tf.float32)
+    for alpha in ALPHAS:
+        np.testing.assert_allclose(fn(x, tf.constant(alpha)), soft_exponential(x, alpha),
+                                   rtol=1e-6)
+    cfn = tf.function(lambda x, a, b: complex_soft_exponential_concat(x, a, b), jit_compile=True)
+    for a, b in ((0.0, 1.0), (1e-8, -1e-8), (-1.0, 0.5)):
+        want = np.asarray(complex_soft_exponential_concat(x, a, b))
+        # Im f at x = ±1e6 is ~5e3 next to |f| ~ 1e6: float32 accuracy is relative to |f|
+        np.testing.assert_allclose(cfn(x, tf.constant(a), tf.constant(b)), want, rtol=1e-6,
+                                   atol=1e-6 * np.max(np.abs(want)))
+
+
+# --------------------------------------------------------------------------- complex function
+
+COMPLEX_ALPHAS = [complex(a, b) for a in ALPHAS for b in ALPHAS] + [0.5 + 2j, -2 - 0.5j, 2e-3 - 1e-3j]
+
+
+def _complex(x, a, b):
+    re, im = complex_soft_exponential(x, a, b)
+    return np.asarray(re) + 1j * np.asarray(im)
+
+
+@pytest.mark.parametrize("alpha", COMPLEX_ALPHAS, ids=str)
+def test_complex_values_match_complex128_reference(alpha):
+    got = _complex(tf.constant(X_WIDE), alpha.real, alpha.imag)
+    assert np.all(np.isfinite(got.real)) and np.all(np.isfinite(got.imag))
+    # |x| = 1e30 is checked for finiteness only: the phase b·x ~ 1e22 rad is beyond the
+    # accuracy of sin/cos argument reduction (TensorFlow and NumPy disagree there).
+    ok = (np.abs(X_WIDE) <= 1e6) | (alpha.imag == 0)
+    np.testing.assert_allclose(got[ok], ref_complex(alpha, X_WIDE[ok]), rtol=1e-10, atol=1e-12)
+
+
+def test_complex_alpha_i_gives_sine():
+    x = np.linspace(-20, 20, 81)
+    got = _complex(tf.constant(x), 0.0, 1.0)
+    np.testing.assert_allclose(got.real, np.sin(x), atol=1e-12)
+    np.testing.assert_allclose(got.imag, 2 - np.cos(x), atol=1e-12)
+
+
+def test_complex_with_zero_imaginary_part_equals_real_form():
+    for a in (0.0, 1e-8, 0.3, 1.0):
+        got = _complex(tf.constant(X_MODERATE[np.abs(X_MODERATE) <= 50]), a, 0.0)
+        want = np.asarray(soft_exponential(tf.constant(X_MODERATE[np.abs(X_MODERATE) <= 50]), a))
+        np.testing.assert_allclose(got.real, want, rtol=1e-10)
+        np.testing.assert_array_equal(got.imag, 0.0)
+
+
+@pytest.mark.parametrize("alpha", COMPLEX_ALPHAS, ids=str)
+def test_complex_gradients_finite_and_match_finite_differences(alpha):
+    x = np.array([-10.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 2.0, 10.0])
+    a = np.full(x.shape, alpha.real)
+    b = np.full(x.shape, alpha.imag)
+    xt, at, bt = (tf.constant(v) for v in (x, a, b))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([xt, at, bt])
+        re, im = complex_soft_exponential(xt, at, bt)
+    grads = {(part, var): tape.gradient(out, v).numpy()
+             for part, out in (("re", re), ("im", im)) for var, v in (("x", xt), ("a", at), ("b", bt))}
+    for g in grads.values():
+        assert np.all(np.isfinite(g))
+    eps = 1e-7
+    for var, base in (("x", x), ("a", a), ("b", b)):
+        for k, part in enumerate(("re", "im")):
+            def fn(v, var=var, k=k):
+                args = {"x": xt, "a": at, "b": bt, var: v}
+                return complex_soft_exponential(args["x"], args["a"], args["b"])[k]
+            fd = gradcheck.elementwise_finite_diff(fn, base, eps=eps)
+            np.testing.assert_allclose(grads[(part, var)], fd, rtol=1e-5, atol=1e-6,
+                                       err_msg=f"d{part}/d{var}")
+    # analytic in α: Cauchy–Riemann equations
+    np.testing.assert_allclose(grads[("re", "a")], grads[("im", "b")], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grads[("re", "b")], -grads[("im", "a")], rtol=1e-9, atol=1e-12)
+
+
+def test_complex_float32_finite_and_cap_as_documented():
+    x = X_WIDE[np.abs(X_WIDE) <= 1e6]
+    for alpha in COMPLEX_ALPHAS:
+        re, im = complex_soft_exponential(tf.constant(x, tf.float32), alpha.real, alpha.imag)
+        assert np.all(np.isfinite(re)) and np.all(np.isfinite(im)), alpha
+        alpha32 = complex(np.float32(alpha.real), np.float32(alpha.imag))  # what float32 sees
+        # rtol: the phase b·x reaches 1e3 rad here, and float32 rounds it by up to ~6e-5 rad
+        np.testing.assert_allclose(np.asarray(re) + 1j * np.asarray(im), ref_complex(alpha32, x),
+                                   rtol=1e-4, atol=1e-5)
+        xt = tf.constant(x, tf.float32)
+        at, bt = tf.constant(alpha.real, tf.float32), tf.constant(alpha.imag, tf.float32)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([xt, at, bt])
+            re, im = complex_soft_exponential(xt, at, bt)
+        for out in (re, im):
+            for var in (xt, at, bt):
+                assert np.all(np.isfinite(tape.gradient(out, var))), alpha
+    # a·x > 60: (e^{60 + ibx} − 1)/α + α
+    re, im = complex_soft_exponential(tf.constant([100.0, 1e6], tf.float64), 1.0, 0.5)
+    want = (np.exp(60 + 0.5j * np.array([100.0, 1e6])) - 1) / (1 + 0.5j) + (1 + 0.5j)
+    np.testing.assert_allclose(np.asarray(re) + 1j * np.asarray(im), want, rtol=1e-10)
+
+
+def test_complex_concat_doubles_last_axis():
+    x = tf.constant(np.linspace(-1, 1, 6).reshape(2, 3))
+    out = complex_soft_exponential_concat(x, tf.constant([0.1, 0.0, -0.2]), 1.0)
+    assert tuple(out.shape) == (2, 6)
+    re, im = complex_soft_exponential(x, tf.constant([0.1, 0.0, -0.2]), 1.0)
+    np.testing.assert_array_equal(out[:, :3], re)
+    np.testing.assert_array_equal(out[:, 3:], im)
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def test_soft_exponential_layer_one_alpha_per_unit_and_shared_axes():
+    layer = SoftExponential(alpha_initializer=keras.initializers.Constant(0.3))
+    x = np.random.default_rng(0).normal(size=(4, 5, 3)).astype("float32")
+    y = layer(x)
+    assert tuple(layer.alpha.shape) == (5, 3) and tuple(y.shape) == (4, 5, 3)
+    np.testing.assert_allclose(y, ref_soft_exponential(0.3, x), rtol=1e-5, atol=1e-6)
+    shared = SoftExponential(shared_axes=[1])
+    shared.build((None, 5, 3))
+    assert tuple(shared.alpha.shape) == (1, 3)
+    assert [w.name for w in shared.trainable_weights] == ["alpha"]
+
+
+def test_complex_layer_doubles_output_and_names_weights():
+    layer = ComplexSoftExponential(alpha_imag_initializer="ones")
+    assert layer.compute_output_shape((None, 7)) == (None, 14)
+    assert layer.compute_output_shape((None, 4, 7)) == (None, 4, 14)
+    x = np.linspace(-3, 3, 14).reshape(2, 7).astype("float32")
+    y = np.asarray(layer(x))
+    assert y.shape == (2, 14)
+    assert sorted(w.name for w in layer.trainable_weights) == ["alpha_imag", "alpha_real"]
+    np.testing.assert_allclose(y[:, :7], np.sin(x), atol=1e-6)          # α = i
+    np.testing.assert_allclose(y[:, 7:], 2 - np.cos(x), atol=1e-6)
+    inputs = keras.Input((7,))
+    assert tuple(ComplexSoftExponential()(inputs).shape) == (None, 14)
+
+
+def test_regularizers_appear_in_model_losses():
+    inputs = keras.Input((3,))
+    h = SoftExponential(alpha_initializer=keras.initializers.Constant(0.5),
+                        alpha_regularizer=keras.regularizers.L1(0.1))(inputs)
+    h = ComplexSoftExponential(alpha_real_initializer=keras.initializers.Constant(-0.2),
+                               alpha_imag_initializer=keras.initializers.Constant(0.4),
+                               alpha_real_regularizer="l2",
+                               alpha_imag_regularizer=keras.regularizers.L1(1.0))(h)
+    model = keras.Model(inputs, h)
+    losses = sorted(float(v) for v in model.losses)
+    # L1(0.1)·3·0.5, default l2 (0.01)·3·0.04, L1(1)·3·0.4
+    np.testing.assert_allclose(losses, sorted([0.15, 0.0012, 1.2]), rtol=1e-5)
+
+
+def test_constraint_clamps_alpha_during_training():
+    def train(constraint):
+        layer = SoftExponential(alpha_initializer=keras.initializers.Constant(0.9),
+                                alpha_constraint=constraint)
+        model = keras.Sequential([keras.Input((2,)), layer])
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=True)
+        # f(α, 1) grows with α, so a large target pushes α up
+        model.fit(np.ones((8, 2), "float32"), np.full((8, 2), 10.0, "float32"), epochs=1,
+                  batch_size=8, verbose=0)   # one step: α += 0.1 · 14.3
+        return layer.alpha.numpy()
+
+    assert np.all(train(None) > 1.0)          # without the clamp α leaves [−1, 1] ...
+    np.testing.assert_array_equal(train(ClipAlpha(-1.0, 1.0)), 1.0)   # ... with it, it stops at 1
+
+
+def test_fixed_alpha_without_lambda():
+    layer = SoftExponential(alpha_initializer=keras.initializers.Constant(-1.0), trainable=False)
+    model = keras.Sequential([keras.Input((3,)), layer])
+    assert not model.trainable_weights
+    x = np.array([[0.5, 1.0, 4.0]], "float32")
+    np.testing.assert_allclose(model(x), np.log(x), rtol=1e-6)
+    act = keras.layers.Activation(lambda t: soft_exponential(t, 1.0))
+    np.testing.assert_allclose(act(x), np.exp(x), rtol=1e-6)
+
+
+def test_save_load_roundtrip_safe_mode(tmp_path):
+    inputs = keras.Input((4,))
+    h = keras.layers.Dense(5)(inputs)
+    h = SoftExponential(alpha_initializer=keras.initializers.RandomUniform(-1, 1, seed=1),
+                        alpha_regularizer="l1", alpha_constraint=ClipAlpha(-1, 1))(h)
+    h = ComplexSoftExponential(alpha_real_initializer=keras.initializers.RandomUniform(-1, 1, seed=2),
+                               alpha_imag_initializer=keras.initializers.RandomUniform(-1, 1, seed=3),
+                               alpha_imag_regularizer=keras.regularizers.L2(1e-3),
+                               alpha_real_constraint=ClipAlpha(-0.5, 0.5))(h)
+    model = keras.Model(inputs, keras.layers.Dense(2)(h))
+    x = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
+    loaded = gradcheck.assert_save_load_roundtrip(model, x, tmp_path, atol=1e-6)
+    cse = loaded.layers[3]
+    assert isinstance(cse, ComplexSoftExponential)
+    assert isinstance(cse.alpha_real_constraint, ClipAlpha)
+    assert cse.alpha_real_constraint.max_value == 0.5
+    assert isinstance(loaded.layers[2].alpha_regularizer, keras.regularizers.L1)
+    assert len(loaded.losses) == 2
+
+
+@pytest.mark.parametrize("cls,kwargs,name", [
+    (SoftExponential, {"alpha_initializer": "no_such_init"}, "alpha_initializer"),
+    (SoftExponential, {"alpha_regularizer": "no_such_reg"}, "alpha_regularizer"),
+    (SoftExponential, {"alpha_constraint": "no_such_constraint"}, "alpha_constraint"),
+    (SoftExponential, {"shared_axes": [0]}, "shared_axes"),
+    (SoftExponential, {"shared_axes": "1"}, "shared_axes"),
+    (ComplexSoftExponential, {"alpha_real_initializer": 3.5}, "alpha_real_initializer"),
+    (ComplexSoftExponential, {"alpha_imag_initializer": "bogus"}, "alpha_imag_initializer"),
+    (ComplexSoftExponential, {"alpha_real_regularizer": "bogus"}, "alpha_real_regularizer"),
+    (ComplexSoftExponential, {"alpha_imag_regularizer": "bogus"}, "alpha_imag_regularizer"),
+    (ComplexSoftExponential, {"alpha_real_constraint": "bogus"}, "alpha_real_constraint"),
+    (ComplexSoftExponential, {"alpha_imag_constraint": "bogus"}, "alpha_imag_constraint"),
+    (ComplexSoftExponential, {"shared_axes": [-1]}, "shared_axes"),
+    (ClipAlpha, {"min_value": 1.0, "max_value": -1.0}, "min_value"),
+    (ClipAlpha, {"min_value": "a"}, "min_value"),
+])
+def test_bad_arguments_raise_value_error_naming_them(cls, kwargs, name):
+    with pytest.raises(ValueError, match=f"{name}="):
+        cls(**kwargs)
+
+
+def test_shared_axes_beyond_rank_and_unknown_unit_axis_are_rejected():
+    with pytest.raises(ValueError, match="shared_axes="):
+        SoftExponential(shared_axes=[3]).build((None, 4))
+    with pytest.raises(ValueError, match="input_shape="):
+        ComplexSoftExponential().build((None, None))
+
+
+def test_config_round_trip_keeps_every_argument():
+    for layer in (SoftExponential(alpha_initializer="ones", alpha_regularizer="l2",
+                                  alpha_constraint=ClipAlpha(-0.5, 0.5), shared_axes=[1]),
+                  ComplexSoftExponential(alpha_real_initializer="ones",
+                                         alpha_imag_initializer="glorot_uniform",
+                                         alpha_real_regularizer="l1",
+                                         alpha_imag_regularizer="l2",
+                                         alpha_real_constraint=ClipAlpha(-1, 0),
+                                         alpha_imag_constraint="non_neg", shared_axes=[1])):
+        config = layer.get_config()
+        clone = type(layer).from_config(config)
+        assert clone.get_config() == config
+        assert clone.shared_axes == [1]
+        clone.build((None, 5, 3))
+        assert all(tuple(w.shape) == (1, 3) for w in clone.weights)
