@@ -1,0 +1,407 @@
+"""`BlendSchedule`, `EpochVariable`, `PreActivationMonitor`: d reaches compiled (XLA) train,
+test and predict functions every epoch, History records it, MirroredStrategy works."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from lib.activations import DELPHI_COEFFICIENTS
+from lib.callbacks import (
+    BlendSchedule,
+    EpochVariable,
+    PreActivationMonitor,
+    find_layers,
+    schedule_value,
+)
+from lib.layers import PolyReLUBlend
+from lib.runtime import REPO_ROOT
+
+N = 16
+X = np.linspace(-5, 5, N, dtype="float32")[None].repeat(4, axis=0)  # 4 identical rows
+Y = np.maximum(X, 0)
+
+
+def numpy_poly(x):
+    return sum(c * np.asarray(x, "float64") ** k for k, c in enumerate(DELPHI_COEFFICIENTS))
+
+
+GAP = float(np.mean((numpy_poly(X) - Y) ** 2))  # MSE of the pure polynomial against ReLU
+
+
+def expected_mse(d):
+    """MSE of the blend against ReLU: (1 - d)^2 * mean((poly - relu)^2)."""
+    return (1 - d) ** 2 * GAP
+
+
+def blend_model(name="blend"):
+    inputs = keras.Input((N,))
+    return keras.Model(inputs, PolyReLUBlend(name=name)(inputs))
+
+
+def fit(model, callbacks, epochs, batch_size=4, **kwargs):
+    with warnings.catch_warnings():  # these test models have nothing to train on purpose
+        warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
+        return model.fit(X, Y, batch_size=batch_size, epochs=epochs, callbacks=callbacks,
+                         verbose=0, **kwargs)
+
+
+class Recorder(keras.callbacks.Callback):
+    """Runs the compiled predict function at each epoch end and records the layer's d."""
+
+    def __init__(self):
+        super().__init__()
+        self.predictions, self.d, self.batch_d = [], [], []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch_d.append(self.model.get_layer("blend").get_relu_weight())
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.predictions.append(np.asarray(self.model.predict(X, batch_size=4, verbose=0)))
+        self.d.append(self.model.get_layer("blend").get_relu_weight())
+
+
+class CountingBlend(PolyReLUBlend):
+    """Counts Python executions of `call`: they happen only when a function is (re)traced."""
+
+    traces = 0
+
+    def call(self, inputs):
+        CountingBlend.traces += 1
+        return super().call(inputs)
+
+
+class FrozenBlend(keras.layers.Layer):
+    """The user's failing approach: d as a Python float attribute, read when traced."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.d = 1.0
+
+    def call(self, inputs):
+        poly = sum(c * inputs**k for k, c in enumerate(DELPHI_COEFFICIENTS))
+        return (1 - self.d) * poly + self.d * keras.ops.relu(inputs)
+
+
+class SetPythonFloat(keras.callbacks.Callback):
+    def __init__(self, layer, total):
+        super().__init__()
+        self.layer, self.total = layer, total
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.layer.d = max(self.total - epoch, 0) / self.total
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+def test_linear_is_the_users_formula_and_holds_at_zero():
+    total = 5
+    for epoch in range(total):
+        assert schedule_value("linear", epoch, total) == (total - epoch) / total
+    assert schedule_value("linear", total - 1, total) == 1 / total  # never 0 within the blend
+    assert [schedule_value(s, total + k, total) for s in ("linear", "cosine", "step")
+            for k in (0, 3)] == [0.0] * 6
+
+
+def test_cosine_and_step_values():
+    assert schedule_value("cosine", 0, 4) == 1.0
+    assert schedule_value("cosine", 2, 4) == pytest.approx(0.5)
+    assert schedule_value("cosine", 1, 4) == pytest.approx((1 + math.cos(math.pi / 4)) / 2)
+    assert [schedule_value("step", e, 3) for e in range(5)] == [1, 1, 1, 0, 0]
+    assert schedule_value(lambda t, total: 1 - t / (2 * total), 2, 4) == 0.75
+
+
+def test_schedule_callable_out_of_range_raises():
+    with pytest.raises(ValueError, match="schedule="):
+        schedule_value(lambda t, total: 1.5, 0, 3)
+
+
+# --------------------------------------------------------------------------- in model.fit
+
+
+@pytest.mark.parametrize("schedule", ["linear", "cosine"])
+def test_d_reaches_xla_compiled_train_test_and_predict_functions(schedule):
+    CountingBlend.traces = 0
+    inputs = keras.Input((N,))
+    model = keras.Model(inputs, CountingBlend(name="blend")(inputs))
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    blend_schedule = BlendSchedule(4, schedule, hold_epochs=2)
+    recorder = Recorder()
+    traces_after_first_epoch = []
+
+    class TraceProbe(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            traces_after_first_epoch.append(CountingBlend.traces)
+
+    history = fit(model, [blend_schedule, recorder, TraceProbe()], blend_schedule.epochs,
+                  validation_data=(X, Y))
+    assert model.jit_compile is True
+    d = [schedule_value(schedule, e, 4) for e in range(6)]
+    assert history.history["relu_weight"] == pytest.approx(d)  # History has d
+    assert recorder.d == pytest.approx(d)
+    assert len(set(d)) >= 2
+    np.testing.assert_allclose(history.history["loss"], [expected_mse(v) for v in d],
+                               rtol=1e-5, atol=1e-7)  # train function
+    np.testing.assert_allclose(history.history["val_loss"], [expected_mse(v) for v in d],
+                               rtol=1e-5, atol=1e-7)  # test function
+    for value, prediction in zip(d, recorder.predictions, strict=True):  # predict function
+        expected = (1 - value) * numpy_poly(X) + value * Y
+        np.testing.assert_allclose(prediction, expected, rtol=1e-5, atol=1e-6)
+    # nothing was retraced after the first epoch, although d changed: the compiled functions
+    # read the variable at run time
+    assert len(set(traces_after_first_epoch)) == 1
+
+
+def test_python_float_is_frozen_at_trace_time():
+    """Negative control: the same schedule through a Python float does not reach the graph."""
+    inputs = keras.Input((N,))
+    layer = FrozenBlend(name="blend")
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    history = fit(model, [SetPythonFloat(layer, 4)], 5)
+    assert layer.d == 0.0  # the attribute did change ...
+    np.testing.assert_allclose(history.history["loss"], [0.0] * 5, atol=1e-7)  # ... the graph not
+
+
+def test_per_batch_updates_reach_the_compiled_train_function():
+    model = blend_model()
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    blend_schedule = BlendSchedule(2, "linear", hold_epochs=1, per_batch=True)
+    recorder = Recorder()
+    history = fit(model, [blend_schedule, recorder], blend_schedule.epochs, batch_size=1)
+    t = [e + b / 4 for e in range(3) for b in range(4)]  # 4 steps per epoch
+    batch_d = [max(2 - v, 0) / 2 for v in t]
+    assert recorder.batch_d == pytest.approx(batch_d)
+    per_epoch = np.array([expected_mse(v) for v in batch_d]).reshape(3, 4).mean(axis=1)
+    np.testing.assert_allclose(history.history["loss"], per_epoch, rtol=1e-5, atol=1e-7)
+    assert history.history["relu_weight"] == pytest.approx([batch_d[3], batch_d[7], batch_d[11]])
+
+
+def test_layers_subset_and_staggered_schedules():
+    inputs = keras.Input((N,))
+    a = PolyReLUBlend(name="a")(inputs)
+    b = PolyReLUBlend(name="b")(inputs)
+    c = PolyReLUBlend(name="c", relu_weight=0.5)(inputs)
+    model = keras.Model(inputs, keras.layers.Concatenate()([a, b, c]))
+    model.compile(optimizer="sgd", loss="mse")
+    first = BlendSchedule(2, "linear", layers=["a"], log_key="d_a")
+    second = BlendSchedule(4, "step", layers=[model.get_layer("b")], log_key="d_b")
+    history = model.fit(X, np.concatenate([Y] * 3, axis=1), batch_size=4, epochs=5,
+                        callbacks=[first, second], verbose=0)
+    assert history.history["d_a"] == [1.0, 0.5, 0.0, 0.0, 0.0]
+    assert history.history["d_b"] == [1.0, 1.0, 1.0, 1.0, 0.0]
+    assert model.get_layer("c").get_relu_weight() == 0.5  # not driven
+    assert [layer.name for layer in find_layers(model)] == ["a", "b", "c"]
+
+
+def test_save_load_after_fit_keeps_d(tmp_path):
+    model = blend_model()
+    model.compile(optimizer="sgd", loss="mse")
+    fit(model, [BlendSchedule(4, "linear", hold_epochs=0)], 4)
+    assert model.get_layer("blend").get_relu_weight() == 0.25  # the user's last epoch: 1/T ReLU
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert loaded.get_layer("blend").get_relu_weight() == 0.25
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0),
+                               rtol=1e-6)
+
+
+def test_epoch_variable_answer_demo_under_xla():
+    """The known answer: an activation returning the epoch; MSE to 2 goes 4, 1, 0, 1, 4, 9."""
+    from tensorflow.python.framework import config as tf_config
+
+    from lib.experiments.blend import run_epoch_demo
+
+    # notebooks turn op determinism on (runtime.seed_everything), which makes Keras drop XLA;
+    # the demo must still run under XLA, and leave determinism as it found it
+    tf_config.enable_op_determinism()
+    try:
+        result = run_epoch_demo(epochs=6, target=2.0, jit_compile=True)
+        assert tf_config.is_op_determinism_enabled()
+    finally:
+        tf_config.disable_op_determinism()
+    assert result["jit_compile"] is True
+    np.testing.assert_allclose(result["loss"], [4, 1, 0, 1, 4, 9])
+    assert result["expected"] == [4, 1, 0, 1, 4, 9]
+
+
+def test_blend_demo_matches_expected_losses():
+    from lib.experiments.blend import run_blend_demo
+
+    result = run_blend_demo(total_epochs=3, hold_epochs=1, schedule="linear", jit_compile=True)
+    assert result["jit_compile"] is True
+    assert result["d"] == pytest.approx([1, 2 / 3, 1 / 3, 0])
+    np.testing.assert_allclose(result["loss"], result["expected"], rtol=1e-5)
+    assert result["loss"][-1] > result["loss"][1] > 0
+
+
+def test_preactivation_monitor_records_max_abs_input():
+    inputs = keras.Input((N,))
+    scaled = keras.layers.Dense(N, use_bias=False, kernel_initializer="identity", name="d")(inputs)
+    model = keras.Model(inputs, PolyReLUBlend(name="blend")(scaled))
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    probe = X[:1] * np.linspace(0.5, 1.5, N, dtype="float32")
+    monitor = PreActivationMonitor(probe)
+    model.fit(X, Y, batch_size=4, epochs=2, callbacks=[monitor], verbose=0)
+    assert monitor.history == {"blend": pytest.approx([np.abs(probe).max()] * 2)}
+
+
+def test_preactivation_monitor_bad_arguments():
+    with pytest.raises(ValueError, match="probe_x"):
+        PreActivationMonitor(np.zeros((0, N)))
+    model = blend_model()
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="layers="):
+        fit(model, [PreActivationMonitor(X, layers=["nope"])], 1)
+
+
+# --------------------------------------------------------------------------- bad arguments
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"total_epochs": 0}, "total_epochs="),
+    ({"total_epochs": -3}, "total_epochs="),
+    ({"total_epochs": 2.5}, "total_epochs="),
+    ({"total_epochs": True}, "total_epochs="),
+    ({"total_epochs": 3, "schedule": "exponential"}, "schedule="),
+    ({"total_epochs": 3, "schedule": None}, "schedule="),
+    ({"total_epochs": 3, "hold_epochs": -1}, "hold_epochs="),
+    ({"total_epochs": 3, "hold_epochs": 1.0}, "hold_epochs="),
+    ({"total_epochs": 3, "per_batch": "yes"}, "per_batch="),
+    ({"total_epochs": 3, "layers": []}, "layers="),
+    ({"total_epochs": 3, "layers": [3]}, "layers="),
+    ({"total_epochs": 3, "layers": "blend"}, "layers="),
+    ({"total_epochs": 3, "log_key": ""}, "log_key="),
+])
+def test_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        BlendSchedule(**kwargs)
+
+
+def test_unknown_layer_name_or_no_blend_raises_at_fit():
+    model = blend_model()
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="layers="):
+        fit(model, [BlendSchedule(2, layers=["nope"])], 1)
+    inputs = keras.Input((N,))
+    plain = keras.Model(inputs, keras.layers.ReLU()(inputs))
+    plain.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="layers="):
+        fit(plain, [BlendSchedule(2)], 1)
+
+
+def test_epoch_variable_rejects_non_variable():
+    with pytest.raises(ValueError, match="variable="):
+        EpochVariable(variable=3.0)
+
+
+# --------------------------------------------------------------------------- distribution
+
+MIRRORED_SCRIPT = r"""
+import json, os, warnings
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(
+    cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+import keras
+import numpy as np
+from lib.callbacks import BlendSchedule
+from lib.layers import PolyReLUBlend
+
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+x = np.linspace(-5, 5, 16, dtype="float32")[None].repeat(8, axis=0)
+y = np.maximum(x, 0)
+with strategy.scope():
+    inputs = keras.Input((16,))
+    hidden = keras.layers.Dense(16, kernel_initializer="identity", name="dense")(inputs)
+    model = keras.Model(inputs, PolyReLUBlend(name="blend")(hidden))
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+
+replica_d = []
+class Spy(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        var = self.model.get_layer("blend").relu_weight.value
+        replica_d.append([float(v.numpy()) for v in strategy.experimental_local_results(var)])
+
+schedule = BlendSchedule(3, "linear", hold_epochs=1)
+history = model.fit(x, y, batch_size=8, epochs=schedule.epochs, callbacks=[schedule, Spy()],
+                    verbose=0)
+print("RESULT " + json.dumps({
+    "replicas": strategy.num_replicas_in_sync,
+    "variable_type": type(model.get_layer("blend").relu_weight.value).__name__,
+    "d": history.history["relu_weight"],
+    "loss": history.history["loss"],
+    "replica_d": replica_d,
+}))
+"""
+
+
+def test_mirrored_strategy_on_two_logical_cpus():
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "KERAS_BACKEND": "tensorflow"}
+    out = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT], capture_output=True, text=True,
+                         cwd=REPO_ROOT, env=env, timeout=300)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert out.returncode == 0 and lines, out.stderr[-3000:]
+    result = json.loads(lines[-1][len("RESULT "):])
+    assert result["replicas"] == 2
+    assert "Mirrored" in result["variable_type"]
+    d = [1.0, 2 / 3, 1 / 3, 0.0]
+    assert result["d"] == pytest.approx(d)
+    assert result["replica_d"] == [pytest.approx([v, v]) for v in d]  # every replica follows
+    np.testing.assert_allclose(result["loss"], [expected_mse(v) for v in d], rtol=1e-5, atol=1e-7)
+
+
+# --------------------------------------------------------------------------- experiment helpers
+
+
+def _run(variant, seed, acc, preact, n_replaced=7, diverged=False):
+    return {"variant": variant, "seed": seed, "final_accuracy": acc, "final_d": 0.0,
+            "n_replaced": n_replaced, "n_activations": 7, "diverged": diverged,
+            "preact_max": {"a": [1.0, preact], "b": [2.0, 1.0]}, "wall_s": 1.0}
+
+
+def test_summary_table_and_findings_come_from_the_numbers():
+    from lib.experiments.blend import findings, summary_table
+
+    runs = [_run("relu", 0, 0.90, 3.0, 0), _run("relu", 1, 0.80, 5.0, 0),
+            _run("linear_hold", 0, 0.70, 40.0), _run("linear_hold", 1, 0.60, 60.0, diverged=True)]
+    rows = {r["variant"]: r for r in summary_table(runs)}
+    assert rows["relu"]["accuracy_mean"] == pytest.approx(0.85)
+    assert rows["relu"]["accuracy_std"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
+    assert rows["linear_hold"]["max_preact_mean"] == pytest.approx(50.0)
+    assert rows["linear_hold"]["n_diverged"] == 1
+    lines, finding = findings(list(rows.values()), runs)
+    text = " ".join(lines)
+    assert "85.0 ± 7.1%" in text and "65.0 ± 7.1%" in text and "-20.0 points" in text
+    assert "x12.5" in text and "escaping activations." in text and "1 run(s) diverged" in text
+    assert "65.0 ± 7.1%" in finding
+
+
+def test_poly_error_numbers_match_the_issue():
+    from lib.experiments.blend import numpy_blend, poly_error_numbers
+
+    numbers = poly_error_numbers()
+    assert numbers["abs_error_at"]["6"] == pytest.approx(4.3896)
+    assert numbers["abs_error_at"]["-6"] == pytest.approx(4.3872)
+    orbit = numbers["orbit"]
+    assert orbit[0] == 3.0 and bool(np.all(np.diff(orbit) > 0)) and orbit[-1] > 30
+    x = np.linspace(-7, 7, 15)
+    np.testing.assert_allclose(numpy_blend(x, 0.3, relu_cap=6),
+                               np.asarray(poly_relu_blend_np(x, 0.3, 6)), rtol=1e-12)
+
+
+def poly_relu_blend_np(x, d, cap):
+    from lib.activations import poly_relu_blend
+
+    return poly_relu_blend(np.asarray(x, "float64"), d, relu_cap=cap)
