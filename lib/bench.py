@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib import runtime
+
 MODES = ("eager", "function", "jit")
 DIRECTIONS = ("forward", "forward_backward")
 ROW = 256  # inputs are (n / ROW, ROW): per-unit parameters and the Antirectifier use the last axis
@@ -149,7 +151,13 @@ def run_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int],
 
     Returns one row per combination with `median_s`, `q1_s`, `q3_s` (per call) and
     `ns_per_element` (median). Rows for sizes where a candidate failed carry `error`.
+    TensorFlow op determinism is lifted meanwhile (see `runtime.xla_allowed`).
     """
+    with runtime.xla_allowed():
+        return _run_benchmark(candidates, sizes_log2, modes, directions, repeats, progress)
+
+
+def _run_benchmark(candidates, sizes_log2, modes, directions, repeats, progress) -> list[dict]:
     rows = []
     for log2 in sizes_log2:
         n = 1 << log2
@@ -283,7 +291,16 @@ def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
 
 def run_training_steps(pairs, batch_size: int = 128, repeats: int = 10, jit_compile: bool = True,
                        progress: Callable[[str], None] | None = print) -> list[dict]:
-    """Median seconds of one `train_on_batch` per model (compiled, warmed up, interleaved)."""
+    """Median seconds of one `train_on_batch` per model (compiled, warmed up, interleaved).
+
+    Keras silently compiles without XLA while TensorFlow op determinism is on, so it is lifted
+    for the measurement (`runtime.xla_allowed`).
+    """
+    with runtime.xla_allowed(jit_compile):
+        return _run_training_steps(pairs, batch_size, repeats, jit_compile, progress)
+
+
+def _run_training_steps(pairs, batch_size, repeats, jit_compile, progress) -> list[dict]:
     import keras
 
     rng = np.random.default_rng(0)
@@ -297,6 +314,8 @@ def run_training_steps(pairs, batch_size: int = 128, repeats: int = 10, jit_comp
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       jit_compile=jit_compile)
         model.train_on_batch(x, y)  # build, trace, compile
+        if jit_compile and not model.jit_compile:
+            raise RuntimeError(f"{name}: Keras did not compile with XLA")
         steps[(scenario, name, role, model.count_params())] = (model, x, y)
     times = {key: [] for key in steps}
     for _ in range(repeats):

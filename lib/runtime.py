@@ -13,6 +13,7 @@ backend, data, parameters, wall time).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import math
@@ -68,6 +69,26 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+
+
+@contextlib.contextmanager
+def xla_allowed(enabled: bool = True):
+    """Let `jit_compile=True` take effect while TensorFlow op determinism is on.
+
+    `seed_everything` turns op determinism on, and Keras then silently compiles without
+    XLA (`keras.src.trainers.trainer.model_supports_jit`). Inside this context determinism is
+    off (and restored afterwards), so an XLA-compiled run is not bitwise reproducible.
+    """
+    from tensorflow.python.framework import config as tf_config  # no public getter in tf.config
+
+    was_on = enabled and tf_config.is_op_determinism_enabled()
+    if was_on:
+        tf_config.disable_op_determinism()
+    try:
+        yield
+    finally:
+        if was_on:
+            tf_config.enable_op_determinism()
 
 
 # --------------------------------------------------------------------------- parameters

@@ -72,3 +72,16 @@ def test_save_figure_is_byte_reproducible(tmp_path, monkeypatch):
     assert png == tmp_path / "99_test" / "line.png"
     assert outputs[0] == outputs[1]
     assert b"Software" not in outputs[0][0]
+
+
+def test_xla_allowed_lets_keras_compile_with_xla_under_determinism():
+    runtime.seed_everything(0)  # turns op determinism on: Keras then drops jit_compile silently
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", jit_compile=True)
+    assert model.jit_compile is False
+    with runtime.xla_allowed():
+        model.compile("sgd", "mse", jit_compile=True)
+    assert model.jit_compile is True
+    from tensorflow.python.framework import config as tf_config
+
+    assert tf_config.is_op_determinism_enabled(), "determinism is restored on exit"
