@@ -131,17 +131,35 @@ def floor_bytes(n_in: int, n_out: int, direction: str) -> int:
     return forward if direction == "forward" else forward + 4 * (n_out + 2 * n_in)
 
 
-def copy_bandwidth(n_elements: int = 1 << 24, repeats: int = 7) -> float:
-    """Bytes per second of a float32 array copy (read + write), median over `repeats`."""
+def copy_bandwidths(n_elements: int = 1 << 24, repeats: int = 7) -> dict[str, float]:
+    """Bytes per second of two large float32 copies (read + write), medians over `repeats`.
+
+    ``numpy``: `np.copyto` (one thread). ``xla``: an XLA-compiled ``x + c`` (all cores, the
+    best an elementwise pass can do here). The floor uses the larger of the two.
+    """
+    import tensorflow as tf
+
     src = np.random.default_rng(0).random(n_elements, dtype=np.float32)
     dst = np.empty_like(src)
-    np.copyto(dst, src)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        np.copyto(dst, src)
-        times.append(time.perf_counter() - start)
-    return 2 * src.nbytes / statistics.median(times)
+    x, c = tf.constant(src), tf.constant(0.5)
+    add = tf.function(lambda x, c: x + c, jit_compile=True)
+    runners = {"numpy": lambda: np.copyto(dst, src), "xla": lambda: add(x, c)}
+    out = {}
+    with runtime.xla_allowed():
+        for name, fn in runners.items():
+            fn()
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - start)
+            out[name] = 2 * src.nbytes / statistics.median(times)
+    return out
+
+
+def copy_bandwidth(n_elements: int = 1 << 24, repeats: int = 7) -> float:
+    """The floor's bandwidth: the larger of `copy_bandwidths` (bytes per second)."""
+    return max(copy_bandwidths(n_elements, repeats).values())
 
 
 def run_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int],
