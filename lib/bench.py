@@ -352,3 +352,20 @@ def _run_training_steps(pairs, batch_size, repeats, jit_compile, progress) -> li
     if progress:
         progress(f"timed one training step of {len(rows)} models x {repeats} repeats")
     return rows
+
+
+def wait_for_quiet(threshold: float = 1.0, max_wait_s: float = 120.0, poll_s: float = 5.0) -> dict:
+    """Wait until the 1-minute load average drops below `threshold` (at most `max_wait_s`).
+
+    Under `make -j2 figures` the benchmark starts right after the other notebooks, whose load
+    lingers in the 1-minute average. Returns the load before/after and the seconds waited.
+    """
+    import os
+
+    start, first = time.monotonic(), os.getloadavg()[0]
+    load = first
+    while load >= threshold and time.monotonic() - start < max_wait_s:
+        time.sleep(poll_s)
+        load = os.getloadavg()[0]
+    return {"load_at_start": first, "load_after_wait": load,
+            "waited_s": round(time.monotonic() - start, 1), "quiet": load < threshold}

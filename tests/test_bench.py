@@ -62,3 +62,10 @@ def test_training_steps_run():
     assert len(rows) == len(pairs)
     for r in rows:
         assert math.isfinite(r["median_s"]) and r["median_s"] > 0 and r["params"] > 0
+
+
+def test_wait_for_quiet_reports_load_and_respects_the_limit():
+    out = bench.wait_for_quiet(threshold=1e9, max_wait_s=0)
+    assert out["quiet"] and out["waited_s"] < 1
+    out = bench.wait_for_quiet(threshold=-1.0, max_wait_s=0.2, poll_s=0.1)
+    assert not out["quiet"] and 0.2 <= out["waited_s"] < 2
