@@ -158,6 +158,23 @@ def build_product_model(kind: str, hidden: int = 4, regularizer=None) -> keras.M
     return keras.Model(inputs, out, name=f"product_{kind}")
 
 
+def _fit_and_score(model, train, inside, outside, epochs, batch_size, learning_rate, seed, key,
+                   jit_compile):
+    """Train one seeded model and score it in range and on the extrapolation range."""
+    start = time.time()
+    model, hist, alphas = _fit(model, *train, epochs, batch_size, learning_rate, seed=seed,
+                               key=key, jit_compile=jit_compile)
+    return model, {
+        "seconds": time.time() - start,
+        "mse_in_range": _mse(model, *inside),
+        "mse_extrapolation": _mse(model, *outside),
+        "final_loss": hist["loss"][-1],
+        "loss_history": hist["loss"],
+        "alpha_history": alphas,
+        "alpha_final": {k: v[-1] for k, v in alphas.items()},
+    }
+
+
 def _predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model(x, training=False), dtype="float64")
 
@@ -276,18 +293,11 @@ def run_product_experiment(seeds: Sequence[int], kinds: Sequence[str] = ("softex
             x_in, y_in = product_data(n_test, *train_range, seed=10_000 + seed)
             x_ex, y_ex = product_data(n_test, *extrap_range, seed=20_000 + seed)
             runtime.seed_everything(seed)
-            model = build_product_model(kind, hidden)
-            start = time.time()
-            model, hist, alphas = _fit(model, x_tr, y_tr, epochs, batch_size, learning_rate,
-                                        seed=seed, key=("product", kind, hidden),
-                                        jit_compile=jit_compile)
-            per_seed["seconds"].append(time.time() - start)
-            per_seed["mse_in_range"].append(_mse(model, x_in, y_in))
-            per_seed["mse_extrapolation"].append(_mse(model, x_ex, y_ex))
-            per_seed["final_loss"].append(hist["loss"][-1])
-            per_seed["loss_history"].append(hist["loss"])
-            per_seed["alpha_history"].append(alphas)
-            per_seed["alpha_final"].append({k: v[-1] for k, v in alphas.items()})
+            model, record = _fit_and_score(
+                build_product_model(kind, hidden), (x_tr, y_tr), (x_in, y_in), (x_ex, y_ex),
+                epochs, batch_size, learning_rate, seed, ("product", kind, hidden), jit_compile)
+            for key in per_seed:
+                per_seed[key].append(record[key])
             if diagonal is None:
                 diagonal = _predict(model, np.repeat(diag[:, None], 2, axis=1)).ravel().tolist()
         results["models"][kind] = {
@@ -362,16 +372,12 @@ def run_sinusoid_experiment(seeds: Sequence[int],
             x_in, y_in = sinusoid_data(n_test, *train_range, seed=10_000 + seed)
             x_ex, y_ex = sinusoid_data(n_test, *extrap_range, seed=20_000 + seed)
             runtime.seed_everything(seed)
-            model = build_sinusoid_model(kind, width, alpha_imag_init)
-            start = time.time()
-            model, hist, alphas = _fit(model, x_tr, y_tr, epochs, batch_size, learning_rate,
-                                        seed=seed, key=("sinusoid", kind, width),
-                                        jit_compile=jit_compile)
-            per_seed["seconds"].append(time.time() - start)
-            per_seed["mse_in_range"].append(_mse(model, x_in, y_in))
-            per_seed["mse_extrapolation"].append(_mse(model, x_ex, y_ex))
-            per_seed["loss_history"].append(hist["loss"])
-            per_seed["alpha_history"].append(alphas)
+            model, record = _fit_and_score(
+                build_sinusoid_model(kind, width, alpha_imag_init), (x_tr, y_tr), (x_in, y_in),
+                (x_ex, y_ex), epochs, batch_size, learning_rate, seed, ("sinusoid", kind, width),
+                jit_compile)
+            for key in per_seed:
+                per_seed[key].append(record[key])
             if prediction is None:
                 prediction = _predict(model, grid).ravel().tolist()
         results["models"][kind] = {
