@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from lib.layers.polynomial import PolyReLUBlend, check_relu_weight
+from lib.runtime import is_int
 
 __all__ = [
     "SCHEDULES",
@@ -32,10 +33,6 @@ __all__ = [
 ]
 
 SCHEDULES = ("linear", "cosine", "step")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def schedule_value(schedule: str | Callable[[float, int], float], t: float,
@@ -131,13 +128,13 @@ class BlendSchedule(keras.callbacks.Callback):
                  per_batch: bool = False, layers: Sequence | None = None,
                  log_key: str = "relu_weight"):
         super().__init__()
-        if not (_is_int(total_epochs) and total_epochs > 0):
+        if not (is_int(total_epochs) and total_epochs > 0):
             raise ValueError("`total_epochs` must be an integer > 0. "
                              f"Received: total_epochs={total_epochs!r}")
         if not (callable(schedule) or schedule in SCHEDULES):
             raise ValueError(f"`schedule` must be one of {SCHEDULES} or a callable (t, "
                              f"total_epochs) -> d. Received: schedule={schedule!r}")
-        if not (_is_int(hold_epochs) and hold_epochs >= 0):
+        if not (is_int(hold_epochs) and hold_epochs >= 0):
             raise ValueError("`hold_epochs` must be an integer >= 0. "
                              f"Received: hold_epochs={hold_epochs!r}")
         if not isinstance(per_batch, bool):

@@ -25,7 +25,6 @@ report still has the step and the loss/weight/gradient of the first non-finite v
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -33,10 +32,10 @@ from typing import Any
 import keras
 import numpy as np
 
-__all__ = ["NaNDiagnosis", "NaNReport", "diagnose_fit", "locate_nonfinite"]
+from lib.activations.elu import EXP_OVERFLOW_FLOAT32
 
-#: ``exp(x)`` overflows float32 above ln(FLT_MAX).
-EXP_OVERFLOW_FLOAT32 = math.log(float(np.finfo(np.float32).max))
+__all__ = ["NaNDiagnosis", "NaNReport", "diagnose_fit", "locate_nonfinite", "nonfinite_fraction"]
+
 
 BatchFn = Callable[[int, int], tuple[np.ndarray, np.ndarray]]
 
@@ -87,7 +86,8 @@ def _finite(value: Any) -> bool:
     return bool(np.all(np.isfinite(np.asarray(value))))
 
 
-def _nonfinite_fraction(arrays: Sequence[np.ndarray]) -> float:
+def nonfinite_fraction(arrays: Sequence[np.ndarray]) -> float:
+    """Share of non-finite entries over all `arrays` (0.0 when they are empty)."""
     total = sum(int(np.size(a)) for a in arrays)
     bad = sum(int(np.size(a) - np.count_nonzero(np.isfinite(a))) for a in arrays)
     return bad / total if total else 0.0
@@ -352,7 +352,7 @@ class NaNDiagnosis(keras.callbacks.Callback):
         report.found = True
         report.step, report.epoch, report.batch = step, self._epoch, batch
         report.trigger = " and ".join(triggers)
-        report.nonfinite_weight_fraction_after = _nonfinite_fraction(after)
+        report.nonfinite_weight_fraction_after = nonfinite_fraction(after)
         if self.stop:
             self.model.stop_training = True
         if self.batch_fn is not None and self._before is not None:

@@ -21,19 +21,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
-import numpy as np
 
 from lib.activations.polynomial import DELPHI_COEFFICIENTS, check_coefficients, check_relu_cap
 from lib.layers.polynomial import PolyReLUBlend, check_relu_weight
+from lib.runtime import is_int
 
 __all__ = ["BLEND_PRESETS", "activation_names", "resolve_blend", "build_resnet"]
 
 #: Named choices of `blend` (besides a list of stage numbers or of activation names).
 BLEND_PRESETS = ("none", "all", "inner")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def activation_names(stages: Sequence[int] = (16, 32), blocks_per_stage: int = 1) -> list[str]:
@@ -71,7 +67,7 @@ def resolve_blend(blend, stages: Sequence[int] = (16, 32), blocks_per_stage: int
                          f"activation names. Received: blend={blend!r}")
     chosen = set()
     for item in blend:
-        if _is_int(item) and 1 <= item <= len(stages):
+        if is_int(item) and 1 <= item <= len(stages):
             chosen |= {n for n in names if n.startswith(f"s{item}b")}
         elif item == "head":
             chosen.add("head_act")
@@ -105,18 +101,18 @@ def build_resnet(blend="none", stages: Sequence[int] = (16, 32), blocks_per_stag
             epoch of a small data set.
         name: model name.
     """
-    if not (isinstance(stages, (list, tuple)) and stages and all(_is_int(f) and f > 0 for f in stages)):
+    if not (isinstance(stages, (list, tuple)) and stages and all(is_int(f) and f > 0 for f in stages)):
         raise ValueError(f"`stages` must be a non-empty list of filter counts > 0. Received: "
                          f"stages={stages!r}")
-    if not (_is_int(blocks_per_stage) and blocks_per_stage > 0):
+    if not (is_int(blocks_per_stage) and blocks_per_stage > 0):
         raise ValueError("`blocks_per_stage` must be an integer > 0. "
                          f"Received: blocks_per_stage={blocks_per_stage!r}")
-    if not (_is_int(num_classes) and num_classes > 1):
+    if not (is_int(num_classes) and num_classes > 1):
         raise ValueError(f"`num_classes` must be an integer > 1. Received: num_classes={num_classes!r}")
     coefficients = check_coefficients(coefficients)
     relu_cap = check_relu_cap(relu_cap)
     relu_weight = check_relu_weight(relu_weight)
-    if not (_is_int(stem_strides) and stem_strides > 0):
+    if not (is_int(stem_strides) and stem_strides > 0):
         raise ValueError(f"`stem_strides` must be an integer > 0. Received: stem_strides={stem_strides!r}")
     if not (isinstance(bn_momentum, (int, float)) and not isinstance(bn_momentum, bool)
             and 0 <= bn_momentum < 1):

@@ -100,17 +100,18 @@ def _fail(name: str, value: Any, expected: str) -> None:
     raise ValueError(f"Invalid parameter `{name}`: expected {expected}. Received: {name}={value!r}")
 
 
-def _is_int(value: Any) -> bool:
+def is_int(value: Any) -> bool:
+    """An integer (Python or NumPy), not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def positive_int(name: str, value: Any) -> None:
-    if not (_is_int(value) and value > 0):
+    if not (is_int(value) and value > 0):
         _fail(name, value, "an integer > 0")
 
 
 def non_negative_int(name: str, value: Any) -> None:
-    if not (_is_int(value) and value >= 0):
+    if not (is_int(value) and value >= 0):
         _fail(name, value, "an integer >= 0")
 
 
@@ -136,7 +137,7 @@ def boolean(name: str, value: Any) -> None:
 
 
 def seed_list(name: str, value: Any) -> None:
-    if not (isinstance(value, (list, tuple)) and value and all(_is_int(s) and s >= 0 for s in value)
+    if not (isinstance(value, (list, tuple)) and value and all(is_int(s) and s >= 0 for s in value)
             and len(set(value)) == len(value)):
         _fail(name, value, "a non-empty list of distinct integers >= 0")
 

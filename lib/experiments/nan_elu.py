@@ -22,7 +22,7 @@ from lib.activations.elu import (
     naive_elu,
     safe_elu,
 )
-from lib.diagnostics import diagnose_fit
+from lib.diagnostics import diagnose_fit, nonfinite_fraction
 
 __all__ = [
     "ACTIVATIONS",
@@ -140,12 +140,6 @@ def preactivation_stats(x_raw: np.ndarray, seed: int, n_samples: int = 1000) -> 
 # --------------------------------------------------------------------------- the failure
 
 
-def _nonfinite_fraction(model: keras.Model) -> float:
-    weights = model.get_weights()
-    total = sum(w.size for w in weights)
-    return float(sum(w.size - np.count_nonzero(np.isfinite(w)) for w in weights) / total)
-
-
 def reproduce_user_failure(x: np.ndarray, y: np.ndarray, seed: int, epochs: int = 5,
                            batch_size: int = 64) -> dict[str, Any]:
     """The user's run with `naive_elu` on the given (raw) data, twice from the same seed.
@@ -159,7 +153,7 @@ def reproduce_user_failure(x: np.ndarray, y: np.ndarray, seed: int, epochs: int 
     runtime.seed_everything(seed)
     model = build_user_network("naive")
     hist = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
-    fraction = _nonfinite_fraction(model)
+    fraction = nonfinite_fraction(model.get_weights())
     runtime.seed_everything(seed)
     model = build_user_network("naive")
     report, diag_history = diagnose_fit(model, x, y, batch_size=batch_size, epochs=epochs,
@@ -201,7 +195,7 @@ def train_variants(data_by_scale: dict[str, tuple[np.ndarray, ...]], variants: S
                              "val_loss": vloss0, "val_accuracy": vacc0, "weights_finite": True})
                 hist = model.fit(x_tr, y_tr, batch_size=batch_size, epochs=epochs,
                                  validation_data=(x_te, y_te), verbose=0).history
-                finite = _nonfinite_fraction(model) == 0.0
+                finite = nonfinite_fraction(model.get_weights()) == 0.0
                 for e in range(epochs):
                     rows.append({**base, "epoch": e + 1, "loss": hist["loss"][e],
                                  "accuracy": hist["accuracy"][e], "val_loss": hist["val_loss"][e],
