@@ -23,7 +23,7 @@ from lib.callbacks import (
     schedule_value,
 )
 from lib.layers import PolyReLUBlend
-from lib.runtime import REPO_ROOT
+from lib.runtime import REPO_ROOT, xla_allowed
 
 N = 16
 X = np.linspace(-5, 5, N, dtype="float32")[None].repeat(4, axis=0)  # 4 identical rows
@@ -126,6 +126,15 @@ def test_schedule_callable_out_of_range_raises():
 
 
 # --------------------------------------------------------------------------- in model.fit
+
+
+@pytest.fixture(autouse=True)
+def _xla_even_after_determinism():
+    """These tests need `jit_compile=True` to take effect. An earlier test in the same process
+    may have turned on op determinism (`runtime.seed_everything`), under which Keras silently
+    compiles without XLA: lift it for each test (restored afterwards)."""
+    with xla_allowed():
+        yield
 
 
 @pytest.mark.parametrize("schedule", ["linear", "cosine"])
