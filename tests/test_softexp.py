@@ -16,6 +16,10 @@ from lib.activations.softexp import (
     complex_soft_exponential_concat,
     soft_exponential,
 )
+from lib.activations.softexp_autodiff import (
+    complex_soft_exponential_autodiff,
+    soft_exponential_autodiff,
+)
 from lib.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
 
 ALPHAS = [-1.0, -1e-8, 0.0, 1e-8, 1.0]
@@ -406,3 +410,88 @@ def test_config_round_trip_keeps_every_argument():
         assert clone.shared_axes == [1]
         clone.build((None, 5, 3))
         assert all(tuple(w.shape) == (1, 3) for w in clone.weights)
+
+
+# --------------------------------------------------------------------------- written-out gradients
+
+
+def _all_grads(fn, x, alphas, dtype):
+    """Outputs and d(sum(out · w))/d(x, *alphas) for fixed random weights w, per output."""
+    xt = tf.constant(x, dtype)
+    ats = [tf.constant(a, dtype) for a in alphas]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([xt, *ats])
+        outs = fn(xt, *ats)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        rng = np.random.default_rng(1)
+        losses = [tf.reduce_sum(o * tf.constant(rng.normal(size=o.shape), dtype)) for o in outs]
+    return [(o.numpy(), [g.numpy() for g in tape.gradient(loss, [xt, *ats])])
+            for o, loss in zip(outs, losses, strict=True)]
+
+
+# α per column: both branches, both sides of 0, the series region, and each cap/floor
+_UNIT_ALPHAS = np.array([-3.0, -1.0, -0.5, -2e-3, -1e-8, 0.0, 1e-8, 2e-3, 0.3, 1.0, 3.0])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_written_out_gradients_equal_autodiff_of_the_same_scheme(dtype):
+    # every x of X_MODERATE against every α (one α per element, so each derivative is compared
+    # on its own; the reduction to α's shape is tested below)
+    x = np.repeat(X_MODERATE[:, None], len(_UNIT_ALPHAS), axis=1)
+    alpha = np.broadcast_to(_UNIT_ALPHAS, x.shape).copy()
+    (y, grads), = _all_grads(soft_exponential, x, [alpha], dtype)
+    (y_ref, grads_ref), = _all_grads(soft_exponential_autodiff, x, [alpha], dtype)
+    # ∂f/∂α in the direct exp branch is (x e^z − expm1(z)/α)/α, which cancels up to ~2/|z| = 200x
+    # near the series threshold; both versions use it, but e^z is rounded differently.
+    rtol = 1e-12 if dtype == "float64" else 5e-5
+    np.testing.assert_allclose(y, y_ref, rtol=rtol, atol=0)
+    for g, g_ref in zip(grads, grads_ref, strict=True):
+        assert np.all(np.isfinite(g))
+        np.testing.assert_allclose(g, g_ref, rtol=rtol, atol=1e-30)
+
+
+def test_written_out_gradients_reduce_over_shared_axes_and_broadcast_x():
+    x = np.random.default_rng(0).normal(size=(3, 4, 5))
+    alpha = np.random.default_rng(1).uniform(-1, 1, size=(1, 5))
+    (_, g), = _all_grads(soft_exponential, x, [alpha], "float64")
+    (_, g_ref), = _all_grads(soft_exponential_autodiff, x, [alpha], "float64")
+    assert g[1].shape == (1, 5)
+    for a, b in zip(g, g_ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    # x broadcast against a larger α: the x gradient is summed back to x's shape
+    (_, g), = _all_grads(soft_exponential, np.array([0.7]), [_UNIT_ALPHAS], "float64")
+    (_, g_ref), = _all_grads(soft_exponential_autodiff, np.array([0.7]), [_UNIT_ALPHAS], "float64")
+    assert g[0].shape == (1,)
+    np.testing.assert_allclose(g[0], g_ref[0], rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_complex_written_out_gradients_equal_autodiff(dtype):
+    x = np.array([-1e3, -10.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 2.0, 10.0, 100.0, 1e3])
+    pairs = [(a, b) for a in (-1.0, -1e-8, 0.0, 2e-3, 0.5, 1.0) for b in (-0.5, 0.0, 1e-8, 1.0)]
+    grid = np.repeat(x[:, None], len(pairs), axis=1)
+    a = np.broadcast_to([p[0] for p in pairs], grid.shape).copy()   # one α per element
+    b = np.broadcast_to([p[1] for p in pairs], grid.shape).copy()
+    got = _all_grads(complex_soft_exponential, grid, [a, b], dtype)
+    want = _all_grads(complex_soft_exponential_autodiff, grid, [a, b], dtype)
+    # Where e^{ax} underflows, autodiff's ∂/∂x is a difference of O(1) terms (noise of a few ulp
+    # times |x|·|α|) and the written-out one is the tiny true value: hence the absolute term.
+    rtol = 1e-10 if dtype == "float64" else 2e-4
+    atol = 64 * np.finfo(dtype).eps * (1 + np.abs(grid)) * (1 + np.hypot(a, b))
+    for (y, grads), (y_ref, grads_ref) in zip(got, want, strict=True):
+        pairs_ref = [(y, y_ref)] + list(zip(grads, grads_ref, strict=True))
+        for k, (v, v_ref) in enumerate(pairs_ref):
+            assert np.all(np.isfinite(v)) and v.shape == v_ref.shape
+            bad = np.abs(v - v_ref) > rtol * np.abs(v_ref) + atol
+            assert not bad.any(), (k, np.argwhere(bad)[:5].tolist(), v[bad][:5], v_ref[bad][:5])
+
+
+def test_complex_written_out_gradients_reduce_to_alpha_shape():
+    x = np.random.default_rng(0).normal(size=(6, 4))
+    a, b = np.array([-0.5, 0.0, 1e-8, 0.7]), np.array([1.0, 0.0, -0.3, 2.0])
+    got = _all_grads(complex_soft_exponential, x, [a, b], "float64")
+    want = _all_grads(complex_soft_exponential_autodiff, x, [a, b], "float64")
+    for (_, grads), (_, grads_ref) in zip(got, want, strict=True):
+        assert grads[1].shape == (4,) and grads[2].shape == (4,)
+        for g, g_ref in zip(grads, grads_ref, strict=True):
+            np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-13)
