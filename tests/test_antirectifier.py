@@ -11,7 +11,7 @@ import tensorflow as tf
 from gradcheck import assert_save_load_roundtrip, autodiff_grad, finite_diff_grad
 
 from lib.activations import antirectify, centered_l2_normalize, crelu
-from lib.activations.antirectifier import ANTIRECTIFIER_EPSILON
+from lib.activations.antirectifier import ANTIRECTIFIER_EPSILON, antirectify_autodiff
 from lib.experiments import antirectifier as exp
 from lib.layers import Antirectifier, CReLU
 
@@ -370,3 +370,34 @@ def test_mixed_precision_float16_finite_at_constant_row():
     assert y.dtype == "float16"
     np.testing.assert_allclose(np.asarray(y, dtype="float64"), np_antirectify(x), atol=2e-3)
     assert np.all(np.isfinite(tape.gradient(loss, xt).numpy()))
+
+
+# --------------------------------------------------------------------------- written-out gradient
+
+
+def _value_and_grad(fn, x, dtype, **kwargs):
+    xt = tf.constant(x, dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = fn(xt, **kwargs)
+        w = tf.constant(np.random.default_rng(7).normal(size=y.shape), dtype)
+        loss = tf.reduce_sum(y * w)
+    return y.numpy(), tape.gradient(loss, xt).numpy()
+
+
+@pytest.mark.parametrize("dtype,rtol", [("float64", 1e-10), ("float32", 2e-4)])
+@pytest.mark.parametrize("shape,axis", [((6, 16), -1), ((6, 16), 1), ((2, 3, 4, 5), -1),
+                                        ((2, 3, 4, 5), 2), ((2, 3, 4, 5), 1)])
+def test_written_out_gradient_equals_autodiff(shape, axis, dtype, rtol):
+    # last axis: the matrix-vector row sums; other axes: ops.sum. Row 0 is constant (c = 0).
+    x = np.random.default_rng(3).normal(size=shape) * 3 + 1
+    x[0] = 2.5
+    y, g = _value_and_grad(antirectify, x, dtype, axis=axis)
+    y_ref, g_ref = _value_and_grad(antirectify_autodiff, x, dtype, axis=axis)
+    atol = rtol * max(1.0, float(np.max(np.abs(g_ref))))
+    np.testing.assert_allclose(y, y_ref, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(g, g_ref, rtol=rtol, atol=atol)
+    # and against float64 autodiff (the ground truth for the float32 case)
+    g64 = autodiff_grad(lambda t: antirectify_autodiff(t, axis=axis), x,
+                        np.random.default_rng(7).normal(size=y.shape))
+    np.testing.assert_allclose(g, g64, rtol=rtol, atol=atol)

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import math
 
+import keras
 from keras import ops
 
-__all__ = ["antirectify", "centered_l2_normalize", "crelu", "ANTIRECTIFIER_EPSILON"]
+__all__ = ["antirectify", "antirectify_autodiff", "centered_l2_normalize", "crelu",
+           "ANTIRECTIFIER_EPSILON"]
 
 #: Added to the sum of squares before the square root. 1e-6 bounds the Jacobian at a constant
 #: row by 1e3 and is still representable in float16 (mixed precision), where 1e-12 underflows to 0
@@ -98,9 +100,58 @@ def antirectify(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     Works for inputs of any rank (e.g. the channel axis after a `Conv2D`). A constant row gives
     zeros with a finite gradient (see the module docstring).
 
+    The gradient is written out: with ``g = dL/dn`` (the upstream gradient of the positive half
+    where ``n > 0`` minus that of the negative half where ``n < 0``), ``r = (sum(c**2) +
+    epsilon)**-0.5`` and ``s = sum(g * c)``, ``dL/dc = g r - c s r**3`` and ``dL/dx = dL/dc -
+    mean(dL/dc)``: autodiff's result (`antirectify_autodiff`) to rounding, computed from the
+    forward pass's normalized values in one elementwise pass plus two row sums. On the last axis
+    every row sum is a matrix-vector product with a vector of ones: XLA on CPU reads the operand
+    once for it, while a reduction first writes its (fused) operand out to memory. Notebook 06
+    times both versions.
+
     Reference:
         F. Chollet, Keras example `antirectifier.py` (2016); keras-io recipe
         "Simple custom layer example: Antirectifier".
+    """
+    axis = _check_axis(x, axis)
+    _check_epsilon(epsilon)
+    x = ops.convert_to_tensor(x)
+    size = x.shape[axis]
+    last = axis == len(x.shape) - 1 and size is not None
+    half = keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16")
+
+    def row_sum(t):
+        if last and not half:   # half precision keeps ops.sum (a float16 matmul sums in float16)
+            return ops.matmul(t, ops.ones((size, 1), dtype=t.dtype))
+        return ops.sum(t, axis=axis, keepdims=True)
+
+    @ops.custom_gradient
+    def antirectifier(x):
+        n_features = ops.cast(ops.shape(x)[axis], x.dtype)
+        centered = x - row_sum(x) / n_features
+        sum_sq = row_sum(ops.square(centered)) + float(epsilon)
+        inv_norm = ops.rsqrt(sum_sq)
+        normed = centered * inv_norm
+        y = ops.concatenate([ops.relu(normed), ops.relu(-normed)], axis=axis)
+
+        def grad(*args, upstream=None):
+            (dy,) = args if upstream is None else (upstream,)
+            d_pos, d_neg = ops.split(dy, 2, axis=axis)
+            zeros = ops.zeros_like(d_pos)
+            g = ops.where(normed > 0, d_pos, zeros) - ops.where(normed < 0, d_neg, zeros)
+            d_centered = g * inv_norm - centered * (row_sum(g * centered) * inv_norm / sum_sq)
+            return d_centered - row_sum(d_centered) / n_features
+
+        return y, grad
+
+    return antirectifier(x)
+
+
+def antirectify_autodiff(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
+    """`antirectify` as ``crelu(centered_l2_normalize(x))`` with autodiff gradients.
+
+    Same values to rounding; kept as the tests' independent check of `antirectify`'s written-out
+    gradient and as notebook 06's "before".
     """
     axis = _check_axis(x, axis)
     return crelu(centered_l2_normalize(x, axis=axis, epsilon=epsilon), axis=axis)
