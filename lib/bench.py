@@ -11,7 +11,10 @@ candidates in one process so slow drifts of the machine hit every candidate alik
 
 Candidates come in pairs (custom vs its built-in counterpart); `default_candidates()` lists
 them. Each candidate is a factory: given the input shape it returns `(fn, variables)`, where
-`variables` are the trainable weights whose gradients the backward pass also computes.
+`variables` are the trainable weights whose gradients the backward pass also computes. A pair
+may also hold a "before" candidate: an earlier implementation of its custom activation with the
+same values (gradients by autodiff), timed in the same run so that the speed-up of the rewrite
+is measured, not remembered (`before_after_table`).
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ DIRECTIONS = ("forward", "forward_backward")
 ROW = 256  # inputs are (n / ROW, ROW): per-unit parameters and the Antirectifier use the last axis
 
 
+ROLES = ("builtin", "custom", "before")
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """One implementation to time. `role` is "custom" or "builtin"; `pair` groups them."""
+    """One implementation to time. `role` is one of `ROLES`; `pair` groups them."""
 
     pair: str
     name: str
@@ -52,6 +58,17 @@ def _layer(make: Callable) -> Callable[[tuple[int, int]], tuple[Callable, list]]
     return factory
 
 
+def _fn_with_units(fn: Callable, n_params: int, value: float):
+    """A function of (x, *params) with `n_params` per-unit float32 variables set to `value`."""
+    def factory(shape):
+        import tensorflow as tf
+
+        params = [tf.Variable(tf.fill((shape[-1],), value)) for _ in range(n_params)]
+        return (lambda x: fn(x, *params)), params
+
+    return factory
+
+
 def default_candidates() -> list[Candidate]:
     """The pairs of issue 9: every lib activation against its built-in counterpart."""
     import keras
@@ -59,6 +76,13 @@ def default_candidates() -> list[Candidate]:
 
     from lib import activations as A
     from lib import layers as L
+    from lib.activations.softexp_autodiff import (
+        complex_soft_exponential_autodiff,
+        soft_exponential_autodiff,
+    )
+
+    def complex_autodiff_concat(x, a, b):
+        return ops.concatenate(complex_soft_exponential_autodiff(x, a, b), axis=-1)
 
     builtin_elu = _fn(keras.activations.elu)
     relu = _fn(keras.activations.relu)
@@ -77,13 +101,18 @@ def default_candidates() -> list[Candidate]:
         Candidate("SoftExponential", "PReLU", "builtin", prelu),
         Candidate("SoftExponential", "SoftExponential", "custom",
                   _layer(lambda: L.SoftExponential(alpha_initializer=keras.initializers.Constant(0.3)))),
+        Candidate("SoftExponential", "soft_exponential_autodiff", "before",
+                  _fn_with_units(soft_exponential_autodiff, 1, 0.3)),
         Candidate("ComplexSoftExponential", "PReLU", "builtin", prelu),
         Candidate("ComplexSoftExponential", "ComplexSoftExponential", "custom",
                   _layer(lambda: L.ComplexSoftExponential(
                       alpha_real_initializer=keras.initializers.Constant(0.3),
                       alpha_imag_initializer=keras.initializers.Constant(0.3)))),
+        Candidate("ComplexSoftExponential", "complex_soft_exponential_autodiff", "before",
+                  _fn_with_units(complex_autodiff_concat, 2, 0.3)),
         Candidate("Antirectifier", "concat(relu(x), relu(-x))", "builtin", plain_crelu),
         Candidate("Antirectifier", "Antirectifier", "custom", _layer(lambda: L.Antirectifier())),
+        Candidate("Antirectifier", "antirectify_autodiff", "before", _fn(A.antirectify_autodiff)),
         Candidate("Truncation", "ops.clip", "builtin", clip),
         Candidate("Truncation", "Truncation(clip)", "custom",
                   _layer(lambda: L.Truncation(threshold=1.0, gradient="clip"))),
@@ -106,11 +135,11 @@ def _prepare(candidate: Candidate, shape: tuple[int, int], mode: str, direction:
         def step(x):
             return fn(x)
     else:
-        def step(x):
+        def step(x):  # returns y too: in training the next layer reads it
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 y = fn(x)
-            return tape.gradient(y, [x, *variables], output_gradients=dy)
+            return y, tape.gradient(y, [x, *variables], output_gradients=dy)
 
     if mode == "function":
         step = tf.function(step)
@@ -241,6 +270,27 @@ def target_table(rows: list[dict], log2_size: int = 22, max_x_builtin: float = 1
                         "within_builtin_target": r["x_builtin"] is not None
                         and r["x_builtin"] <= max_x_builtin,
                         "within_floor_target": r["x_floor"] <= max_x_floor})
+    return out
+
+
+def before_after_table(rows: list[dict], log2_size: int = 22) -> list[dict]:
+    """Per pair with a "before" candidate: its and the custom candidate's cost, and the speed-up.
+
+    Judged like the targets: jit, forward + backward, at `log2_size`.
+    """
+    picked = {}
+    for r in rows:
+        if (r["mode"] == "jit" and r["direction"] == "forward_backward"
+                and r["log2_size"] == log2_size and "median_s" in r):
+            picked.setdefault(r["pair"], {}).setdefault(r["role"], []).append(r)
+    out = []
+    for pair, roles in picked.items():
+        for before in roles.get("before", []):
+            for after in roles.get("custom", []):
+                out.append({"pair": pair, "before": before["name"], "after": after["name"],
+                            "before_x_builtin": before["x_builtin"], "after_x_builtin": after["x_builtin"],
+                            "before_x_floor": before["x_floor"], "after_x_floor": after["x_floor"],
+                            "speedup": before["median_s"] / after["median_s"]})
     return out
 
 

@@ -69,3 +69,27 @@ def test_wait_for_quiet_reports_load_and_respects_the_limit():
     assert out["quiet"] and out["waited_s"] < 1
     out = bench.wait_for_quiet(threshold=-1.0, max_wait_s=0.2, poll_s=0.1)
     assert not out["quiet"] and 0.2 <= out["waited_s"] < 2
+
+
+def test_before_candidates_pair_with_one_custom_each():
+    cands = bench.default_candidates()
+    assert {c.role for c in cands} == set(bench.ROLES)
+    before_pairs = {c.pair for c in cands if c.role == "before"}
+    assert before_pairs == {"SoftExponential", "ComplexSoftExponential", "Antirectifier"}
+    for pair in before_pairs:
+        assert sum(c.pair == pair and c.role == "custom" for c in cands) == 1
+
+
+def test_before_after_table_reports_speedup_at_jit_forward_backward():
+    rows = []
+    for role, name, t in (("builtin", "b", 1.0), ("custom", "new", 2.0), ("before", "old", 8.0)):
+        for mode in ("eager", "jit"):
+            rows.append({"pair": "P", "name": name, "role": role, "log2_size": 22,
+                         "elements": 1 << 22, "out_elements": 1 << 22, "mode": mode,
+                         "direction": "forward_backward", "median_s": t if mode == "jit" else 50.0})
+    bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)  # floor 0.5 s
+    (row,) = bench.before_after_table(rows)
+    assert (row["before"], row["after"]) == ("old", "new")
+    assert row["speedup"] == pytest.approx(4.0)
+    assert row["before_x_builtin"] == pytest.approx(8.0) and row["after_x_floor"] == pytest.approx(4.0)
+    assert bench.before_after_table(rows, log2_size=20) == []
