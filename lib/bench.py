@@ -294,6 +294,41 @@ def before_after_table(rows: list[dict], log2_size: int = 22) -> list[dict]:
     return out
 
 
+ELEMENTARY_OPS = ("x + c", "exp", "expm1", "log", "log1p", "sin", "cos", "row sum (reduce)",
+                  "row sum (matvec)")
+
+
+def elementary_op_costs(log2_size: int = 22, repeats: int = 15) -> list[dict]:
+    """Median ns per element of single XLA-compiled ops on a float32 (n / ROW, ROW) tensor.
+
+    The price list behind the activations' costs: a memory-bound pass (``x + c``), the
+    transcendental functions the soft exponential needs, and the two ways of summing rows the
+    Antirectifier can use. Forward only, interleaved repetitions.
+    """
+    import tensorflow as tf
+
+    n = 1 << log2_size
+    x = tf.constant(np.random.default_rng(0).normal(size=(max(n // ROW, 1), ROW)).astype("float32"))
+    ones = tf.ones((ROW, 1))
+    ops_ = {"x + c": lambda t: t + 0.5, "exp": tf.exp, "expm1": tf.math.expm1,
+            "log": lambda t: tf.math.log(tf.abs(t) + 0.5),
+            "log1p": lambda t: tf.math.log1p(tf.abs(t)), "sin": tf.sin, "cos": tf.cos,
+            "row sum (reduce)": lambda t: tf.reduce_sum(t * t, axis=-1, keepdims=True),
+            "row sum (matvec)": lambda t: tf.matmul(t * t, ones)}
+    with runtime.xla_allowed():
+        steps = {name: tf.function(fn, jit_compile=True) for name, fn in ops_.items()}
+        for step in steps.values():
+            step(x)
+        times = {name: [] for name in steps}
+        for _ in range(repeats):
+            for name, step in steps.items():
+                start = time.perf_counter()
+                step(x)
+                times[name].append(time.perf_counter() - start)
+    return [{"op": name, "ns_per_element": float(np.median(ts)) / int(np.prod(x.shape)) * 1e9}
+            for name, ts in times.items()]
+
+
 # --------------------------------------------------------------------------- training steps
 
 
@@ -321,36 +356,41 @@ def _convnet(act: Callable[[], object]):
 def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
     """(scenario, name, role, model builder) for one training step of each scenario's model.
 
-    The models are the scenarios' shapes: the user's 8 x Dense(128) ELU network (scenario 3), the
-    small ResNet with its activations as blends (1), an MLP with per-unit soft exponentials vs
-    PReLU (2), the Antirectifier example network vs plain CReLU (4), and the user's Conv2D +
-    truncation front end (5, on 28 x 28 inputs).
+    Scenarios 1, 3 and 4 use their own builders: the small ResNet with its activations as blends
+    (`models.build_resnet`), the user's 8 x Dense(128) ELU network (`nan_elu.build_user_network`)
+    and the Antirectifier example network against its CReLU ablation
+    (`experiments.antirectifier.build_mlp`). Scenarios 2 and 5 have no model with the issue's
+    built-in counterpart (PReLU, `ops.clip`), so their shapes are rebuilt here: an MLP with
+    per-unit soft exponentials vs PReLU, and the user's Conv2D + truncation front end on 28 x 28
+    inputs (`experiments.truncation.build_mnist_model`'s layers) with `ops.clip`.
     """
     import keras
     from keras import ops
 
-    from lib import activations as A
     from lib import layers as L
     from lib import models
+    from lib.experiments import antirectifier, nan_elu
 
     def act(fn):
         return lambda: keras.layers.Activation(fn)
 
-    def elu_net(fn):
-        return lambda: _mlp(act(fn), width=128, depth=8)
+    def elu_net(variant):
+        return lambda: nan_elu.build_user_network(variant)
 
     return [
-        ("ELU", "keras elu", "builtin", elu_net("elu")),
-        ("ELU", "safe_elu", "custom", elu_net(A.safe_elu)),
-        ("ELU", "elu_custom_gradient", "custom", elu_net(A.elu_custom_gradient)),
+        ("ELU", "keras elu", "builtin", elu_net("builtin")),
+        ("ELU", "safe_elu", "custom", elu_net("clamped")),
+        ("ELU", "elu_custom_gradient", "custom", elu_net("custom_gradient")),
         ("PolyReLUBlend", "ResNet relu", "builtin", lambda: models.build_resnet(blend="none")),
         ("PolyReLUBlend", "ResNet blends", "custom", lambda: models.build_resnet(blend="all")),
         ("SoftExponential", "MLP PReLU", "builtin", lambda: _mlp(keras.layers.PReLU)),
         ("SoftExponential", "MLP SoftExponential", "custom", lambda: _mlp(L.SoftExponential)),
         ("SoftExponential", "MLP ComplexSoftExponential", "custom",
          lambda: _mlp(L.ComplexSoftExponential, width=128)),
-        ("Antirectifier", "MLP CReLU: concat(relu, relu(-x))", "builtin", lambda: _mlp(L.CReLU)),
-        ("Antirectifier", "MLP Antirectifier", "custom", lambda: _mlp(L.Antirectifier)),
+        ("Antirectifier", "example net, CReLU-256", "builtin",
+         lambda: antirectifier.build_mlp("crelu_256")),
+        ("Antirectifier", "example net, Antirectifier-256", "custom",
+         lambda: antirectifier.build_mlp("antirectifier_256")),
         ("Truncation", "conv ops.clip", "builtin", lambda: _convnet(act(lambda x: ops.clip(x, -1., 1.)))),
         ("Truncation", "conv Truncation(clip)", "custom", lambda: _convnet(L.Truncation)),
         ("Truncation", "conv Truncation(straight_through)", "custom",
@@ -379,8 +419,11 @@ def _run_training_steps(pairs, batch_size, repeats, jit_compile, progress) -> li
         shape = (batch_size, *model.input_shape[1:])
         x = rng.normal(size=shape).astype("float32")
         y = rng.integers(0, 10, size=batch_size)
+        # the scenarios' builders end in softmax/sigmoid, the replicas here in logits
+        probabilities = getattr(model.layers[-1], "activation", None) in (
+            keras.activations.softmax, keras.activations.sigmoid)
         model.compile(optimizer=keras.optimizers.SGD(0.01),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
                       jit_compile=jit_compile)
         model.train_on_batch(x, y)  # build, trace, compile
         if jit_compile and not model.jit_compile:

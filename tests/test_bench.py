@@ -93,3 +93,9 @@ def test_before_after_table_reports_speedup_at_jit_forward_backward():
     assert row["speedup"] == pytest.approx(4.0)
     assert row["before_x_builtin"] == pytest.approx(8.0) and row["after_x_floor"] == pytest.approx(4.0)
     assert bench.before_after_table(rows, log2_size=20) == []
+
+
+def test_elementary_op_costs_positive_and_finite():
+    rows = bench.elementary_op_costs(log2_size=12, repeats=2)
+    assert [r["op"] for r in rows] == list(bench.ELEMENTARY_OPS)
+    assert all(math.isfinite(r["ns_per_element"]) and r["ns_per_element"] > 0 for r in rows)

@@ -28,8 +28,8 @@ formulas are the derivatives of the forward scheme above, branch by branch, and 
 forward pass's exponential, logarithm and sines, so the backward pass needs no transcendental
 function of its own and no `where` ever multiplies an unselected infinity by zero. Autodiff
 through the same scheme (kept in `lib.activations.softexp_autodiff`) gives the same numbers to
-rounding but cost 5-10x more under XLA (notebook 06): it evaluated every branch again in the
-backward pass, once per output of the per-unit α reduction.
+rounding but is slower under XLA (notebook 06 times both): XLA fused the gradient of every branch
+separately into the ∂f/∂x pass and into the per-unit α reduction, evaluating each branch again.
 """
 
 from __future__ import annotations
