@@ -239,8 +239,22 @@ def _row(cand: Candidate, log2: int, mode: str, direction: str, ts: list[float],
     if ts:
         q = np.quantile(ts, [0.25, 0.5, 0.75])
         row.update(q1_s=float(q[0]), median_s=float(q[1]), q3_s=float(q[2]),
-                   ns_per_element=float(q[1]) / n * 1e9)
+                   ns_per_element=float(q[1]) / n * 1e9, times_s=[float(t) for t in ts])
     return row
+
+
+def paired_ratio(a: dict, b: dict) -> tuple[float, float | None, float | None]:
+    """Median (and quartiles) of a's time over b's, round by round.
+
+    Repetitions are interleaved, so round i of every candidate ran within the same short
+    interval: the per-round ratio cancels slow drifts of a shared machine that the ratio of two
+    medians keeps. Falls back to the ratio of medians (no quartiles) without per-round times.
+    """
+    ta, tb = a.get("times_s"), b.get("times_s")
+    if ta and tb and len(ta) == len(tb):
+        q = np.quantile(np.asarray(ta) / np.asarray(tb), [0.25, 0.5, 0.75])
+        return float(q[1]), float(q[0]), float(q[2])
+    return a["median_s"] / b["median_s"], None, None
 
 
 def add_ratios(rows: list[dict], bandwidth: float) -> list[dict]:
@@ -260,17 +274,28 @@ def add_ratios(rows: list[dict], bandwidth: float) -> list[dict]:
 
 def target_table(rows: list[dict], log2_size: int = 22, max_x_builtin: float = 1.25,
                  max_x_floor: float = 3.0) -> list[dict]:
-    """Issue 9's targets, per custom candidate: jit, forward + backward, at `log2_size`."""
+    """Issue 9's targets, per custom candidate: jit, forward + backward, at `log2_size`.
+
+    `x_builtin` is the median per-round ratio to the built-in (`paired_ratio`), with its
+    quartiles; `x_floor` the median time over the floor.
+    """
+    picked = _judged_rows(rows, log2_size)
     out = []
-    for r in rows:
-        if (r["role"] == "custom" and r["mode"] == "jit" and r["direction"] == "forward_backward"
-                and r["log2_size"] == log2_size and "median_s" in r):
-            out.append({"pair": r["pair"], "name": r["name"], "x_builtin": r["x_builtin"],
-                        "x_floor": r["x_floor"],
-                        "within_builtin_target": r["x_builtin"] is not None
-                        and r["x_builtin"] <= max_x_builtin,
-                        "within_floor_target": r["x_floor"] <= max_x_floor})
+    for r in picked:
+        if r["role"] != "custom":
+            continue
+        builtin = next((b for b in picked if b["pair"] == r["pair"] and b["role"] == "builtin"), None)
+        ratio, q1, q3 = paired_ratio(r, builtin) if builtin else (None, None, None)
+        out.append({"pair": r["pair"], "name": r["name"], "x_builtin": ratio,
+                    "x_builtin_q1": q1, "x_builtin_q3": q3, "x_floor": r["x_floor"],
+                    "within_builtin_target": ratio is not None and ratio <= max_x_builtin,
+                    "within_floor_target": r["x_floor"] <= max_x_floor})
     return out
+
+
+def _judged_rows(rows: list[dict], log2_size: int) -> list[dict]:
+    return [r for r in rows if r["mode"] == "jit" and r["direction"] == "forward_backward"
+            and r["log2_size"] == log2_size and "median_s" in r]
 
 
 def before_after_table(rows: list[dict], log2_size: int = 22) -> list[dict]:
@@ -279,18 +304,19 @@ def before_after_table(rows: list[dict], log2_size: int = 22) -> list[dict]:
     Judged like the targets: jit, forward + backward, at `log2_size`.
     """
     picked = {}
-    for r in rows:
-        if (r["mode"] == "jit" and r["direction"] == "forward_backward"
-                and r["log2_size"] == log2_size and "median_s" in r):
-            picked.setdefault(r["pair"], {}).setdefault(r["role"], []).append(r)
+    for r in _judged_rows(rows, log2_size):
+        picked.setdefault(r["pair"], {}).setdefault(r["role"], []).append(r)
     out = []
     for pair, roles in picked.items():
+        builtin = (roles.get("builtin") or [None])[0]
         for before in roles.get("before", []):
             for after in roles.get("custom", []):
+                speedup, q1, q3 = paired_ratio(before, after)
                 out.append({"pair": pair, "before": before["name"], "after": after["name"],
-                            "before_x_builtin": before["x_builtin"], "after_x_builtin": after["x_builtin"],
+                            "before_x_builtin": paired_ratio(before, builtin)[0] if builtin else None,
+                            "after_x_builtin": paired_ratio(after, builtin)[0] if builtin else None,
                             "before_x_floor": before["x_floor"], "after_x_floor": after["x_floor"],
-                            "speedup": before["median_s"] / after["median_s"]})
+                            "speedup": speedup, "speedup_q1": q1, "speedup_q3": q3})
     return out
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from lib import bench
@@ -99,3 +100,20 @@ def test_elementary_op_costs_positive_and_finite():
     rows = bench.elementary_op_costs(log2_size=12, repeats=2)
     assert [r["op"] for r in rows] == list(bench.ELEMENTARY_OPS)
     assert all(math.isfinite(r["ns_per_element"]) and r["ns_per_element"] > 0 for r in rows)
+
+
+def test_paired_ratio_uses_rounds_and_falls_back_to_medians():
+    b = {"median_s": 1.0, "times_s": [1.0, 1.0, 4.0]}
+    c = {"median_s": 2.2, "times_s": [2.0, 2.2, 4.4]}
+    ratio, q1, q3 = bench.paired_ratio(c, b)          # rounds: 2.0, 2.2, 1.1
+    assert ratio == pytest.approx(2.0) and q1 == pytest.approx(1.55) and q3 == pytest.approx(2.1)
+    assert bench.paired_ratio({"median_s": 2.2}, b) == (pytest.approx(2.2), None, None)
+    rows = []
+    for role, name, ts in (("builtin", "b", b["times_s"]), ("custom", "c", c["times_s"])):
+        rows.append({"pair": "P", "name": name, "role": role, "log2_size": 22,
+                     "elements": 1 << 22, "out_elements": 1 << 22, "mode": "jit",
+                     "direction": "forward_backward", "median_s": float(np.median(ts)),
+                     "times_s": ts})
+    bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)
+    (row,) = bench.target_table(rows)
+    assert row["x_builtin"] == pytest.approx(2.0) and row["x_builtin_q3"] == pytest.approx(2.1)
