@@ -100,6 +100,16 @@ def _fail(name: str, value: Any, expected: str) -> None:
     raise ValueError(f"Invalid parameter `{name}`: expected {expected}. Received: {name}={value!r}")
 
 
+def seed_std(values: Any, axis: int = 0) -> Any:
+    """The spread over seeds used in every report: the sample standard deviation (ddof=1) along
+    `axis`, NaN when there is a single seed (no spread to estimate)."""
+    arr = np.asarray(values, dtype="float64")
+    if arr.shape[axis] < 2:
+        return np.full(np.delete(arr.shape, axis), np.nan) if arr.ndim > 1 else float("nan")
+    std = arr.std(axis=axis, ddof=1)
+    return float(std) if np.ndim(std) == 0 else std
+
+
 def is_int(value: Any) -> bool:
     """An integer (Python or NumPy), not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)

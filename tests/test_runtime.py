@@ -85,3 +85,13 @@ def test_xla_allowed_lets_keras_compile_with_xla_under_determinism():
     from tensorflow.python.framework import config as tf_config
 
     assert tf_config.is_op_determinism_enabled(), "determinism is restored on exit"
+
+
+def test_seed_std_is_the_sample_std_and_nan_for_one_seed():
+    assert runtime.seed_std([0.9, 0.8, 0.7]) == pytest.approx(0.1)           # ddof=1
+    np.testing.assert_allclose(runtime.seed_std([[1.0, 2.0], [3.0, 6.0]]),
+                               [np.sqrt(2.0), np.sqrt(8.0)])
+    assert math.isnan(runtime.seed_std([0.9]))
+    assert np.all(np.isnan(runtime.seed_std([[1.0, 2.0, 3.0]])))
+    assert runtime.seed_std(np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2), axis=1).tolist() == \
+        pytest.approx([np.sqrt(0.5)] * 2)

@@ -324,7 +324,7 @@ def plot_schedules(total_epochs: int, hold_epochs: int,
 
 def _mean_std(runs: Sequence[Mapping], key: str) -> tuple[np.ndarray, np.ndarray]:
     values = np.array([r[key] for r in runs], dtype="float64")
-    return values.mean(axis=0), values.std(axis=0)
+    return values.mean(axis=0), runtime.seed_std(values, axis=0)
 
 
 def plot_accuracy_with_d(runs: Sequence[Mapping], variants: Sequence[str]) -> plt.Figure:

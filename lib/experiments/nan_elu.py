@@ -205,16 +205,16 @@ def train_variants(data_by_scale: dict[str, tuple[np.ndarray, ...]], variants: S
 
 
 def final_epoch_summary(curves: pd.DataFrame) -> pd.DataFrame:
-    """Per (scale, variant): mean and std over seeds of the last epoch's test accuracy and train
-    loss, the number of seeds whose loss went non-finite, and whether all weights stayed finite."""
+    """Per (scale, variant): mean and std over seeds (`runtime.seed_std`) of the last epoch's
+    test accuracy and train loss, the number of seeds whose loss went non-finite, and whether all weights stayed finite."""
     last = curves[curves["epoch"] == curves["epoch"].max()].copy()
     last["loss_nan"] = ~np.isfinite(last["loss"].astype(float))
     grouped = last.groupby(["scale", "variant"], sort=False)
     summary = grouped.agg(
         val_accuracy_mean=("val_accuracy", "mean"),
-        val_accuracy_std=("val_accuracy", lambda s: float(np.std(s, ddof=0))),
+        val_accuracy_std=("val_accuracy", runtime.seed_std),
         loss_mean=("loss", "mean"),
-        loss_std=("loss", lambda s: float(np.std(s, ddof=0))),
+        loss_std=("loss", runtime.seed_std),
         seeds=("seed", "count"),
         seeds_nan=("loss_nan", "sum"),
         weights_finite=("weights_finite", "all"),

@@ -35,9 +35,9 @@ __all__ = [
 
 
 def mean_std(values: Sequence[float]) -> dict[str, float]:
-    """Mean and (population) standard deviation over seeds, plus the per-seed values."""
+    """Mean and standard deviation over seeds (`runtime.seed_std`), plus the per-seed values."""
     arr = np.asarray(values, dtype="float64")
-    return {"mean": float(arr.mean()), "std": float(arr.std()), "values": arr.tolist()}
+    return {"mean": float(arr.mean()), "std": runtime.seed_std(arr), "values": arr.tolist()}
 
 
 def count_params(model: keras.Model) -> dict[str, int]:
