@@ -121,15 +121,28 @@ def default_candidates() -> list[Candidate]:
     ]
 
 
-def _prepare(candidate: Candidate, shape: tuple[int, int], mode: str, direction: str):
+def _inputs(shape: tuple[int, int], y_shape: tuple[int, ...], cache: dict) -> tuple:
+    """x and the upstream gradient dy, drawn once per shape pair and shared by all candidates
+    (at 2^24 elements each copy is 64-128 MB; per-candidate copies took the kernel to 12 GB)."""
+    import tensorflow as tf
+
+    key = (shape, y_shape)
+    if key not in cache:
+        rng = np.random.default_rng(0)
+        x = tf.constant(rng.normal(size=shape).astype("float32"))
+        cache[key] = x, tf.constant(rng.normal(size=y_shape).astype("float32"))
+    return cache[key]
+
+
+def _prepare(candidate: Candidate, shape: tuple[int, int], mode: str, direction: str,
+             cache: dict | None = None):
     """Return a zero-argument callable that runs one step on a fixed input."""
     import tensorflow as tf
 
     fn, variables = candidate.factory(shape)
-    rng = np.random.default_rng(0)
-    x = tf.constant(rng.normal(size=shape).astype("float32"))
-    y_shape = tuple(fn(x).shape)
-    dy = tf.constant(rng.normal(size=y_shape).astype("float32"))
+    y_shape = tuple(fn(tf.zeros((1, *shape[1:]))).shape[1:])
+    y_shape = (shape[0], *y_shape)
+    x, dy = _inputs(shape, y_shape, {} if cache is None else cache)
 
     if direction == "forward":
         def step(x):
@@ -210,12 +223,14 @@ def _run_benchmark(candidates, sizes_log2, modes, directions, repeats, progress)
     for log2 in sizes_log2:
         n = 1 << log2
         shape = (max(n // ROW, 1), ROW)
+        inputs: dict = {}  # shared by every candidate, mode and direction at this size
         for mode in modes:
             for direction in directions:
                 steps, out_elements = {}, {}
                 for cand in candidates:
                     try:
-                        steps[cand], out_elements[cand] = _prepare(cand, shape, mode, direction)
+                        steps[cand], out_elements[cand] = _prepare(cand, shape, mode, direction,
+                                                                   inputs)
                     except Exception as exc:  # noqa: BLE001 - reported as data, not a crash
                         rows.append(_row(cand, log2, mode, direction, [], 0, error=repr(exc)[:200]))
                 times = {cand: [] for cand in steps}
