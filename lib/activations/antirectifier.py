@@ -25,6 +25,8 @@ import math
 import keras
 from keras import ops
 
+from lib.activations._gradients import upstream_gradients
+
 __all__ = ["antirectify", "antirectify_autodiff", "centered_l2_normalize", "crelu",
            "ANTIRECTIFIER_EPSILON"]
 
@@ -135,7 +137,7 @@ def antirectify(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
         y = ops.concatenate([ops.relu(normed), ops.relu(-normed)], axis=axis)
 
         def grad(*args, upstream=None):
-            (dy,) = args if upstream is None else (upstream,)
+            (dy,) = upstream_gradients(args, upstream)
             d_pos, d_neg = ops.split(dy, 2, axis=axis)
             zeros = ops.zeros_like(d_pos)
             g = ops.where(normed > 0, d_pos, zeros) - ops.where(normed < 0, d_neg, zeros)

@@ -28,6 +28,8 @@ import math
 import keras
 from keras import ops
 
+from lib.activations._gradients import upstream_gradients
+
 __all__ = [
     "EXP_OVERFLOW_FLOAT32",
     "elu_custom_gradient",
@@ -131,10 +133,9 @@ def _elu_with_gradient(alpha):
         y = ops.where(positive, x, alpha * (ops.exp(x) - 1))  # may compute inf, never selects it
 
         def grad(*args, upstream=None):
-            if upstream is None:
-                (upstream,) = args
+            (dy,) = upstream_gradients(args, upstream)
             # d/dx alpha * (exp(x) - 1) = alpha * exp(x) = y + alpha: no exp in the backward pass.
-            return upstream * ops.where(positive, ops.ones_like(y), y + alpha)
+            return dy * ops.where(positive, ops.ones_like(y), y + alpha)
 
         return y, grad
 

@@ -38,6 +38,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from lib.activations._gradients import sum_to_shape, upstream_gradients
+
 # The constants below are documented module attributes, not re-exported by `lib.activations`.
 __all__ = ["soft_exponential", "complex_soft_exponential", "complex_soft_exponential_concat"]
 
@@ -90,26 +92,6 @@ def _horner(coeffs, t):
     for c in reversed(coeffs[:-2]):
         acc = acc * t + c
     return acc
-
-
-def _sum_to_shape(grad, shape):
-    """Sum a broadcast gradient back to the (static) `shape` of the input it belongs to."""
-    shape = tuple(shape)
-    extra = len(grad.shape) - len(shape)
-    if extra > 0:
-        grad = ops.sum(grad, axis=tuple(range(extra)))
-    axes = tuple(i for i, (g, s) in enumerate(zip(grad.shape, shape, strict=True))
-                 if s == 1 and g != 1)
-    if axes:
-        grad = ops.sum(grad, axis=axes, keepdims=True)
-    return grad
-
-
-def _upstream(args, upstream):
-    """Upstream gradients as a tuple: TensorFlow passes them positionally, JAX by keyword."""
-    if upstream is None:
-        return tuple(args)
-    return tuple(upstream) if isinstance(upstream, (tuple, list)) else (upstream,)
 
 
 # --------------------------------------------------------------------------- real function
@@ -179,7 +161,7 @@ def _soft_exponential(x, alpha):
     y = ops.where(negative, f_log, f_exp)
 
     def grad(*args, upstream=None):
-        (dy,) = _upstream(args, upstream)
+        (dy,) = upstream_gradients(args, upstream)
         # exponential branch: ∂f/∂x = e^z; ∂f/∂α = (x e^z − (e^z − 1)/α)/α + 1, which is
         # x²·d/dz[expm1(z)/z] + 1 by the series near z = 0; capped: ∂f/∂x = 0, ∂f/∂α = 1.
         e_z = ops.exp(ops.minimum(z, _EXPONENT_HARD_CAP))   # not expm1_z + 1: lost for z ≪ 0
@@ -201,7 +183,7 @@ def _soft_exponential(x, alpha):
 
         dx = dy * ops.where(negative, dx_log, dx_exp)
         dalpha = dy * ops.where(negative, da_log, da_exp)
-        return _sum_to_shape(dx, x.shape), _sum_to_shape(dalpha, alpha.shape)
+        return sum_to_shape(dx, x.shape), sum_to_shape(dalpha, alpha.shape)
 
     return y, grad
 
@@ -289,7 +271,7 @@ def _complex_soft_exponential(x, a, b):
     imag = ops.where(small, x * pi, g_i) + b
 
     def grad(*args, upstream=None):
-        dyr, dyi = _upstream(args, upstream)
+        dyr, dyi = upstream_gradients(args, upstream)
         e_r, e_i = exp_p * cos_q, num_i                        # E = e^{p + iq}
         # direct: ∂f/∂x = E (m a + i b)/α, ∂f/∂a = (m E x − g)/α + 1, ∂f/∂b = i(E x − g)/α + i,
         # with m = 0 where the exponent's real part is capped (it no longer depends on a, x).
@@ -312,8 +294,8 @@ def _complex_soft_exponential(x, a, b):
         dx = dyr * dx_r + dyi * dx_i
         da = dyr * da_r + dyi * da_i
         db = dyr * db_r + dyi * db_i
-        return (_sum_to_shape(dx, x.shape), _sum_to_shape(da, a.shape),
-                _sum_to_shape(db, b.shape))
+        return (sum_to_shape(dx, x.shape), sum_to_shape(da, a.shape),
+                sum_to_shape(db, b.shape))
 
     return (real, imag), grad
 
