@@ -156,7 +156,8 @@ def _soft_exponential(x, alpha):
     near_zero = u < 0.5                             # log(u) there, log1p(w) elsewhere
     floored = u <= LOG_FLOOR
     log_u = ops.where(near_zero, ops.log(ops.maximum(u, LOG_FLOOR)), ops.log1p(w))
-    f_log = ops.where(small_w, s * _horner(_LOG1P_COEFFS, w_series), -log_u / b)
+    log_series = _horner(_LOG1P_COEFFS, w_series)   # log1p(w)/w, also used by the gradient
+    f_log = ops.where(small_w, s * log_series, -log_u / b)
 
     y = ops.where(negative, f_log, f_exp)
 
@@ -176,10 +177,9 @@ def _soft_exponential(x, alpha):
         inv_u = 1.0 / ops.maximum(u, LOG_FLOOR)
         dx_log = ops.where(floored, ops.zeros_like(u), inv_u)
         da_log = ops.where(floored, ops.zeros_like(u), x2a * inv_u / b) + log_u / (b * b)
-        series = _horner(_LOG1P_COEFFS, w_series)
         series_deriv = _horner(_LOG1P_DERIV, w_series)
-        dx_log = ops.where(small_w, series + w * series_deriv, dx_log)
-        da_log = ops.where(small_w, series - s * x2a * series_deriv, da_log)
+        dx_log = ops.where(small_w, log_series + w * series_deriv, dx_log)
+        da_log = ops.where(small_w, log_series - s * x2a * series_deriv, da_log)
 
         dx = dy * ops.where(negative, dx_log, dx_exp)
         dalpha = dy * ops.where(negative, da_log, da_exp)
@@ -258,10 +258,11 @@ def _complex_soft_exponential(x, a, b):
     bd = ops.where(small, zeros, b + zeros)
     half_sin, half_cos = ops.sin(qd / 2), ops.cos(qd / 2)
     sin_q = 2.0 * half_sin * half_cos
-    cos_q = 1.0 - 2.0 * half_sin * half_sin
+    one_minus_cos_q = 2.0 * half_sin * half_sin
+    cos_q = 1.0 - one_minus_cos_q
     expm1_p = ops.expm1(pd)
     exp_p = ops.exp(pd)                              # not expm1_p + 1: lost for p ≪ 0
-    num_r = expm1_p * cos_q - 2.0 * half_sin * half_sin   # e^p cos q − 1
+    num_r = expm1_p * cos_q - one_minus_cos_q           # e^p cos q − 1
     num_i = exp_p * sin_q
     den = ad * ad + bd * bd
     inv_r, inv_i = ad / den, -bd / den               # 1/α

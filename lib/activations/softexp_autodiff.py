@@ -21,7 +21,7 @@ from lib.activations.softexp import (
     EXP_CAP,
     LOG_FLOOR,
     SERIES_THRESHOLD,
-    _cmul,
+    _chorner,
     _horner,
     _prepare,
 )
@@ -81,11 +81,7 @@ def complex_soft_exponential_autodiff(x, alpha_real, alpha_imag):
     # series: x · sum z^k/(k+1)!, with z replaced by 0 where not selected
     ps = ops.where(small, p, ops.zeros_like(p))
     qs = ops.where(small, q, ops.zeros_like(q))
-    acc_r = ops.full_like(ps, _EXPM1_COEFFS[-1])
-    acc_i = ops.zeros_like(qs)
-    for c in reversed(_EXPM1_COEFFS[:-1]):
-        acc_r, acc_i = _cmul(acc_r, acc_i, ps, qs)
-        acc_r = acc_r + c
+    acc_r, acc_i = _chorner(_EXPM1_COEFFS, ps, qs)
     series_r, series_i = x * acc_r, x * acc_i
 
     # direct: (e^{z} − 1)/α with the real part of the exponent capped
