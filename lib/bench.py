@@ -191,13 +191,23 @@ def copy_bandwidths(n_elements: int = 1 << 24, repeats: int = 15) -> dict[str, f
     with runtime.xla_allowed():
         for name, fn in runners.items():
             fn()
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - start)
-            out[name] = 2 * src.nbytes / min(times)
+            out[name] = 2 * src.nbytes / min(time_interleaved({name: fn}, repeats)[name])
     return out
+
+
+def time_interleaved(calls: dict, repeats: int) -> dict:
+    """Seconds of each zero-argument call in `calls`, `repeats` rounds, every call once per round.
+
+    Interleaving makes a slow moment of the machine hit every call alike, and makes round i of
+    all calls comparable (`paired_ratio`). Returns `{key: [seconds per round]}`.
+    """
+    times = {key: [] for key in calls}
+    for _ in range(repeats):
+        for key, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[key].append(time.perf_counter() - start)
+    return times
 
 
 def copy_bandwidth(n_elements: int = 1 << 24, repeats: int = 15) -> float:
@@ -233,13 +243,7 @@ def _run_benchmark(candidates, sizes_log2, modes, directions, repeats, progress)
                                                                    inputs)
                     except Exception as exc:  # noqa: BLE001 - reported as data, not a crash
                         rows.append(_row(cand, log2, mode, direction, [], 0, error=repr(exc)[:200]))
-                times = {cand: [] for cand in steps}
-                for _ in range(repeats):
-                    for cand, step in steps.items():
-                        start = time.perf_counter()
-                        step()
-                        times[cand].append(time.perf_counter() - start)
-                for cand, ts in times.items():
+                for cand, ts in time_interleaved(steps, repeats).items():
                     rows.append(_row(cand, log2, mode, direction, ts, out_elements[cand]))
                 if progress:
                     progress(f"2^{log2} elements, {mode:>8}, {direction:<16}: {len(steps)} candidates timed")
@@ -360,12 +364,8 @@ def elementary_op_costs(log2_size: int = 22, repeats: int = 15) -> list[dict]:
         steps = {name: tf.function(fn, jit_compile=True) for name, fn in ops_.items()}
         for step in steps.values():
             step(x)
-        times = {name: [] for name in steps}
-        for _ in range(repeats):
-            for name, step in steps.items():
-                start = time.perf_counter()
-                step(x)
-                times[name].append(time.perf_counter() - start)
+        times = time_interleaved({name: lambda step=step: step(x) for name, step in steps.items()},
+                                 repeats)
     return [{"op": name, "ns_per_element": float(np.median(ts)) / int(np.prod(x.shape)) * 1e9}
             for name, ts in times.items()]
 
@@ -470,12 +470,8 @@ def _run_training_steps(pairs, batch_size, repeats, jit_compile, progress) -> li
         if jit_compile and not model.jit_compile:
             raise RuntimeError(f"{name}: Keras did not compile with XLA")
         steps[(scenario, name, role, model.count_params())] = (model, x, y)
-    times = {key: [] for key in steps}
-    for _ in range(repeats):
-        for key, (model, x, y) in steps.items():
-            start = time.perf_counter()
-            model.train_on_batch(x, y)
-            times[key].append(time.perf_counter() - start)
+    times = time_interleaved({key: lambda m=model, x=x, y=y: m.train_on_batch(x, y)
+                              for key, (model, x, y) in steps.items()}, repeats)
     rows = []
     for (scenario, name, role, params), ts in times.items():
         q = np.quantile(ts, [0.25, 0.5, 0.75])

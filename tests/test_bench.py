@@ -117,3 +117,11 @@ def test_paired_ratio_uses_rounds_and_falls_back_to_medians():
     bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)
     (row,) = bench.target_table(rows)
     assert row["x_builtin"] == pytest.approx(2.0) and row["x_builtin_q3"] == pytest.approx(2.1)
+
+
+def test_time_interleaved_runs_every_call_once_per_round():
+    order = []
+    times = bench.time_interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, 3)
+    assert order == ["a", "b"] * 3
+    assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3}
+    assert all(t >= 0 for ts in times.values() for t in ts)
