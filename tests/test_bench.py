@@ -43,13 +43,17 @@ def test_every_candidate_runs_in_every_mode(tiny_rows):
     assert all(r["x_builtin"] == 1.0 for r in builtins)
 
 
+def _judged_row(role, name, median_s, mode="jit", **extra):
+    """A timing row as `run_benchmark` returns it, at 2^22 elements, forward + backward."""
+    return {"pair": "P", "name": name, "role": role, "log2_size": 22, "elements": 1 << 22,
+            "out_elements": 1 << 22, "mode": mode, "direction": "forward_backward",
+            "median_s": median_s, **extra}
+
+
 def test_target_table_judges_jit_forward_backward_only():
-    rows = []
-    for role, name, t in (("builtin", "b", 1.0), ("custom", "fast", 1.2), ("custom", "slow", 1.3)):
-        for mode in ("eager", "jit"):
-            rows.append({"pair": "P", "name": name, "role": role, "log2_size": 22,
-                         "elements": 1 << 22, "out_elements": 1 << 22, "mode": mode,
-                         "direction": "forward_backward", "median_s": t if mode == "jit" else 99 * t})
+    rows = [_judged_row(role, name, t if mode == "jit" else 99 * t, mode)
+            for role, name, t in (("builtin", "b", 1.0), ("custom", "fast", 1.2), ("custom", "slow", 1.3))
+            for mode in ("eager", "jit")]
     bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)  # floor 0.5 s
     table = {r["name"]: r for r in bench.target_table(rows)}
     assert set(table) == {"fast", "slow"}
@@ -82,12 +86,9 @@ def test_before_candidates_pair_with_one_custom_each():
 
 
 def test_before_after_table_reports_speedup_at_jit_forward_backward():
-    rows = []
-    for role, name, t in (("builtin", "b", 1.0), ("custom", "new", 2.0), ("before", "old", 8.0)):
-        for mode in ("eager", "jit"):
-            rows.append({"pair": "P", "name": name, "role": role, "log2_size": 22,
-                         "elements": 1 << 22, "out_elements": 1 << 22, "mode": mode,
-                         "direction": "forward_backward", "median_s": t if mode == "jit" else 50.0})
+    rows = [_judged_row(role, name, t if mode == "jit" else 50.0, mode)
+            for role, name, t in (("builtin", "b", 1.0), ("custom", "new", 2.0), ("before", "old", 8.0))
+            for mode in ("eager", "jit")]
     bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)  # floor 0.5 s
     (row,) = bench.before_after_table(rows)
     assert (row["before"], row["after"]) == ("old", "new")
@@ -108,12 +109,8 @@ def test_paired_ratio_uses_rounds_and_falls_back_to_medians():
     ratio, q1, q3 = bench.paired_ratio(c, b)          # rounds: 2.0, 2.2, 1.1
     assert ratio == pytest.approx(2.0) and q1 == pytest.approx(1.55) and q3 == pytest.approx(2.1)
     assert bench.paired_ratio({"median_s": 2.2}, b) == (pytest.approx(2.2), None, None)
-    rows = []
-    for role, name, ts in (("builtin", "b", b["times_s"]), ("custom", "c", c["times_s"])):
-        rows.append({"pair": "P", "name": name, "role": role, "log2_size": 22,
-                     "elements": 1 << 22, "out_elements": 1 << 22, "mode": "jit",
-                     "direction": "forward_backward", "median_s": float(np.median(ts)),
-                     "times_s": ts})
+    rows = [_judged_row(role, name, float(np.median(ts)), times_s=ts)
+            for role, name, ts in (("builtin", "b", b["times_s"]), ("custom", "c", c["times_s"]))]
     bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)
     (row,) = bench.target_table(rows)
     assert row["x_builtin"] == pytest.approx(2.0) and row["x_builtin_q3"] == pytest.approx(2.1)
