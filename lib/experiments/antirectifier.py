@@ -220,7 +220,7 @@ def summary_table(records: Sequence[dict[str, Any]]):
             "label": LABELS.get(kind, kind),
             "params": rs[0]["params"],
             "test_acc_mean": float(acc.mean()),
-            "test_acc_std": float(acc.std(ddof=1)) if len(acc) > 1 else float("nan"),
+            "test_acc_std": runtime.seed_std(acc),
             "n_seeds": len(acc),
             "sec_per_epoch": float(np.median(secs)),
             "all_finite": all(r["finite"] for r in rs),
