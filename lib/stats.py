@@ -29,11 +29,15 @@ import numpy as np
 
 __all__ = [
     "compare_paired",
+    "compare_records",
     "format_comparison",
     "format_mean_std",
     "format_number",
+    "format_ratio",
+    "format_short",
     "seeds_needed",
     "t_quantile",
+    "verdict_record",
 ]
 
 MINUS = "\u2212"
@@ -276,3 +280,95 @@ def format_mean_std(values: Sequence[float], decimals: int = 1, unit: str = "",
     if arr.size == 1:
         return f"{mean}{unit_text} (1 seed)"
     return f"{mean} ± {format_number(float(arr.std(ddof=1)), decimals)}{unit_text}"
+
+
+def format_short(result: dict[str, Any], decimals: int = 2, unit: str = "pts") -> str:
+    """A card-sized verdict (at most ~60 characters), e.g. "−0.50 pts [−0.76, −0.24]: inconclusive"
+    or "+0.3 pts (1 seed)"."""
+    head = f"{format_number(result['mean_diff'], decimals, sign=True)}{' ' + unit if unit else ''}"
+    if result["n"] < 2:
+        return f"{head} (1 seed)"
+    low, high = (format_number(result[k], decimals) for k in ("ci_low", "ci_high"))
+    return f"{head} [{low}, {high}]: {result['verdict']}"
+
+
+def format_ratio(result: dict[str, Any], digits: int = 2) -> str:
+    """A verdict sentence for a comparison made on log10 values (heavy-tailed metrics such as an
+    MSE): the ratio of geometric means ``10**mean_diff`` with its interval, e.g.
+    "×3.2 (95 % CI ×0.41 to ×25, 3 paired seeds): no clear difference"."""
+    def ratio(x: float) -> str:
+        return f"×{10 ** x:.{digits}g}" if math.isfinite(x) else "n/a"
+
+    head = f"{ratio(result['mean_diff'])}"
+    if result["n"] < 2:
+        return f"{head} (1 seed): a single seed, no interval; run more seeds to judge"
+    level = f"{100 * result['confidence']:g} % CI"
+    text = (f"{head} ({level} {ratio(result['ci_low'])} to {ratio(result['ci_high'])}, "
+            f"{result['n']} paired seeds): {result['verdict']}")
+    if not result["decided"]:
+        k = result["seeds_needed"]
+        text += (f"; about {int(k)} seeds would decide" if math.isfinite(k) else
+                 "; the observed difference gives no estimate of how many seeds would decide")
+    return text
+
+
+def compare_records(records: Sequence[dict[str, Any]], a: str, b: str, *, value: str,
+                    group: str = "variant", seed: str = "seed", margin: float | None = None,
+                    scale: float = 1.0, log10: bool = False,
+                    confidence: float = 0.95) -> dict[str, Any]:
+    """`compare_paired` on run records (one dict per run): the `value` of runs whose `group` is `a`
+    against those whose `group` is `b`, paired by `seed`. `scale` multiplies first (100: fractions
+    to percentage points); `log10` compares log10 values (for heavy-tailed, positive metrics).
+
+    Every seed of `a` must also have a run of `b` and vice versa (a seed fixes the data and the
+    initial weights of every variant, which is what makes the pairs); otherwise ValueError.
+    The result carries ``a``, ``b`` and ``seeds`` as well.
+    """
+    def by_seed(name: str) -> dict[Any, float]:
+        out = {}
+        for r in records:
+            if r[group] == name:
+                if r[seed] in out:
+                    raise ValueError(f"`records` hold two runs of {group}={name!r} for "
+                                     f"{seed}={r[seed]!r}.")
+                out[r[seed]] = float(r[value])
+        if not out:
+            raise ValueError(f"`records` hold no run with {group}={name!r}.")
+        return out
+
+    va, vb = by_seed(a), by_seed(b)
+    if set(va) != set(vb):
+        raise ValueError(f"`records` must hold the same seeds for both variants to pair them: "
+                         f"{a!r} has {sorted(va)}, {b!r} has {sorted(vb)}.")
+    seeds = list(va)
+    xa = np.array([va[s] for s in seeds]) * scale
+    xb = np.array([vb[s] for s in seeds]) * scale
+    if log10:
+        xa, xb = np.log10(xa), np.log10(xb)
+    result = compare_paired(xa, xb, margin=margin, confidence=confidence)
+    return {**result, "a": a, "b": b, "seeds": seeds}
+
+
+def verdict_record(result: dict[str, Any], question: str, unit: str = "points",
+                   decimals: int = 2, log10: bool = False, headline: bool = False) -> dict[str, Any]:
+    """A JSON-ready record of a comparison for results.json (and the README's findings table):
+    the numbers, the verdict, `question` (what was compared, e.g. "Antirectifier-256 − ReLU-512,
+    test accuracy"), the full sentence (``text``), a card-sized one (``short``) and whether it is
+    one of the notebook's `headline` verdicts."""
+    if log10:
+        text = format_ratio(result)
+        short = (f"×{10 ** result['mean_diff']:.2g}" + (" (1 seed)" if result["n"] < 2 else
+                 f" [×{10 ** result['ci_low']:.2g}, ×{10 ** result['ci_high']:.2g}]: "
+                 f"{result['verdict']}"))
+    else:
+        text = format_comparison(result, unit=unit, decimals=decimals)
+        short = format_short(result, decimals=decimals, unit="pts" if unit == "points" else unit)
+    keys = ("n", "mean_diff", "ci_low", "ci_high", "verdict", "decided", "margin", "confidence",
+            "seeds_needed", "sd_diff")
+    record = {"question": question, **{k: result[k] for k in keys}, "unit": unit,
+              "scale": "log10" if log10 else "linear", "text": text, "short": short,
+              "headline": bool(headline)}
+    for k in ("a", "b", "seeds"):
+        if k in result:
+            record[k] = result[k]
+    return record

@@ -217,3 +217,40 @@ def test_format_mean_std_and_numbers():
     assert stats.format_number(-0.004, 2, sign=True) == "+0.00"
     assert stats.format_number(-1.25, 1) == "−1.2"
     assert stats.format_number(float("nan")) == "n/a"
+
+
+def test_compare_records_pairs_by_seed():
+    records = [{"variant": v, "seed": s, "acc": acc} for v, s, acc in [
+        ("relu", 0, 0.90), ("relu", 1, 0.92), ("relu", 2, 0.91),
+        ("poly", 2, 0.905), ("poly", 0, 0.895), ("poly", 1, 0.915)]]  # other order: paired by seed
+    r = stats.compare_records(records, "poly", "relu", value="acc", scale=100)
+    assert r["mean_diff"] == pytest.approx(-0.5) and r["sd_diff"] == pytest.approx(0.0, abs=1e-9)
+    assert r["a"] == "poly" and r["b"] == "relu" and r["seeds"] == [2, 0, 1]
+    assert r["verdict"] == "b higher"
+    with pytest.raises(ValueError, match="same seeds"):
+        stats.compare_records(records[:-1], "poly", "relu", value="acc")
+    with pytest.raises(ValueError, match="no run"):
+        stats.compare_records(records, "poly", "gelu", value="acc")
+    with pytest.raises(ValueError, match="two runs"):
+        stats.compare_records(records + [records[0]], "poly", "relu", value="acc")
+    mse = [{"model": m, "seed": s, "mse": v} for m, s, v in [
+        ("a", 0, 10.0), ("a", 1, 1000.0), ("a", 2, 100.0), ("b", 0, 1.0), ("b", 1, 100.0), ("b", 2, 10.0)]]
+    r = stats.compare_records(mse, "a", "b", value="mse", group="model", log10=True)
+    assert r["mean_diff"] == pytest.approx(1.0) and r["ci_low"] == pytest.approx(1.0)
+    assert stats.format_ratio(r).startswith("×10 (95 % CI ×10 to ×10, 3 paired seeds): a higher")
+
+
+def test_verdict_record_is_json_ready_and_short():
+    import json
+
+    r = stats.compare_paired([95.2, 95.6, 94.9, 95.1, 95.4], [95.5, 96.3, 95.6, 95.4, 95.9], margin=0.5)
+    rec = stats.verdict_record({**r, "a": "x", "b": "y", "seeds": [0, 1, 2, 3, 4]},
+                               "x − y, test accuracy", headline=True)
+    json.dumps(rec)
+    assert rec["verdict"] == r["verdict"] and rec["headline"] and rec["a"] == "x"
+    assert rec["text"] == stats.format_comparison(r)
+    assert len(rec["short"]) <= 60 and rec["short"].endswith(r["verdict"])
+    one = stats.verdict_record(stats.compare_paired([1.0], [2.0]), "q")
+    assert one["short"] == "−1.00 pts (1 seed)" and "nan" not in one["text"]
+    logged = stats.verdict_record(stats.compare_paired([1.0, 2.0, 1.5], [0.0, 0.5, 0.4]), "q", log10=True)
+    assert logged["scale"] == "log10" and logged["short"].startswith("×") and len(logged["short"]) <= 60
