@@ -328,22 +328,27 @@ def test_summary_curves_and_verdict():
     assert table.loc["antirectifier_256", "test_acc_mean"] == pytest.approx(0.91)
     assert table.loc["antirectifier_256", "test_acc_std"] == pytest.approx(np.std([0.90, 0.92], ddof=1))
     assert table.loc["relu_512", "sec_per_epoch"] == 1.5  # first (tracing) epoch left out
-    shown = exp.formatted_table(table)
+    shown = exp.formatted_table(table).data.set_index("network")
     assert shown.loc["Antirectifier-256", "test accuracy (%)"] == "91.00 ± 1.41"
     assert shown.loc["ReLU-512", "parameters"] == "669,706"
+    assert shown.loc["ReLU-512", "losses finite"] == "✓"
     c = exp.curves(recs)
     np.testing.assert_allclose(c["relu_512"]["mean"], [0.84, 0.94])
-    v = exp.verdict(table, margin_pp=1.0, data_description="test", n_train=4000)
-    assert v["diff_pp"] == pytest.approx(-3.0)
-    assert not v["supported"] and "not supported" in v["text"] and "small training set" in v["text"]
-    assert v["se_pp"] == pytest.approx(100 * np.sqrt(2 * np.std([0.9, 0.92], ddof=1) ** 2 / 2))
-    assert v["resolved_by_seeds"] and not v["shortfall_ruled_out"] and not v["shortfall_beyond_margin"]
-    assert "straddles" in v["text"]
-    assert exp.verdict(table, margin_pp=0.1, data_description="t", n_train=4000)["shortfall_beyond_margin"]
-    wide = exp.verdict(table, margin_pp=3.5, data_description="t", n_train=60_000)
-    assert wide["supported"] and not wide["shortfall_ruled_out"]  # -3 - 2 * 1.41 < -3.5
-    assert "full MNIST training set" in wide["text"]
-    assert exp.verdict(table, margin_pp=6.0, data_description="t", n_train=4000)["shortfall_ruled_out"]
+    # Per-seed differences of exactly −3 points (no spread): the interval is [−3, −3].
+    v = exp.verdict(recs, table, margin_pp=1.0, data_description="test", n_train=4000)
+    assert v["comparison"]["mean_diff"] == pytest.approx(-3.0)
+    assert v["verdict"] == "inferior" and v["claim"] == "not supported"
+    assert "**not supported**" in v["text"] and "small training set" in v["text"]
+    assert "95 % CI" in v["text"] and "2 paired seeds" in v["text"]
+    assert exp.verdict(recs, table, margin_pp=3.5, data_description="t", n_train=60_000)["claim"] == "supported"
+    assert [r["question"].split(",")[0] for r in v["verdicts"]] == [
+        "Antirectifier-256 − ReLU-512", "Antirectifier-256 − ReLU-256", "Antirectifier-256 − CReLU-256"]
+    assert v["verdicts"][0]["headline"] and not v["verdicts"][1]["headline"]
+    # A spread that straddles the margin leaves the claim open, with a seeds estimate.
+    noisy = _records({"antirectifier_256": [0.90, 0.95, 0.93], "relu_256": [0.88, 0.90, 0.89],
+                      "relu_512": [0.93, 0.94, 0.935], "crelu_256": [0.89, 0.89, 0.9]})
+    v = exp.verdict(noisy, exp.summary_table(noisy), margin_pp=0.5, data_description="t", n_train=4000)
+    assert v["verdict"] == "inconclusive" and v["claim"] == "open" and "seeds would decide" in v["text"]
 
 
 def test_verdict_with_a_single_seed_has_no_spread():
@@ -351,11 +356,11 @@ def test_verdict_with_a_single_seed_has_no_spread():
                      "crelu_256": [0.93]})
     table = exp.summary_table(recs)
     assert np.isnan(table.loc["relu_512", "test_acc_std"])
-    assert exp.formatted_table(table).loc["ReLU-512", "test accuracy (%)"] == "95.20 (1 seed)"
-    v = exp.verdict(table, margin_pp=0.5, data_description="t", n_train=4000)
-    assert v["supported"] and v["resolved_by_seeds"] is None and np.isnan(v["se_pp"])
-    assert v["shortfall_ruled_out"] is None and v["shortfall_beyond_margin"] is None
-    assert "single seed" in v["text"] and "standard error" not in v["text"]
+    shown = exp.formatted_table(table).data.set_index("network")
+    assert shown.loc["ReLU-512", "test accuracy (%)"] == "95.20 (1 seed)"
+    v = exp.verdict(recs, table, margin_pp=0.5, data_description="t", n_train=4000)
+    assert v["verdict"] == "single seed" and v["claim"] == "open"
+    assert "(1 seed)" in v["text"] and "nan" not in v["text"]
 
 
 def test_mixed_precision_float16_finite_at_constant_row():

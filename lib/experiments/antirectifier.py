@@ -43,7 +43,9 @@ __all__ = [
     "curves",
     "summary_table",
     "formatted_table",
+    "pct",
     "verdict",
+    "CLAIM",
 ]
 
 MODELS = ("antirectifier_256", "relu_256", "relu_512", "crelu_256")
@@ -228,7 +230,7 @@ def summary_table(records: Sequence[dict[str, Any]]):
     return pd.DataFrame(rows).set_index("model")
 
 
-def _pct(mean: float, std: float, unit: str = "") -> str:
+def pct(mean: float, std: float, unit: str = "") -> str:
     """"91.00 ± 1.41" (percent, then `unit`), or "91.00 (1 seed)" when there is no std."""
     if np.isfinite(std):
         return f"{100 * mean:.2f} ± {100 * std:.2f}{unit}"
@@ -236,79 +238,90 @@ def _pct(mean: float, std: float, unit: str = "") -> str:
 
 
 def formatted_table(table):
-    """`summary_table` for display: label, parameters, accuracy "mean ± std" (%), s/epoch."""
+    """`summary_table` for people (a `lib.tables.for_people` Styler): network, parameters,
+    test accuracy "mean ± std" in percent with two decimals (as the text), seeds, s/epoch,
+    finite losses as ✓/✗."""
     import pandas as pd
 
-    return pd.DataFrame({
+    from lib.tables import for_people
+
+    frame = pd.DataFrame({
+        "network": table.label.to_numpy(),
         "parameters": [f"{p:,}" for p in table.params],
-        "test accuracy (%)": [_pct(m, s) for m, s in
+        "test accuracy (%)": [pct(m, s) for m, s in
                               zip(table.test_acc_mean, table.test_acc_std, strict=True)],
         "seeds": table.n_seeds.to_numpy(),
-        "seconds / epoch": table.sec_per_epoch.round(2).to_numpy(),
-    }, index=pd.Index(table.label.to_numpy(), name="network"))
+        "seconds / epoch": [f"{v:.2f}" for v in table.sec_per_epoch],
+        "losses finite": table.all_finite.to_numpy(),
+    })
+    return for_people(frame, caption="Final test accuracy: mean ± std over seeds")
 
 
-def verdict(table, margin_pp: float, data_description: str, n_train: int) -> dict[str, Any]:
-    """The claim "half the parameters, comparable accuracy to ReLU with 2x wider Dense layers".
+#: What the non-inferiority verdict means for the example's claim.
+CLAIM = {"non-inferior": "supported", "inferior": "not supported", "inconclusive": "open",
+         "single seed": "open"}
 
-    "Comparable" is judged against a declared margin: the Antirectifier net's mean test
-    accuracy is at most `margin_pp` percentage points below ReLU-512's (``supported``). The
-    difference is also compared with its standard error over seeds: ``resolved_by_seeds`` (is
-    it beyond 2 SE), ``shortfall_ruled_out`` (the whole ±2 SE range is above ``-margin_pp``) and
-    ``shortfall_beyond_margin`` (the whole range is below it); all None with a single seed. The text is generated from the numbers,
-    plus which data they came from.
+
+def verdict(records: Sequence[dict[str, Any]], table, margin_pp: float, data_description: str,
+            n_train: int) -> dict[str, Any]:
+    """The claim "half the parameters, comparable accuracy to ReLU with 2x wider Dense layers",
+    judged by `lib.stats.compare_paired` on the per-seed test accuracies (percentage points,
+    paired by seed: a seed fixes the initial weights draw of every network).
+
+    Antirectifier-256 against ReLU-512 is a non-inferiority question at the declared margin
+    `margin_pp` ("is the Antirectifier at most `margin_pp` points below?"): the claim is
+    ``supported`` when the interval says non-inferior, ``not supported`` when it says inferior
+    and ``open`` otherwise. Against ReLU-256 and CReLU-256 (the ablation) the question is whether
+    there is a difference at all. Returns the verdict records (`lib.stats.verdict_record`), the
+    text generated from them, and a one-line finding.
     """
-    a, r512, r256 = (table.loc[k] for k in ("antirectifier_256", "relu_512", "relu_256"))
-    diff_pp = 100 * (a.test_acc_mean - r512.test_acc_mean)
-    n = int(min(a.n_seeds, r512.n_seeds))
-    se_pp = (100 * float(np.sqrt(a.test_acc_std ** 2 / a.n_seeds + r512.test_acc_std ** 2 / r512.n_seeds))
-             if n > 1 else float("nan"))
-    ratio = a.params / r512.params
-    supported = diff_pp >= -margin_pp
-    resolved = bool(abs(diff_pp) > 2 * se_pp) if np.isfinite(se_pp) else None
+    from lib import stats
+
+    a, r512 = table.loc["antirectifier_256"], table.loc["relu_512"]
+    ratio = float(a.params / r512.params)
+    main = stats.compare_records(records, "antirectifier_256", "relu_512", value="test_accuracy",
+                                 group="model", margin=margin_pp, scale=100)
+    claim = CLAIM[main["verdict"]]
+    records_out = [stats.verdict_record(
+        main, f"Antirectifier-256 − ReLU-512, test accuracy (non-inferiority at {margin_pp:g} points)",
+        headline=True)]
 
     def fmt(row) -> str:
-        return _pct(row.test_acc_mean, row.test_acc_std, unit=" %")
+        return pct(row.test_acc_mean, row.test_acc_std, unit=" %")
 
-    spread = (f"mean ± std over {n} seeds" if n > 1 else "a single seed, so no spread estimate")
+    n = main["n"]
     parts = [
         f"Antirectifier-256 ({a.params:,} parameters, {ratio:.3f}× ReLU-512's {r512.params:,}) "
-        f"reached {fmt(a)} test accuracy against ReLU-512's {fmt(r512)} ({spread}): a "
-        f"difference of {diff_pp:+.2f} percentage points"
-        + (f" (standard error {se_pp:.2f})." if n > 1 else "."),
-        f"With a margin of {margin_pp:g} points, the claim of comparable accuracy with half the "
-        f"parameters is **{'supported' if supported else 'not supported'}** on this run.",
+        f"reached {fmt(a)} test accuracy against ReLU-512's {fmt(r512)}"
+        + (f" (mean ± std over {n} seeds)." if n > 1 else "."),
+        f"Paired by seed, Antirectifier-256 − ReLU-512: {stats.format_comparison(main)}.",
+        f"So the claim of comparable accuracy (at most {margin_pp:g} points below) with half the "
+        f"parameters is **{claim}** on this run"
+        + {"supported": ": the whole interval lies above the margin.",
+           "not supported": ": the whole interval lies below the margin.",
+           "open": (": the interval straddles the margin, so these seeds cannot tell."
+                    if n > 1 else ": one seed gives no interval.")}[claim],
     ]
-    within = beyond = None
-    if resolved is not None:
-        lo, hi = diff_pp - 2 * se_pp, diff_pp + 2 * se_pp
-        within, beyond = bool(lo >= -margin_pp), bool(hi < -margin_pp)
-        parts.append("The difference is " + ("larger" if resolved else "not larger")
-                     + " than twice its standard error over seeds"
-                     + ("." if resolved else ", so these seeds do not resolve its sign.")
-                     + f" Its ±2 SE range is [{lo:+.2f}, {hi:+.2f}] points: "
-                     + ("entirely above" if within else "entirely below" if beyond else "it straddles")
-                     + f" −{margin_pp:g}, so these seeds "
-                     + ("rule out a shortfall larger than the margin." if within else
-                        "place the shortfall beyond the margin." if beyond else
-                        "cannot tell whether the shortfall exceeds the margin."))
-    diff_256 = 100 * (a.test_acc_mean - r256.test_acc_mean)
-    parts.append(f"Against ReLU-256 (same Dense widths, {r256.params:,} parameters, {fmt(r256)}) "
-                 f"the Antirectifier's difference is {diff_256:+.2f} points.")
-    if "crelu_256" in table.index:
-        c = table.loc["crelu_256"]
-        diff_c = 100 * (a.test_acc_mean - c.test_acc_mean)
-        parts.append(f"The CReLU ablation (the same concatenation and parameter count, without "
-                     f"centring and normalization) reached {fmt(c)}: Antirectifier minus CReLU is "
-                     f"{diff_c:+.2f} points, the contribution of centring and normalization here.")
+    for kind, what in (("relu_256", "ReLU-256 (same Dense widths, {p:,} parameters, {acc})"),
+                       ("crelu_256", "the CReLU ablation (the same concatenation and parameter "
+                                     "count without centring and normalization, so the difference "
+                                     "is what those two add; {acc})")):
+        if kind not in table.index:
+            continue
+        row = table.loc[kind]
+        other = stats.compare_records(records, "antirectifier_256", kind, value="test_accuracy",
+                                      group="model", scale=100)
+        records_out.append(stats.verdict_record(
+            other, f"Antirectifier-256 − {LABELS[kind]}, test accuracy"))
+        parts.append(f"Against {what.format(p=row.params, acc=fmt(row))}: "
+                     f"{stats.format_comparison(other)}.")
     parts.append(f"Data: {n_train:,} training images ({data_description}); "
                  + ("a small training set, so the verdict is about this data size, not the "
                     "example's full-MNIST setting." if n_train < 60_000 else "the full MNIST training set."))
-    return {"supported": bool(supported), "diff_pp": diff_pp, "se_pp": se_pp,
-            "resolved_by_seeds": resolved, "shortfall_ruled_out": within,
-            "shortfall_beyond_margin": beyond, "param_ratio": float(ratio),
-            "diff_vs_relu256_pp": diff_256, "text": " ".join(parts),
+    return {"claim": claim, "verdict": main["verdict"], "comparison": main,
+            "verdicts": records_out, "param_ratio": ratio, "text": " ".join(parts),
             "one_line": (f"Antirectifier-256 {fmt(a)} vs ReLU-512 {fmt(r512)} with "
-                         f"{ratio:.2f}x the parameters ({diff_pp:+.2f} pp, n_train={n_train}): "
-                         f"claim {'supported' if supported else 'not supported'} "
-                         f"at a {margin_pp:g} pp margin")}
+                         f"{ratio:.2f}x the parameters, paired difference "
+                         f"{records_out[0]['short']}" + (f" ({n} paired seeds" if n > 1 else " (")
+                         + f"{', ' if n > 1 else ''}n_train={n_train}): claim {claim} at a "
+                         f"{margin_pp:g}-point margin")}

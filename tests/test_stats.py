@@ -1,0 +1,256 @@
+"""lib.stats: the t quantile, paired intervals and their verdicts, seeds_needed, the sentences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lib import stats
+
+# Two-sided critical values t(p, df) from standard tables (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2),
+# to seven significant digits.
+TABLE = [
+    (0.975, 1, 12.70620), (0.975, 2, 4.302653), (0.975, 3, 3.182446), (0.975, 4, 2.776445),
+    (0.975, 5, 2.570582), (0.975, 9, 2.262157), (0.975, 10, 2.228139), (0.975, 30, 2.042272),
+    (0.975, 100, 1.983972), (0.95, 1, 6.313752), (0.95, 2, 2.919986), (0.95, 7, 1.894579),
+    (0.995, 1, 63.65674), (0.995, 5, 4.032143), (0.995, 20, 2.845340), (0.9, 3, 1.637744),
+]
+
+
+@pytest.mark.parametrize(("p", "df", "expected"), TABLE)
+def test_t_quantile_matches_tables(p, df, expected):
+    assert stats.t_quantile(p, df) == pytest.approx(expected, rel=2e-6)
+    assert stats.t_quantile(1 - p, df) == pytest.approx(-expected, rel=2e-6)
+
+
+def test_t_quantile_matches_scipy_across_df():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    for df in [1, 2, 3, 4, 6, 11, 50, 999, 1000, 1001, 5000, 10**6]:
+        for p in [0.6, 0.9, 0.95, 0.975, 0.995, 0.9995]:
+            assert stats.t_quantile(p, df) == pytest.approx(scipy_stats.t.ppf(p, df), rel=1e-9), (p, df)
+    assert stats.t_quantile(0.5, 3) == 0.0
+
+
+def test_t_quantile_bad_arguments():
+    for df in [0, -1, 2.5, True, "3"]:
+        with pytest.raises(ValueError, match="`df`"):
+            stats.t_quantile(0.975, df)
+    for p in [0.0, 1.0, -0.1, float("nan"), "0.9"]:
+        with pytest.raises(ValueError, match="`p`"):
+            stats.t_quantile(p, 3)
+
+
+def test_interval_is_the_textbook_paired_t_interval():
+    a = np.array([95.2, 95.6, 94.9, 95.1, 95.4])
+    b = np.array([95.5, 96.3, 95.6, 95.4, 95.9])
+    d = a - b
+    half = 2.776445 * d.std(ddof=1) / math.sqrt(5)
+    r = stats.compare_paired(a, b)
+    assert r["n"] == 5 and r["mean_diff"] == pytest.approx(d.mean())
+    assert r["ci_low"] == pytest.approx(d.mean() - half, rel=1e-6)
+    assert r["ci_high"] == pytest.approx(d.mean() + half, rel=1e-6)
+    assert r["verdict"] == "b higher" and r["decided"]
+    # The order matters: swapping the variants mirrors the interval and the verdict.
+    s = stats.compare_paired(b, a)
+    assert (s["ci_low"], s["ci_high"]) == pytest.approx((-r["ci_high"], -r["ci_low"]))
+    assert s["verdict"] == "a higher"
+
+
+@pytest.mark.parametrize(("n", "confidence"), [(3, 0.95), (5, 0.95), (10, 0.95), (5, 0.9)])
+def test_interval_coverage_by_simulation(n, confidence):
+    """Many synthetic paired samples with a known mean difference: the interval covers it at its
+    nominal rate (93–97 % for 95 %, 88–92 % for 90 %)."""
+    rng = np.random.default_rng(n)
+    true_diff, trials, covered = 0.3, 4000, 0
+    for _ in range(trials):
+        shared = rng.normal(95.0, 1.0, size=n)  # the seed's effect, common to both variants
+        a = shared + true_diff + rng.normal(0, 0.4, size=n)
+        b = shared + rng.normal(0, 0.4, size=n)
+        r = stats.compare_paired(a, b, confidence=confidence)
+        covered += r["ci_low"] <= true_diff <= r["ci_high"]
+    assert abs(covered / trials - confidence) <= 0.02, covered / trials
+
+
+def _sample(mean: float, sd: float, n: int) -> np.ndarray:
+    """n values with exactly this mean and sample std."""
+    base = np.linspace(-1.0, 1.0, n)
+    base = (base - base.mean()) / base.std(ddof=1)
+    return mean + sd * base
+
+
+def _half_width(sd: float, n: int, confidence: float = 0.95) -> float:
+    return stats.t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_verdict_boundaries_without_margin(n):
+    h = _half_width(1.0, n)
+    zeros = np.zeros(n)
+    cases = [(h + 1e-6, "a higher"), (h - 1e-6, "no clear difference"), (0.0, "no clear difference"),
+             (-h + 1e-6, "no clear difference"), (-h - 1e-6, "b higher")]
+    for mean, verdict in cases:
+        r = stats.compare_paired(_sample(mean, 1.0, n), zeros)
+        assert r["verdict"] == verdict, (mean, r)
+        assert r["decided"] == (verdict != "no clear difference")
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.5, 2.0])
+def test_verdict_boundaries_with_margin(margin):
+    n, h = 5, _half_width(1.0, 5)
+    zeros = np.zeros(n)
+    cases = [(-margin + h + 1e-6, "non-inferior"), (-margin + h - 1e-6, "inconclusive"),
+             (-margin - h + 1e-6, "inconclusive"), (-margin - h - 1e-6, "inferior")]
+    for mean, verdict in cases:
+        r = stats.compare_paired(_sample(mean, 1.0, n), zeros, margin=margin)
+        assert r["verdict"] == verdict, (margin, mean, r)
+
+
+def test_verdict_boundary_is_strict():
+    """An interval that touches the boundary does not decide."""
+    assert stats._verdict(0.0, 1.0, None) == "no clear difference"
+    assert stats._verdict(-1.0, 0.0, None) == "no clear difference"
+    assert stats._verdict(-0.5, 1.0, 0.5) == "inconclusive"
+    assert stats._verdict(-2.0, -0.5, 0.5) == "inconclusive"
+    assert stats._verdict(-0.4999, 1.0, 0.5) == "non-inferior"
+    assert stats._verdict(-2.0, -0.5001, 0.5) == "inferior"
+
+
+def test_float32_rounding_at_the_margin_does_not_decide():
+    """The case of issue 15: a mean difference of −0.4999995 at a 0.5 margin is not a verdict."""
+    a = np.float32([95.1, 95.3, 95.0, 95.4, 95.2])
+    b = a + np.float32([0.2, 0.8, 0.3, 0.7, 0.4999995])
+    r = stats.compare_paired(a, b, margin=0.5)
+    assert r["verdict"] == "inconclusive" and not r["decided"]
+
+
+def test_single_seed():
+    r = stats.compare_paired([0.95], [0.96], margin=0.5)
+    assert r["n"] == 1 and r["verdict"] == "single seed" and not r["decided"]
+    assert r["mean_diff"] == pytest.approx(-0.01)
+    assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]) and math.isnan(r["sd_diff"])
+    assert math.isnan(r["seeds_needed"]) and math.isnan(stats.seeds_needed([0.95], [0.96]))
+    assert "(1 seed)" in stats.format_comparison(r)
+    assert "nan" not in stats.format_comparison(r)
+
+
+def test_identical_variants():
+    a = [95.0, 95.5, 94.8]
+    r = stats.compare_paired(a, a)
+    assert (r["mean_diff"], r["ci_low"], r["ci_high"]) == (0.0, 0.0, 0.0)
+    assert r["verdict"] == "no clear difference"
+    assert math.isnan(r["seeds_needed"])  # no difference at all: no number of seeds decides
+    assert stats.compare_paired(a, a, margin=0.5)["verdict"] == "non-inferior"
+    assert stats.compare_paired(a, a, margin=0.0)["verdict"] == "inconclusive"
+
+
+def test_seeds_needed_is_where_the_interval_starts_deciding():
+    for mean, sd, margin in [(-0.5, 0.5, None), (-0.3, 1.0, 0.5), (0.1, 0.3, None), (-0.7, 0.2, 0.5)]:
+        k = stats.seeds_needed(_sample(mean, sd, 3), np.zeros(3), margin=margin)
+        assert k >= 2 and float(k).is_integer()
+        decided = stats.compare_paired(_sample(mean, sd, int(k)), np.zeros(int(k)), margin=margin)
+        assert decided["decided"], (mean, sd, margin, k)
+        if k > 2:
+            before = stats.compare_paired(_sample(mean, sd, int(k) - 1), np.zeros(int(k) - 1),
+                                          margin=margin)
+            assert not before["decided"], (mean, sd, margin, k)
+    # Already decided: at or below the seeds used. A larger effect needs fewer seeds.
+    assert stats.seeds_needed(_sample(2.0, 0.5, 6), np.zeros(6)) <= 6
+    assert (stats.seeds_needed(_sample(0.2, 1.0, 4), np.zeros(4))
+            > stats.seeds_needed(_sample(0.4, 1.0, 4), np.zeros(4)))
+    # Exactly on the margin: no estimate.
+    assert math.isnan(stats.seeds_needed(_sample(-0.5, 1.0, 4), np.zeros(4), margin=0.5))
+    # compare_paired carries the same number.
+    r = stats.compare_paired(_sample(-0.3, 1.0, 3), np.zeros(3), margin=0.5)
+    assert r["seeds_needed"] == stats.seeds_needed(_sample(-0.3, 1.0, 3), np.zeros(3), margin=0.5)
+
+
+def test_bad_arguments_name_the_argument():
+    good = [1.0, 2.0, 3.0]
+    cases = [
+        (([1.0, 2.0], good), {}, "`b`"),
+        ((good, [1.0, 2.0]), {}, "`b`"),
+        (([1.0, float("nan"), 3.0], good), {}, "`a`"),
+        ((good, [1.0, 2.0, float("nan")]), {}, "`b`"),
+        ((good, [1.0, 2.0, float("inf")]), {}, "`b`"),
+        (([], []), {}, "`a`"),
+        ((["x", "y", "z"], good), {}, "`a`"),
+        (([[1.0, 2.0]], [[1.0, 2.0]]), {}, "`a`"),
+        ((good, good), {"margin": -0.1}, "`margin`"),
+        ((good, good), {"margin": float("nan")}, "`margin`"),
+        ((good, good), {"margin": "0.5"}, "`margin`"),
+        ((good, good), {"confidence": 1.0}, "`confidence`"),
+        ((good, good), {"confidence": 95}, "`confidence`"),
+    ]
+    for args, kwargs, name in cases:
+        for func in (stats.compare_paired, stats.seeds_needed):
+            with pytest.raises(ValueError, match=name):
+                func(*args, **kwargs)
+    with pytest.raises(ValueError, match=r"Received: margin='0.5'"):
+        stats.compare_paired(good, good, margin="0.5")
+
+
+def test_format_comparison_sentences():
+    r = {"n": 5, "mean_diff": -0.5, "ci_low": -0.93, "ci_high": -0.07, "verdict": "inconclusive",
+         "margin": 0.5, "confidence": 0.95, "decided": False, "seeds_needed": 12.0, "sd_diff": 0.3}
+    assert stats.format_comparison(r) == ("−0.50 points (95 % CI −0.93 to −0.07, 5 paired seeds): "
+                                          "inconclusive at a 0.5-point margin; about 12 seeds would decide")
+    decided = dict(r, verdict="a higher", margin=None, decided=True, mean_diff=0.8, ci_low=0.1,
+                   ci_high=1.5)
+    assert stats.format_comparison(decided, decimals=1) == (
+        "+0.8 points (95 % CI 0.1 to 1.5, 5 paired seeds): a higher")
+    open_no_estimate = dict(r, seeds_needed=float("nan"))
+    assert "no estimate" in stats.format_comparison(open_no_estimate)
+    real = stats.compare_paired([95.2, 95.6, 94.9], [95.5, 96.3, 95.6], margin=0.5)
+    text = stats.format_comparison(real)
+    assert "3 paired seeds" in text and real["verdict"] in text and "nan" not in text
+
+
+def test_format_mean_std_and_numbers():
+    assert stats.format_mean_std([0.951, 0.955], decimals=1, unit="%", scale=100) == "95.3 ± 0.3 %"
+    assert stats.format_mean_std([0.9518], decimals=2, unit="%", scale=100) == "95.18 % (1 seed)"
+    assert stats.format_mean_std([3.0, 3.0]) == "3.0 ± 0.0"
+    with pytest.raises(ValueError, match="`values`"):
+        stats.format_mean_std([])
+    assert stats.format_number(-0.004, 2) == "0.00"
+    assert stats.format_number(-0.004, 2, sign=True) == "+0.00"
+    assert stats.format_number(-1.25, 1) == "−1.2"
+    assert stats.format_number(float("nan")) == "n/a"
+
+
+def test_compare_records_pairs_by_seed():
+    records = [{"variant": v, "seed": s, "acc": acc} for v, s, acc in [
+        ("relu", 0, 0.90), ("relu", 1, 0.92), ("relu", 2, 0.91),
+        ("poly", 2, 0.905), ("poly", 0, 0.895), ("poly", 1, 0.915)]]  # other order: paired by seed
+    r = stats.compare_records(records, "poly", "relu", value="acc", scale=100)
+    assert r["mean_diff"] == pytest.approx(-0.5) and r["sd_diff"] == pytest.approx(0.0, abs=1e-9)
+    assert r["a"] == "poly" and r["b"] == "relu" and r["seeds"] == [2, 0, 1]
+    assert r["verdict"] == "b higher"
+    with pytest.raises(ValueError, match="same seeds"):
+        stats.compare_records(records[:-1], "poly", "relu", value="acc")
+    with pytest.raises(ValueError, match="no run"):
+        stats.compare_records(records, "poly", "gelu", value="acc")
+    with pytest.raises(ValueError, match="two runs"):
+        stats.compare_records(records + [records[0]], "poly", "relu", value="acc")
+    mse = [{"model": m, "seed": s, "mse": v} for m, s, v in [
+        ("a", 0, 10.0), ("a", 1, 1000.0), ("a", 2, 100.0), ("b", 0, 1.0), ("b", 1, 100.0), ("b", 2, 10.0)]]
+    r = stats.compare_records(mse, "a", "b", value="mse", group="model", log10=True)
+    assert r["mean_diff"] == pytest.approx(1.0) and r["ci_low"] == pytest.approx(1.0)
+    assert stats.format_ratio(r).startswith("×10 (95 % CI ×10 to ×10, 3 paired seeds): a higher")
+
+
+def test_verdict_record_is_json_ready_and_short():
+    import json
+
+    r = stats.compare_paired([95.2, 95.6, 94.9, 95.1, 95.4], [95.5, 96.3, 95.6, 95.4, 95.9], margin=0.5)
+    rec = stats.verdict_record({**r, "a": "x", "b": "y", "seeds": [0, 1, 2, 3, 4]},
+                               "x − y, test accuracy", headline=True)
+    json.dumps(rec)
+    assert rec["verdict"] == r["verdict"] and rec["headline"] and rec["a"] == "x"
+    assert rec["text"] == stats.format_comparison(r)
+    assert len(rec["short"]) <= 60 and rec["short"].endswith(r["verdict"])
+    one = stats.verdict_record(stats.compare_paired([1.0], [2.0]), "q")
+    assert one["short"] == "−1.00 pts (1 seed)" and "nan" not in one["text"]
+    logged = stats.verdict_record(stats.compare_paired([1.0, 2.0, 1.5], [0.0, 0.5, 0.4]), "q", log10=True)
+    assert logged["scale"] == "log10" and logged["short"].startswith("×") and len(logged["short"]) <= 60
