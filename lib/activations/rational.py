@@ -155,7 +155,11 @@ def rational(x, numerator, denominator, safe: bool = True):
     Q(x) = 1 + b1 x + b2 x² + … + bn x^n        # safe=False (plain Padé form)
     f(x) = P(x) / Q(x)
     ```
-    Both polynomials are evaluated by Horner's rule. The safe denominator is the absolute value
+    Both polynomials are evaluated by Horner's rule. Where b1 x + … + bn x^n = 0 (always at
+    x = 0) |·| has a kink; there the gradient uses d|s|/ds = 0, the mean of the one-sided slopes,
+    on every backend (TensorFlow's `abs` does so, JAX's takes +1; the function computes |s| as
+    s · sign(s) with the sign held constant, which gives the same value and the same gradient
+    on both). The safe denominator is the absolute value
     of the sum (issue 16; "version B" of the reference library), not the paper's safe PAU
     1 + Σ|bk||x|^k (see the module docstring for how they differ). An empty `denominator`
     gives the polynomial P.
@@ -197,7 +201,9 @@ def rational(x, numerator, denominator, safe: bool = True):
         for k in range(n - 2, -1, -1):
             s = s * x + b[k]
         s = s * x                                    # b1 x + … + bn x^n
-        p = p / (1.0 + (ops.abs(s) if safe else s))
+        if safe:  # |s| with d|s|/ds = sign(s), 0 at s = 0 on every backend (see the docstring)
+            s = s * ops.stop_gradient(ops.sign(s))
+        p = p / (1.0 + s)
     return ops.cast(p, out_dtype)
 
 
