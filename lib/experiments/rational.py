@@ -36,7 +36,8 @@ __all__ = [
     "KINDS", "ARCHS", "LABELS", "make_activation", "build_mlp", "build_cnn", "build_model",
     "approximants", "approximation_table", "plot_approximations", "train_one", "run_comparison",
     "summary_table", "comparisons", "plot_comparisons", "shape_drift", "plot_learned_shapes",
-    "step_times", "VALIDATORS",
+    "step_times", "approximation_text", "comparison_text", "drift_summary", "drift_text",
+    "step_text", "VALIDATORS",
 ]
 
 KINDS = ("relu", "prelu", "softexp", "rational")
@@ -418,3 +419,76 @@ VALIDATORS = {
     "step_repeats": runtime.positive_int,
     "step_batch": runtime.positive_int,
 }
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _g(x: float, digits: int = 2) -> str:
+    return stats.format_number(x, digits) if abs(x) >= 0.01 or x == 0 else f"{x:.1e}"
+
+
+def approximation_text(rows: Sequence[dict], fit_range=(-3.0, 3.0), outside=(3.0, 8.0)) -> str:
+    """What the approximation table shows, from its numbers."""
+    best_in = min(rows, key=lambda r: r["rms_error_in_range_normal_weighted"])
+    best_out = min(rows, key=lambda r: r["max_error_outside"])
+    worst_out = max(rows, key=lambda r: r["max_error_outside"])
+    lo, hi = fit_range
+    inside = ", ".join(f"{r['approximant']} {_g(r['rms_error_in_range_normal_weighted'], 3)}"
+                       for r in rows)
+    out = ", ".join(f"{r['approximant']} {_g(r['max_error_outside'])}" for r in rows)
+    return (f"On [{lo:g}, {hi:g}] with the N(0, 1) weight the RMS error against ReLU is: {inside} "
+            f"(smallest: {best_in['approximant']}). For {outside[0]:g} ≤ |x| ≤ {outside[1]:g} the "
+            f"largest error is: {out}. Outside the fit range {best_out['approximant']} stays "
+            f"closest to ReLU and {worst_out['approximant']} leaves it fastest "
+            f"({_g(worst_out['max_error_outside'])} at worst, "
+            f"{worst_out['max_error_outside'] / max(best_out['max_error_outside'], 1e-300):.0f}× "
+            f"the best).")
+
+
+def comparison_text(summary: Sequence[dict], verdicts: Sequence[dict]) -> str:
+    """Accuracies (mean ± std) and every paired verdict, per architecture."""
+    parts = []
+    for arch in dict.fromkeys(r["arch"] for r in summary):
+        rows = [r for r in summary if r["arch"] == arch]
+        accs = ", ".join(f"{LABELS[r['variant']]} {r['test_acc_text']}" for r in rows)
+        parts.append(f"**{LABELS[arch]}** test accuracy: {accs}.")
+        for v in (v for v in verdicts if v["arch"] == arch):
+            parts.append(f"{LABELS[v['a']]} − {LABELS[v['b']]}: {v['text']}.")
+    return " ".join(parts)
+
+
+def drift_summary(drift: Sequence[dict]) -> list[dict]:
+    """Per arch and Rational layer: the mean over seeds of every `shape_drift` number."""
+    out = []
+    for key in dict.fromkeys((d["arch"], d["layer"]) for d in drift):
+        ds = [d for d in drift if (d["arch"], d["layer"]) == key]
+        row = {"arch": key[0], "layer": key[1], "n_seeds": len(ds)}
+        for field in ("rms_change", "max_change", "relative_coefficient_change",
+                      "fraction_inputs_outside_fit_range"):
+            values = [d[field] for d in ds if d[field] is not None]
+            row[field] = float(np.mean(values)) if values else float("nan")
+        out.append(row)
+    return out
+
+
+def drift_text(rows: Sequence[dict], fit_range=(-3.0, 3.0)) -> str:
+    lo, hi = fit_range
+    parts = [f"{LABELS[r['arch']]} {r['layer']}: RMS change {_g(r['rms_change'])} (max "
+             f"{_g(r['max_change'])}) on [{lo:g}, {hi:g}], coefficients moved by "
+             f"{100 * r['relative_coefficient_change']:.1f} % of their norm, "
+             f"{100 * r['fraction_inputs_outside_fit_range']:.1f} % of its test inputs outside "
+             f"the fit range" for r in rows]
+    biggest = max(rows, key=lambda r: r["rms_change"])
+    return ("Mean over seeds, learned minus initial function: " + "; ".join(parts)
+            + f". The largest change is in {LABELS[biggest['arch']]} {biggest['layer']}.")
+
+
+def step_text(rows: Sequence[dict]) -> str:
+    parts = []
+    for arch in dict.fromkeys(r["pair"] for r in rows):
+        sub = [r for r in rows if r["pair"] == arch]
+        relu = next(r for r in sub if r["role"] == "builtin")
+        others = ", ".join(f"{r['name']} {r['x_builtin']:.2f}×" for r in sub if r["role"] != "builtin")
+        parts.append(f"{arch}: ReLU {1e3 * relu['median_s']:.2f} ms per step; {others} ReLU's time")
+    return "; ".join(parts) + "."
