@@ -42,9 +42,12 @@ def test_comparisons_pair_by_seed_and_skip_missing_variants():
     first = verdicts[0]
     np.testing.assert_allclose(first["mean_diff"], 5.0)            # points, exact pairs
     assert first["verdict"] == "a higher" and first["headline"]
+    assert first["text"].endswith(": Rational (5, 4) higher") and "a higher" not in first["short"]
     summary = exp.summary_table(_records())
     assert summary[0]["test_acc_text"] == "91.00 ± 1.00 %"
     assert "Rational (5, 4) − ReLU" in exp.comparison_text(summary, verdicts)
+    html = exp.summary_styler(summary).to_html()
+    assert "91.00 ± 1.00 %" in html and "Rational (5, 4)" in html
 
 
 def test_shape_drift_is_zero_for_unchanged_coefficients_and_positive_otherwise():

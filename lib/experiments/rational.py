@@ -37,7 +37,8 @@ __all__ = [
     "approximants", "approximation_table", "plot_approximations", "train_one", "run_comparison",
     "summary_table", "comparisons", "plot_comparisons", "shape_drift", "plot_learned_shapes",
     "step_times", "approximation_text", "comparison_text", "drift_summary", "drift_text",
-    "step_text", "VALIDATORS",
+    "step_text", "approximation_styler", "summary_styler", "drift_styler", "steps_styler",
+    "VALIDATORS",
 ]
 
 KINDS = ("relu", "prelu", "softexp", "rational")
@@ -293,6 +294,9 @@ def comparisons(records: Sequence[dict], margin_pp: float | None = None,
             record = stats.verdict_record(
                 result, f"{LABELS[arch]}: {LABELS[a]} − {LABELS[b]}, test accuracy",
                 headline=a == "rational" and b == "relu")
+            for key in ("text", "short"):  # "a higher" -> "Rational (5, 4) higher"
+                record[key] = (record[key].replace(": a higher", f": {LABELS[a]} higher")
+                               .replace(": b higher", f": {LABELS[b]} higher"))
             out.append({"arch": arch, **record})
     return out
 
@@ -419,6 +423,76 @@ VALIDATORS = {
     "step_repeats": runtime.positive_int,
     "step_batch": runtime.positive_int,
 }
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def approximation_styler(rows: Sequence[dict]):
+    """`approximation_table` for people (`lib.tables.for_people`)."""
+    import pandas as pd
+
+    from lib.tables import for_people
+
+    frame = pd.DataFrame(rows).set_index("approximant")
+    return for_people(frame, formats={
+        "rms_error_in_range_normal_weighted": "{:.2e}", "max_error_in_range": "{:.2e}",
+        "max_error_outside": "{:.3g}", "error_at_minus_6": "{:.3g}", "error_at_plus_6": "{:.3g}"},
+        rename={"rms_error_in_range_normal_weighted": "RMS error on [-3, 3] (N(0, 1) weight)",
+                "max_error_in_range": "max error on [-3, 3]",
+                "max_error_outside": "max error, 3 ≤ |x| ≤ 8",
+                "error_at_minus_6": "error at x = −6", "error_at_plus_6": "error at x = 6"},
+        caption="Error against ReLU inside and outside the fit range")
+
+
+def summary_styler(summary: Sequence[dict]):
+    """`summary_table` for people."""
+    import pandas as pd
+
+    from lib.tables import for_people
+
+    frame = pd.DataFrame({
+        "network": [LABELS[r["arch"]] for r in summary],
+        "activation": [LABELS[r["variant"]] for r in summary],
+        "parameters": [f"{r['params']:,}" for r in summary],
+        "test accuracy (mean ± std)": [r["test_acc_text"] for r in summary],
+        "seeds": [r["n_seeds"] for r in summary],
+        "seconds per run (median)": [f"{r['seconds_median']:.1f}" for r in summary],
+        "losses finite": [r["all_finite"] for r in summary]})
+    return for_people(frame, caption="Final test accuracy over seeds")
+
+
+def drift_styler(rows: Sequence[dict]):
+    """`drift_summary` for people."""
+    import pandas as pd
+
+    from lib.tables import for_people
+
+    frame = pd.DataFrame(rows).assign(arch=[LABELS[r["arch"]] for r in rows])
+    return for_people(frame, percent_columns=["relative_coefficient_change",
+                                              "fraction_inputs_outside_fit_range"],
+                      formats={"rms_change": "{:.3f}", "max_change": "{:.3f}"},
+                      rename={"arch": "network", "n_seeds": "seeds",
+                              "rms_change": "RMS change on [-3, 3]",
+                              "max_change": "max change on [-3, 3]",
+                              "relative_coefficient_change": "coefficient change (of norm)",
+                              "fraction_inputs_outside_fit_range": "test inputs outside [-3, 3]"},
+                      caption="Learned minus initial Rational function (mean over seeds)")
+
+
+def steps_styler(rows: Sequence[dict], batch_size: int, repeats: int):
+    """`step_times` for people."""
+    import pandas as pd
+
+    from lib.tables import for_people
+
+    frame = pd.DataFrame(rows)[["pair", "name", "params", "median_s", "x_builtin"]]
+    return for_people(frame, rename={"pair": "network", "name": "activation",
+                                     "params": "parameters", "median_s": "seconds / step",
+                                     "x_builtin": "× ReLU"},
+                      formats={"median_s": "{:.4f}", "x_builtin": "{:.2f}", "params": "{:,}"},
+                      caption=f"One training step, batch {batch_size}, jit_compile=True "
+                              f"(median of {repeats})")
 
 
 # --------------------------------------------------------------------------- sentences
