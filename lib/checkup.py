@@ -569,9 +569,12 @@ class _Checker:
         mid = self.probe.evaluate(fn64, t, dtype, grad=True, offset=True)
         plus = self.probe.evaluate(fn64, t + h, dtype, grad=False, offset=True)["F"]
         minus = self.probe.evaluate(fn64, t - h, dtype, grad=False, offset=True)["F"]
+        plus10 = self.probe.evaluate(fn64, t + 10 * h, dtype, grad=False, offset=True)["F"]
+        minus10 = self.probe.evaluate(fn64, t - 10 * h, dtype, grad=False, offset=True)["F"]
         with np.errstate(all="ignore"):
+            central10 = (plus10 - minus10) / (20 * h)
             self.fd = {"t": t, "h": h, "F": mid["F"], "dF": mid["dF"], "no_gradient": mid["no_gradient"],
-                       "central": (plus - minus) / (2 * h), "right": (plus - mid["F"]) / h,
+                       "central": (plus - minus) / (2 * h), "central10": central10, "right": (plus - mid["F"]) / h,
                        "left": (mid["F"] - minus) / h, "dtype": dtype, "note": note,
                        "n_shape": len(shape)}
         return self.fd
@@ -585,20 +588,24 @@ class _Checker:
             scale = 1 + np.abs(left) + np.abs(right)
             is_kink = np.isfinite(left) & np.isfinite(right) & np.isfinite(fd["F"]) & \
                 (np.abs(right - left) > KINK_TOL * scale * (1 if fd["dtype"] == "float64" else 30))
-        self.kinks = [{"x": float(t[i]), "left": float(left[i]), "right": float(right[i]),
-                       "autodiff": float(dF[i])} for i in np.flatnonzero(is_kink)]
+            # a jump: the central difference grows like 1/h (ten times larger at h than at 10h)
+            c1, c10 = fd["central"], fd["central10"]
+            is_jump = np.isfinite(c1) & np.isfinite(c10) & (np.abs(c1) > 5 * (1 + np.abs(c10)))
+        self.kinks = [{"x": float(t[i]), "kind": "jump" if is_jump[i] else "kink",
+                       "left": float(left[i]), "right": float(right[i]),
+                       "autodiff": float(dF[i])} for i in np.flatnonzero(is_kink | is_jump)]
         ev = {"kinks": self.kinks, "dtype": fd["dtype"]}
-        shown = "; ".join(f"{self._x(k['x'], True)}: left {k['left']:.4g}, right {k['right']:.4g}, "
+        shown = "; ".join(f"{k['kind']} at {self._x(k['x'], True)}: left {k['left']:.4g}, right {k['right']:.4g}, "
                           f"autodiff {k['autodiff']:.4g}" for k in self.kinks[:4])
         more = f" (and {len(self.kinks) - 4} more)" if len(self.kinks) > 4 else ""
         bad = [k for k in self.kinks if not math.isfinite(k["autodiff"])]
         if bad:
             return CheckResult("kinks", "fail", f"The autodiff gradient is {bad[0]['autodiff']} at "
-                               f"the kink at {self._x(bad[0]['x'], True)}.", ev)
+                               f"the {bad[0]['kind']} at {self._x(bad[0]['x'], True)}.", ev)
         if not self.kinks:
             return CheckResult("kinks", "pass", f"No kink on the {len(t)} test points (one-sided "
                                f"derivatives agree everywhere, {fd['dtype']}).", ev)
-        return CheckResult("kinks", "pass", f"{len(self.kinks)} kink(s) where the one-sided "
+        return CheckResult("kinks", "pass", f"{len(self.kinks)} point(s) where the one-sided "
                            f"derivatives differ: {shown}{more}.", ev)
 
     # -- gradient_correct
@@ -806,6 +813,17 @@ class _Checker:
         if self.t.layer is not None:
             layer = obj
             what = f"a model holding the {type(layer).__name__} layer"
+            cls = type(layer)
+            builtin = cls.__module__.startswith("keras.")
+            registered = keras.saving.get_registered_object(
+                keras.saving.get_registered_name(cls)) is cls
+            if not (builtin or registered):
+                return CheckResult("serializes", "warn",
+                                   f"The layer class {cls.__name__} is not registered, so a model "
+                                   "using it reloads only with custom_objects: decorate it with "
+                                   "@keras.saving.register_keras_serializable(package=...) and "
+                                   "return every constructor argument from get_config.",
+                                   {"registered": False})
         else:
             problem = _unregistered(obj)
             if problem:
