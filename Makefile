@@ -66,7 +66,7 @@ reports: figures  ## self-contained HTML reports + reports/index.html (HIDE_CODE
 
 check: $(VENV_STAMP)  ## check one activation: make check ACT=package.module:attribute (or a Keras name)
 	@test -n "$(ACT)" || { echo "usage: make check ACT=package.module:attribute"; exit 2; }
-	$(PY) -m lib.checkup '$(ACT)'
+	$(PY) -m lib.checkup "$(ACT)"
 
 test: $(VENV_STAMP)  ## lint, unit tests, and a smoke run of every notebook
 	$(VENV)/bin/ruff check lib tests notebooks

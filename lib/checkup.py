@@ -51,7 +51,7 @@ import numpy as np
 from lib.activations.elu import EXP_OVERFLOW_FLOAT32
 
 __all__ = ["CHECKS", "STATUSES", "CheckResult", "ActivationReport", "check_activation",
-           "assert_healthy", "resolve_target", "main"]
+           "assert_healthy", "profile_activation", "resolve_target", "main"]
 
 CHECKS = ("forward_finite", "gradient_finite", "gradient_correct", "kinks", "gradient_alive",
           "compiles", "traced_state", "float16", "bfloat16", "serializes", "training", "cost")
@@ -1031,6 +1031,31 @@ def _train_once(target: _Target, scale: str, seed: int, n_train: int | None, epo
             "nonfinite_weight_fraction": diagnostics.nonfinite_fraction(weights),
             "n_train": len(x_train), "epochs": epochs, "seconds": seconds,
             "data": ds.provenance["description"]}
+
+
+# --------------------------------------------------------------------------- curves for plots
+
+
+def profile_activation(target: Any, seed: int = 0,
+                       dtypes: Sequence[str] = ("float16", "bfloat16")) -> dict[str, Any]:
+    """The curves behind the checks, for plotting one target: f and f' in float32 on the
+    range grid (non-finite points included), autodiff against finite differences on [-6, 6],
+    and where each half-precision dtype's output or gradient is non-finite."""
+    prepared = _prepare(target)
+    checker = _Checker(prepared, False, seed)
+    t = np.concatenate([checker.grid, checker.beyond])
+    fd = checker._finite_differences()
+    n = fd["n_shape"]
+    half = {}
+    for dtype in dtypes:
+        result = checker.half(dtype)
+        half[dtype] = {"status": result.status, "max": result.evidence.get("max"),
+                       "forward_nonfinite": result.evidence.get("forward_nonfinite_inputs", []),
+                       "gradient_nonfinite": result.evidence.get("gradient_nonfinite_inputs", [])}
+    return {"label": prepared.label, "elementwise": prepared.elementwise, "x": t,
+            "f": checker.f32["F"], "df": checker.f32["dF"], "shape_x": fd["t"][:n],
+            "autodiff": None if fd["dF"] is None else fd["dF"][:n], "finite_difference":
+            fd["central"][:n], "fd_dtype": fd["dtype"], "half": half}
 
 
 # --------------------------------------------------------------------------- entry points
