@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import functools
 import importlib
 import json
+import logging
 import math
 import re
 import sys
@@ -370,14 +372,33 @@ def _jit(fn: Callable) -> Callable:
     raise NotImplementedError(f"lib.checkup supports the TensorFlow and JAX backends, not {backend!r}")
 
 
-def _xla_context():
-    if _backend() == "tensorflow":
-        from lib import runtime
+def _x64_context():
+    """JAX computes in float32 unless 64-bit types are enabled; TensorFlow always can."""
+    if _backend() == "jax":
+        import jax
 
-        return runtime.xla_allowed()
-    import contextlib
-
+        if hasattr(jax, "enable_x64"):
+            return jax.enable_x64(True)
     return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _xla_context():
+    """XLA allowed under TF op determinism (`runtime.xla_allowed`); TensorFlow's retracing
+    warnings silenced (every target compiles new functions on purpose)."""
+    if _backend() != "tensorflow":
+        yield
+        return
+    from lib import runtime
+
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with runtime.xla_allowed():
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 # --------------------------------------------------------------------------- probing
@@ -552,8 +573,12 @@ class _Checker:
 
     # -- finite differences shared by gradient_correct, kinks, gradient_alive
     def _finite_differences(self) -> dict[str, Any]:
-        if self.fd is not None:
-            return self.fd
+        if self.fd is None:
+            with _x64_context():
+                self.fd = self._compute_finite_differences()
+        return self.fd
+
+    def _compute_finite_differences(self) -> dict[str, Any]:
         shape = shape_grid()
         extra = self.grid[(np.abs(self.grid) <= LARGE_INPUT) & (np.abs(self.grid) > SHAPE_RANGE)]
         t = np.concatenate([shape, extra])
@@ -573,11 +598,11 @@ class _Checker:
         minus10 = self.probe.evaluate(fn64, t - 10 * h, dtype, grad=False, offset=True)["F"]
         with np.errstate(all="ignore"):
             central10 = (plus10 - minus10) / (20 * h)
-            self.fd = {"t": t, "h": h, "F": mid["F"], "dF": mid["dF"], "no_gradient": mid["no_gradient"],
+            return {"t": t, "h": h, "F": mid["F"], "dF": mid["dF"], "no_gradient": mid["no_gradient"],
                        "central": (plus - minus) / (2 * h), "central10": central10, "right": (plus - mid["F"]) / h,
                        "left": (mid["F"] - minus) / h, "dtype": dtype, "note": note,
-                       "n_shape": len(shape)}
-        return self.fd
+                       "right10": (plus10 - mid["F"]) / (10 * h),
+                       "left10": (mid["F"] - minus10) / (10 * h), "n_shape": len(shape)}
 
     # -- kinks
     def kinks_check(self) -> CheckResult:
@@ -586,8 +611,11 @@ class _Checker:
         dF = fd["dF"] if fd["dF"] is not None else np.zeros_like(t)
         with np.errstate(all="ignore"):
             scale = 1 + np.abs(left) + np.abs(right)
+            # a kink: the one-sided slopes differ by about as much at h as at 10h (on a smooth
+            # curve the difference is h·f'' and shrinks tenfold with h)
+            gap, gap10 = np.abs(right - left), np.abs(fd["right10"] - fd["left10"])
             is_kink = np.isfinite(left) & np.isfinite(right) & np.isfinite(fd["F"]) & \
-                (np.abs(right - left) > KINK_TOL * scale * (1 if fd["dtype"] == "float64" else 30))
+                (gap > KINK_TOL * scale) & (gap > 0.5 * gap10)
             # a jump: the central difference grows like 1/h (ten times larger at h than at 10h)
             c1, c10 = fd["central"], fd["central10"]
             is_jump = np.isfinite(c1) & np.isfinite(c10) & (np.abs(c1) > 5 * (1 + np.abs(c10)))
@@ -980,6 +1008,17 @@ def _python_numbers(target: _Target) -> list[tuple[Any, str, float, str]]:
     return found
 
 
+def _apply_function_layer(fn):
+    """A layer that applies `fn` (output shape by symbolic call: CReLU-like functions change it)."""
+    import keras
+
+    class ApplyFunction(keras.layers.Layer):
+        def call(self, inputs):
+            return fn(inputs)
+
+    return ApplyFunction()
+
+
 @functools.lru_cache(maxsize=2)
 def _mnist(seed: int, n_train: int | None):
     from lib import data
@@ -987,7 +1026,10 @@ def _mnist(seed: int, n_train: int | None):
     return data.load_mnist(source="embedded", scale="unit", seed=seed, n_train=n_train)
 
 
-def _train_once(target: _Target, scale: str, seed: int, n_train: int | None, epochs: int) -> dict:
+def _train_once(target: _Target, scale: str, seed: int, n_train: int | None, epochs: int,
+                run_eagerly: bool = True) -> dict:
+    """One run of the training check. Eager by default: a network this small trains faster
+    than it traces, and a function that only fails when compiled is the `compiles` check's."""
     import keras
 
     from lib import diagnostics
@@ -999,17 +1041,18 @@ def _train_once(target: _Target, scale: str, seed: int, n_train: int | None, epo
     layers = [keras.Input((784,))]
     for i in range(2):
         init = keras.initializers.GlorotUniform(seed=seed + i)
-        if target.layer is None:
+        if target.layer is None and target.elementwise:  # the diagnosis sees pre-activations
             layers.append(keras.layers.Dense(64, activation=target.fn, kernel_initializer=init,
                                              name=f"hidden_{i + 1}"))
         else:
             layers.append(keras.layers.Dense(64, kernel_initializer=init, name=f"dense_{i + 1}"))
-            layers.append(_rebuild(target.layer, name=f"activation_{i + 1}"))
+            layers.append(_rebuild(target.layer, name=f"activation_{i + 1}") if target.layer
+                          is not None else _apply_function_layer(target.fn))
     layers.append(keras.layers.Dense(10, activation="softmax", name="output",
                                      kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 9)))
     model = keras.Sequential(layers)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], run_eagerly=run_eagerly)
     start = time.perf_counter()
     if _backend() == "tensorflow":
         report, history = diagnostics.diagnose_fit(model, x_train, ds.y_train, batch_size=64,

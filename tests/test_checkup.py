@@ -224,3 +224,10 @@ def test_command_unimportable_target_exits_2_without_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "Cannot import target 'no_such_module_xyz:act'" in proc.stderr
+
+
+def test_training_check_runs_functions_that_change_the_shape():
+    """crelu doubles the features: it cannot be Dense's own activation, so it gets its own layer."""
+    report = check_activation("lib.activations:crelu", train=True, timing=False, n_train=200,
+                              dtypes=("float32",))
+    assert report["training"].status == "pass", report["training"].detail
