@@ -287,7 +287,14 @@ def _prepare(target: Any) -> _Target:
     rng = np.random.default_rng(1234)
     x = rng.normal(size=(8, WIDTH)).astype("float32")
     try:
-        y = _np(obj(ops.convert_to_tensor(x)))
+        try:
+            y = _np(obj(ops.convert_to_tensor(x)))
+        except Exception:
+            if layer is None or not layer.built:
+                raise
+            # built for another input width: check a fresh copy built from its config
+            layer = obj = _rebuild(layer)
+            y = _np(obj(ops.convert_to_tensor(x)))
     except Exception as exc:  # noqa: BLE001
         raise ValueError(f"Target {label!r} is not an activation: calling it on a float32 tensor "
                          f"of shape {x.shape} raised {type(exc).__name__}: "
@@ -721,8 +728,11 @@ class _Checker:
                 compiled = _jit(fn)
                 got = _np(compiled(x)).astype("float64")
                 cot = self.probe.c
-                grad_step = _jit(lambda x: _vjp(fn, x, cot)[1])
-                g = grad_step(x)
+
+                def gradient(x):
+                    return _vjp(fn, x, cot)[1]
+
+                g = _jit(gradient)(x)
         except Exception as exc:  # noqa: BLE001 - the compiler's error is the finding
             return CheckResult("compiles", "fail", f"Does not compile under XLA: "
                                f"{type(exc).__name__}: {_first_line(exc)}",

@@ -231,3 +231,12 @@ def test_training_check_runs_functions_that_change_the_shape():
     report = check_activation("lib.activations:crelu", train=True, timing=False, n_train=200,
                               dtypes=("float32",))
     assert report["training"].status == "pass", report["training"].detail
+
+
+def test_a_layer_built_for_another_width_is_checked_from_its_config():
+    from lib.layers import SoftExponential
+
+    layer = SoftExponential()
+    layer.build((None, 16))
+    report = check_activation(layer, dtypes=("float32",), **FAST)
+    assert report.ok, report.format()
