@@ -962,8 +962,9 @@ def _unregistered(fn) -> str | None:
                 "registered function with those defaults, or a Layer with them in get_config.")
     name = getattr(fn, "__name__", None)
     if name is None or not isinstance(fn, types.FunctionType):
-        return (f"{fn!r} is not a plain function, so a model using it cannot be saved by "
-                "reference: wrap it in a registered Layer.")
+        return (f"`{_name_of(fn)}` is not a plain Python function (a decorated or callable "
+                "object), so a model using it cannot be saved by reference: wrap it in a "
+                "registered function or Layer.")
     if name == "<lambda>":
         return ("A lambda cannot be saved by reference: define it with `def` and decorate it with "
                 "@keras.saving.register_keras_serializable(package=...).")

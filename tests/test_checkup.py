@@ -83,10 +83,10 @@ class EpochBlend(keras.layers.Layer):
 
 
 def half_overflow_silu(x):
-    """x·e/(1 + e) with e = exp(min(x, 40)): fine in float32 and bfloat16, but in float16 exp
+    """x·(e/(1 + e)) with e = exp(min(x, 40)): fine in float32 and bfloat16, but in float16 exp
     overflows above 11.09 and inf/inf = NaN although the result (≈ x) fits."""
     e = ops.exp(ops.minimum(x, 40.0))
-    return x * e / (1.0 + e)
+    return x * (e / (1.0 + e))
 
 
 @pytest.mark.parametrize("fn, expected", [
