@@ -28,7 +28,7 @@ import math
 import keras
 from keras import ops
 
-from lib.activations._gradients import upstream_gradients
+from lib.activations._gradients import expm1, minimum, upstream_gradients
 
 __all__ = [
     "EXP_OVERFLOW_FLOAT32",
@@ -95,7 +95,7 @@ def safe_elu(x, alpha=1.0):
     """
     _check_alpha(alpha)
     x = ops.convert_to_tensor(x)
-    return ops.where(x > 0, x, alpha * ops.expm1(ops.minimum(x, 0)))
+    return ops.where(x > 0, x, alpha * expm1(minimum(x, ops.zeros_like(x))))
 
 
 @keras.saving.register_keras_serializable(package="lib")
@@ -123,7 +123,7 @@ def elu_double_where(x, alpha=1.0):
     x = ops.convert_to_tensor(x)
     positive = x > 0
     x_neg = ops.where(positive, ops.zeros_like(x), x)
-    return ops.where(positive, x, alpha * ops.expm1(x_neg))
+    return ops.where(positive, x, alpha * expm1(x_neg))
 
 
 def _elu_with_gradient(alpha):

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 from keras import ops
 
+from lib.activations._gradients import minimum
+
 __all__ = [
     "DELPHI_COEFFICIENTS",
     "check_coefficients",
@@ -116,7 +118,7 @@ def poly_relu_blend(x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS,
     x = ops.convert_to_tensor(x)
     relu = ops.relu(x)
     if cap is not None:
-        relu = ops.minimum(relu, ops.convert_to_tensor(cap, dtype=x.dtype))
+        relu = minimum(relu, ops.convert_to_tensor(cap, dtype=x.dtype))  # tie: slope 1 at the cap
     if isinstance(d, (int, float)):  # a Python number: convert at x's precision
         d = ops.convert_to_tensor(d, dtype=x.dtype)
     else:  # a tensor or variable (e.g. a float32 weight in a float64 computation)
