@@ -64,9 +64,13 @@ reports: figures  ## self-contained HTML reports + reports/index.html (HIDE_CODE
 	$(PY) -m lib.reports $(NAMES) --executed $(EXEC_DIR) --figures figures --out reports \
 	  $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
 
-test: $(VENV_STAMP)  ## lint, unit tests, and a smoke run of every notebook
+# Two pytest passes: everything on TensorFlow (incl. the notebook smoke runs and the cross-backend
+# comparison, which starts one process per backend), then the same suite on JAX, where the
+# TensorFlow-specific tests and the smoke runs are skipped with their reason (tests/conftest.py).
+test: $(VENV_STAMP)  ## lint, unit tests + notebook smoke runs on TensorFlow, unit tests on JAX
 	$(VENV)/bin/ruff check lib tests notebooks
-	$(PY) -m pytest
+	KERAS_BACKEND=tensorflow $(PY) -m pytest
+	KERAS_BACKEND=jax $(PY) -m pytest
 
 lint: $(VENV_STAMP)  ## ruff
 	$(VENV)/bin/ruff check lib tests notebooks

@@ -213,9 +213,9 @@ def compute(dtype: str = "float32") -> dict[str, np.ndarray]:
 
 def save_models(folder: str) -> None:
     """Every layer of `layer_cases` in a small model, saved as ``.keras`` with its outputs."""
-    import keras
-
     from pathlib import Path
+
+    import keras
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -234,9 +234,9 @@ def save_models(folder: str) -> None:
 
 def load_models(folder: str, out: str) -> None:
     """Load every ``.keras`` of `folder` with ``safe_mode=True``; save their outputs to `out`."""
-    import keras
-
     from pathlib import Path
+
+    import keras
 
     import lib.layers  # noqa: F401  (registers the classes)
 

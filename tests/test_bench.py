@@ -12,6 +12,9 @@ import pytest
 
 from lib import bench
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "lib.bench times eager, tf.function and tf.function(jit_compile=True) modes"))
+
 
 def test_floor_bytes():
     assert bench.floor_bytes(10, 10, "forward") == 80          # 8 bytes per element

@@ -328,6 +328,10 @@ import numpy as np
 from lib.callbacks import BlendSchedule
 from lib.layers import PolyReLUBlend
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "uses tf.function/XLA graphs and tf.GradientTape; on JAX the blend and its "
+    "callbacks are checked by test_backends.py"))
+
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 x = np.linspace(-5, 5, 16, dtype="float32")[None].repeat(8, axis=0)
 y = np.maximum(x, 0)

@@ -74,6 +74,7 @@ def test_save_figure_is_byte_reproducible(tmp_path, monkeypatch):
     assert b"Software" not in outputs[0][0]
 
 
+@pytest.mark.tensorflow_only(reason="TensorFlow op determinism and Keras's XLA switch for it")
 def test_xla_allowed_lets_keras_compile_with_xla_under_determinism():
     runtime.seed_everything(0)  # turns op determinism on: Keras then drops jit_compile silently
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])

@@ -14,7 +14,6 @@ from __future__ import annotations
 from keras import ops
 
 from lib.activations._gradients import expm1, maximum, minimum
-
 from lib.activations.softexp import (
     _EXPM1_COEFFS,
     _EXPONENT_HARD_CAP,
