@@ -1,8 +1,9 @@
 """Values and gradients of every public function and layer of `lib` on a fixed grid, on the
 backend this process runs (``KERAS_BACKEND``), saved to an ``.npz`` for a cross-backend check.
 
-Run as ``python tests/crossbackend.py OUT.npz`` (``save FOLDER`` / ``load FOLDER OUT.npz`` for
-the ``.keras`` round trips between backends; the tests do so once per backend, in a
+Run as ``python tests/crossbackend.py OUT.npz [MODEL_FOLDER]`` (with a folder it also saves
+every layer in a ``.keras`` model there; ``load FOLDER OUT.npz`` loads them, for the round trips
+between backends; the tests do so once per backend, in a
 subprocess, since Keras fixes its backend at import). Every case is a function of a few float32
 arrays; the file holds, per case, its output(s) and the vector-Jacobian product with a fixed
 upstream array for every input (the gradient of ``sum(w * f)``), computed by the backend's own
@@ -250,10 +251,13 @@ def load_models(folder: str, out: str) -> None:
     np.savez(out, **result)
 
 
-def main(path: str) -> None:
-    """float32 results as ``float32:<key>``, float64 ones as ``float64:<key>``, in `path`."""
+def main(path: str, model_dir: str | None = None) -> None:
+    """float32 results as ``float32:<key>``, float64 ones as ``float64:<key>``, in `path`;
+    with `model_dir`, also the models of `save_models` there."""
     import keras
 
+    if model_dir is not None:
+        save_models(model_dir)
     arrays = {f"float32:{k}": v for k, v in compute("float32").items()}
     if keras.backend.backend() == "jax":  # float64 needs x64 mode (off by default in JAX)
         import jax
@@ -270,4 +274,4 @@ if __name__ == "__main__":
     elif sys.argv[1] == "load":
         load_models(sys.argv[2], sys.argv[3])
     else:
-        main(sys.argv[1])
+        main(*sys.argv[1:3])

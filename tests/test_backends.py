@@ -61,10 +61,17 @@ def _wait(procs: dict[str, subprocess.Popen]) -> None:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory) -> dict[str, dict[str, np.ndarray]]:
+def crossbackend_dir(tmp_path_factory) -> Path:
+    """Per backend, in parallel: the grid results (``<backend>.npz``) and saved models."""
     folder = tmp_path_factory.mktemp("crossbackend")
-    procs = {b: _run([str(folder / f"{b}.npz")], b) for b in BACKENDS}
+    procs = {b: _run([str(folder / f"{b}.npz"), str(folder / b)], b) for b in BACKENDS}
     _wait(procs)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def results(crossbackend_dir) -> dict[str, dict[str, np.ndarray]]:
+    folder = crossbackend_dir
     loaded = {b: dict(np.load(folder / f"{b}.npz")) for b in BACKENDS}
     for b in BACKENDS:  # each file really comes from the backend it claims
         assert str(loaded[b]["backend"]) == b
@@ -90,7 +97,13 @@ def _keys(data: dict, dtype: str, name: str) -> list[str]:
 @cross_backend
 @pytest.mark.parametrize("name", _case_names())
 def test_same_values_and_gradients_float64(results, name):
-    """float64: equal to 1e-9 relative (a different convention at a kink is an O(1) change)."""
+    """float64: equal to 1e-6 relative (a different convention at a kink is an O(1) change).
+
+    Not tighter: even with JAX's x64 mode on, Keras's JAX backend computes some ops of float64
+    inputs in float32 (its dtype lattice maps float64 to float32 on every backend but
+    TensorFlow): `sin`/`cos` (so the complex soft exponential is float32-accurate, compared
+    normwise) and the row reductions of the Antirectifier (compared on each row's scale).
+    """
     tf_data, jax_data = results["tensorflow"], results["jax"]
     keys = _keys(tf_data, "float64", name)
     assert keys and keys == _keys(jax_data, "float64", name)
@@ -104,8 +117,8 @@ def test_same_values_and_gradients_float64(results, name):
         diff = np.abs(a - b)[finite]
         scale = _scale(name, a, b)[finite]
         if float32_sin:  # float32 sines: normwise, at float32's precision
-            scale = np.full_like(scale, 1e4 * np.max(scale))
-        bad = diff > 1e-9 * scale
+            scale = np.full_like(scale, 10 * np.max(scale))
+        bad = diff > 1e-6 * scale
         assert not bad.any(), (f"{key}: TF {a[finite][bad][:5]} vs JAX {b[finite][bad][:5]} "
                                f"({bad.sum()} of {bad.size} elements)")
 
@@ -115,26 +128,30 @@ def test_same_values_and_gradients_float64(results, name):
 def test_same_values_and_gradients_float32(results, name):
     """float32: equal to 1e-6 relative, except where float32 itself cannot be that accurate.
 
-    Each backend's float32 result is compared with the float64 result (TensorFlow's, equal to
-    JAX's by the float64 test). Where one of them is off that reference by more than 1e-6
-    relative (cancellation in the formula, e.g. the soft exponential's ∂f/∂α just above its
-    series threshold, where ULP-level differences between the backends' exp and expm1 grow by
-    the cancellation factor), the two backends must agree within twice the larger of those
-    errors; everywhere else within 1e-6.
+    Each backend's float32 result is compared with its own float64 result: the float32
+    rounding error of that backend (a kink convention shows in both precisions alike, so it
+    does not count as rounding). Where that error exceeds 1e-6 relative (cancellation in the
+    formula, e.g. the soft exponential's ∂f/∂α just above its series threshold, where
+    ULP-level differences between the backends' exp and expm1 grow by the cancellation factor),
+    the two backends may differ by up to twice the larger of the two errors; elsewhere by
+    1e-6 relative.
     """
     tf_data, jax_data = results["tensorflow"], results["jax"]
     keys = _keys(tf_data, "float32", name)
     assert keys and keys == _keys(jax_data, "float32", name)
     for key in keys:
         a, b = tf_data[key].astype("float64"), jax_data[key].astype("float64")
-        ref = tf_data[key.replace("float32:", "float64:", 1)]
+        key64 = key.replace("float32:", "float64:", 1)
+        a64, b64 = tf_data[key64], jax_data[key64]
+        if name.startswith(FLOAT32_SIN_ON_JAX):  # JAX's "float64" sines are float32's
+            b64 = a64
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=key)
         finite = np.isfinite(a) & np.isfinite(b)
         np.testing.assert_array_equal(a[~finite], b[~finite], err_msg=key)
         scale = _scale(name, a, b)
-        float32_error = np.maximum(np.abs(a - ref), np.abs(b - ref))
-        tol = np.maximum(1e-6 * scale, np.where(float32_error > 1e-6 * scale,
-                                                2 * float32_error, 0.0))
+        with np.errstate(invalid="ignore"):
+            float32_error = np.nan_to_num(np.maximum(np.abs(a - a64), np.abs(b - b64)))
+        tol = np.maximum(1e-6 * scale, 2 * float32_error)
         tol = np.maximum(tol, 1e-37)  # both flush to zero the same way below float32's tiny
         bad = (np.abs(a - b) > tol) & finite
         assert not bad.any(), (f"{key}: TF {a[bad][:5]} vs JAX {b[bad][:5]} "
@@ -142,10 +159,9 @@ def test_same_values_and_gradients_float32(results, name):
 
 
 @cross_backend
-def test_keras_files_cross_backends(tmp_path):
+def test_keras_files_cross_backends(crossbackend_dir):
     """Saved on one backend, loaded with safe_mode=True on the other: the same outputs and d."""
-    procs = {b: _run(["save", str(tmp_path / b)], b) for b in BACKENDS}
-    _wait(procs)
+    tmp_path = crossbackend_dir
     other = {"tensorflow": "jax", "jax": "tensorflow"}
     procs = {b: _run(["load", str(tmp_path / other[b]), str(tmp_path / f"{b}-loads.npz")], b)
              for b in BACKENDS}
