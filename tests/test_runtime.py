@@ -55,7 +55,7 @@ def test_run_finish_writes_results_with_provenance(tmp_path, monkeypatch):
     assert record["params"] == {"profile": "smoke", "seeds": [5]}
     for key in ("git_commit", "python", "tensorflow", "keras", "backend", "wall_time_s", "finished_utc"):
         assert key in record["provenance"]
-    assert record["provenance"]["backend"] == "tensorflow"
+    assert record["provenance"]["backend"] == keras.backend.backend()
 
 
 def test_save_figure_is_byte_reproducible(tmp_path, monkeypatch):
