@@ -68,9 +68,13 @@ check: $(VENV_STAMP)  ## check one activation: make check ACT=package.module:att
 	@test -n "$(ACT)" || { echo "usage: make check ACT=package.module:attribute"; exit 2; }
 	$(PY) -m lib.checkup "$(ACT)"
 
-test: $(VENV_STAMP)  ## lint, unit tests, and a smoke run of every notebook
+# Two pytest passes: everything on TensorFlow (incl. the notebook smoke runs and the cross-backend
+# comparison, which starts one process per backend), then the same suite on JAX, where the
+# TensorFlow-specific tests and the smoke runs are skipped with their reason (tests/conftest.py).
+test: $(VENV_STAMP)  ## lint, unit tests + notebook smoke runs on TensorFlow, unit tests on JAX
 	$(VENV)/bin/ruff check lib tests notebooks
-	$(PY) -m pytest
+	KERAS_BACKEND=tensorflow $(PY) -m pytest
+	KERAS_BACKEND=jax $(PY) -m pytest
 
 lint: $(VENV_STAMP)  ## ruff
 	$(VENV)/bin/ruff check lib tests notebooks

@@ -61,6 +61,12 @@ def _layer(make: Callable) -> Callable[[tuple[int, int]], tuple[Callable, list]]
 def _fn_with_units(fn: Callable, n_params: int, value: float):
     """A function of (x, *params) with `n_params` per-unit float32 variables set to `value`."""
     def factory(shape):
+        import keras
+
+        if keras.backend.backend() != "tensorflow":  # read through keras's StatelessScope
+            params = [keras.Variable(np.full((shape[-1],), value, "float32"))
+                      for _ in range(n_params)]
+            return (lambda x: fn(x, *params)), params
         import tensorflow as tf
 
         params = [tf.Variable(tf.fill((shape[-1],), value)) for _ in range(n_params)]
@@ -500,3 +506,156 @@ def wait_for_quiet(threshold: float = 1.0, max_wait_s: float = 120.0, poll_s: fl
         load = os.getloadavg()[0]
     return {"load_at_start": first, "load_after_wait": load,
             "waited_s": round(time.monotonic() - start, 1), "quiet": load < threshold}
+
+
+# --------------------------------------------------------------------------- JAX's XLA
+
+#: The mode name of the rows timed under JAX (`jax.jit` of the forward or forward + backward).
+JAX_MODE = "jax_jit"
+
+
+def _prepare_jax(candidate: Candidate, shape: tuple[int, int], direction: str, cache: dict):
+    """`_prepare` for the JAX backend: one `jax.jit`-compiled step on a fixed input.
+
+    The candidate's variables enter as arguments through `keras.StatelessScope`, so the
+    forward + backward step returns their gradients too (a VJP with the fixed upstream dy).
+    """
+    import jax
+    import keras
+
+    fn, variables = candidate.factory(shape)
+    values = [jax.numpy.asarray(keras.ops.convert_to_numpy(v)) for v in variables]
+
+    def forward(x, *vals):
+        with keras.StatelessScope(state_mapping=list(zip(variables, vals, strict=True))):
+            return fn(x)
+
+    y_shape = (shape[0], *tuple(forward(jax.numpy.zeros((1, *shape[1:])), *values).shape[1:]))
+    key = (shape, y_shape)
+    if key not in cache:
+        rng = np.random.default_rng(0)
+        cache[key] = (jax.numpy.asarray(rng.normal(size=shape).astype("float32")),
+                      jax.numpy.asarray(rng.normal(size=y_shape).astype("float32")))
+    x, dy = cache[key]
+    if direction == "forward":
+        step = jax.jit(forward)
+    else:
+        def forward_backward(x, dy, *vals):
+            y, pullback = jax.vjp(forward, x, *vals)
+            return y, pullback(dy)
+
+        step = jax.jit(lambda x, *vals: forward_backward(x, dy, *vals))
+
+    def run():
+        return jax.block_until_ready(step(x, *values))
+
+    run()  # compile and warm up outside the timed region
+    return run, int(np.prod(y_shape))
+
+
+def run_jax_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int],
+                      directions: Sequence[str] = DIRECTIONS, repeats: int = 5) -> list[dict]:
+    """`run_benchmark` on Keras's JAX backend (this process must run it): mode `JAX_MODE`."""
+    import keras
+
+    if keras.backend.backend() != "jax":
+        raise RuntimeError("run_jax_benchmark needs KERAS_BACKEND=jax; use "
+                           f"run_in_jax_subprocess. Running backend: {keras.backend.backend()!r}")
+    rows = []
+    for log2 in sizes_log2:
+        n = 1 << log2
+        shape = (max(n // ROW, 1), ROW)
+        inputs: dict = {}
+        for direction in directions:
+            steps, out_elements = {}, {}
+            for cand in candidates:
+                try:
+                    steps[cand], out_elements[cand] = _prepare_jax(cand, shape, direction, inputs)
+                except Exception as exc:  # noqa: BLE001 - reported as data, not a crash
+                    rows.append(_row(cand, log2, JAX_MODE, direction, [], 0,
+                                     error=repr(exc)[:200]))
+            for cand, ts in time_interleaved(steps, repeats).items():
+                rows.append(_row(cand, log2, JAX_MODE, direction, ts, out_elements[cand]))
+    return rows
+
+
+def run_in_jax_subprocess(sizes_log2: Sequence[int], repeats: int = 5,
+                          directions: Sequence[str] = DIRECTIONS, timeout_s: float = 1800) -> dict:
+    """`run_jax_benchmark` of `default_candidates()` in a child process on the JAX backend.
+
+    Keras fixes its backend when imported, so the JAX timings of a TensorFlow notebook come
+    from a second process, run now (same machine, same minute) and after this one's own
+    timings. Returns ``{"rows": [...], "versions": {...}, "wall_s": ...}``; raises with the
+    child's output if it fails.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "rows.json")
+        env = dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2",
+                   PYTHONPATH=os.pathsep.join([str(runtime.REPO_ROOT),
+                                               os.environ.get("PYTHONPATH", "")]))
+        cmd = [sys.executable, "-m", "lib.bench", "--jax-rows", out, "--repeats", str(repeats),
+               "--sizes", *map(str, sizes_log2), "--directions", *directions]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the JAX timing process failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+        with open(out) as f:
+            result = json.load(f)
+    result["wall_s"] = round(time.perf_counter() - start, 1)
+    return result
+
+
+def backend_table(tf_rows: list[dict], jax_rows: list[dict], log2_size: int = 22,
+                  direction: str = "forward_backward") -> list[dict]:
+    """Per candidate: TensorFlow XLA (`jit`) against JAX XLA (`JAX_MODE`) at one size.
+
+    ``jax_over_tf`` is the ratio of the medians (the two processes ran one after the other, so
+    rounds are not paired); ``faster`` names the backend with the lower median, or
+    ``"unclear"`` when the two interquartile ranges overlap.
+    """
+    def pick(rows, mode):
+        return {(r["pair"], r["name"]): r for r in rows if r["mode"] == mode
+                and r["direction"] == direction and r["log2_size"] == log2_size and "median_s" in r}
+
+    tf_by, jax_by = pick(tf_rows, "jit"), pick(jax_rows, JAX_MODE)
+    out = []
+    for (_, name), t in tf_by.items():
+        j = jax_by.get((t["pair"], name))
+        if j is None:
+            continue
+        overlap = not (j["q3_s"] < t["q1_s"] or t["q3_s"] < j["q1_s"])
+        faster = "unclear" if overlap else ("jax" if j["median_s"] < t["median_s"] else "tensorflow")
+        out.append({"pair": t["pair"], "name": name, "role": t["role"],
+                    "tf_ns_per_element": t["ns_per_element"],
+                    "jax_ns_per_element": j["ns_per_element"],
+                    "jax_over_tf": j["median_s"] / t["median_s"], "faster": faster})
+    return out
+
+
+def _main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Time lib's activations under JAX's XLA.")
+    parser.add_argument("--jax-rows", required=True, help="write the rows (JSON) here")
+    parser.add_argument("--sizes", type=int, nargs="+", required=True, help="log2 sizes")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--directions", nargs="+", default=list(DIRECTIONS))
+    args = parser.parse_args(argv)
+    import jax
+    import keras
+
+    rows = run_jax_benchmark(default_candidates(), args.sizes, args.directions, args.repeats)
+    with open(args.jax_rows, "w") as f:
+        json.dump({"rows": rows, "versions": {"jax": jax.__version__, "keras": keras.__version__,
+                                              "backend": keras.backend.backend()}}, f)
+
+
+if __name__ == "__main__":
+    _main()

@@ -82,7 +82,10 @@ class EpochVariable(keras.callbacks.Callback):
     """Keeps the current 0-based epoch in a backend variable (the answer's approach).
 
     Anything in the model that reads `variable` (an activation, a loss) sees the epoch that is
-    running, also inside compiled and XLA-compiled functions.
+    running, also inside compiled and XLA-compiled functions. On JAX the variable must be
+    tracked by the model (held as an attribute of one of its layers, as
+    `lib.experiments.blend.run_epoch_demo` does): `fit` passes the model's variables into its
+    jitted step as arguments, and any other variable is baked in as a constant when traced.
 
     Args:
         variable: a `keras.Variable` to assign; by default a new float32 non-trainable scalar.
@@ -112,6 +115,8 @@ class BlendSchedule(keras.callbacks.Callback):
     train and evaluate the model as a pure polynomial network: fit for `self.epochs`
     (``total_epochs + hold_epochs``) epochs. The d of each epoch goes into the epoch logs under
     `log_key` (so `History` has it); for ``per_batch=True`` it is the d of the epoch's last batch.
+    On JAX, ``per_batch=True`` writes the model's state back to its variables before every batch
+    (`jax_state_sync`, which `fit` otherwise does once per epoch), a cost per step.
 
     Args:
         total_epochs: length T of the blend, in epochs (integer > 0).
@@ -201,6 +206,12 @@ class BlendSchedule(keras.callbacks.Callback):
             return
         steps = (self.params or {}).get("steps")
         if steps:  # unknown epoch length: stay with the epoch-begin value
+            # On JAX, `fit` keeps the model's variables in a state tuple during an epoch and
+            # writes them back only at its end; syncing first makes the next step re-read
+            # the variables, this assignment included (a no-op on TensorFlow).
+            sync = getattr(self.model, "jax_state_sync", None)
+            if sync is not None:
+                sync()
             self._apply(self._epoch + batch / steps)
 
     def on_epoch_end(self, epoch, logs=None):

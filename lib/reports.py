@@ -181,6 +181,7 @@ def _provenance_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("commit", commit_text),
         ("finished (UTC)", str(prov.get("finished_utc", "n/a")).replace("T", " ").removesuffix("+00:00")),
         ("Python / TF / Keras", " / ".join(str(prov.get(k, "?")) for k in ("python", "tensorflow", "keras"))),
+        ("Keras backend", f"{prov.get('backend', 'tensorflow')} {prov.get('backend_version') or ''}".strip()),
         ("data", data_text),
         ("profile", str(record.get("profile", "n/a"))),
         ("wall time", f"{wall:.1f} s" if isinstance(wall, int | float) else "n/a"),

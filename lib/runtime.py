@@ -54,10 +54,12 @@ def notebook_dir(notebook: str) -> Path:
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
-    """Seed Python, NumPy and Keras (hence TensorFlow); turn on TF op determinism.
+    """Seed Python, NumPy and Keras (hence the backend's RNG); turn on TF op determinism.
 
     With determinism on, the same parameters give the same numbers on the same machine
-    and versions (TensorFlow raises if an op has no deterministic kernel).
+    and versions (TensorFlow raises if an op has no deterministic kernel). On JAX, Keras's
+    seed generators are explicit keys derived from the seed and XLA's CPU kernels are
+    deterministic, so there is no switch to turn on.
     """
     import keras
 
@@ -78,7 +80,13 @@ def xla_allowed(enabled: bool = True):
     `seed_everything` turns op determinism on, and Keras then silently compiles without
     XLA (`keras.src.trainers.trainer.model_supports_jit`). Inside this context determinism is
     off (and restored afterwards), so an XLA-compiled run is not bitwise reproducible.
+    On other backends (JAX compiles with XLA anyway) it does nothing.
     """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
     from tensorflow.python.framework import config as tf_config  # no public getter in tf.config
 
     was_on = enabled and tf_config.is_op_determinism_enabled()
@@ -207,24 +215,49 @@ def _git(*args: str) -> str | None:
         return None
 
 
-def environment_provenance() -> dict[str, Any]:
-    """Commit, versions and backend of this process."""
-    import keras
-    import tensorflow as tf
+def _version(*distributions: str) -> str | None:
+    """The installed version of the first of `distributions` found (without importing it)."""
+    from importlib import metadata
 
+    for name in distributions:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def environment_provenance() -> dict[str, Any]:
+    """Commit, versions and backend of this process (and the backend's version and GPUs)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = len(tf.config.list_physical_devices("GPU"))
+    elif backend == "jax":
+        import jax
+
+        gpus = sum(d.platform == "gpu" for d in jax.devices())
+    else:  # pragma: no cover - backends this project does not run
+        gpus = None
     commit = _git("rev-parse", "HEAD")
     dirty = _git("status", "--porcelain", "--untracked-files=no")
     return {
         "git_commit": commit,
         "git_dirty": bool(dirty) if dirty is not None else None,
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
+        "tensorflow": _version("tensorflow", "tensorflow-cpu"),
+        "jax": _version("jax"),
         "keras": keras.__version__,
         "numpy": np.__version__,
-        "backend": keras.backend.backend(),
+        "backend": backend,
+        "backend_version": _version({"tensorflow": "tensorflow", "jax": "jax"}.get(backend, backend),
+                                    "tensorflow-cpu"),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
-        "gpus": len(tf.config.list_physical_devices("GPU")),
+        "gpus": gpus,
     }
 
 
@@ -290,9 +323,48 @@ class Run:
         return path
 
 
+#: Notebooks that need TensorFlow, and why (`start_run` refuses them on other backends).
+TENSORFLOW_ONLY_NOTEBOOKS = {
+    "02_soft_exponential": "its training loop (lib.experiments.softexp) is a tf.function over "
+                           "tf.GradientTape steps",
+    "03_nan_diagnosis": "its NaN locator (lib.diagnostics.locate_nonfinite) replays a batch "
+                        "layer by layer under tf.GradientTape",
+    "05_truncation_layer": "it examines tf.clip_by_value's gradient, which keras.ops.clip is "
+                           "only on TensorFlow (on JAX it is jnp.clip, which splits a boundary "
+                           "tie's gradient)",
+    "06_activation_cost": "it times eager, tf.function and tf.function(jit_compile=True) "
+                          "execution, which are TensorFlow's modes",
+}
+
+
+class BackendNotSupportedError(RuntimeError):
+    """A notebook that needs another Keras backend than the one running."""
+
+
+def unsupported_reason(notebook: str, backend: str | None = None) -> str | None:
+    """Why `notebook` cannot run on `backend` (default: the running one), or None if it can."""
+    if backend is None:
+        import keras
+
+        backend = keras.backend.backend()
+    reason = TENSORFLOW_ONLY_NOTEBOOKS.get(notebook)
+    if backend == "tensorflow" or reason is None:
+        return None
+    return (f"{notebook} runs on TensorFlow only: {reason}. This process runs Keras's "
+            f"{backend!r} backend; run it with KERAS_BACKEND=tensorflow (the default). "
+            "Nothing was computed or written.")
+
+
 def start_run(notebook: str, params: Mapping[str, Any],
               validators: Mapping[str, Validator] | None = None, seed: int | None = None) -> Run:
-    """Validate parameters (before any training), apply the plot theme, seed, and start the clock."""
+    """Validate parameters (before any training), apply the plot theme, seed, and start the clock.
+
+    Raises `BackendNotSupportedError` (before anything is computed or written) for a notebook
+    that needs TensorFlow when another backend runs (see `TENSORFLOW_ONLY_NOTEBOOKS`).
+    """
+    reason = unsupported_reason(notebook)
+    if reason is not None:
+        raise BackendNotSupportedError(reason)
     validate_params(params, validators or {})
     from lib import plotting
 
@@ -312,8 +384,8 @@ def _display_provenance(record: Mapping[str, Any]) -> None:
         ("git commit", f"{prov['git_commit']}{' (uncommitted changes)' if prov['git_dirty'] else ''}"),
         ("finished (UTC)", prov["finished_utc"]),
         ("wall time", f"{prov['wall_time_s']} s"),
-        ("Python / TensorFlow / Keras",
-         f"{prov['python']} / {prov['tensorflow']} / {prov['keras']} ({prov['backend']} backend)"),
+        ("Python / Keras / backend",
+         f"{prov['python']} / {prov['keras']} / {prov['backend']} {prov.get('backend_version')}"),
         ("machine", f"{prov['platform']}, {prov['cpu_count']} CPUs, {prov['gpus']} GPUs"),
     ]
     try:

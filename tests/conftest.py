@@ -18,6 +18,30 @@ os.environ["ACTLAB_FIGURES_DIR"] = tempfile.mkdtemp(prefix="actlab-test-figures-
 _SMOKE: dict[Path, Path | BaseException] = {}
 
 
+def pytest_collection_modifyitems(config, items):
+    """Off TensorFlow (the `make test` JAX pass): skip what is TensorFlow-specific, saying why.
+
+    ``@pytest.mark.tensorflow_only(reason=...)`` (on a test or as a module's ``pytestmark``)
+    marks a test written against TensorFlow (``tf.GradientTape``, ``tf.function`` modes, op
+    determinism); the notebook smoke runs (``@pytest.mark.notebook``) run once, in the
+    TensorFlow pass.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return
+    for item in items:
+        marker = item.get_closest_marker("tensorflow_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"TensorFlow only ({reason}); "
+                                                    f"running on {backend}"))
+        elif item.get_closest_marker("notebook") is not None:
+            item.add_marker(pytest.mark.skip(reason="notebook smoke runs: once, in the "
+                                                    "TensorFlow pass of `make test`"))
+
+
 @pytest.fixture(scope="session")
 def smoke_dir() -> Path:
     """Where smoke-executed notebooks are written (one folder for the whole session)."""

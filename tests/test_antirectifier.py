@@ -15,6 +15,10 @@ from lib.activations.antirectifier import ANTIRECTIFIER_EPSILON, antirectify_aut
 from lib.experiments import antirectifier as exp
 from lib.layers import Antirectifier, CReLU
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the "
+    "Antirectifier is checked by test_backends.py"))
+
 RNG = np.random.default_rng(1234)
 
 

@@ -12,6 +12,9 @@ import pytest
 
 from lib import bench
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "lib.bench times eager, tf.function and tf.function(jit_compile=True) modes"))
+
 
 def test_floor_bytes():
     assert bench.floor_bytes(10, 10, "forward") == 80          # 8 bytes per element
@@ -122,3 +125,23 @@ def test_time_interleaved_runs_every_call_once_per_round():
     assert order == ["a", "b"] * 3
     assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3}
     assert all(t >= 0 for ts in times.values() for t in ts)
+
+
+def test_jax_timings_come_from_a_jax_process_and_pair_with_tensorflow_rows():
+    jax_run = bench.run_in_jax_subprocess([10], repeats=1, directions=["forward_backward"])
+    assert jax_run["versions"]["backend"] == "jax"
+    rows = jax_run["rows"]
+    names = {(c.pair, c.name) for c in bench.default_candidates()}
+    assert {(r["pair"], r["name"]) for r in rows} == names
+    assert all(r["error"] is None and r["mode"] == bench.JAX_MODE and r["ns_per_element"] > 0
+               for r in rows)
+    # a TensorFlow row per candidate, 2x slower than JAX with disjoint quartiles
+    tf_rows = [{**r, "mode": "jit", "median_s": 2 * r["median_s"], "q1_s": 2 * r["median_s"],
+                "q3_s": 2 * r["median_s"], "ns_per_element": 2 * r["ns_per_element"]}
+               for r in rows]
+    jax_rows = [{**r, "q1_s": r["median_s"], "q3_s": r["median_s"]} for r in rows]
+    table = bench.backend_table(tf_rows, jax_rows, log2_size=10)
+    assert len(table) == len(names)
+    assert all(t["faster"] == "jax" and t["jax_over_tf"] == pytest.approx(0.5) for t in table)
+    overlapping = [{**r, "q1_s": 0.0, "q3_s": 1e9} for r in rows]
+    assert {t["faster"] for t in bench.backend_table(tf_rows, overlapping, 10)} == {"unclear"}

@@ -12,6 +12,10 @@ from lib import runtime
 from lib.activations import naive_elu
 from lib.diagnostics import EXP_OVERFLOW_FLOAT32, NaNDiagnosis, NaNReport, diagnose_fit
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "the NaN locator (lib.diagnostics.locate_nonfinite) records layer by layer "
+    "under tf.GradientTape"))
+
 BATCH = 8
 
 

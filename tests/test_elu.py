@@ -18,6 +18,10 @@ from lib.activations import (
 )
 from lib.experiments import nan_elu
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the ELUs "
+    "are checked by test_backends.py"))
+
 ALL = [naive_elu, safe_elu, elu_double_where, elu_custom_gradient]
 SAFE = [safe_elu, elu_double_where, elu_custom_gradient]
 ISSUE_POINTS = np.array([0.0, 88.72, 88.73, 100.0, 1e10, -1e10])

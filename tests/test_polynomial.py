@@ -12,6 +12,10 @@ from gradcheck import assert_save_load_roundtrip, autodiff_grad, elementwise_fin
 from lib.activations import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
 from lib.layers import PolyReLUBlend
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "its gradient checks use tf.GradientTape and tf.function; on JAX the blend is "
+    "checked by test_backends.py"))
+
 # zero, the ReLU6 cap, both sides of each kink, BN-typical values, where the polynomial
 # escapes (|x| = 6), and huge values
 X = np.array([-1e100, -1e6, -37.5, -6.0, -3.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 1.0, 3.0,

@@ -22,6 +22,10 @@ from lib.activations.softexp_autodiff import (
 )
 from lib.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the soft "
+    "exponential is checked by test_backends.py"))
+
 ALPHAS = [-1.0, -1e-8, 0.0, 1e-8, 1.0]
 EXTRA_ALPHAS = [-3.0, -0.5, -2e-3, 2e-3, 0.5, 3.0]  # ±2e-3: |αx| near the series threshold
 X_WIDE = np.array([-1e30, -1e6, -100.0, -10.0, -2.0, -1.0, -0.5, -1e-3, -1e-8, 0.0, 1e-8, 1e-3,

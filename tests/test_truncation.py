@@ -12,6 +12,10 @@ from lib.activations import truncate
 from lib.experiments import truncation as ex
 from lib.layers import MIN_TRUNCATION_THRESHOLD, Truncation
 
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX truncation "
+    "is checked by test_backends.py"))
+
 GRADIENTS = ("clip", "straight_through")
 T = 0.75
 # zero, inside, exactly on both boundaries, just outside, outside, huge

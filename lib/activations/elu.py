@@ -28,7 +28,7 @@ import math
 import keras
 from keras import ops
 
-from lib.activations._gradients import upstream_gradients
+from lib.activations._gradients import expm1, minimum, upstream_gradients
 
 __all__ = [
     "EXP_OVERFLOW_FLOAT32",
@@ -81,6 +81,12 @@ def safe_elu(x, alpha=1.0):
     branch's derivative is then ``0`` (or ``exp(0) * 0``), and ``0 * finite = 0``. Uses
     ``expm1`` (as TensorFlow's ``Elu`` does) for accuracy near 0.
 
+    Same gradient on every backend: at ``x = 0`` it is ``alpha`` (the negative branch's slope,
+    as TensorFlow's ``Elu``; the tie of ``min(x, 0)`` goes to ``x``, where JAX's ``minimum``
+    would split it and give ``alpha / 2``), and the derivative of ``expm1`` is ``exp(x)``
+    (JAX's own rule, ``expm1(x) + 1``, is 0 in float32 for x < -17). See
+    `lib.activations._gradients`.
+
     Formula:
     ```
     y = where(x > 0, x, alpha * expm1(minimum(x, 0)))
@@ -95,7 +101,7 @@ def safe_elu(x, alpha=1.0):
     """
     _check_alpha(alpha)
     x = ops.convert_to_tensor(x)
-    return ops.where(x > 0, x, alpha * ops.expm1(ops.minimum(x, 0)))
+    return ops.where(x > 0, x, alpha * expm1(minimum(x, ops.zeros_like(x))))
 
 
 @keras.saving.register_keras_serializable(package="lib")
@@ -103,7 +109,9 @@ def elu_double_where(x, alpha=1.0):
     """ELU with the "double where" trick.
 
     An inner ``where`` feeds the exponential a harmless ``0`` wherever its branch will not be
-    selected, so the gradient that the outer ``where`` zeroes is finite.
+    selected, so the gradient that the outer ``where`` zeroes is finite. The gradient at
+    ``x = 0`` is ``alpha``; ``expm1``'s derivative is ``exp(x)`` on every backend (see
+    `safe_elu`).
 
     Formula:
     ```
@@ -123,7 +131,7 @@ def elu_double_where(x, alpha=1.0):
     x = ops.convert_to_tensor(x)
     positive = x > 0
     x_neg = ops.where(positive, ops.zeros_like(x), x)
-    return ops.where(positive, x, alpha * ops.expm1(x_neg))
+    return ops.where(positive, x, alpha * expm1(x_neg))
 
 
 def _elu_with_gradient(alpha):

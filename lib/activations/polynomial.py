@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 from keras import ops
 
+from lib.activations._gradients import minimum
+
 __all__ = [
     "DELPHI_COEFFICIENTS",
     "check_coefficients",
@@ -96,7 +98,9 @@ def poly_relu_blend(x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS,
     relu_c(x) = min(max(x, 0), relu_cap)        # plain max(x, 0) when relu_cap is None
     f(x; d)   = (1 - d) * poly(x) + d * relu_c(x)
     ```
-    ``d = 1`` is pure ReLU, ``d = 0`` the pure polynomial. The user's schedule
+    ``d = 1`` is pure ReLU, ``d = 0`` the pure polynomial. At the kinks, on every backend: the
+    ReLU's slope is 0 at ``x = 0`` and, with a cap, 1 at ``x = relu_cap`` (the cap counts as
+    inside, like `lib.activations.truncate`'s boundary). The user's schedule
     ``diff = (TOTAL_EPOCHS - CURRENT_EPOCH) / TOTAL_EPOCHS`` is ``d``.
 
     Args:
@@ -116,7 +120,7 @@ def poly_relu_blend(x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS,
     x = ops.convert_to_tensor(x)
     relu = ops.relu(x)
     if cap is not None:
-        relu = ops.minimum(relu, ops.convert_to_tensor(cap, dtype=x.dtype))
+        relu = minimum(relu, ops.convert_to_tensor(cap, dtype=x.dtype))  # tie: slope 1 at the cap
     if isinstance(d, (int, float)):  # a Python number: convert at x's precision
         d = ops.convert_to_tensor(d, dtype=x.dtype)
     else:  # a tensor or variable (e.g. a float32 weight in a float64 computation)

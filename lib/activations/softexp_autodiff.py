@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from keras import ops
 
+from lib.activations._gradients import expm1, maximum, minimum
 from lib.activations.softexp import (
     _EXPM1_COEFFS,
     _EXPONENT_HARD_CAP,
@@ -46,7 +47,7 @@ def soft_exponential_autodiff(x, alpha):
     direct = ops.logical_not(ops.logical_or(small_z, capped))  # the cap has priority
     z_direct = ops.where(direct, z, ops.ones_like(z))
     a_direct = ops.where(direct, a_exp, ops.ones_like(z))
-    exp_direct = ops.expm1(z_direct) / a_direct
+    exp_direct = expm1(z_direct) / a_direct
     exp_part = ops.where(capped, ops.full_like(exp_direct, EXP_CAP),
                          ops.where(small_z, exp_series, exp_direct))
     f_exp = exp_part + a_exp
@@ -60,7 +61,7 @@ def soft_exponential_autodiff(x, alpha):
     w_series = ops.where(small_w, w, ops.zeros_like(w))
     log_series = s * _horner(_LOG1P_COEFFS, w_series)
     near_zero = u < 0.5                             # use log(u) there, log1p(w) elsewhere
-    u_safe = ops.where(near_zero, ops.maximum(u, LOG_FLOOR), ops.ones_like(u))
+    u_safe = ops.where(near_zero, maximum(u, ops.full_like(u, LOG_FLOOR)), ops.ones_like(u))
     w_safe = ops.where(near_zero, ops.zeros_like(w), w)
     log_u = ops.where(near_zero, ops.log(u_safe), ops.log1p(w_safe))
     a_safe = ops.where(small_w, -one, a_log)
@@ -86,12 +87,12 @@ def complex_soft_exponential_autodiff(x, alpha_real, alpha_imag):
 
     # direct: (e^{z} − 1)/α with the real part of the exponent capped
     ones = ops.ones_like(p)
-    pd = ops.where(small, ones, ops.minimum(p, COMPLEX_EXPONENT_CAP))
+    pd = ops.where(small, ones, minimum(p, ops.full_like(p, COMPLEX_EXPONENT_CAP)))
     qd = ops.where(small, ops.zeros_like(q), q)
     ad = ops.where(small, ones, a + ops.zeros_like(p))
     bd = ops.where(small, ops.zeros_like(q), b + ops.zeros_like(q))
     half_sin = ops.sin(qd / 2)
-    num_r = ops.expm1(pd) * ops.cos(qd) - 2.0 * half_sin * half_sin   # e^p cos q − 1
+    num_r = expm1(pd) * ops.cos(qd) - 2.0 * half_sin * half_sin   # e^p cos q − 1
     num_i = ops.exp(pd) * ops.sin(qd)
     den = ad * ad + bd * bd
     direct_r = (num_r * ad + num_i * bd) / den

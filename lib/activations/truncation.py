@@ -15,7 +15,10 @@ clip in ``T``, so the threshold gets its true derivative and can be trained in e
 
 Boundary convention (``|x| == T`` exactly): the point counts as *inside*, the convention of
 ``tf.clip_by_value`` itself (it is ``maximum(minimum(x, T), -T)`` and TensorFlow's
-``Minimum``/``Maximum`` gradients send ties to the first input, ``x``). So at ``x = ±T``:
+``Minimum``/``Maximum`` gradients send ties to the first input, ``x``). JAX's ``clip`` splits a
+tie's gradient half and half between ``x`` and ``T``, so `truncate` does not call
+``keras.ops.clip``: it is written with ``where`` (`lib.activations._gradients.minimum` and
+``maximum``), which gives TensorFlow's convention on every backend. So at ``x = ±T``:
 ``dy/dx = 1`` and ``dy/dT = 0`` in both modes. (PACT writes ``dy/dα = 1`` for ``x >= α``; the
 two differ only on that measure-zero set, and this choice keeps ``dy/dx + dy/dT = 1`` along
 ``x = T``, the derivative of ``y(T + δ, T + δ) = T + δ``.)
@@ -28,10 +31,17 @@ import numbers
 
 from keras import ops
 
+from lib.activations._gradients import maximum, minimum
+
 __all__ = ["truncate", "TRUNCATION_GRADIENTS"]
 
 #: Accepted values of the ``gradient`` argument.
 TRUNCATION_GRADIENTS = ("clip", "straight_through")
+
+
+def _clip(x, t):
+    """``clip(x, -t, t)``; at ``|x| == t`` the gradient goes to `x` (on every backend)."""
+    return minimum(maximum(x, -t), t)
 
 
 def truncate(x, threshold, gradient="clip"):
@@ -49,7 +59,9 @@ def truncate(x, threshold, gradient="clip"):
 
     The forward output of both modes is bitwise that of `keras.ops.clip`, for every input
     including `±inf` (the straight-through mode adds `x - stop_gradient(x)`, an exact zero,
-    instead of the rounding-prone `x + stop_gradient(clip(x) - x)`).
+    instead of the rounding-prone `x + stop_gradient(clip(x) - x)`); a NaN input gives NaN.
+    The clip is written with `where` (not `keras.ops.clip`) so that the boundary convention
+    above holds on JAX too, whose `clip` splits the gradient of a tie between `x` and `T`.
 
     Args:
         x: input tensor.
@@ -77,10 +89,10 @@ def truncate(x, threshold, gradient="clip"):
     x = ops.convert_to_tensor(x)
     t = ops.cast(threshold, x.dtype)
     if gradient == "clip":
-        return ops.clip(x, -t, t)
+        return _clip(x, t)
     # Straight-through: the forward value is the clip of a constant copy of x (so only the
     # threshold gets the clip's gradient), plus an exact zero whose derivative in x is 1.
-    clipped = ops.clip(ops.stop_gradient(x), -t, t)
+    clipped = _clip(ops.stop_gradient(x), t)
     identity = x - ops.stop_gradient(x)
     identity = ops.where(ops.isfinite(x), identity, ops.zeros_like(identity))  # inf - inf = nan
     return clipped + identity

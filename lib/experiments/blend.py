@@ -145,7 +145,7 @@ def run_blend_demo(total_epochs: int = 4, hold_epochs: int = 1, schedule: str = 
                                callbacks=[callback], verbose=0)
         jit_used = bool(model.jit_compile)
     d = history.history["relu_weight"]
-    gap = float(np.mean((relu_poly_approx(x.astype("float64")).numpy() - y) ** 2))
+    gap = float(np.mean((keras.ops.convert_to_numpy(relu_poly_approx(x.astype("float64"))) - y) ** 2))
     return {"epoch": list(range(callback.epochs)), "d": d, "loss": history.history["loss"],
             "expected": [(1 - v) ** 2 * gap for v in d], "jit_compile": jit_used}
 
