@@ -228,8 +228,8 @@ class PreActivationMonitor(keras.callbacks.Callback):
         super().__init__()
         self.probe_x = np.asarray(probe_x)
         if self.probe_x.ndim < 1 or len(self.probe_x) == 0:
-            raise ValueError(f"`probe_x` must be a non-empty batch. Received: probe_x with shape "
-                             f"{self.probe_x.shape}")
+            raise ValueError("`probe_x` must be a non-empty batch. Received: "
+                             f"probe_x.shape={self.probe_x.shape!r}")
         self.kind = kind
         self.layers = None if layers is None else list(layers)
         self.history: dict[str, list[float]] = {}
