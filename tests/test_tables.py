@@ -1,0 +1,37 @@
+"""lib.tables.people_table: what a notebook shows instead of a raw DataFrame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import tables
+
+
+def test_cells_for_people():
+    assert tables.cell_text(True) == "✓" and tables.cell_text(np.bool_(False)) == "✗"
+    assert tables.cell_text(1234567) == "1,234,567" and tables.cell_text(np.int64(5)) == "5"
+    assert tables.cell_text(1.23456, 2) == "1.23" and tables.cell_text(np.float32(0.5), 1) == "0.5"
+    assert tables.cell_text(float("nan")) == "–" and tables.cell_text(None) == "–"
+    assert tables.cell_text("ReLU") == "ReLU"
+
+
+def test_people_table_html():
+    df = pd.DataFrame({"name": ["a", "b"], "x_builtin": [1.23456, 2.0], "ok": [True, False],
+                       "params": [136458, 269834], "hidden": [1, 2]}, index=[7, 9])
+    styler = tables.people_table(df, {"name": "activation", "x_builtin": "× built-in",
+                                      "ok": "within target", "params": "parameters"},
+                                 decimals={"× built-in": 3},
+                                 formats={"activation": str.upper})
+    html = styler.to_html()
+    for text in ("activation", "× built-in", "within target", "1.235", "2.000", "✓", "✗",
+                 "136,458", "A"):
+        assert text in html, text
+    assert "x_builtin" not in html and "hidden" not in html and ">7<" not in html
+    assert "row_heading" not in html  # no positional index column
+
+
+def test_unknown_column_is_named():
+    with pytest.raises(ValueError, match="nope"):
+        tables.people_table(pd.DataFrame({"a": [1]}), {"nope": "x"})
