@@ -5,6 +5,7 @@ dependencies as compatible ranges (Keras 3, NumPy; TensorFlow and JAX as extras)
 from __future__ import annotations
 
 import email
+import os
 import subprocess
 import sys
 import zipfile
@@ -74,3 +75,33 @@ def test_notebooks_keep_the_exact_lock():
     import numpy
 
     assert pins["keras"] == keras.__version__ and pins["numpy"] == numpy.__version__
+
+
+@pytest.mark.slow
+def test_pip_install_into_a_fresh_venv(wheel, tmp_path):
+    """`pip install` of the wheel into a fresh venv pulls Keras and NumPy from the package index
+    and `lib.layers` imports, runs and round-trips through a .keras file there (the `jax` extra:
+    much smaller than TensorFlow). The
+    fuller check (Python 3.12 and 3.13, `.[jax]`, fit with BlendSchedule, save/load) is in the
+    report of issue 18; this one keeps to the running Python."""
+    import venv
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    # without PYTHONPATH: the checkout on it (its actlab.egg-info) would look installed already
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[jax]"],
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    code = ("import numpy as np, keras, lib, lib.layers as L\n"
+            "m = keras.Sequential([keras.Input((6,)), L.Antirectifier(), L.PolyReLUBlend()])\n"
+            "m.save('m.keras')\n"
+            "back = keras.saving.load_model('m.keras')\n"
+            "y, z = (k.predict(np.ones((2, 6)), verbose=0) for k in (m, back))\n"
+            "assert np.array_equal(y, z)\n"
+            "print(lib.__file__, keras.backend.backend(), y.shape)\n")
+    proc = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env={**env, "KERAS_BACKEND": "jax"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert str(env_dir) in proc.stdout and "jax (2, 12)" in proc.stdout, proc.stdout
