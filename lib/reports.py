@@ -222,7 +222,7 @@ def strip_machine_paths(text: str) -> str:
 
 
 _SPREAD = re.compile(r"(?P<value>\d[\d,]*(?:\.\d+)?)(?P<u1>\s?%)?\s*±\s*"
-                     r"(?P<spread>nan|NaN|0(?:\.0+)?)(?![\d.])(?P<u2>\s?%)?")
+                     r"(?P<spread>nan|NaN|0(?:\.0+)?)(?!\.?\d)(?P<u2>\s?%)?")
 
 
 def single_seed_text(text: str, n_seeds: int | None = None) -> str:
@@ -446,6 +446,30 @@ def render_index(entries: Sequence[Entry], out: Path, hide_code: bool = False) -
     return out
 
 
+def build_api_docs(out: Path | None = None) -> Path:
+    """The HTML API reference of `lib`, from its docstrings (pdoc), in `out` (``reports/api``).
+
+    Google-style docstrings; no math or diagram scripts (which pdoc would load from a CDN), so
+    the pages open offline; no path of this machine (`strip_machine_paths`). Returns ``out/index.html``, which `render_index` links when it lies
+    in ``<index folder>/api/``. ``make docs`` calls this.
+    """
+    import pdoc
+    import pdoc.render
+
+    from lib import __version__
+
+    out = Path(out) if out is not None else REPO_ROOT / "reports" / API_DIR
+    pdoc.render.configure(docformat="google", math=False, mermaid=False, search=True,
+                          show_source=False, footer_text=f"actlab {__version__}")
+    pdoc.pdoc("lib", output_directory=out)
+    for page in [*out.rglob("*.html"), *out.rglob("*.js")]:  # e.g. REPO_ROOT's default value
+        text = page.read_text(encoding="utf-8")
+        shown = strip_machine_paths(text)
+        if shown != text:
+            page.write_text(shown, encoding="utf-8")
+    return out / "index.html"
+
+
 def discover(executed_dir: Path, names: Iterable[str] | None = None) -> list[Path]:
     """Executed notebooks ``NN_name.ipynb`` in `executed_dir` (only `names`, if given), sorted."""
     found = sorted(p for p in executed_dir.glob(NOTEBOOK_GLOB) if p.is_file())
@@ -507,7 +531,7 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["Entry", "build", "card_figure", "discover", "figure_data_uris", "format_value",
+__all__ = ["Entry", "build", "build_api_docs", "card_figure", "discover", "figure_data_uris", "format_value",
            "headline_numbers", "main", "main_figure", "make_exporter", "notebook_title",
            "read_entry", "reader_text", "render_index", "render_report", "single_seed_text",
            "strip_machine_paths", "thumbnail_data_uri"]

@@ -39,6 +39,8 @@ def test_machine_paths_become_relative(monkeypatch, tmp_path):
     ("16.9 ± 0.0%", 3, "16.9 ± 0.0%"),  # several seeds that agree: a measured spread
     ("95.1 ± 0.4 %", 1, "95.1 ± 0.4 %"),
     ("91.00 % (1 seed)", 1, "91.00 % (1 seed)"),
+    ("custom gradient 0.405 ± nan.", 1, "custom gradient 0.405 (1 seed)."),
+    ("0.5 ± 0.05", 1, "0.5 ± 0.05"),
 ])
 def test_single_seed_spread_is_written_1_seed(text, n_seeds, shown):
     assert reports.single_seed_text(text, n_seeds) == shown

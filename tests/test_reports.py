@@ -295,10 +295,11 @@ def smoke_reports(smoke_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     paper = tmp_path_factory.mktemp("reports-paper")
     quiet = lambda m: None  # noqa: E731
+    api = reports.build_api_docs(out / reports.API_DIR)  # what `make docs` does; the index links it
     entries = reports.build(executed[0].parent, figures, out, names=names, log=quiet)
     reports.build(executed[0].parent, figures, paper, hide_code=True, names=names, log=quiet)
     return SimpleNamespace(out=out, paper=paper, entries=entries, names=names, figures=figures,
-                           executed={p.stem: p for p in executed}, failures=failures)
+                           executed={p.stem: p for p in executed}, failures=failures, api=api)
 
 
 def _record(ctx, name: str) -> dict:
@@ -308,9 +309,9 @@ def _record(ctx, name: str) -> dict:
 @pytest.mark.notebook
 def test_every_notebook_has_a_report(smoke_reports):
     assert not smoke_reports.failures, f"smoke runs failed, no report: {smoke_reports.failures}"
-    for folder in (smoke_reports.out, smoke_reports.paper):
+    for folder, extra in ((smoke_reports.out, [reports.API_DIR]), (smoke_reports.paper, [])):
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            ["index.html", *(f"{n}.html" for n in smoke_reports.names)]), "one file per report"
+            ["index.html", *extra, *(f"{n}.html" for n in smoke_reports.names)]), "one file per report"
 
 
 @pytest.mark.notebook
@@ -458,6 +459,15 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
     assert page.url.endswith(f"/{first}.html")
     page.close()
 
+    page, widths, errors, remote = _open(browser, smoke_reports.out / "index.html", shots)
+    page.click(f"a[href=\"{reports.API_DIR}/index.html\"]")  # the API reference (`make docs`)
+    page.wait_for_load_state("load")
+    page.goto(page.url.rsplit("/", 1)[0] + "/lib/layers/antirectifier.html", wait_until="load")
+    assert "class Antirectifier" in page.inner_text("body")
+    page.screenshot(path=str(shots / "api-antirectifier.png"), full_page=False)
+    assert not errors and not remote, (errors, remote)
+    page.close()
+
     pages = [smoke_reports.out / f"{n}.html" for n in smoke_reports.names]
     pages.append(smoke_reports.paper / f"{smoke_reports.names[-1]}.html")
     for path in pages:
@@ -466,3 +476,18 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
         assert widths and all(w > 0 for w in widths), f"{path.name}: unrendered image {widths}"
         assert not errors, f"{path.name}: console errors {errors}"
         assert not remote, f"{path.name}: requested {remote}"
+
+
+@pytest.mark.notebook
+def test_no_report_shows_a_machine_path_or_a_nan_spread(smoke_reports):
+    """Issue 18: what is sent to a colleague names no folder of this machine, no '± nan'."""
+    machine = [str(runtime.REPO_ROOT), str(smoke_reports.figures), str(smoke_reports.out.parent)]
+    pages = [*smoke_reports.out.glob("*.html"), *smoke_reports.paper.glob("*.html"),
+             *smoke_reports.api.parent.rglob("*.html")]
+    assert len(pages) > 2 * len(smoke_reports.names)
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        for folder in machine:
+            assert folder not in text, f"{path.name} shows {folder}"
+        assert not re.search(r"±\s*nan", text, re.IGNORECASE), f"{path.name}: '± nan'"
+        assert not re.search(r"\d+ elements?, +(eager|function|jit)", text), f"{path.name}: progress"
