@@ -64,6 +64,10 @@ def people_table(df, columns: Mapping[str, str], decimals: int | Mapping[str, in
         {"selector": "th", "props": "text-align: left; padding: 2px 10px;"},
         {"selector": "td", "props": "padding: 2px 10px; font-variant-numeric: tabular-nums;"},
     ])
+    text_columns = [name for name, column in zip(table.columns, columns, strict=True)
+                    if df[column].dtype == object]
+    if text_columns:  # names and labels left-aligned, numbers right-aligned
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     if caption:
         styler = styler.set_caption(caption)
     return styler

@@ -34,7 +34,7 @@ def _blocks(language: str) -> list[str]:
 
 def _run(code: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(runtime.REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    env.setdefault("KERAS_BACKEND", "tensorflow")  # diagnose_fit's example needs TensorFlow
+    env["KERAS_BACKEND"] = "tensorflow"  # the README's diagnose_fit example says TensorFlow
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
