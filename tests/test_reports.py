@@ -372,8 +372,8 @@ def test_index_cards_show_results_json(smoke_reports):
     cards = {a["id"] for t, a in page.tags if t == "article"}
     assert cards == set(smoke_reports.names)
     assert 'class="warn"' not in index, "a card has a warning (stale or missing results.json?)"
-    thumbs = [a["src"] for t, a in page.tags if t == "img"]
-    assert len(thumbs) == len(smoke_reports.names)
+    thumbs = [a["src"] for t, a in page.tags if t == "img" and not a["alt"].endswith("full size")]
+    assert len(thumbs) == len(smoke_reports.names)  # one per card (+ full-size views of wide ones)
     assert all(s.startswith("data:image/png;base64,") for s in thumbs)
     no_headline = []
     for entry in smoke_reports.entries:
@@ -451,7 +451,8 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
         print(f"\n[test_reports] browser screenshots in {shots}")
 
     page, widths, errors, remote = _open(browser, smoke_reports.out / "index.html", shots)
-    assert len(widths) == len(smoke_reports.names) and all(w > 0 for w in widths), widths
+    # one image per card, plus the full-size views of wide card figures
+    assert len(widths) >= len(smoke_reports.names) and all(w > 0 for w in widths), widths
     assert not errors and not remote, (errors, remote)
     first = smoke_reports.names[0]  # the index's link opens the report
     page.click(f"article[id=\"{first}\"] h2 a")
@@ -482,12 +483,14 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
 def test_no_report_shows_a_machine_path_or_a_nan_spread(smoke_reports):
     """Issue 18: what is sent to a colleague names no folder of this machine, no '± nan'."""
     machine = [str(runtime.REPO_ROOT), str(smoke_reports.figures), str(smoke_reports.out.parent)]
-    pages = [*smoke_reports.out.glob("*.html"), *smoke_reports.paper.glob("*.html"),
-             *smoke_reports.api.parent.rglob("*.html")]
-    assert len(pages) > 2 * len(smoke_reports.names)
+    api = list(smoke_reports.api.parent.rglob("*.html"))
+    pages = [*smoke_reports.out.glob("*.html"), *smoke_reports.paper.glob("*.html"), *api]
+    assert len(pages) > 2 * len(smoke_reports.names) and api
     for path in pages:
         text = path.read_text(encoding="utf-8")
         for folder in machine:
             assert folder not in text, f"{path.name} shows {folder}"
+        if path in api:  # lib.reports' docstrings quote "± nan" on purpose
+            continue
         assert not re.search(r"±\s*nan", text, re.IGNORECASE), f"{path.name}: '± nan'"
         assert not re.search(r"\d+ elements?, +(eager|function|jit)", text), f"{path.name}: progress"
