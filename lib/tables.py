@@ -45,6 +45,8 @@ def people_table(df, columns: Mapping[str, str], decimals: int | Mapping[str, in
     `decimals` is one number for every float column or ``{shown name: decimals}`` (default 2);
     `formats` maps a shown name to a function of the cell value that returns its text.
     """
+    from pandas.api.types import is_string_dtype
+
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"`columns` names columns that `df` does not have: {missing}. "
@@ -65,7 +67,7 @@ def people_table(df, columns: Mapping[str, str], decimals: int | Mapping[str, in
         {"selector": "td", "props": "padding: 2px 10px; font-variant-numeric: tabular-nums;"},
     ])
     text_columns = [name for name, column in zip(table.columns, columns, strict=True)
-                    if df[column].dtype == object]
+                    if is_string_dtype(df[column]) or df[column].dtype == object]
     if text_columns:  # names and labels left-aligned, numbers right-aligned
         styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
     if caption:

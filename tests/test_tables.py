@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,6 +32,8 @@ def test_people_table_html():
         assert text in html, text
     assert "x_builtin" not in html and "hidden" not in html and ">7<" not in html
     assert "row_heading" not in html  # no positional index column
+    assert re.search(r"#T_\w+_row0_col0[^{]*\{\s*text-align: left", html)  # names left-aligned
+    assert not re.search(r"#T_\w+_row0_col1[^{]*\{\s*text-align: left", html)  # numbers not
 
 
 def test_unknown_column_is_named():
