@@ -19,6 +19,7 @@ is measured, not remembered (`before_after_table`).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ ROW = 256  # inputs are (n / ROW, ROW): per-unit parameters and the Antirectifie
 
 
 ROLES = ("builtin", "custom", "before")
+
+#: Progress of the long loops (one line per size x mode x direction) goes to this logger at INFO,
+#: not to the notebook's output: the runner's log (or any handler the caller adds) records it.
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -223,7 +228,7 @@ def copy_bandwidth(n_elements: int = 1 << 24, repeats: int = 15) -> float:
 
 def run_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int],
                   modes: Sequence[str] = MODES, directions: Sequence[str] = DIRECTIONS,
-                  repeats: int = 5, progress: Callable[[str], None] | None = print) -> list[dict]:
+                  repeats: int = 5, progress: Callable[[str], None] | None = log.info) -> list[dict]:
     """Time every candidate x size x mode x direction; repetitions interleaved.
 
     Returns one row per combination with `median_s`, `q1_s`, `q3_s` (per call) and
@@ -400,6 +405,17 @@ def _convnet(act: Callable[[], object]):
     ])
 
 
+#: What each training-step pair holds equal between the custom and the built-in model.
+TRAINING_STEP_BASIS = {
+    "ELU": "same network (8 × Dense(128)), only the activation differs",
+    "PolyReLUBlend": "same ResNet, only the activations differ",
+    "SoftExponential": "equal width: 2 hidden layers of 256 units; the complex form outputs two "
+                       "features per unit, so the layer after it has twice the weights",
+    "Antirectifier": "equal width: 256 units, both concatenate to 512 features",
+    "Truncation": "same network, only the truncation differs",
+}
+
+
 def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
     """(scenario, name, role, model builder) for one training step of each scenario's model.
 
@@ -410,6 +426,8 @@ def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
     built-in counterpart (PReLU, `ops.clip`), so their shapes are rebuilt here: an MLP with
     per-unit soft exponentials vs PReLU, and the user's Conv2D + truncation front end on 28 x 28
     inputs (`experiments.truncation.build_mnist_model`'s layers) with `ops.clip`.
+    Within a pair the models have equal width (`TRAINING_STEP_BASIS` says what is held equal;
+    each row of `run_training_steps` carries it as ``basis``, and the parameter count).
     """
     import keras
     from keras import ops
@@ -433,7 +451,7 @@ def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
         ("SoftExponential", "MLP PReLU", "builtin", lambda: _mlp(keras.layers.PReLU)),
         ("SoftExponential", "MLP SoftExponential", "custom", lambda: _mlp(L.SoftExponential)),
         ("SoftExponential", "MLP ComplexSoftExponential", "custom",
-         lambda: _mlp(L.ComplexSoftExponential, width=128)),
+         lambda: _mlp(L.ComplexSoftExponential)),
         ("Antirectifier", "example net, CReLU-256", "builtin",
          lambda: antirectifier.build_mlp("crelu_256")),
         ("Antirectifier", "example net, Antirectifier-256", "custom",
@@ -446,7 +464,7 @@ def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
 
 
 def run_training_steps(pairs, batch_size: int = 128, repeats: int = 10, jit_compile: bool = True,
-                       progress: Callable[[str], None] | None = print) -> list[dict]:
+                       progress: Callable[[str], None] | None = log.info) -> list[dict]:
     """Median seconds of one `train_on_batch` per model (compiled, warmed up, interleaved).
 
     Keras silently compiles without XLA while TensorFlow op determinism is on, so it is lifted
@@ -482,6 +500,7 @@ def _run_training_steps(pairs, batch_size, repeats, jit_compile, progress) -> li
     for (scenario, name, role, params), ts in times.items():
         q = np.quantile(ts, [0.25, 0.5, 0.75])
         rows.append({"pair": scenario, "name": name, "role": role, "params": params,
+                     "basis": TRAINING_STEP_BASIS.get(scenario, ""),
                      "median_s": float(q[1]), "q1_s": float(q[0]), "q3_s": float(q[2])})
     builtin = {r["pair"]: r["median_s"] for r in rows if r["role"] == "builtin"}
     for r in rows:

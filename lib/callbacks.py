@@ -127,6 +127,12 @@ class BlendSchedule(keras.callbacks.Callback):
             or their names; several schedules over disjoint lists give a staggered,
             layer-by-layer replacement.
         log_key: name of d in the epoch logs (distinct keys for several schedules).
+
+    In a custom training loop (no `fit`), call ``schedule.set_model(model)`` once and then
+    ``schedule.on_epoch_begin(epoch)`` at the start of each epoch (``on_train_batch_begin(batch)``
+    too with ``per_batch=True``, after setting ``schedule.params = {"steps": steps_per_epoch}``).
+    The blends are found on that first call; ``on_train_begin()`` may be called but is not
+    needed. Without a model, the first call raises a `RuntimeError` that says what to call.
     """
 
     def __init__(self, total_epochs: int, schedule: str | Callable = "linear", hold_epochs: int = 0,
@@ -161,6 +167,7 @@ class BlendSchedule(keras.callbacks.Callback):
         self.targets: list[PolyReLUBlend] = []
         self.current = None
         self._epoch = 0
+        self._resolved = False  # targets found for the current model
 
     @property
     def epochs(self) -> int:
@@ -171,7 +178,17 @@ class BlendSchedule(keras.callbacks.Callback):
         """d at 0-based (fractional) epoch `t`."""
         return schedule_value(self.schedule, t, self.total_epochs)
 
+    def set_model(self, model):
+        super().set_model(model)
+        self._resolved = False  # a new model: find its blends again on first use
+
     def _resolve_layers(self) -> list[PolyReLUBlend]:
+        if getattr(self, "_model", None) is None:
+            raise RuntimeError(
+                "BlendSchedule has no model, so it cannot find the PolyReLUBlend layers to move. "
+                "Pass it to `model.fit(..., callbacks=[schedule])`, or, in a custom training "
+                "loop, call `schedule.set_model(model)` once before "
+                "`schedule.on_epoch_begin(epoch)`.")
         blends = find_layers(self.model, PolyReLUBlend)
         if self.layers is None:
             if not blends:
@@ -190,12 +207,15 @@ class BlendSchedule(keras.callbacks.Callback):
         return resolved
 
     def _apply(self, t: float) -> None:
+        if not self._resolved:  # a custom loop that never called on_train_begin
+            self.on_train_begin()
         self.current = self.value(t)
         for layer in self.targets:
             layer.set_relu_weight(self.current)
 
     def on_train_begin(self, logs=None):
         self.targets = self._resolve_layers()
+        self._resolved = True
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -239,8 +259,8 @@ class PreActivationMonitor(keras.callbacks.Callback):
         super().__init__()
         self.probe_x = np.asarray(probe_x)
         if self.probe_x.ndim < 1 or len(self.probe_x) == 0:
-            raise ValueError(f"`probe_x` must be a non-empty batch. Received: probe_x with shape "
-                             f"{self.probe_x.shape}")
+            raise ValueError("`probe_x` must be a non-empty batch. Received: "
+                             f"probe_x.shape={self.probe_x.shape!r}")
         self.kind = kind
         self.layers = None if layers is None else list(layers)
         self.history: dict[str, list[float]] = {}

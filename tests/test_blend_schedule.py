@@ -419,3 +419,48 @@ def poly_relu_blend_np(x, d, cap):
     from lib.activations import poly_relu_blend
 
     return poly_relu_blend(np.asarray(x, "float64"), d, relu_cap=cap)
+
+
+# --------------------------------------------------------------------------- custom training loops
+
+
+def test_custom_loop_without_on_train_begin_moves_every_blend():
+    """The issue's case: a custom loop that calls only on_epoch_begin. d must move with
+    `current` (it used to stay 1.0), and the compiled train step must see it."""
+    model = blend_model()
+    model.compile(optimizer="sgd", loss="mse", jit_compile=False)
+    schedule = BlendSchedule(total_epochs=4, hold_epochs=1)
+    schedule.set_model(model)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
+        for epoch in range(schedule.epochs):
+            schedule.on_epoch_begin(epoch)
+            loss = model.train_on_batch(X, Y)
+            loss = float(loss[0] if isinstance(loss, list) else loss)
+            seen.append((schedule.current, model.get_layer("blend").get_relu_weight(), loss))
+    expected = [1.0, 0.75, 0.5, 0.25, 0.0]
+    assert [c for c, _, _ in seen] == expected
+    np.testing.assert_allclose([d for _, d, _ in seen], expected, atol=1e-7)
+    np.testing.assert_allclose([loss for *_, loss in seen], [expected_mse(d) for d in expected],
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_custom_loop_per_batch_and_a_new_model():
+    first, second = blend_model(), blend_model()
+    schedule = BlendSchedule(total_epochs=2, per_batch=True)
+    schedule.set_model(first)
+    schedule.params = {"steps": 4}
+    schedule.on_epoch_begin(0)
+    schedule.on_train_batch_begin(2)
+    assert first.get_layer("blend").get_relu_weight() == pytest.approx(1 - 0.5 / 2)
+    schedule.set_model(second)  # found again for the new model
+    schedule.on_epoch_begin(1)
+    assert second.get_layer("blend").get_relu_weight() == pytest.approx(0.5)
+    assert first.get_layer("blend").get_relu_weight() == pytest.approx(0.75)
+
+
+def test_custom_loop_without_a_model_says_what_to_call():
+    schedule = BlendSchedule(total_epochs=3)
+    with pytest.raises(RuntimeError, match=r"schedule\.set_model\(model\)"):
+        schedule.on_epoch_begin(0)

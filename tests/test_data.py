@@ -97,3 +97,27 @@ def test_cached_full_mnist_is_used_and_checksummed(monkeypatch):
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         data.load_mnist(**kwargs)
+
+
+def test_messages_name_the_cache_relative_to_the_checkout(monkeypatch):
+    """"Put Keras's mnist.npz at data/mnist.npz": no absolute path of this machine in outputs."""
+    from lib import runtime
+
+    monkeypatch.delenv("ACTLAB_DATA_DIR")  # the default folder, data/ in the checkout
+    assert data.shown_path(data.mnist_cache_path()) == "data/mnist.npz"
+    monkeypatch.setenv("ACTLAB_DATA_DIR", "/somewhere/else")
+    assert data.shown_path(data.mnist_cache_path()) == "$ACTLAB_DATA_DIR/mnist.npz"
+    monkeypatch.delenv("ACTLAB_DATA_DIR")
+    if data.mnist_cache_path().exists():
+        pytest.skip("full MNIST is cached in data/: no download is attempted")
+    import keras
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(data.DataUnavailableError) as info:
+        data.load_mnist(source="keras")
+    message = str(info.value)
+    assert "Put Keras's mnist.npz at data/mnist.npz," in message
+    assert str(runtime.REPO_ROOT) not in message

@@ -295,10 +295,11 @@ def smoke_reports(smoke_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     paper = tmp_path_factory.mktemp("reports-paper")
     quiet = lambda m: None  # noqa: E731
+    api = reports.build_api_docs(out / reports.API_DIR)  # what `make docs` does; the index links it
     entries = reports.build(executed[0].parent, figures, out, names=names, log=quiet)
     reports.build(executed[0].parent, figures, paper, hide_code=True, names=names, log=quiet)
     return SimpleNamespace(out=out, paper=paper, entries=entries, names=names, figures=figures,
-                           executed={p.stem: p for p in executed}, failures=failures)
+                           executed={p.stem: p for p in executed}, failures=failures, api=api)
 
 
 def _record(ctx, name: str) -> dict:
@@ -308,9 +309,9 @@ def _record(ctx, name: str) -> dict:
 @pytest.mark.notebook
 def test_every_notebook_has_a_report(smoke_reports):
     assert not smoke_reports.failures, f"smoke runs failed, no report: {smoke_reports.failures}"
-    for folder in (smoke_reports.out, smoke_reports.paper):
+    for folder, extra in ((smoke_reports.out, [reports.API_DIR]), (smoke_reports.paper, [])):
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            ["index.html", *(f"{n}.html" for n in smoke_reports.names)]), "one file per report"
+            ["index.html", *extra, *(f"{n}.html" for n in smoke_reports.names)]), "one file per report"
 
 
 @pytest.mark.notebook
@@ -371,8 +372,8 @@ def test_index_cards_show_results_json(smoke_reports):
     cards = {a["id"] for t, a in page.tags if t == "article"}
     assert cards == set(smoke_reports.names)
     assert 'class="warn"' not in index, "a card has a warning (stale or missing results.json?)"
-    thumbs = [a["src"] for t, a in page.tags if t == "img"]
-    assert len(thumbs) == len(smoke_reports.names)
+    thumbs = [a["src"] for t, a in page.tags if t == "img" and not a["alt"].endswith("full size")]
+    assert len(thumbs) == len(smoke_reports.names)  # one per card (+ full-size views of wide ones)
     assert all(s.startswith("data:image/png;base64,") for s in thumbs)
     no_headline = []
     for entry in smoke_reports.entries:
@@ -383,11 +384,12 @@ def test_index_cards_show_results_json(smoke_reports):
         heading = next(c.source for c in nbformat.read(smoke_reports.executed[entry.name], 4).cells
                        if c.cell_type == "markdown" and c.source.lstrip().startswith("#"))
         assert re.sub(r"[*_`]", "", heading.lstrip("# ").splitlines()[0]).strip() in card
-        assert record["finding"] and " ".join(record["finding"].split()) in card
+        shown = lambda text, n=entry.n_seeds: reports.reader_text(text, n)  # noqa: E731 - as shown
+        assert record["finding"] and " ".join(shown(record["finding"]).split()) in card
         if not entry.headline:
             no_headline.append(entry.name)
         for label, value in entry.headline:
-            assert label in card and value in card, (label, value)
+            assert shown(label) in card and shown(value) in card, (label, value)
         for value in (record["profile"], prov["python"], prov["tensorflow"], prov["keras"],
                       f"{prov['wall_time_s']:.1f} s", (record["data"] or {}).get("source", "none"),
                       prov["finished_utc"][:10]):
@@ -450,12 +452,22 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
         print(f"\n[test_reports] browser screenshots in {shots}")
 
     page, widths, errors, remote = _open(browser, smoke_reports.out / "index.html", shots)
-    assert len(widths) == len(smoke_reports.names) and all(w > 0 for w in widths), widths
+    # one image per card, plus the full-size views of wide card figures
+    assert len(widths) >= len(smoke_reports.names) and all(w > 0 for w in widths), widths
     assert not errors and not remote, (errors, remote)
     first = smoke_reports.names[0]  # the index's link opens the report
     page.click(f"article[id=\"{first}\"] h2 a")
     page.wait_for_load_state("load")
     assert page.url.endswith(f"/{first}.html")
+    page.close()
+
+    page, widths, errors, remote = _open(browser, smoke_reports.out / "index.html", shots)
+    page.click(f"a[href=\"{reports.API_DIR}/index.html\"]")  # the API reference (`make docs`)
+    page.wait_for_url("**/api/lib.html")  # pdoc's index page forwards to the package's page
+    page.goto(page.url.rsplit("/", 1)[0] + "/lib/layers/antirectifier.html", wait_until="load")
+    assert "class Antirectifier" in page.inner_text("body")
+    page.screenshot(path=str(shots / "api-antirectifier.png"), full_page=False)
+    assert not errors and not remote, (errors, remote)
     page.close()
 
     pages = [smoke_reports.out / f"{n}.html" for n in smoke_reports.names]
@@ -466,3 +478,20 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
         assert widths and all(w > 0 for w in widths), f"{path.name}: unrendered image {widths}"
         assert not errors, f"{path.name}: console errors {errors}"
         assert not remote, f"{path.name}: requested {remote}"
+
+
+@pytest.mark.notebook
+def test_no_report_shows_a_machine_path_or_a_nan_spread(smoke_reports):
+    """Issue 18: what is sent to a colleague names no folder of this machine, no '± nan'."""
+    machine = [str(runtime.REPO_ROOT), str(smoke_reports.figures), str(smoke_reports.out.parent)]
+    api = list(smoke_reports.api.parent.rglob("*.html"))
+    pages = [*smoke_reports.out.glob("*.html"), *smoke_reports.paper.glob("*.html"), *api]
+    assert len(pages) > 2 * len(smoke_reports.names) and api
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        for folder in machine:
+            assert folder not in text, f"{path.name} shows {folder}"
+        if path in api:  # lib.reports' docstrings quote "± nan" on purpose
+            continue
+        assert not re.search(r"±\s*nan", text, re.IGNORECASE), f"{path.name}: '± nan'"
+        assert not re.search(r"\d+ elements?, +(eager|function|jit)", text), f"{path.name}: progress"

@@ -44,7 +44,7 @@ def _check_axis(x, axis) -> int:
     rank = len(x.shape)
     if not -rank <= axis < rank:
         raise ValueError(f"`axis` must be in [-{rank}, {rank}) for an input of rank {rank}. "
-                         f"Received: axis={axis}")
+                         f"Received: axis={axis!r}")
     return axis % rank
 
 

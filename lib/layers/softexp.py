@@ -26,7 +26,7 @@ class ClipAlpha(keras.constraints.Constraint):
                 raise ValueError(f"`{name}` must be a number. Received: {name}={value!r}")
         if min_value > max_value:
             raise ValueError("`min_value` must be <= `max_value`. Received: "
-                             f"min_value={min_value}, max_value={max_value}")
+                             f"min_value={min_value!r}, max_value={max_value!r}")
         self.min_value = float(min_value)
         self.max_value = float(max_value)
 
@@ -51,7 +51,7 @@ def _check_shared_axes(shared_axes):
     axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
     if not axes or not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1 for a in axes):
         raise ValueError("`shared_axes` must be None, an int >= 1 or a non-empty list of them "
-                         f"(axis 0 is the batch). Received: shared_axes={shared_axes}")
+                         f"(axis 0 is the batch). Received: shared_axes={shared_axes!r}")
     return axes
 
 
@@ -59,17 +59,17 @@ def _param_shape(layer, input_shape):
     """One parameter per unit, of size 1 along `shared_axes` (as in Keras's PReLU)."""
     if len(input_shape) < 2:
         raise ValueError(f"{type(layer).__name__} expects inputs of rank >= 2 (batch, ...). "
-                         f"Received: input_shape={input_shape}")
+                         f"Received: input_shape={input_shape!r}")
     param_shape = list(input_shape[1:])
     for i in layer.shared_axes or []:
         if i >= len(input_shape):
             raise ValueError(f"`shared_axes` refers to axis {i} but the input has rank "
-                             f"{len(input_shape)}. Received: shared_axes={layer.shared_axes}")
+                             f"{len(input_shape)}. Received: shared_axes={layer.shared_axes!r}")
         param_shape[i - 1] = 1
     if any(d is None for d in param_shape):
         raise ValueError("Every non-shared axis needs a known size to hold one α per unit; "
                          f"share the unknown axes with `shared_axes`. Received: "
-                         f"input_shape={input_shape}")
+                         f"input_shape={input_shape!r}")
     axes = {i: input_shape[i] for i in range(1, len(input_shape))
             if i not in (layer.shared_axes or [])}
     layer.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes=axes)

@@ -90,7 +90,7 @@ class Truncation(keras.layers.Layer):
         if (isinstance(threshold, bool) or not isinstance(threshold, numbers.Real)
                 or not math.isfinite(threshold) or threshold <= 0):
             raise ValueError("`threshold` must be a finite number > 0. "
-                             f"Received: threshold={threshold}")
+                             f"Received: threshold={threshold!r}")
         if gradient not in TRUNCATION_GRADIENTS:
             raise ValueError(f"`gradient` must be one of {TRUNCATION_GRADIENTS}. "
                              f"Received: gradient={gradient!r}")
@@ -120,7 +120,7 @@ class Truncation(keras.layers.Layer):
             channels = input_shape[-1] if len(input_shape) else None
             if channels is None:
                 raise ValueError("`per_channel=True` needs a known last (channel) axis. "
-                                 f"Received: input_shape={input_shape}")
+                                 f"Received: input_shape={input_shape!r}")
             shape = (channels,)
         floor = min(MIN_TRUNCATION_THRESHOLD, self.initial_threshold)
         self.threshold = self.add_weight(
