@@ -143,9 +143,6 @@ def test_healthy_activations_pass(target):
     assert_healthy(target, **FAST)
 
 
-@pytest.mark.xfail(strict=True, reason="float16 finding reported to the lead: NaN in half "
-                   "precision (PolyReLUBlend at d = 1: 0 * inf for |x| >~ 570; Antirectifier: "
-                   "the row norm's gradient for tiny rows)")
 @pytest.mark.parametrize("target", ["lib.layers:PolyReLUBlend", "lib.layers:Antirectifier"])
 def test_collection_layers_in_float16(target):
     assert_healthy(target, **FAST)

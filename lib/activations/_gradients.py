@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import keras
 from keras import ops
+
+HALF_DTYPES = ("float16", "bfloat16")
+
+
+def is_half(x) -> bool:
+    """True when `x` is float16 or bfloat16 (mixed precision)."""
+    return keras.backend.standardize_dtype(x.dtype) in HALF_DTYPES
+
+
+def in_float32(fn, x, *args, **kwargs):
+    """``fn(x, ...)`` computed in float32 when `x` is half precision, cast back to `x`'s dtype.
+
+    For functions whose intermediates overflow or underflow in float16 although their result
+    fits (a row's sum of squares, a polynomial multiplied by a weight of 0): as Keras's own
+    normalization layers do under mixed precision.
+    """
+    if not is_half(x):
+        return fn(x, *args, **kwargs)
+    return ops.cast(fn(ops.cast(x, "float32"), *args, **kwargs), x.dtype)
 
 
 def upstream_gradients(args, upstream) -> tuple:

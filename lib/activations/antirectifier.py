@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import math
 
-import keras
 from keras import ops
 
-from lib.activations._gradients import upstream_gradients
+from lib.activations._gradients import in_float32, is_half, upstream_gradients
 
 __all__ = ["antirectify", "antirectify_autodiff", "centered_l2_normalize", "crelu",
            "ANTIRECTIFIER_EPSILON"]
@@ -62,11 +61,15 @@ def centered_l2_normalize(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSI
     c = x - mean(x, axis)
     y = c / sqrt(sum(c**2, axis) + epsilon)
     ```
-    Smooth everywhere, including a constant row (where ``c = 0`` and ``y = 0``).
+    Smooth everywhere, including a constant row (where ``c = 0`` and ``y = 0``). Half-precision
+    inputs are computed in float32 and the result cast back: in float16 the sum of squares of a
+    row of size 1e-4 (or 6e4) leaves the range and the gradient becomes NaN.
     """
     axis = _check_axis(x, axis)
     _check_epsilon(epsilon)
     x = ops.convert_to_tensor(x)
+    if is_half(x):  # the sum of squares of a tiny or large row leaves float16's range
+        return in_float32(centered_l2_normalize, x, axis=axis, epsilon=epsilon)
     centered = x - ops.mean(x, axis=axis, keepdims=True)  # a new tensor: the input is untouched
     sum_sq = ops.sum(ops.square(centered), axis=axis, keepdims=True)
     return centered / ops.sqrt(sum_sq + float(epsilon))  # a Python float keeps the dtype exact
@@ -109,7 +112,8 @@ def antirectify(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     forward pass's normalized values in one elementwise pass plus two row sums. On the last axis
     every row sum is a matrix-vector product with a vector of ones: XLA on CPU reads the operand
     once for it, while a reduction first writes its (fused) operand out to memory. Notebook 06
-    times both versions.
+    times both versions. Half-precision inputs are computed in float32 and the result cast back
+    (see `centered_l2_normalize`).
 
     Reference:
         F. Chollet, Keras example `antirectifier.py` (2016); keras-io recipe
@@ -118,12 +122,13 @@ def antirectify(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     axis = _check_axis(x, axis)
     _check_epsilon(epsilon)
     x = ops.convert_to_tensor(x)
+    if is_half(x):  # as centered_l2_normalize: the row norm needs float32's range
+        return in_float32(antirectify, x, axis=axis, epsilon=epsilon)
     size = x.shape[axis]
     last = axis == len(x.shape) - 1 and size is not None
-    half = keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16")
 
     def row_sum(t):
-        if last and not half:   # half precision keeps ops.sum (a float16 matmul sums in float16)
+        if last:
             return ops.matmul(t, ops.ones((size, 1), dtype=t.dtype))
         return ops.sum(t, axis=axis, keepdims=True)
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from keras import ops
 
-from lib.activations._gradients import minimum
+from lib.activations._gradients import in_float32, is_half, minimum
 
 __all__ = [
     "DELPHI_COEFFICIENTS",
@@ -100,7 +100,9 @@ def poly_relu_blend(x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS,
     ```
     ``d = 1`` is pure ReLU, ``d = 0`` the pure polynomial. At the kinks, on every backend: the
     ReLU's slope is 0 at ``x = 0`` and, with a cap, 1 at ``x = relu_cap`` (the cap counts as
-    inside, like `lib.activations.truncate`'s boundary). The user's schedule
+    inside, like `lib.activations.truncate`'s boundary). Half-precision inputs are computed in
+    float32 and the result cast back, so ``d = 1`` gives ReLU exactly even where the polynomial
+    alone would overflow float16 (|x| > ~570). The user's schedule
     ``diff = (TOTAL_EPOCHS - CURRENT_EPOCH) / TOTAL_EPOCHS`` is ``d``.
 
     Args:
@@ -118,6 +120,8 @@ def poly_relu_blend(x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS,
     """
     cap = check_relu_cap(relu_cap)
     x = ops.convert_to_tensor(x)
+    if is_half(x):  # poly(x) overflows float16 for |x| > ~570, and (1 - d) * inf is NaN at d = 1
+        return in_float32(poly_relu_blend, x, d, coefficients, relu_cap)
     relu = ops.relu(x)
     if cap is not None:
         relu = minimum(relu, ops.convert_to_tensor(cap, dtype=x.dtype))  # tie: slope 1 at the cap
