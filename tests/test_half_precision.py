@@ -47,3 +47,16 @@ def test_blend_at_d1_is_relu_where_the_polynomial_overflows_float16(dtype):
     assert str(y.dtype) == dtype
     np.testing.assert_array_equal(y.astype("float64"), np.maximum(x, 0))
     np.testing.assert_array_equal(g.astype("float64"), (x > 0).astype("float64"))
+
+
+@pytest.mark.parametrize("name", ["crelu", "relu_poly_approx", "centered_l2_normalize",
+                                  "antirectify", "antirectify_autodiff"])
+def test_functions_are_registered_for_activation_layers(name):
+    """Usable inside keras.layers.Activation and reloadable in safe mode (lib.checkup warned)."""
+    import keras
+
+    import lib.activations as acts
+
+    fn = getattr(acts, name)
+    assert keras.saving.get_registered_name(fn) == f"lib>{name}"
+    assert keras.saving.get_registered_object(f"lib>{name}") is fn

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import keras
 from keras import ops
 
 from lib.activations._gradients import in_float32, is_half, upstream_gradients
@@ -53,6 +54,7 @@ def _check_epsilon(epsilon) -> None:
         raise ValueError(f"`epsilon` must be a finite number > 0. Received: epsilon={epsilon!r}")
 
 
+@keras.saving.register_keras_serializable(package="lib")
 def centered_l2_normalize(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     """Subtract the mean over `axis`, then divide by ``sqrt(sum of squares + epsilon)``.
 
@@ -75,6 +77,7 @@ def centered_l2_normalize(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSI
     return centered / ops.sqrt(sum_sq + float(epsilon))  # a Python float keeps the dtype exact
 
 
+@keras.saving.register_keras_serializable(package="lib")
 def crelu(x, axis: int = -1):
     """Concatenated ReLU: ``concat([relu(x), relu(-x)], axis)``; doubles `axis`.
 
@@ -92,6 +95,7 @@ def crelu(x, axis: int = -1):
     return ops.concatenate([ops.relu(x), ops.relu(-x)], axis=axis)
 
 
+@keras.saving.register_keras_serializable(package="lib")
 def antirectify(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     """Antirectifier: centre and L2-normalize over `axis`, then CReLU; doubles `axis`.
 
@@ -154,6 +158,7 @@ def antirectify(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     return antirectifier(x)
 
 
+@keras.saving.register_keras_serializable(package="lib")
 def antirectify_autodiff(x, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON):
     """`antirectify` as ``crelu(centered_l2_normalize(x))`` with autodiff gradients.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import keras
 from keras import ops
 
 from lib.activations._gradients import in_float32, is_half, minimum
@@ -61,6 +62,7 @@ def check_relu_cap(relu_cap) -> float | None:
     return float(relu_cap)
 
 
+@keras.saving.register_keras_serializable(package="lib")
 def relu_poly_approx(x, coefficients: Sequence[float] = DELPHI_COEFFICIENTS):
     """Polynomial approximation of ReLU, evaluated with Horner's rule.
 
