@@ -5,7 +5,7 @@
     report.to_dict()     # {"target", "ok", "backend", "checks": [{"name", "status", "detail", "evidence"}]}
 
 or from a shell: ``python -m lib.checkup package.module:attribute [--json FILE] [--no-train]
-[--no-timing] [--allow-surrogate-gradient]`` (exit 0: nothing failed, 1: a check failed,
+[--no-timing] [--allow-surrogate-gradient] [--backends]`` (exit 0: nothing failed, 1: a check failed,
 2: the target cannot be imported or is not an activation), or in a test suite:
 ``assert_healthy(my_activation, train=False, timing=False)``.
 
@@ -13,6 +13,8 @@ The checks, in order (`CHECKS`): ``forward_finite``, ``gradient_finite``, ``grad
 ``kinks``, ``gradient_alive``, ``compiles``, ``traced_state``, ``float16``, ``bfloat16``,
 ``serializes``, ``training``, ``cost``. Each returns a status (``pass``, ``warn``, ``fail`` or
 ``skip``), one sentence for a person naming the inputs and values involved, and the numbers.
+With ``backends=("tensorflow", "jax")`` (``--backends``) a thirteenth check, ``backends``,
+evaluates the target on each backend in a child process and fails where they disagree.
 
 How a target is probed. It is called on float32 tensors of shape ``(n, 4)``. If it maps each
 element to one element (the output has the input's shape and changing one input changes only
@@ -52,8 +54,9 @@ import numpy as np
 
 from lib.activations.elu import EXP_OVERFLOW_FLOAT32
 
-__all__ = ["CHECKS", "STATUSES", "CheckResult", "ActivationReport", "check_activation",
-           "assert_healthy", "profile_activation", "resolve_target", "main"]
+__all__ = ["CHECKS", "STATUSES", "BACKENDS", "CheckResult", "ActivationReport",
+           "check_activation", "assert_healthy", "compare_backends", "profile_activation",
+           "resolve_target", "main"]
 
 CHECKS = ("forward_finite", "gradient_finite", "gradient_correct", "kinks", "gradient_alive",
           "compiles", "traced_state", "float16", "bfloat16", "serializes", "training", "cost")
@@ -1112,13 +1115,106 @@ def profile_activation(target: Any, seed: int = 0,
             fd["central"][:n], "fd_dtype": fd["dtype"], "half": half}
 
 
+# --------------------------------------------------------------------------- backends
+
+BACKENDS = ("tensorflow", "jax")
+BACKEND_RTOL = 1e-5            # float32: a few ulps of each backend's own exp/log/sin
+BACKEND_ATOL = 1e-6            # for values that cancel to ~0
+
+
+def _float32_profile(target: Any, seed: int) -> dict[str, np.ndarray]:
+    """f and f' in float32 on the range grid and the [-6, 6] shape grid, on this backend."""
+    prepared = _prepare(target)
+    probe = _Probe(prepared, seed)
+    t = np.concatenate([*range_grid(), shape_grid()])
+    out = probe.evaluate(prepared.fn, t, "float32")
+    dF = out["dF"] if out["dF"] is not None else np.full_like(out["F"], np.nan)
+    return {"t": t, "F": out["F"], "dF": dF, "x_used": out["x_used"]}
+
+
+def _profile_in_subprocess(target: str, backend: str, seed: int, tmp: Path) -> dict[str, np.ndarray]:
+    import os
+    import subprocess
+
+    from lib.runtime import REPO_ROOT
+
+    out = tmp / f"{backend}.npz"
+    code = ("import sys, numpy as np; from lib.checkup import _float32_profile; "
+            "np.savez(sys.argv[3], **_float32_profile(sys.argv[1], int(sys.argv[2])))")
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", code, target, str(seed), str(out)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+        raise RuntimeError(f"{backend}: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+    with np.load(out) as data:
+        return {k: data[k] for k in data.files}
+
+
+def compare_backends(target: str, backends: Sequence[str] = BACKENDS, seed: int = 0) -> CheckResult:
+    """The check ``backends``: the same values and gradients on every backend (float32).
+
+    Each backend evaluates `target` (an import path or Keras name: it is re-imported in a child
+    process with ``KERAS_BACKEND`` set) on the range grid and on [-6, 6] including the kinks.
+    A point where one backend's value or gradient is finite and the other's is not, or where
+    both differ by more than ``BACKEND_RTOL`` relative plus ``BACKEND_ATOL``, fails: the two
+    backends disagree (for example on which one-sided derivative a kink takes).
+    """
+    if not isinstance(target, str):
+        raise ValueError("Comparing backends re-imports the target in a child process per "
+                         "backend, so it must be an import path or a Keras activation name. "
+                         f"Received: target={target!r}")
+    for b in backends:
+        if b not in BACKENDS:
+            raise ValueError(f"`backends` may hold {BACKENDS!r}. Received: backends={backends!r}")
+    with tempfile.TemporaryDirectory(prefix="checkup-backends-") as tmp:
+        try:
+            runs = {b: _profile_in_subprocess(target, b, seed, Path(tmp)) for b in backends}
+        except (RuntimeError, OSError) as exc:
+            return CheckResult("backends", "fail", f"The target could not run on every backend: "
+                               f"{exc}.", {"error": str(exc)})
+    first, *others = backends
+    ref = runs[first]
+    worst: dict[str, Any] | None = None
+    evidence: dict[str, Any] = {"backends": list(backends), "points": int(len(ref["t"])),
+                                "rtol": BACKEND_RTOL, "atol": BACKEND_ATOL}
+    for other in others:
+        cur = runs[other]
+        for key, what in (("F", "value"), ("dF", "gradient")):
+            a, b = ref[key], cur[key]
+            finite_a, finite_b = np.isfinite(a), np.isfinite(b)
+            with np.errstate(all="ignore"):
+                excess = np.abs(a - b) / (BACKEND_RTOL * np.maximum(np.abs(a), np.abs(b))
+                                          + BACKEND_ATOL)
+            excess = np.where(finite_a & finite_b, excess, 0.0)
+            excess = np.where(finite_a != finite_b, np.inf, excess)
+            evidence[f"max_{what}_excess_{other}"] = float(np.max(excess))
+            evidence[f"{what}_disagrees_at_{other}"] = sorted(
+                {float(x) for x in ref["x_used"][excess > 1]})[:20]
+            i = int(np.argmax(excess))
+            if excess[i] > 1 and (worst is None or excess[i] > worst["excess"]):
+                worst = {"excess": float(excess[i]), "what": what, "other": other,
+                         "x": float(ref["x_used"][i]), first: float(a[i]), "other_value": float(b[i])}
+    if worst is None:
+        return CheckResult("backends", "pass", f"{' and '.join(backends)} give the same float32 "
+                           f"values and gradients at all {len(ref['t'])} probe points (within "
+                           f"{BACKEND_RTOL:g} relative + {BACKEND_ATOL:g}).", evidence)
+    evidence["worst"] = worst
+    return CheckResult("backends", "fail", f"The backends disagree on the {worst['what']} at "
+                       f"x = {worst['x']:.6g}: {first} gives {worst[first]:.8g}, {worst['other']} "
+                       f"gives {worst['other_value']:.8g}; choose one convention and enforce it "
+                       f"on both (as lib.activations does at its kinks).", evidence)
+
+
 # --------------------------------------------------------------------------- entry points
 
 
 def check_activation(target: Any, *, dtypes: Sequence[str] = ("float32", "float16", "bfloat16"),
                      train: bool = True, timing: bool = True, allow_surrogate_gradient: bool = False,
                      seed: int = 0, n_train: int | None = None, cost_log2_size: int = 20,
-                     cost_repeats: int = 10) -> ActivationReport:
+                     cost_repeats: int = 10, backends: Sequence[str] | None = None
+                     ) -> ActivationReport:
     """Run every check on `target` and return an `ActivationReport` (see the module docstring).
 
     Args:
@@ -1133,6 +1229,9 @@ def check_activation(target: Any, *, dtypes: Sequence[str] = ("float32", "float1
         seed: seeds the probe's row direction, the networks' initialisation and shuffling.
         n_train: training images for `training` (None: the 4,000 of the embedded split).
         cost_log2_size, cost_repeats: size and repetitions of the `cost` measurement.
+        backends: e.g. ``("tensorflow", "jax")``: adds the check ``backends`` (after ``cost``),
+            which fails where the backends give different values or gradients
+            (`compare_backends`; `target` must then be an import path or a Keras name).
 
     Raises:
         ValueError: naming the target, when it cannot be imported or is not an activation.
@@ -1171,6 +1270,8 @@ def check_activation(target: Any, *, dtypes: Sequence[str] = ("float32", "float1
                                  {"error": f"{type(exc).__name__}: {_first_line(exc)}"})
         result.name = name
         results.append(result)
+    if backends:
+        results.append(compare_backends(target, tuple(backends), seed))
     return ActivationReport(prepared.label, _backend(), results, time.perf_counter() - start)
 
 
@@ -1202,11 +1303,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-timing", action="store_true", help="skip the cost check")
     parser.add_argument("--allow-surrogate-gradient", action="store_true",
                         help="a gradient that differs from finite differences only warns")
+    parser.add_argument("--backends", action="store_true",
+                        help="also compare values and gradients on TensorFlow and JAX "
+                             "(one child process per backend)")
     args = parser.parse_args(argv)
     print(f"checkup: {args.target}", flush=True)
     try:
         report = check_activation(args.target, train=not args.no_train, timing=not args.no_timing,
-                                  allow_surrogate_gradient=args.allow_surrogate_gradient)
+                                  allow_surrogate_gradient=args.allow_surrogate_gradient,
+                                  backends=BACKENDS if args.backends else None)
     except ValueError as exc:
         print(f"checkup: error: {exc}", file=sys.stderr)
         return 2

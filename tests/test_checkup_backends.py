@@ -1,0 +1,57 @@
+"""lib.checkup's `backends` check (issue 14, item 8): a disagreement between TensorFlow and JAX
+is a failure that names the input and both values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from keras import ops
+
+from lib.checkup import check_activation, compare_backends
+
+pytestmark = pytest.mark.tensorflow_only(reason=(
+    "starts one child process per backend itself; running it in both passes would repeat it"))
+
+
+def max_relu(x):
+    """ReLU as maximum(x, 0): at x = 0 TensorFlow sends the tie's gradient to x (1), JAX splits
+    it (0.5)."""
+    return ops.maximum(x, 0.0)
+
+
+@pytest.fixture
+def importable_here(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
+
+
+def test_backends_agree_on_a_collection_function():
+    result = compare_backends("lib.activations:safe_elu")
+    assert result.status == "pass", result.detail
+    assert result.evidence["max_gradient_excess_jax"] <= 1
+
+
+def test_a_tie_split_differently_fails_naming_the_kink(importable_here):
+    result = compare_backends("test_checkup_backends:max_relu")
+    assert result.status == "fail"
+    assert 0.0 in result.evidence["gradient_disagrees_at_jax"]
+    assert result.evidence["value_disagrees_at_jax"] == []
+    worst = result.evidence["worst"]
+    # the worst point is x = 0 or a subnormal x that XLA on CPU flushes to 0 under JAX
+    assert worst["what"] == "gradient" and abs(worst["x"]) < 1e-37
+    assert abs(worst["tensorflow"] - worst["other_value"]) == 0.5
+    assert f"x = {worst['x']:.6g}" in result.detail and "jax gives 0.5" in result.detail
+
+
+def test_backends_check_joins_the_report(importable_here):
+    report = check_activation("test_checkup_backends:max_relu", train=False, timing=False,
+                              dtypes=("float32",), backends=("tensorflow", "jax"))
+    assert [c.name for c in report.checks][-1] == "backends"
+    assert not report.ok and report.names("fail") == ["backends"]
+
+
+def test_backends_need_an_import_path():
+    with pytest.raises(ValueError, match="import path"):
+        compare_backends(max_relu)
+    with pytest.raises(ValueError, match="backends="):
+        compare_backends("gelu", backends=("torch",))
