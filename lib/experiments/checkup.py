@@ -37,6 +37,7 @@ COLLECTION_TARGETS = (
     "lib.layers:Truncation",
     "lib.layers:Truncation(gradient='straight_through')",
     "lib.layers:Truncation(trainable_threshold=True)",
+    "lib.layers:Rational",
 )
 KERAS_BUILTINS = ("relu", "gelu", "silu", "softplus", "elu")
 DEFAULT_TARGETS = (*COLLECTION_TARGETS, *KERAS_BUILTINS)
