@@ -163,7 +163,7 @@ def _needed(mean: float, sd: float, n: int, margin: float | None, confidence: fl
     z = NormalDist().inv_cdf(p)
     start = max(2, math.ceil((z * sd / effect) ** 2))
     if start > _SEEDS_SEARCH_LIMIT:
-        return float(start)
+        return float("inf")
     k = start
     while _t_quantile(p, k - 1) * sd / math.sqrt(k) >= effect:
         k += 1
@@ -216,7 +216,9 @@ def seeds_needed(a: Sequence[float], b: Sequence[float], margin: float | None = 
     or < |mean + margin| (with one). At or below ``len(a)`` when the verdict is already decided.
 
     NaN when it cannot be estimated: a single seed (no spread), or an observed effect exactly on the
-    boundary (no number of seeds would move the interval off it). Arguments as `compare_paired`.
+    boundary (no number of seeds would move the interval off it). Infinity when the estimate
+    exceeds 100,000 seeds (the mean sits practically on the boundary, e.g. float32 rounding away
+    from it). Arguments as `compare_paired`.
     """
     diff, margin, confidence = _check(a, b, margin, confidence)
     sd = float(diff.std(ddof=1)) if diff.size > 1 else float("nan")
@@ -260,12 +262,21 @@ def format_comparison(result: dict[str, Any], unit: str = "points", decimals: in
         verdict_text = verdict
     text += f": {verdict_text}"
     if not result["decided"]:
-        k = result["seeds_needed"]
-        if math.isfinite(k):
-            text += f"; about {int(k)} seeds would decide"
-        else:
-            text += "; the observed difference gives no estimate of how many seeds would decide"
+        text += _seeds_clause(result["seeds_needed"])
     return text
+
+
+#: Above this many seeds `format_comparison` stops quoting a number.
+SEEDS_QUOTE_LIMIT = 1000
+
+
+def _seeds_clause(k: float) -> str:
+    if math.isfinite(k) and k <= SEEDS_QUOTE_LIMIT:
+        return f"; about {int(k)} seeds would decide"
+    if k > SEEDS_QUOTE_LIMIT:  # finite and large, or inf
+        return (f"; the mean difference sits at the boundary: more than {SEEDS_QUOTE_LIMIT:,} seeds "
+                "would be needed, so more seeds alone will not settle it")
+    return "; the observed difference gives no estimate of how many seeds would decide"
 
 
 def format_mean_std(values: Sequence[float], decimals: int = 1, unit: str = "",
@@ -306,9 +317,7 @@ def format_ratio(result: dict[str, Any], digits: int = 2) -> str:
     text = (f"{head} ({level} {ratio(result['ci_low'])} to {ratio(result['ci_high'])}, "
             f"{result['n']} paired seeds): {result['verdict']}")
     if not result["decided"]:
-        k = result["seeds_needed"]
-        text += (f"; about {int(k)} seeds would decide" if math.isfinite(k) else
-                 "; the observed difference gives no estimate of how many seeds would decide")
+        text += _seeds_clause(result["seeds_needed"])
     return text
 
 

@@ -254,3 +254,15 @@ def test_verdict_record_is_json_ready_and_short():
     assert one["short"] == "−1.00 pts (1 seed)" and "nan" not in one["text"]
     logged = stats.verdict_record(stats.compare_paired([1.0, 2.0, 1.5], [0.0, 0.5, 0.4]), "q", log10=True)
     assert logged["scale"] == "log10" and logged["short"].startswith("×") and len(logged["short"]) <= 60
+
+
+def test_a_mean_on_the_margin_needs_unboundedly_many_seeds():
+    """Issue 15's notebook 04 case: per-seed differences averaging −0.4999995 at a 0.5 margin."""
+    d = np.array([-0.3, -0.7, -0.6, -0.4, -0.4999975])
+    assert d.mean() == pytest.approx(-0.4999995)
+    r = stats.compare_paired(d, np.zeros(5), margin=0.5)
+    assert r["verdict"] == "inconclusive" and r["seeds_needed"] == math.inf
+    text = stats.format_comparison(r)
+    assert "more than 1,000 seeds" in text and "e+" not in text
+    big = dict(r, seeds_needed=5000.0)
+    assert "more than 1,000 seeds" in stats.format_comparison(big)
