@@ -287,9 +287,11 @@ def plot_training_curves(curves: pd.DataFrame, variants: Sequence[str], n_seeds:
     std band. Variants whose curves are exactly identical are drawn once, as one line labelled
     with all their names and "identical", so that no curve hides another; each panel has its
     own legend. Returns ``(figure, {(scale, metric): groups})``."""
+    import textwrap
+
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(14, 9), sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True)
     styles = ["-", "--", "-.", ":", (0, (5, 1))]
     all_groups = {}
     for row, (scale, scale_title) in enumerate((("raw", "raw pixels 0..255"), ("unit", "pixels / 255"))):
@@ -305,21 +307,24 @@ def plot_training_curves(curves: pd.DataFrame, variants: Sequence[str], n_seeds:
                 label = " = ".join(LABELS[m] for m in members)
                 if len(members) > 1:
                     label += f" ({len(members)} identical curves)"
+                label = textwrap.fill(label, 60)
                 ax.plot(st.index, st["mean"], marker="os^vD"[i % 5], ms=7, lw=2.2, color=f"C{i}",
                         ls=styles[g % len(styles)], label=label)
                 ax.fill_between(st.index, st["mean"] - st["std"].fillna(0),
                                 st["mean"] + st["std"].fillna(0), color=f"C{i}", alpha=0.12)
                 nan_epochs = st.index[~np.isfinite(st["mean"])]
                 if metric == "loss" and len(nan_epochs):
-                    ax.text(0.98, 0.95 - 0.07 * g, f"{label}: loss NaN from epoch {nan_epochs.min()}",
+                    ax.text(0.98, 0.95 - 0.07 * g,
+                            f"{LABELS[members[0]]}: loss NaN from epoch {nan_epochs.min()}",
                             transform=ax.transAxes, ha="right", va="top", color=f"C{i}", fontsize=9)
             ax.set(title=f"{'Train loss' if metric == 'loss' else 'Test accuracy'}, {scale_title}",
                    xlabel="epoch (0 = untrained)", ylabel=ylabel)
             ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-            ax.legend(fontsize=8, loc="best",
-                      title=f"ELU version ({n_seeds} seed{'s' if n_seeds != 1 else ''})",
-                      title_fontsize=8)
-    fig.tight_layout()
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+                      title=f"ELU version ({n_seeds} seed{'s' if n_seeds != 1 else ''}); "
+                            "identical curves share one line", title_fontsize=8)
+    fig.tight_layout(h_pad=2.0)
     return fig, all_groups
 
 
