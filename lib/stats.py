@@ -261,7 +261,9 @@ def format_comparison(result: dict[str, Any], unit: str = "points", decimals: in
     else:
         verdict_text = verdict
     text += f": {verdict_text}"
-    if not result["decided"]:
+    if result["mean_diff"] == 0 and result.get("sd_diff") == 0:
+        text += "; the two are identical in every seed"
+    elif not result["decided"]:
         text += _seeds_clause(result["seeds_needed"])
     return text
 

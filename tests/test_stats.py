@@ -141,6 +141,7 @@ def test_identical_variants():
     assert (r["mean_diff"], r["ci_low"], r["ci_high"]) == (0.0, 0.0, 0.0)
     assert r["verdict"] == "no clear difference"
     assert math.isnan(r["seeds_needed"])  # no difference at all: no number of seeds decides
+    assert stats.format_comparison(r).endswith("no clear difference; the two are identical in every seed")
     assert stats.compare_paired(a, a, margin=0.5)["verdict"] == "non-inferior"
     assert stats.compare_paired(a, a, margin=0.0)["verdict"] == "inconclusive"
 
