@@ -395,7 +395,7 @@ def test_summary_table_and_findings_come_from_the_numbers():
     text = " ".join(lines)
     assert "85.0 ± 7.1 %" in text and "65.0 ± 7.1 %" in text
     # Paired by seed: linear_hold − relu is exactly −20 points in both seeds, a decided verdict.
-    assert "−20.0 points (95 % CI −20.0 to −20.0, 2 paired seeds): b higher" in text
+    assert "−20.0 points (95 % CI −20.0 to −20.0, 2 paired seeds): ReLU higher" in text
     assert "x12.5" in text and "escaping activations." in text and "1 run(s) diverged" in text
     assert "65.0 ± 7.1 %" in text and "85.0 ± 7.1 %" in finding
     pairs = [(v["a"], v["b"]) for v in verdicts]

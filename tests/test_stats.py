@@ -267,3 +267,15 @@ def test_a_mean_on_the_margin_needs_unboundedly_many_seeds():
     assert "more than 1,000 seeds" in text and "e+" not in text
     big = dict(r, seeds_needed=5000.0)
     assert "more than 1,000 seeds" in stats.format_comparison(big)
+
+
+def test_sentences_can_name_the_variants():
+    r = stats.compare_paired([90.0, 91.0, 90.5], [91.5, 92.6, 92.0])
+    assert r["verdict"] == "b higher"
+    assert stats.verdict_words(r, ("complex", "ReLU")) == "ReLU higher"
+    assert stats.format_comparison(r, names=("complex", "ReLU")).endswith(": ReLU higher")
+    rec = stats.verdict_record(r, "q", names=("complex", "ReLU"))
+    assert rec["verdict"] == "b higher" and rec["short"].endswith("ReLU higher")
+    logged = stats.verdict_record(r, "q", log10=True, names=("complex", "ReLU"), higher="has the higher MSE")
+    assert logged["text"].endswith("ReLU has the higher MSE") and len(logged["short"]) <= 60
+    assert stats.verdict_words(stats.compare_paired([1.0, 2.0], [1.5, 1.0])) == "no clear difference"

@@ -520,14 +520,15 @@ def comparisons(summary: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dic
                 res = stats.compare_records(runs, r["variant"], "relu", value="final_accuracy",
                                             scale=100)
                 out.append(stats.verdict_record(
-                    res, f"{r['label']} − ReLU baseline, test accuracy", decimals=1))
+                    res, f"{r['label']} − ReLU baseline, test accuracy", decimals=1,
+                    names=(r["label"], "ReLU")))
     for g in GRADUAL:
         for other in GRADUAL_AGAINST:
             if g in rows and other in rows:
                 res = stats.compare_records(runs, g, other, value="final_accuracy", scale=100)
                 out.append(stats.verdict_record(
                     res, f"{rows[g]['label']} − {rows[other]['label']}, test accuracy", decimals=1,
-                    headline=other == "sudden_swap"))
+                    headline=other == "sudden_swap", names=(rows[g]["label"], rows[other]["label"])))
     return out
 
 

@@ -258,7 +258,8 @@ def compare_fixes(curves: pd.DataFrame, variants: Sequence[str],
                             "short": "not comparable (non-finite)"})
                 continue
             res = stats.compare_records(runs, v, reference, value="val_accuracy", scale=100)
-            rec = stats.verdict_record(res, question, headline=scale == "raw")
+            rec = stats.verdict_record(res, question, headline=scale == "raw",
+                                       names=(LABELS[v], LABELS[reference]))
             out.append({**rec, "scale": scale})
     return out
 

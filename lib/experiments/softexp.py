@@ -47,27 +47,29 @@ MSE_FLOOR = 1e-30
 
 
 def compare_mse(a: dict[str, Any], b: dict[str, Any], question: str,
-                headline: bool = False) -> dict[str, Any]:
+                headline: bool = False, names: tuple[str, str] | None = None) -> dict[str, Any]:
     """Heavy-tailed MSEs compared on a log scale: `lib.stats.compare_paired` on the per-seed
     log10 MSEs of `a` and `b` (`mean_std` dicts of the same seeds), as a verdict record whose
     sentence gives the ratio of geometric means with its interval ("×3.2 (95 % CI ×0.41 to ×25,
-    3 paired seeds): no clear difference"; "a higher" means a larger error for `a`)."""
+    3 paired seeds): no clear difference"; verdict "a higher" means a larger error for `a`, which
+    the sentence says with `names`: "ReLU has the higher MSE")."""
     from lib import stats
 
     la = np.log10(np.maximum(np.asarray(a["values"], dtype="float64"), MSE_FLOOR))
     lb = np.log10(np.maximum(np.asarray(b["values"], dtype="float64"), MSE_FLOOR))
     return stats.verdict_record(stats.compare_paired(la, lb), question, unit="decades",
-                                log10=True, headline=headline)
+                                log10=True, headline=headline, names=names,
+                                higher="has the higher MSE")
 
 
 def compare_accuracy(a: dict[str, Any], b: dict[str, Any], question: str,
-                     headline: bool = False) -> dict[str, Any]:
+                     headline: bool = False, names: tuple[str, str] | None = None) -> dict[str, Any]:
     """Test accuracies (`mean_std` dicts of fractions, same seeds) compared in percentage points,
     paired by seed: a `lib.stats.verdict_record`."""
     from lib import stats
 
     result = stats.compare_paired(100 * np.asarray(a["values"]), 100 * np.asarray(b["values"]))
-    return stats.verdict_record(result, question, headline=headline)
+    return stats.verdict_record(result, question, headline=headline, names=names)
 
 
 def mse_text(stats_: dict[str, Any], digits: int = 3) -> str:

@@ -379,6 +379,10 @@ def plot_gradients(x: np.ndarray, grads: dict[str, np.ndarray], t_grads: dict[st
     return fig
 
 
+#: Short names for verdict sentences ("clip higher").
+SHORT_LABELS = {"none": "no truncation", "soft_clip": "smooth", "clip": "clip",
+                "straight_through": "straight-through", "trainable": "PACT",
+                "trainable_l2": "PACT + L2"}
 LABELS = {"none": "no truncation", "soft_clip": "smooth T·tanh(x/T), no clip",
           "clip": "fixed T, clip gradient",
           "straight_through": "fixed T, straight-through", "trainable": "trainable T (PACT)",
@@ -430,7 +434,8 @@ def pairwise(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]]
             continue
         result = stats.compare_records(records, a, b, value="final_test_accuracy", scale=100)
         rec = stats.verdict_record(result, f"{LABELS[a]} − {LABELS[b]}, test accuracy",
-                                   headline=(a, b) in set(headline))
+                                   headline=(a, b) in set(headline),
+                                   names=(SHORT_LABELS[a], SHORT_LABELS[b]))
         verdicts.append(rec)
         rows.append({"a": a, "b": b, **{k: rec[k] for k in (
             "n", "mean_diff", "ci_low", "ci_high", "verdict", "seeds_needed", "text")}})
