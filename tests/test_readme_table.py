@@ -30,7 +30,7 @@ def _results(tmp_path: Path, name: str, profile: str = "default") -> None:
                "5 paired seeds): inconclusive at a 0.5-point margin", "verdict": "inconclusive",
                "mean_diff": -0.5, "ci_low": -0.76, "ci_high": -0.24, "n": 5, "margin": 0.5,
                "scale": "linear", "headline": True}
-    record = {"profile": profile, "finding": "f", "data": {"description": "embedded"},
+    record = {"profile": profile, "finding": "f", "data": {"source": "embedded", "n_train": 4000, "n_test": 1000},
               "results": {"verdicts": [verdict, {**verdict, "question": "not shown", "headline": False}]},
               "provenance": {"git_commit": "abcdef1234", "finished_utc": "2026-11-30T14:00:00+00:00",
                              "python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1",
@@ -46,6 +46,7 @@ def test_collect_render_and_replace(tmp_path):
     block = readme_table.render(reference)
     assert "A − B, test accuracy: −0.50 points (95 % CI −0.76 to −0.24" in block
     assert "not shown" not in block and "commit abcdef1" in block and "2 CPU cores" in block
+    assert "embedded MNIST, 4,000 training / 1,000 test images" in block
     assert "| `01_epoch_dynamic_blend` |" in block and "not in the reference run" in block
     text = f"intro\n{readme_table.BEGIN}\nold\n{readme_table.END}\nrest\n"
     assert readme_table.replace_block(text, block) == f"intro\n{block}\nrest\n"

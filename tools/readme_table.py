@@ -43,6 +43,9 @@ QUESTIONS = {
     "06_activation_cost": "what does each custom activation cost against its built-in and the "
                           "memory floor?",
 }
+#: Notebooks whose row starts with the run's one-line finding (a qualitative answer the verdicts
+#: alone do not give); "only" when the finding already quotes its verdicts with their intervals.
+WITH_FINDING = {"03_nan_diagnosis": "and verdicts", "05_truncation_layer": "only"}
 #: Notebooks described rather than quoted.
 DESCRIBED = {
     "06_activation_cost": "see the notebook: a benchmark's numbers depend on the machine; its index "
@@ -64,10 +67,12 @@ def collect(figures: Path) -> dict[str, Any]:
                                    "n", "margin", "scale")}
             for v in (record.get("results") or {}).get("verdicts", []) if v.get("headline")]
         prov = record.get("provenance", {})
+        data = record.get("data") or {}
         notebooks[name] = {
             "profile": record.get("profile"),
+            "finding": record.get("finding"),
             "verdicts": verdicts,
-            "data": (record.get("data") or {}).get("description"),
+            "data": {k: data.get(k) for k in ("source", "n_train", "n_test")},
             "provenance": {k: prov.get(k) for k in ("git_commit", "git_dirty", "finished_utc",
                                                      "python", "tensorflow", "keras", "backend",
                                                      "platform", "cpu_count", "gpus",
@@ -84,9 +89,15 @@ def collect(figures: Path) -> dict[str, Any]:
 def _row_text(name: str, entry: dict[str, Any] | None) -> str:
     if name in DESCRIBED:
         return DESCRIBED[name]
-    if not entry or not entry["verdicts"]:
+    if not entry:
         return "not in the reference run"
-    return "; ".join(f"{v['question']}: {v['text']}" for v in entry["verdicts"])
+    verdicts = "; ".join(f"{v['question']}: {v['text']}" for v in entry["verdicts"])
+    how = WITH_FINDING.get(name)
+    if how == "only" or (how and not verdicts):
+        return entry.get("finding") or "no finding recorded"
+    if how:
+        return f"{entry.get('finding')} Paired verdicts: {verdicts}"
+    return verdicts or "no verdicts recorded"
 
 
 def render(reference: dict[str, Any]) -> str:
@@ -96,7 +107,9 @@ def render(reference: dict[str, Any]) -> str:
     first = provs[0] if provs else {}
     dates = sorted(p["finished_utc"][:10] for p in provs if p.get("finished_utc"))
     commits = sorted({(p.get("git_commit") or "?")[:7] for p in provs})
-    data = sorted({nb["data"] for nb in notebooks.values() if nb.get("data")})
+    data = sorted({f"{d.get('source')} MNIST, {d.get('n_train'):,} training / {d.get('n_test'):,} test images"
+                   for d in (nb.get("data") for nb in notebooks.values())
+                   if d and d.get("n_train") is not None and d.get("n_test") is not None})
     lines = [
         BEGIN,
         f"Verdicts of the `default` profile, from the run recorded in `tools/findings_reference.json` "
