@@ -18,7 +18,7 @@ EXEC_DIR := reports/executed
 STAMPS := $(foreach n,$(NAMES),$(EXEC_DIR)/.$(n).$(PROFILE).ok)
 LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 
-.PHONY: help venv figures notebooks reports docs bench check test lint format lab lock clean distclean
+.PHONY: help venv figures notebooks reports docs bench check test lint format lab lock clean distclean readme-table
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -63,6 +63,9 @@ bench: $(VENV_STAMP)  ## only the activation-cost benchmark (notebook 06, always
 reports: figures  ## self-contained HTML reports + reports/index.html (HIDE_CODE=1: paper variant)
 	$(PY) -m lib.reports $(NAMES) --executed $(EXEC_DIR) --figures figures --out reports \
 	  $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
+
+readme-table: $(VENV_STAMP)  ## README findings table from figures/*/results.json (after `make figures`, default profile)
+	$(PY) tools/readme_table.py --collect --figures figures
 
 docs: $(VENV_STAMP)  ## HTML API reference of lib from its docstrings (pdoc) in reports/api/, linked from reports/index.html
 	$(PY) -c "from lib.reports import build_api_docs; print('API reference ->', build_api_docs())"

@@ -12,8 +12,10 @@ for. Layout, with ``stages=(16, 32)`` and one block per stage::
                       (+ 1x1/2 conv projection of the block's activated input)
     head: BN -> act head_act -> global average pool -> dense(10, softmax)
 
-The activations, in order, are named by `activation_names`; the first (``s1b1_act1``) and the
-last (``head_act``) are the ones Delphi keeps as ReLU.
+The activations, in order, are named by `activation_names`; ``blend="inner"`` keeps the first
+(``s1b1_act1``) and the last (``head_act``) as ReLU. That choice is this collection's fixed
+heuristic: Delphi (Mishra et al., USENIX Security 2020) lets its planner choose which ReLUs
+become polynomials, so it is not Delphi's rule.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def resolve_blend(blend, stages: Sequence[int] = (16, 32), blocks_per_stage: int
     `blend` is one of:
 
     * ``"none"`` (all ReLU), ``"all"``, ``"inner"`` (all but the first and the last activation,
-      which stay ReLU as in Delphi);
+      which stay ReLU: a fixed heuristic of this collection, not Delphi's planner);
     * a list of 1-based stage numbers (every activation of those stages; ``"head"`` may be in the
       list for the last activation);
     * a list of activation names from `activation_names`.

@@ -38,6 +38,7 @@ __all__ = [
     "seeds_needed",
     "t_quantile",
     "verdict_record",
+    "verdict_words",
 ]
 
 MINUS = "\u2212"
@@ -163,7 +164,7 @@ def _needed(mean: float, sd: float, n: int, margin: float | None, confidence: fl
     z = NormalDist().inv_cdf(p)
     start = max(2, math.ceil((z * sd / effect) ** 2))
     if start > _SEEDS_SEARCH_LIMIT:
-        return float(start)
+        return float("inf")
     k = start
     while _t_quantile(p, k - 1) * sd / math.sqrt(k) >= effect:
         k += 1
@@ -216,7 +217,9 @@ def seeds_needed(a: Sequence[float], b: Sequence[float], margin: float | None = 
     or < |mean + margin| (with one). At or below ``len(a)`` when the verdict is already decided.
 
     NaN when it cannot be estimated: a single seed (no spread), or an observed effect exactly on the
-    boundary (no number of seeds would move the interval off it). Arguments as `compare_paired`.
+    boundary (no number of seeds would move the interval off it). Infinity when the estimate
+    exceeds 100,000 seeds (the mean sits practically on the boundary, e.g. float32 rounding away
+    from it). Arguments as `compare_paired`.
     """
     diff, margin, confidence = _check(a, b, margin, confidence)
     sd = float(diff.std(ddof=1)) if diff.size > 1 else float("nan")
@@ -224,6 +227,15 @@ def seeds_needed(a: Sequence[float], b: Sequence[float], margin: float | None = 
 
 
 # --------------------------------------------------------------------------- sentences
+def verdict_words(result: dict[str, Any], names: tuple[str, str] | None = None,
+                  higher: str = "higher") -> str:
+    """The verdict for a reader: with `names`, "a higher"/"b higher" name the variant, e.g.
+    ``"ReLU higher"`` or, with ``higher="has the higher MSE"``, ``"ReLU has the higher MSE"``."""
+    verdict = result["verdict"]
+    if names and verdict in ("a higher", "b higher"):
+        return f"{names[0] if verdict == 'a higher' else names[1]} {higher}"
+    return verdict
+
 def format_number(x: float, decimals: int = 2, sign: bool = False) -> str:
     """`x` with `decimals` decimals and a typographic minus (−), ``+`` in front when `sign`."""
     if not math.isfinite(x):
@@ -235,7 +247,8 @@ def format_number(x: float, decimals: int = 2, sign: bool = False) -> str:
 
 
 def format_comparison(result: dict[str, Any], unit: str = "points", decimals: int = 2,
-                      margin_unit: str = "point") -> str:
+                      margin_unit: str = "point", names: tuple[str, str] | None = None,
+                      higher: str = "higher") -> str:
     """A verdict sentence from a `compare_paired` result, e.g. "−0.50 points (95 % CI −0.93 to
     −0.07, 5 paired seeds): inconclusive at a 0.5-point margin; about 12 seeds would decide".
 
@@ -250,7 +263,7 @@ def format_comparison(result: dict[str, Any], unit: str = "points", decimals: in
         return f"{head} (1 seed): a single seed, no interval; run more seeds to judge"
     level = f"{100 * result['confidence']:g} % CI"
     text = f"{head} ({level} {fmt(result['ci_low'])} to {fmt(result['ci_high'])}, {n} paired seeds)"
-    verdict, margin = result["verdict"], result["margin"]
+    verdict, margin = verdict_words(result, names, higher), result["margin"]
     if margin is not None:
         m = f"{margin:g}"
         article = "an" if m[0] == "8" or m.startswith(("11", "18")) else "a"
@@ -259,13 +272,24 @@ def format_comparison(result: dict[str, Any], unit: str = "points", decimals: in
     else:
         verdict_text = verdict
     text += f": {verdict_text}"
-    if not result["decided"]:
-        k = result["seeds_needed"]
-        if math.isfinite(k):
-            text += f"; about {int(k)} seeds would decide"
-        else:
-            text += "; the observed difference gives no estimate of how many seeds would decide"
+    if result["mean_diff"] == 0 and result.get("sd_diff") == 0:
+        text += "; the two are identical in every seed"
+    elif not result["decided"]:
+        text += _seeds_clause(result["seeds_needed"])
     return text
+
+
+#: Above this many seeds `format_comparison` stops quoting a number.
+SEEDS_QUOTE_LIMIT = 1000
+
+
+def _seeds_clause(k: float) -> str:
+    if math.isfinite(k) and k <= SEEDS_QUOTE_LIMIT:
+        return f"; about {int(k)} seeds would decide"
+    if k > SEEDS_QUOTE_LIMIT:  # finite and large, or inf
+        return (f"; the mean difference sits at the boundary: more than {SEEDS_QUOTE_LIMIT:,} seeds "
+                "would be needed, so more seeds alone will not settle it")
+    return "; the observed difference gives no estimate of how many seeds would decide"
 
 
 def format_mean_std(values: Sequence[float], decimals: int = 1, unit: str = "",
@@ -282,17 +306,19 @@ def format_mean_std(values: Sequence[float], decimals: int = 1, unit: str = "",
     return f"{mean} ± {format_number(float(arr.std(ddof=1)), decimals)}{unit_text}"
 
 
-def format_short(result: dict[str, Any], decimals: int = 2, unit: str = "pts") -> str:
+def format_short(result: dict[str, Any], decimals: int = 2, unit: str = "pts",
+                 names: tuple[str, str] | None = None, higher: str = "higher") -> str:
     """A card-sized verdict (at most ~60 characters), e.g. "−0.50 pts [−0.76, −0.24]: inconclusive"
     or "+0.3 pts (1 seed)"."""
     head = f"{format_number(result['mean_diff'], decimals, sign=True)}{' ' + unit if unit else ''}"
     if result["n"] < 2:
         return f"{head} (1 seed)"
     low, high = (format_number(result[k], decimals) for k in ("ci_low", "ci_high"))
-    return f"{head} [{low}, {high}]: {result['verdict']}"
+    return f"{head} [{low}, {high}]: {verdict_words(result, names, higher)}"
 
 
-def format_ratio(result: dict[str, Any], digits: int = 2) -> str:
+def format_ratio(result: dict[str, Any], digits: int = 2, names: tuple[str, str] | None = None,
+                 higher: str = "higher") -> str:
     """A verdict sentence for a comparison made on log10 values (heavy-tailed metrics such as an
     MSE): the ratio of geometric means ``10**mean_diff`` with its interval, e.g.
     "×3.2 (95 % CI ×0.41 to ×25, 3 paired seeds): no clear difference"."""
@@ -304,11 +330,9 @@ def format_ratio(result: dict[str, Any], digits: int = 2) -> str:
         return f"{head} (1 seed): a single seed, no interval; run more seeds to judge"
     level = f"{100 * result['confidence']:g} % CI"
     text = (f"{head} ({level} {ratio(result['ci_low'])} to {ratio(result['ci_high'])}, "
-            f"{result['n']} paired seeds): {result['verdict']}")
+            f"{result['n']} paired seeds): {verdict_words(result, names, higher)}")
     if not result["decided"]:
-        k = result["seeds_needed"]
-        text += (f"; about {int(k)} seeds would decide" if math.isfinite(k) else
-                 "; the observed difference gives no estimate of how many seeds would decide")
+        text += _seeds_clause(result["seeds_needed"])
     return text
 
 
@@ -350,19 +374,22 @@ def compare_records(records: Sequence[dict[str, Any]], a: str, b: str, *, value:
 
 
 def verdict_record(result: dict[str, Any], question: str, unit: str = "points",
-                   decimals: int = 2, log10: bool = False, headline: bool = False) -> dict[str, Any]:
+                   decimals: int = 2, log10: bool = False, headline: bool = False,
+                   names: tuple[str, str] | None = None, higher: str = "higher") -> dict[str, Any]:
     """A JSON-ready record of a comparison for results.json (and the README's findings table):
     the numbers, the verdict, `question` (what was compared, e.g. "Antirectifier-256 − ReLU-512,
     test accuracy"), the full sentence (``text``), a card-sized one (``short``) and whether it is
-    one of the notebook's `headline` verdicts."""
+    one of the notebook's `headline` verdicts. With `names` (and `higher`) the sentences name the
+    variant the interval favours ("ReLU higher"); ``verdict`` keeps the plain word."""
+    words = verdict_words(result, names, higher)
     if log10:
-        text = format_ratio(result)
+        text = format_ratio(result, names=names, higher=higher)
         short = (f"×{10 ** result['mean_diff']:.2g}" + (" (1 seed)" if result["n"] < 2 else
-                 f" [×{10 ** result['ci_low']:.2g}, ×{10 ** result['ci_high']:.2g}]: "
-                 f"{result['verdict']}"))
+                 f" [×{10 ** result['ci_low']:.2g}, ×{10 ** result['ci_high']:.2g}]: {words}"))
     else:
-        text = format_comparison(result, unit=unit, decimals=decimals)
-        short = format_short(result, decimals=decimals, unit="pts" if unit == "points" else unit)
+        text = format_comparison(result, unit=unit, decimals=decimals, names=names, higher=higher)
+        short = format_short(result, decimals=decimals, unit="pts" if unit == "points" else unit,
+                             names=names, higher=higher)
     keys = ("n", "mean_diff", "ci_low", "ci_high", "verdict", "decided", "margin", "confidence",
             "seeds_needed", "sd_diff")
     record = {"question": question, **{k: result[k] for k in keys}, "unit": unit,

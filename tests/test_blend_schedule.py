@@ -387,17 +387,36 @@ def test_summary_table_and_findings_come_from_the_numbers():
     from lib.experiments.blend import findings, summary_table
 
     runs = [_run("relu", 0, 0.90, 3.0, 0), _run("relu", 1, 0.80, 5.0, 0),
-            _run("linear_hold", 0, 0.70, 40.0), _run("linear_hold", 1, 0.60, 60.0, diverged=True)]
+            _run("linear_hold", 0, 0.70, 40.0), _run("linear_hold", 1, 0.60, 60.0, diverged=True),
+            _run("sudden_swap", 0, 0.69, 30.0), _run("sudden_swap", 1, 0.62, 30.0)]
     rows = {r["variant"]: r for r in summary_table(runs)}
     assert rows["relu"]["accuracy_mean"] == pytest.approx(0.85)
     assert rows["relu"]["accuracy_std"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
     assert rows["linear_hold"]["max_preact_mean"] == pytest.approx(50.0)
     assert rows["linear_hold"]["n_diverged"] == 1
-    lines, finding = findings(list(rows.values()), runs)
+    lines, finding, verdicts = findings(list(rows.values()), runs)
     text = " ".join(lines)
-    assert "85.0 ± 7.1%" in text and "65.0 ± 7.1%" in text and "-20.0 points" in text
+    assert "85.0 ± 7.1 %" in text and "65.0 ± 7.1 %" in text
+    # Paired by seed: linear_hold − relu is exactly −20 points in both seeds, a decided verdict.
+    assert "−20.0 points (95 % CI −20.0 to −20.0, 2 paired seeds): ReLU higher" in text
     assert "x12.5" in text and "escaping activations." in text and "1 run(s) diverged" in text
-    assert "65.0 ± 7.1%" in finding
+    assert "65.0 ± 7.1 %" in text and "85.0 ± 7.1 %" in finding
+    pairs = [(v["a"], v["b"]) for v in verdicts]
+    assert pairs == [("linear_hold", "relu"), ("sudden_swap", "relu"), ("linear_hold", "sudden_swap")]
+    assert [v["headline"] for v in verdicts] == [False, False, True]
+    assert verdicts[2]["verdict"] == "no clear difference"  # −1 then +2 points: the interval spans 0
+    assert "seed spread" not in text and "Best" not in text
+
+
+def test_single_seed_findings_say_one_seed():
+    from lib.experiments.blend import findings, summary_table
+
+    runs = [_run("relu", 0, 0.90, 3.0, 0), _run("linear_hold", 0, 0.70, 40.0)]
+    rows = summary_table(runs)
+    assert np.isnan(rows[0]["accuracy_std"])
+    lines, finding, _ = findings(rows, runs)
+    text = " ".join(lines) + finding
+    assert "90.0 % (1 seed)" in text and "nan" not in text and "± 0.0" not in text
 
 
 @pytest.mark.tensorflow_only(reason="compares float64 at 1e-12; JAX computes float64 as float32 "

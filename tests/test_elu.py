@@ -205,3 +205,34 @@ def test_user_network_on_raw_pixels_goes_nan_with_naive_elu(raw_batches):
     model = nan_elu.build_user_network("naive")
     model.fit(x[:64], y[:64], batch_size=64, epochs=1, verbose=0)  # a single step
     assert not _weights_finite(model)
+
+
+def _curves(values: dict[tuple[str, str], list[float]]):
+    """Synthetic train_variants output: last epoch (1) only; values per (scale, variant) by seed."""
+    import pandas as pd
+
+    rows = [{"scale": sc, "variant": v, "seed": seed, "epoch": epoch, "val_accuracy": acc,
+             "loss": 1.0, "weights_finite": True}
+            for (sc, v), accs in values.items() for seed, acc in enumerate(accs) for epoch in (0, 1)]
+    return pd.DataFrame(rows)
+
+
+def test_compare_fixes_pairs_each_fix_with_the_builtin_and_groups_identical_curves():
+    from lib.experiments import nan_elu
+
+    curves = _curves({("raw", "builtin"): [0.80, 0.85, 0.82], ("raw", "naive"): [0.1, 0.1, 0.1],
+                      ("raw", "clamped"): [0.80, 0.85, 0.82], ("raw", "double_where"): [0.70, 0.74, 0.71],
+                      ("unit", "builtin"): [0.9, 0.91, 0.92], ("unit", "naive"): [0.9, 0.91, 0.92],
+                      ("unit", "clamped"): [0.9, 0.91, float("nan")],
+                      ("unit", "double_where"): [0.9, 0.91, 0.92]})
+    variants = ["builtin", "naive", "clamped", "double_where"]
+    verdicts = nan_elu.compare_fixes(curves, variants)
+    got = [(v["a"], v["scale"], v["verdict"]) for v in verdicts]
+    assert got == [("clamped", "raw", "no clear difference"), ("double_where", "raw", "b higher"),
+                   ("clamped", "unit", "not comparable"), ("double_where", "unit", "no clear difference")]
+    assert [v["headline"] for v in verdicts] == [True, True, False, False]
+    assert verdicts[1]["mean_diff"] == pytest.approx(-100 * 0.32 / 3)
+    assert nan_elu.identical_groups(curves, "raw", "val_accuracy", variants) == [
+        ["builtin", "clamped"], ["naive"], ["double_where"]]
+    assert nan_elu.identical_groups(curves, "unit", "val_accuracy", variants) == [
+        ["builtin", "naive", "double_where"], ["clamped"]]

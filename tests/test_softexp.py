@@ -499,3 +499,22 @@ def test_complex_written_out_gradients_reduce_to_alpha_shape():
         assert grads[1].shape == (4,) and grads[2].shape == (4,)
         for g, g_ref in zip(grads, grads_ref, strict=True):
             np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-13)
+
+
+def test_mse_comparisons_are_paired_on_a_log_scale():
+    from lib.experiments import softexp as se
+
+    a = se.mean_std([1.2e3, 50.0, 4.6e4])   # heavy-tailed: one seed dominates the mean
+    b = se.mean_std([13.6, 20.0, 9.0])
+    assert a["median"] == 1.2e3 and a["values"] == [1.2e3, 50.0, 4.6e4]
+    rec = se.compare_mse(a, b, "soft exp / ReLU, extrapolation MSE", headline=True)
+    ratios = np.log10(np.array(a["values"]) / np.array(b["values"]))
+    assert rec["mean_diff"] == pytest.approx(ratios.mean())
+    assert rec["scale"] == "log10" and rec["headline"] and rec["text"].startswith("×")
+    assert rec["verdict"] in ("a higher", "no clear difference")
+    assert se.mse_text(a) == "median 1.2e+03 (seeds: 1.2e+03, 50, 4.6e+04)"
+    assert se.mse_text(se.mean_std([3.0])) == "3 (1 seed)"
+    exact = se.compare_mse(se.mean_std([0.0, 0.0]), b | {"values": [1.0, 2.0]}, "q")
+    assert exact["verdict"] == "b higher"  # an exact fit (MSE 0) is floored, not log10(0)
+    acc = se.compare_accuracy(se.mean_std([0.90, 0.91, 0.92]), se.mean_std([0.91, 0.92, 0.93]), "q")
+    assert acc["mean_diff"] == pytest.approx(-1.0) and acc["verdict"] == "b higher"

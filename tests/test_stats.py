@@ -141,6 +141,7 @@ def test_identical_variants():
     assert (r["mean_diff"], r["ci_low"], r["ci_high"]) == (0.0, 0.0, 0.0)
     assert r["verdict"] == "no clear difference"
     assert math.isnan(r["seeds_needed"])  # no difference at all: no number of seeds decides
+    assert stats.format_comparison(r).endswith("no clear difference; the two are identical in every seed")
     assert stats.compare_paired(a, a, margin=0.5)["verdict"] == "non-inferior"
     assert stats.compare_paired(a, a, margin=0.0)["verdict"] == "inconclusive"
 
@@ -254,3 +255,27 @@ def test_verdict_record_is_json_ready_and_short():
     assert one["short"] == "−1.00 pts (1 seed)" and "nan" not in one["text"]
     logged = stats.verdict_record(stats.compare_paired([1.0, 2.0, 1.5], [0.0, 0.5, 0.4]), "q", log10=True)
     assert logged["scale"] == "log10" and logged["short"].startswith("×") and len(logged["short"]) <= 60
+
+
+def test_a_mean_on_the_margin_needs_unboundedly_many_seeds():
+    """Issue 15's notebook 04 case: per-seed differences averaging −0.4999995 at a 0.5 margin."""
+    d = np.array([-0.3, -0.7, -0.6, -0.4, -0.4999975])
+    assert d.mean() == pytest.approx(-0.4999995)
+    r = stats.compare_paired(d, np.zeros(5), margin=0.5)
+    assert r["verdict"] == "inconclusive" and r["seeds_needed"] == math.inf
+    text = stats.format_comparison(r)
+    assert "more than 1,000 seeds" in text and "e+" not in text
+    big = dict(r, seeds_needed=5000.0)
+    assert "more than 1,000 seeds" in stats.format_comparison(big)
+
+
+def test_sentences_can_name_the_variants():
+    r = stats.compare_paired([90.0, 91.0, 90.5], [91.5, 92.6, 92.0])
+    assert r["verdict"] == "b higher"
+    assert stats.verdict_words(r, ("complex", "ReLU")) == "ReLU higher"
+    assert stats.format_comparison(r, names=("complex", "ReLU")).endswith(": ReLU higher")
+    rec = stats.verdict_record(r, "q", names=("complex", "ReLU"))
+    assert rec["verdict"] == "b higher" and rec["short"].endswith("ReLU higher")
+    logged = stats.verdict_record(r, "q", log10=True, names=("complex", "ReLU"), higher="has the higher MSE")
+    assert logged["text"].endswith("ReLU has the higher MSE") and len(logged["short"]) <= 60
+    assert stats.verdict_words(stats.compare_paired([1.0, 2.0], [1.5, 1.0])) == "no clear difference"

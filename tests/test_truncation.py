@@ -395,7 +395,7 @@ def test_train_variants_records():
     assert [r["variant"] for r in records] == ["none", "trainable_l2"]
     for r in records:
         assert len(r["test_accuracy"]) == 1
-        assert len(r["saturation"]) == len(r["threshold"]) == 2
+        assert len(r["saturation"]) == len(r["threshold"]) == len(r["near_linear"]) == 2
         assert all(0.0 <= s <= 1.0 for s in r["saturation"])
     assert records[0]["threshold"] == [0.25] * 2          # no layer: nominal threshold
     assert records[1]["threshold"][0] == pytest.approx(0.25)
@@ -409,14 +409,35 @@ def test_train_variants_records():
 
 
 def test_pairwise_comparison():
-    import pandas as pd
+    def run(variant, seed, acc):
+        return {"variant": variant, "seed": seed, "final_test_accuracy": acc, "saturation": [0.2, 0.3],
+                "near_linear": [0.8, 0.7], "threshold": [0.25, 0.25]}
 
-    summary = pd.DataFrame({"test_accuracy_mean": [0.90, 0.95, 0.951],
-                            "test_accuracy_std": [0.01, 0.005, 0.004]},
-                           index=["none", "clip", "trainable"])
-    table = ex.pairwise(summary, [("clip", "none"), ("trainable", "clip"), ("clip", "absent")])
-    assert list(zip(table["a"], table["b"], strict=True)) == [("clip", "none"), ("trainable", "clip")]
-    np.testing.assert_allclose(table["difference"], [0.05, 0.001], atol=1e-12)
-    assert table["clear"].tolist() == [True, False]
-    one_seed = summary.assign(test_accuracy_std=np.nan)
-    assert not ex.pairwise(one_seed, [("clip", "none")])["clear"].any()
+    records = ([run("none", s, a) for s, a in enumerate([0.90, 0.91, 0.89])]
+               + [run("soft_clip", s, a) for s, a in enumerate([0.93, 0.95, 0.92])]
+               + [run("clip", s, a) for s, a in enumerate([0.955, 0.95, 0.94])])
+    table, verdicts = ex.pairwise(records)
+    assert list(zip(table["a"], table["b"], strict=True)) == [
+        ("soft_clip", "none"), ("clip", "none"), ("clip", "soft_clip")]  # pairs not run are left out
+    np.testing.assert_allclose(table["mean_diff"], [100 * 0.1 / 3, 100 * 0.145 / 3, 100 * 0.045 / 3])
+    assert table["verdict"].tolist()[:2] == ["a higher", "a higher"]
+    assert table["verdict"].tolist()[2] == "no clear difference"
+    assert [v["headline"] for v in verdicts] == [True, False, True]
+    assert all("95 % CI" in t for t in table["text"])
+    one_seed, _ = ex.pairwise([r for r in records if r["seed"] == 0])
+    assert (one_seed["verdict"] == "single seed").all()
+    shown = ex.people_summary(records).data
+    assert shown["test accuracy"].tolist()[0] == "90.00 ± 1.00 %"
+    assert shown["tanh nearly linear (end)"].tolist()[0] == "70.0 %"
+
+
+def test_soft_clip_baseline():
+    layer = ex.SoftClip(0.25)
+    x = np.array([-10.0, -0.25, 0.0, 0.01, 0.25, 10.0], dtype="float32")
+    np.testing.assert_allclose(np.asarray(layer(x)), 0.25 * np.tanh(x / 0.25), rtol=1e-6)
+    assert ex.SoftClip.from_config(layer.get_config()).threshold == 0.25
+    with pytest.raises(ValueError, match="threshold='1'"):
+        ex.SoftClip("1")
+    assert np.tanh(ex.NEAR_LINEAR) == pytest.approx(0.98 * ex.NEAR_LINEAR, rel=1e-9)
+    model = ex.build_mnist_model("soft_clip", 0.25)
+    assert [layer.name for layer in model.layers][2] == "soft_clip"

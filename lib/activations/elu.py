@@ -79,7 +79,10 @@ def safe_elu(x, alpha=1.0):
 
     The exponential only ever sees ``min(x, 0) <= 0``, so it cannot overflow; the unselected
     branch's derivative is then ``0`` (or ``exp(0) * 0``), and ``0 * finite = 0``. Uses
-    ``expm1`` (as TensorFlow's ``Elu`` does) for accuracy near 0.
+    ``expm1`` for accuracy near 0; TensorFlow's built-in ``Elu`` computes ``exp(x) - 1`` instead
+    (its op documentation: "exp(features) - 1 if < 0"; ``tf.nn.elu(-1e-3)`` is -9.9951029e-4 in
+    float32, as ``exp(x) - 1``, where ``expm1`` gives -9.9950017e-4), so the two differ in the
+    last bits near 0.
 
     Same gradient on every backend: at ``x = 0`` it is ``alpha`` (the negative branch's slope,
     as TensorFlow's ``Elu``; the tie of ``min(x, 0)`` goes to ``x``, where JAX's ``minimum``

@@ -311,10 +311,11 @@ def verdict(records: Sequence[dict[str, Any]], table, margin_pp: float, data_des
         row = table.loc[kind]
         other = stats.compare_records(records, "antirectifier_256", kind, value="test_accuracy",
                                       group="model", scale=100)
+        names = ("Antirectifier-256", LABELS[kind])
         records_out.append(stats.verdict_record(
-            other, f"Antirectifier-256 − {LABELS[kind]}, test accuracy"))
+            other, f"Antirectifier-256 − {LABELS[kind]}, test accuracy", names=names))
         parts.append(f"Against {what.format(p=row.params, acc=fmt(row))}: "
-                     f"{stats.format_comparison(other)}.")
+                     f"{stats.format_comparison(other, names=names)}.")
     parts.append(f"Data: {n_train:,} training images ({data_description}); "
                  + ("a small training set, so the verdict is about this data size, not the "
                     "example's full-MNIST setting." if n_train < 60_000 else "the full MNIST training set."))

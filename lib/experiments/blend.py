@@ -49,6 +49,8 @@ __all__ = [
     "plot_demos",
     "poly_error_numbers",
     "findings",
+    "comparisons",
+    "accuracy_text",
     "VALIDATORS",
     "ESCAPE_RATIO",
 ]
@@ -240,7 +242,8 @@ def run_experiment(ds, variants: Sequence[str], seeds: Sequence[int], progress: 
 
 
 def summary_table(runs: Sequence[Mapping]) -> list[dict]:
-    """Per variant: replaced activations, final d, final accuracy mean ± std over seeds."""
+    """Per variant: replaced activations, final d, final accuracy mean ± std over seeds (std NaN
+    with one seed)."""
     rows = []
     for variant in dict.fromkeys(r["variant"] for r in runs):
         group = [r for r in runs if r["variant"] == variant]
@@ -254,7 +257,7 @@ def summary_table(runs: Sequence[Mapping]) -> list[dict]:
             "n_activations": group[0]["n_activations"],
             "final_d": max(r["final_d"] for r in group),
             "accuracy_mean": float(acc.mean()),
-            "accuracy_std": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+            "accuracy_std": runtime.seed_std(acc),  # NaN with one seed: no spread
             "n_seeds": len(group),
             "n_diverged": sum(r["diverged"] for r in group),
             "max_preact_mean": float(np.mean(peak)),
@@ -337,15 +340,16 @@ def plot_accuracy_with_d(runs: Sequence[Mapping], variants: Sequence[str]) -> pl
                              sharey=True)
     lows = [np.min(_mean_std([r for r in runs if r["variant"] == v], "val_accuracy")[0])
             for v in variants]
-    bottom = max(0.0, np.floor(10 * np.nanmin(lows) - 0.5) / 10)  # shared: panels compare
+    bottom = max(0.0, 10 * np.floor(10 * np.nanmin(lows) - 0.5))  # percent, shared: panels compare
     for ax, variant in zip(axes.flat, variants, strict=False):
         group = [r for r in runs if r["variant"] == variant]
         epoch = np.array(group[0]["epoch"])
-        mean, std = _mean_std(group, "val_accuracy")
+        mean, std = (100 * v for v in _mean_std(group, "val_accuracy"))
+        std = np.nan_to_num(std)  # one seed: no band
         ax.plot(epoch, mean, "o-", color="C0", label="validation accuracy")
         ax.fill_between(epoch, mean - std, mean + std, color="C0", alpha=0.2)
         ax.set(title=VARIANTS[variant]["label"], xlabel="epoch (0-based)",
-               ylabel="validation accuracy", ylim=(bottom, 1.005))
+               ylabel="validation accuracy (%)", ylim=(bottom, 100.5))
         ax.yaxis.set_tick_params(labelleft=True)
         twin = ax.twinx()
         twin.step(epoch, group[0]["d"], where="mid", color="C3", ls="--",
@@ -488,45 +492,72 @@ def plot_demos(epoch_demo: Mapping, blend_demo: Mapping) -> plt.Figure:
 ESCAPE_RATIO = 10.0
 
 
-def _fmt(row: Mapping) -> str:
-    return f"{100 * row['accuracy_mean']:.1f} ± {100 * row['accuracy_std']:.1f}%"
+def accuracy_text(row: Mapping) -> str:
+    """"97.1 ± 0.3 %", or "97.1 % (1 seed)"."""
+    if row["n_seeds"] < 2 or not math.isfinite(row["accuracy_std"]):
+        return f"{100 * row['accuracy_mean']:.1f} % (1 seed)"
+    return f"{100 * row['accuracy_mean']:.1f} ± {100 * row['accuracy_std']:.1f} %"
 
 
-def findings(summary: Sequence[Mapping], runs: Sequence[Mapping]) -> tuple[list[str], str]:
-    """Sentences stating what the numbers show, and a one-line finding for results.json."""
+#: Declared comparisons besides "each variant against ReLU": every gradual blend against the
+#: sudden swap and against the polynomial trained from scratch (no best-of picked on the test split).
+GRADUAL = ("linear_hold", "cosine_hold")
+GRADUAL_AGAINST = ("sudden_swap", "poly_scratch")
+
+
+def comparisons(summary: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
+    """The notebook's paired comparisons of final test accuracy (percentage points, paired by
+    seed; `lib.stats.compare_records`): each polynomial variant against ReLU, and each gradual
+    blend against the sudden swap and against training from scratch. Verdict records
+    (`lib.stats.verdict_record`); the gradual-against-sudden ones are the headline."""
+    from lib import stats
+
+    rows = {r["variant"]: r for r in summary}
+    out = []
+    if "relu" in rows:
+        for r in summary:
+            if r["n_replaced"] > 0:
+                res = stats.compare_records(runs, r["variant"], "relu", value="final_accuracy",
+                                            scale=100)
+                out.append(stats.verdict_record(
+                    res, f"{r['label']} − ReLU baseline, test accuracy", decimals=1,
+                    names=(r["label"], "ReLU")))
+    for g in GRADUAL:
+        for other in GRADUAL_AGAINST:
+            if g in rows and other in rows:
+                res = stats.compare_records(runs, g, other, value="final_accuracy", scale=100)
+                out.append(stats.verdict_record(
+                    res, f"{rows[g]['label']} − {rows[other]['label']}, test accuracy", decimals=1,
+                    headline=other == "sudden_swap", names=(rows[g]["label"], rows[other]["label"])))
+    return out
+
+
+def findings(summary: Sequence[Mapping], runs: Sequence[Mapping]) -> tuple[list[str], str, list[dict]]:
+    """Sentences stating what the numbers show, a one-line finding for results.json, and the
+    verdict records of `comparisons`."""
     rows = {r["variant"]: r for r in summary}
     n_seeds = max(r["n_seeds"] for r in summary)
+    verdicts = comparisons(summary, runs)
+    against_relu = {v["a"]: v for v in verdicts if v["b"] == "relu"}
     lines = []
     relu = rows.get("relu")
     if relu:
-        lines.append(f"ReLU baseline: {_fmt(relu)} test accuracy (mean ± std over {n_seeds} "
-                     f"seed(s)).")
+        lines.append(f"ReLU baseline: {accuracy_text(relu)} test accuracy"
+                     + (f" (mean ± std over {n_seeds} seeds)." if n_seeds > 1 else "."))
     poly_rows = [r for r in summary if r["n_replaced"] > 0]
     for r in poly_rows:
         text = (f"{r['label']} ({r['n_replaced']}/{r['n_activations']} activations replaced, "
-                f"final d = {r['final_d']:g}): {_fmt(r)}")
-        if relu:
-            delta = 100 * (r["accuracy_mean"] - relu["accuracy_mean"])
-            spread = 100 * max(r["accuracy_std"], relu["accuracy_std"])
-            text += f", {delta:+.1f} points against ReLU"
-            if n_seeds > 1:
-                verdict = ("within" if abs(delta) <= spread else "outside") + " the seed spread"
-                text += f" ({verdict} of {spread:.1f})"
+                f"final d = {r['final_d']:g}): {accuracy_text(r)}")
+        if r["variant"] in against_relu:
+            text += f"; minus ReLU, paired by seed: {against_relu[r['variant']]['text']}"
         if r["n_diverged"]:
             text += f"; {r['n_diverged']} run(s) diverged (NaN loss)"
         lines.append(text + ".")
-    gradual = [rows[v] for v in ("linear_hold", "cosine_hold") if v in rows]
-    best = max(gradual, key=lambda r: r["accuracy_mean"]) if gradual else None
-    for other, what in (("sudden_swap", "the sudden swap"),
-                        ("poly_scratch", "the polynomial trained from scratch")):
-        if best and other in rows:
-            diff = 100 * (best["accuracy_mean"] - rows[other]["accuracy_mean"])
-            spread = 100 * max(best["accuracy_std"], rows[other]["accuracy_std"])
-            side = "within" if abs(diff) <= spread else "outside"
-            lines.append(f"Best gradual blend ({best['label']}) against {what}: {diff:+.1f} "
-                         f"points" + (f" ({side} the seed spread of {spread:.1f})."
-                                      if n_seeds > 1 else "."))
-    escaped = False
+    for v in verdicts:
+        if v["b"] in GRADUAL_AGAINST:
+            lines.append(f"{rows[v['a']]['label']} against {rows[v['b']]['label']}, paired by seed: "
+                         f"{v['text']}.")
+    escaped, ratio = False, float("nan")
     if relu and poly_rows:
         worst = max(poly_rows, key=lambda r: r["max_preact_mean"])
         ratio = worst["max_preact_mean"] / relu["max_preact_mean"]
@@ -542,28 +573,24 @@ def findings(summary: Sequence[Mapping], runs: Sequence[Mapping]) -> tuple[list[
             text += (", though beyond the ±3 where the polynomial is accurate." if
                      worst["max_preact_mean"] > 3 else ".")
         lines.append(text)
-    if relu and poly_rows:
-        deltas = [100 * (r["accuracy_mean"] - relu["accuracy_mean"]) for r in poly_rows]
-        outside = [r["label"] for r in poly_rows
-                   if abs(r["accuracy_mean"] - relu["accuracy_mean"])
-                   > max(r["accuracy_std"], relu["accuracy_std"])]
-        if n_seeds < 2:
-            verdict = "a single seed, so no seed spread to judge differences against"
-        elif not outside:
-            verdict = "every ReLU→polynomial variant at d = 0 matched ReLU within the seed spread"
-        else:
-            verdict = (f"{len(outside)} of {len(poly_rows)} variants differ from ReLU by more "
-                       f"than the seed spread ({', '.join(outside)})")
-        lines.append(f"Accuracy at d = 0 minus ReLU: {min(deltas):+.1f} to {max(deltas):+.1f} "
-                     f"points over {len(poly_rows)} variants; {verdict}.")
-        finding = (f"Polynomial networks (d = 0) vs ReLU: {verdict} ({n_seeds} seed(s); ReLU "
-                   f"{_fmt(relu)}, "
-                   f"differences {min(deltas):+.1f} to {max(deltas):+.1f} points"
-                   + (f"; best gradual {_fmt(best)}" if best else "")
-                   + (f"; from scratch {_fmt(rows['poly_scratch'])}" if "poly_scratch" in rows
-                      else "")
-                   + f"); max |pre-activation| x{ratio:.1f} of ReLU"
+    if against_relu:
+        counts = {}
+        for v in against_relu.values():
+            counts[v["verdict"]] = counts.get(v["verdict"], 0) + 1
+        word = {"a higher": "above ReLU", "b higher": "below ReLU",
+                "no clear difference": "no clear difference from ReLU",
+                "single seed": "a single seed (no interval)"}
+        summary_text = ", ".join(f"{k} {word[w]}" for w, k in counts.items())
+        lines.append(f"Against ReLU, over {len(against_relu)} polynomial variant(s) at d = 0 "
+                     f"({n_seeds} paired seed{'s' if n_seeds != 1 else ''}, 95 % intervals): "
+                     f"{summary_text}.")
+        head = [v for v in verdicts if v["headline"]]
+        finding = (f"Polynomial networks (d = 0) vs ReLU {accuracy_text(relu)} over {n_seeds} paired "
+                   f"seed(s): {summary_text}"
+                   + "".join(f"; {rows[v['a']]['label']} − {rows[v['b']]['label']}: {v['short']}"
+                             for v in head)
+                   + f"; max |pre-activation| x{ratio:.1f} of ReLU"
                    + (": escaping activations." if escaped else ", no escaping activations."))
     else:
-        finding = "; ".join(f"{r['variant']}: {_fmt(r)}" for r in summary)
-    return lines, finding
+        finding = "; ".join(f"{r['variant']}: {accuracy_text(r)}" for r in summary)
+    return lines, finding, verdicts

@@ -30,8 +30,12 @@ __all__ = [
     "LABELS",
     "VARIANTS",
     "build_user_network",
+    "compare_fixes",
     "final_epoch_summary",
     "gradient_table",
+    "identical_groups",
+    "people_summary",
+    "plot_training_curves",
     "preactivation_stats",
     "reproduce_user_failure",
     "train_variants",
@@ -222,3 +226,132 @@ def final_epoch_summary(curves: pd.DataFrame) -> pd.DataFrame:
     summary["label"] = summary["variant"].map(LABELS)
     return summary
 
+
+
+# --------------------------------------------------------------------------- comparisons, figure
+
+
+def compare_fixes(curves: pd.DataFrame, variants: Sequence[str],
+                  reference: str = "builtin") -> list[dict[str, Any]]:
+    """Each variant other than `reference` and the naive one against `reference` (the built-in
+    ELU), per input scale: last-epoch test accuracy in percentage points, paired by seed
+    (`lib.stats.compare_records`). A variant with a non-finite accuracy in some seed gets a
+    record with ``verdict`` "not comparable" instead (the paired interval needs every seed).
+    The raw-pixel records are the headline."""
+    from lib import stats
+
+    last = curves[curves["epoch"] == curves["epoch"].max()]
+    out = []
+    for scale in dict.fromkeys(last["scale"]):
+        sub = last[last["scale"] == scale]
+        runs = sub[["variant", "seed", "val_accuracy"]].to_dict(orient="records")
+        for v in variants:
+            if v in (reference, "naive") or reference not in variants:
+                continue
+            where = {"raw": "raw pixels", "unit": "pixels / 255"}.get(scale, scale)
+            question = f"{LABELS[v]} − {LABELS[reference]}, test accuracy, {where}"
+            values = sub[sub["variant"].isin([v, reference])]["val_accuracy"].astype(float)
+            if not np.all(np.isfinite(values)):
+                out.append({"question": question, "a": v, "b": reference, "scale": scale,
+                            "verdict": "not comparable", "headline": False,
+                            "text": "not comparable: a non-finite accuracy in some seed",
+                            "short": "not comparable (non-finite)"})
+                continue
+            res = stats.compare_records(runs, v, reference, value="val_accuracy", scale=100)
+            rec = stats.verdict_record(res, question, headline=scale == "raw",
+                                       names=(LABELS[v], LABELS[reference]))
+            out.append({**rec, "scale": scale})
+    return out
+
+
+def identical_groups(curves: pd.DataFrame, scale: str, metric: str,
+                     variants: Sequence[str]) -> list[list[str]]:
+    """Variants whose `metric` curves (every seed and epoch) are exactly equal on `scale`, grouped
+    in the order of `variants` (a variant alone is a group of one)."""
+    groups: list[list[str]] = []
+    arrays = {}
+    for v in variants:
+        sub = curves[(curves["scale"] == scale) & (curves["variant"] == v)].sort_values(["seed", "epoch"])
+        arrays[v] = sub[metric].to_numpy(dtype=float)
+    for v in variants:
+        for group in groups:
+            if np.array_equal(arrays[group[0]], arrays[v], equal_nan=True):
+                group.append(v)
+                break
+        else:
+            groups.append([v])
+    return groups
+
+
+def plot_training_curves(curves: pd.DataFrame, variants: Sequence[str], n_seeds: int):
+    """Train loss and test accuracy (%) per epoch, raw and scaled pixels: mean over seeds with a ±1
+    std band. Variants whose curves are exactly identical are drawn once, as one line labelled
+    with all their names and "identical", so that no curve hides another; each panel has its
+    own legend. Returns ``(figure, {(scale, metric): groups})``."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True)
+    styles = ["-", "--", "-.", ":", (0, (5, 1))]
+    all_groups = {}
+    for row, (scale, scale_title) in enumerate((("raw", "raw pixels 0..255"), ("unit", "pixels / 255"))):
+        for col, (metric, ylabel, factor) in enumerate((("loss", "train loss (cross-entropy)", 1.0),
+                                                        ("val_accuracy", "test accuracy (%)", 100.0))):
+            ax = axes[row, col]
+            groups = identical_groups(curves, scale, metric, variants)
+            all_groups[(scale, metric)] = groups
+            for g, members in enumerate(groups):
+                i = list(variants).index(members[0])
+                sub = curves[(curves["scale"] == scale) & (curves["variant"] == members[0])]
+                st = sub.groupby("epoch")[metric].agg(["mean", "std"]).astype(float) * factor
+                label = " = ".join(LABELS[m] for m in members)
+                if len(members) > 1:
+                    label += f" ({len(members)} identical curves)"
+                label = textwrap.fill(label, 60)
+                ax.plot(st.index, st["mean"], marker="os^vD"[i % 5], ms=7, lw=2.2, color=f"C{i}",
+                        ls=styles[g % len(styles)], label=label)
+                ax.fill_between(st.index, st["mean"] - st["std"].fillna(0),
+                                st["mean"] + st["std"].fillna(0), color=f"C{i}", alpha=0.12)
+                nan_epochs = st.index[~np.isfinite(st["mean"])]
+                if metric == "loss" and len(nan_epochs):
+                    ax.text(0.98, 0.95 - 0.07 * g,
+                            f"{LABELS[members[0]]}: loss NaN from epoch {nan_epochs.min()}",
+                            transform=ax.transAxes, ha="right", va="top", color=f"C{i}", fontsize=9)
+            ax.set(title=f"{'Train loss' if metric == 'loss' else 'Test accuracy'}, {scale_title}",
+                   xlabel="epoch (0 = untrained)", ylabel=ylabel)
+            ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+                      title=f"ELU version ({n_seeds} seed{'s' if n_seeds != 1 else ''}); "
+                            "identical curves share one line", title_fontsize=8)
+    fig.tight_layout(h_pad=2.0)
+    return fig, all_groups
+
+
+def people_summary(summary: pd.DataFrame):
+    """`final_epoch_summary` for people: test accuracy mean ± std in percent (one decimal, as the
+    text), train loss, seeds with a NaN loss, weights finite as ✓/✗."""
+    from lib.tables import for_people
+
+    def acc(r) -> str:
+        if r["seeds"] < 2 or not np.isfinite(r["val_accuracy_std"]):
+            return f"{100 * r['val_accuracy_mean']:.1f} % (1 seed)"
+        return f"{100 * r['val_accuracy_mean']:.1f} ± {100 * r['val_accuracy_std']:.1f} %"
+
+    def loss(r) -> str:
+        if not np.isfinite(r["loss_mean"]):
+            return "NaN"
+        return (f"{r['loss_mean']:.4g}" + (f" ± {r['loss_std']:.2g}" if r["seeds"] > 1
+                                            and np.isfinite(r["loss_std"]) else ""))
+
+    frame = pd.DataFrame({
+        "inputs": summary["scale"].map({"raw": "raw pixels", "unit": "pixels / 255"}),
+        "ELU version": summary["label"],
+        "test accuracy": [acc(r) for _, r in summary.iterrows()],
+        "train loss": [loss(r) for _, r in summary.iterrows()],
+        "seeds": summary["seeds"],
+        "seeds with NaN loss": summary["seeds_nan"].astype(int),
+        "weights finite": summary["weights_finite"].astype(bool),
+    })
+    return for_people(frame, caption="Last epoch: mean ± std over seeds")

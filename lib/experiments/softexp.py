@@ -25,7 +25,7 @@ __all__ = [
     "build_product_model", "AlphaHistory", "run_product_experiment", "sinusoid_data",
     "build_sinusoid_model", "run_sinusoid_experiment", "REGULARIZERS", "make_regularizer",
     "run_regularization_sweep", "build_mnist_model", "run_mnist_comparison", "mean_std",
-    "count_params", "plot_curves", "plot_complex_curves", "plot_product",
+    "count_params", "compare_mse", "compare_accuracy", "mse_text", "MSE_FLOOR", "plot_curves", "plot_complex_curves", "plot_product",
     "plot_alpha_trajectories", "plot_sinusoid", "plot_regularization", "plot_mnist", "summary",
     "VALIDATORS",
 ]
@@ -35,9 +35,51 @@ __all__ = [
 
 
 def mean_std(values: Sequence[float]) -> dict[str, float]:
-    """Mean and standard deviation over seeds (`runtime.seed_std`), plus the per-seed values."""
+    """Mean, median and standard deviation over seeds (`runtime.seed_std`), plus the per-seed
+    values (in the order of the seeds, which pairs them across models)."""
     arr = np.asarray(values, dtype="float64")
-    return {"mean": float(arr.mean()), "std": runtime.seed_std(arr), "values": arr.tolist()}
+    return {"mean": float(arr.mean()), "median": float(np.median(arr)),
+            "std": runtime.seed_std(arr), "values": arr.tolist()}
+
+
+#: MSEs below this are treated as this before taking log10 (an exact fit would give log10(0)).
+MSE_FLOOR = 1e-30
+
+
+def compare_mse(a: dict[str, Any], b: dict[str, Any], question: str,
+                headline: bool = False, names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Heavy-tailed MSEs compared on a log scale: `lib.stats.compare_paired` on the per-seed
+    log10 MSEs of `a` and `b` (`mean_std` dicts of the same seeds), as a verdict record whose
+    sentence gives the ratio of geometric means with its interval ("×3.2 (95 % CI ×0.41 to ×25,
+    3 paired seeds): no clear difference"; verdict "a higher" means a larger error for `a`, which
+    the sentence says with `names`: "ReLU has the higher MSE")."""
+    from lib import stats
+
+    la = np.log10(np.maximum(np.asarray(a["values"], dtype="float64"), MSE_FLOOR))
+    lb = np.log10(np.maximum(np.asarray(b["values"], dtype="float64"), MSE_FLOOR))
+    return stats.verdict_record(stats.compare_paired(la, lb), question, unit="decades",
+                                log10=True, headline=headline, names=names,
+                                higher="has the higher MSE")
+
+
+def compare_accuracy(a: dict[str, Any], b: dict[str, Any], question: str,
+                     headline: bool = False, names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Test accuracies (`mean_std` dicts of fractions, same seeds) compared in percentage points,
+    paired by seed: a `lib.stats.verdict_record`."""
+    from lib import stats
+
+    result = stats.compare_paired(100 * np.asarray(a["values"]), 100 * np.asarray(b["values"]))
+    return stats.verdict_record(result, question, headline=headline, names=names)
+
+
+def mse_text(stats_: dict[str, Any], digits: int = 3) -> str:
+    """Per-seed MSEs and their median, e.g. "median 13.6 (seeds: 9.8, 13.6, 2.1e+04)", or
+    "1.2e+03 (1 seed)"."""
+    values = stats_["values"]
+    if len(values) == 1:
+        return f"{values[0]:.{digits}g} (1 seed)"
+    return (f"median {stats_['median']:.{digits}g} (seeds: "
+            + ", ".join(f"{v:.{digits}g}" for v in values) + ")")
 
 
 def count_params(model: keras.Model) -> dict[str, int]:
@@ -146,7 +188,8 @@ def _act(kind: str, regularizer=None, name=None) -> keras.layers.Layer:
 def build_product_model(kind: str, hidden: int = 4, regularizer=None) -> keras.Model:
     """Input(2) → Dense(hidden) → act → Dense(hidden) → act → Dense(1).
 
-    `kind` is "softexp" (α per unit, init 0, clamped to [−1, 1], optional `regularizer` on α)
+    `kind` is "softexp" (α per unit, init 0, clamped to [−1, 1] by this collection's choice,
+    optional `regularizer` on α)
     or "relu".
     """
     inputs = keras.Input((2,))
@@ -563,15 +606,15 @@ def plot_product(product: dict[str, Any]):
     stats = [product["exact"]] + [product["models"][k] for k in product["models"]]
     pos = np.arange(len(names))
     for offset, split in ((-0.2, "mse_in_range"), (0.2, "mse_extrapolation")):
-        means = [max(s[split]["mean"], 1e-16) for s in stats]
-        ax.bar(pos + offset, means, width=0.4,
+        medians = [max(s[split].get("median", s[split]["mean"]), 1e-16) for s in stats]
+        ax.bar(pos + offset, medians, width=0.4,
                label="in range" if split == "mse_in_range" else "extrapolation")
         for p_, s in zip(pos, stats, strict=True):
             ax.scatter(np.full(len(s[split]["values"]), p_ + offset), s[split]["values"],
                        color="k", s=12, zorder=3)
     ax.scatter([], [], color="k", s=12, label="one seed")
     ax.set_yscale("log")
-    ax.set(xticks=pos, xticklabels=names, title="Test MSE (bars: mean over seeds)",
+    ax.set(xticks=pos, xticklabels=names, title="Test MSE (bars: median over seeds)",
            ylabel="mean squared error (log scale)")
     ax.legend()
     fig.tight_layout()
@@ -624,12 +667,14 @@ def plot_regularization(rows: list[dict[str, Any]]):
         for i, kind in enumerate(sorted({r["regularizer"] for r in rows} - {"none"})):
             sel = [r for r in rows if r["regularizer"] == kind]
             strengths = [r["strength"] for r in sel]
-            ax.plot(strengths, [r[field_name]["mean"] for r in sel], marker="o", color=f"C{i}",
-                    label=f"{kind.upper()} (mean)")
+            center = "median" if log else "mean"  # heavy-tailed MSEs: the median
+            ax.plot(strengths, [r[field_name][center] for r in sel], marker="o", color=f"C{i}",
+                    label=f"{kind.upper()} (median MSE, mean |α|)")
             for strength, r in zip(strengths, sel, strict=True):
                 ax.scatter(np.full(len(r[field_name]["values"]), strength),
                            r[field_name]["values"], color=f"C{i}", s=10, alpha=0.5)
-        ax.axhline(none[field_name]["mean"], color="k", ls="--", label="no regularizer (mean)")
+        ax.axhline(none[field_name]["median" if log else "mean"], color="k", ls="--",
+                   label="no regularizer")
         ax.set_xscale("log")
         if log:
             ax.set_yscale("log")
@@ -650,11 +695,13 @@ def plot_mnist(mnist: dict[str, Any]):
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     kinds = list(mnist)
     means = [mnist[k]["test_accuracy"]["mean"] * 100 for k in kinds]
-    stds = [mnist[k]["test_accuracy"]["std"] * 100 for k in kinds]
+    stds = [np.nan_to_num(mnist[k]["test_accuracy"]["std"]) * 100 for k in kinds]  # 1 seed: none
     labels = [f"{k}\n{mnist[k]['params']['trainable']:,} params" for k in kinds]
     ax.bar(labels, means, yerr=stds, capsize=4)
     low = min(m - s for m, s in zip(means, stds, strict=True))
-    ax.set(title="MNIST test accuracy (mean ± std over seeds)", xlabel="hidden activation",
+    n_seeds = len(mnist[kinds[0]]["test_accuracy"]["values"])
+    ax.set(title=f"MNIST test accuracy (mean ± std over {n_seeds} seed{'s' if n_seeds != 1 else ''})",
+           xlabel="hidden activation",
            ylabel="test accuracy (%)", ylim=(max(0, low - 5), 100))
     fig.tight_layout()
     return fig

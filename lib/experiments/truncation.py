@@ -6,10 +6,12 @@
   `K.switch` answer, the `stop_gradient` answer), rewritten as plain `keras.ops` functions
   (no `Lambda`), next to `lib.activations.truncate` and the `lib.layers.Truncation` layer.
   `forward_table` and `input_gradients` compare their outputs and their dy/dx.
-* `train_variants`: a small conv net on MNIST with no truncation, a fixed threshold with the
-  clip or the straight-through gradient, and a trainable (PACT) threshold with and without L2,
-  over seeds; per epoch it records accuracy, the fraction of saturated conv outputs and the
-  threshold.
+* `train_variants`: a small conv net on MNIST with no truncation, a smooth saturation at the
+  same scale (`SoftClip`, T·tanh(x/T): "a non-linearity here" without clipping), a fixed threshold
+  with the clip or the straight-through gradient, and a trainable (PACT) threshold with and
+  without L2, over seeds; per epoch it records accuracy, the fraction of saturated conv outputs,
+  the fraction where tanh is nearly linear, and the threshold.
+* `pairwise`: paired comparisons of final test accuracy (`lib.stats.compare_records`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "stop_gradient_truncate", "user_model", "forward_table", "input_gradients",
     "threshold_gradients", "build_mnist_model", "SaturationTracker", "train_variants",
     "curves_frame", "summary_table", "gradient_summary", "plot_gradients", "plot_curves", "LABELS", "pairwise",
+    "SoftClip", "NEAR_LINEAR", "PAIRS", "people_summary",
 ]
 
 
@@ -134,9 +137,49 @@ def threshold_gradients(x: np.ndarray, threshold: float) -> dict[str, np.ndarray
 
 # --------------------------------------------------------------------------- MNIST training
 
-#: variant -> Truncation keyword arguments (None: no truncation layer).
+def _near_linear_limit(tolerance: float = 0.02) -> float:
+    """The x where tanh(x) = (1 − tolerance)·x: below it tanh is within `tolerance` of linear."""
+    lo, hi = 1e-6, 1.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if np.tanh(mid) / mid > 1 - tolerance else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+#: |x| below this: tanh(x) is within 2 % of x (tanh(x) ≥ 0.98·x), i.e. tanh is nearly linear.
+NEAR_LINEAR = _near_linear_limit()
+
+
+@keras.saving.register_keras_serializable(package="lib.experiments")
+class SoftClip(keras.layers.Layer):
+    """A smooth saturation at the truncation's scale, the baseline that separates "a
+    non-linearity here" from "clipping": ``T·tanh(x/T)`` (slope 1 at 0, tends to ±T, no kink).
+
+    Args:
+        threshold: T, a positive number (fixed, not trained).
+    """
+
+    def __init__(self, threshold: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        if (isinstance(threshold, bool) or not isinstance(threshold, int | float)
+                or not np.isfinite(threshold) or threshold <= 0):
+            raise ValueError(f"`threshold` must be a positive number. Received: threshold={threshold!r}")
+        self.threshold = float(threshold)
+
+    def call(self, inputs):
+        return self.threshold * ops.tanh(inputs / self.threshold)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
+
+
+#: variant -> Truncation keyword arguments (None: no truncation layer; "soft": `SoftClip`).
 VARIANTS: dict[str, dict[str, Any] | None] = {
     "none": None,
+    "soft_clip": {"soft": True},
     "clip": {"gradient": "clip"},
     "straight_through": {"gradient": "straight_through"},
     "trainable": {"gradient": "clip", "trainable_threshold": True},
@@ -147,14 +190,16 @@ VARIANTS: dict[str, dict[str, Any] | None] = {
 def build_mnist_model(variant: str, threshold: float, threshold_l2: float = 0.1,
                       filters: int = 8, learning_rate: float = 1e-3) -> keras.Model:
     """The user's block on 28x28 MNIST plus a linear classifier:
-    Conv2D(filters, 5x5, same, no bias) -> [Truncation] -> tanh -> AveragePooling2D(5, 2)
+    Conv2D(filters, 5x5, same, no bias) -> [Truncation or SoftClip] -> tanh -> AveragePooling2D(5, 2)
     -> BatchNormalization -> Flatten -> Dense(10, softmax). Compiled with Adam."""
     if variant not in VARIANTS:
         raise ValueError(f"`variant` must be one of {list(VARIANTS)}. Received: variant={variant!r}")
     spec = VARIANTS[variant]
     inputs = keras.Input(shape=(28, 28, 1), name="image")
     x = keras.layers.Conv2D(filters, 5, padding="same", use_bias=False, name="conv")(inputs)
-    if spec is not None:
+    if spec is not None and spec.get("soft"):
+        x = SoftClip(threshold, name="soft_clip")(x)
+    elif spec is not None:
         kwargs = {k: v for k, v in spec.items() if k != "l2"}
         if spec.get("l2"):
             kwargs["threshold_regularizer"] = keras.regularizers.L2(threshold_l2)
@@ -172,8 +217,9 @@ def build_mnist_model(variant: str, threshold: float, threshold_l2: float = 0.1,
 
 class SaturationTracker(keras.callbacks.Callback):
     """Before training and after every epoch: the fraction of conv outputs with |x| > T on a
-    fixed probe batch (for the model without truncation, T is the nominal threshold), and T
-    itself (mean over channels if per-channel)."""
+    fixed probe batch (for the models without a Truncation layer, T is the nominal threshold),
+    the fraction with |x| < `NEAR_LINEAR` (where tanh is within 2 % of linear), and T itself
+    (mean over channels if per-channel)."""
 
     def __init__(self, probe: np.ndarray, nominal_threshold: float):
         super().__init__()
@@ -181,6 +227,7 @@ class SaturationTracker(keras.callbacks.Callback):
         self.nominal_threshold = nominal_threshold
         self.saturation: list[float] = []
         self.threshold: list[float] = []
+        self.near_linear: list[float] = []
 
     def _record(self) -> None:
         conv = self.model.get_layer("conv")
@@ -190,6 +237,7 @@ class SaturationTracker(keras.callbacks.Callback):
         except ValueError:
             t = np.asarray(self.nominal_threshold)
         self.saturation.append(float(np.mean(np.abs(pre) > t)))
+        self.near_linear.append(float(np.mean(np.abs(pre) < NEAR_LINEAR)))
         self.threshold.append(float(np.mean(t)))
 
     def on_train_begin(self, logs=None):
@@ -222,6 +270,7 @@ def train_variants(ds, variants: Sequence[str], seeds: Sequence[int], epochs: in
                 "test_accuracy": hist.history["val_accuracy"],
                 "train_loss": hist.history["loss"],
                 "saturation": tracker.saturation,
+                "near_linear": tracker.near_linear,
                 "threshold": tracker.threshold,
                 "final_test_accuracy": hist.history["val_accuracy"][-1],
                 "wall_time_s": time.time() - start,
@@ -255,7 +304,7 @@ def summary_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame([{
         "variant": r["variant"], "test_accuracy": r["final_test_accuracy"],
         "saturation_start": r["saturation"][0], "saturation_end": r["saturation"][-1],
-        "threshold_end": r["threshold"][-1],
+        "near_linear_end": r["near_linear"][-1], "threshold_end": r["threshold"][-1],
     } for r in records])
     order = list(dict.fromkeys(frame["variant"]))
     table = frame.groupby("variant", sort=False).agg(["mean", "std"]).reindex(order)
@@ -322,23 +371,29 @@ def plot_gradients(x: np.ndarray, grads: dict[str, np.ndarray], t_grads: dict[st
     return fig
 
 
-LABELS = {"none": "no truncation", "clip": "fixed T, clip gradient",
+#: Short names for verdict sentences ("clip higher").
+SHORT_LABELS = {"none": "no truncation", "soft_clip": "smooth", "clip": "clip",
+                "straight_through": "straight-through", "trainable": "PACT",
+                "trainable_l2": "PACT + L2"}
+LABELS = {"none": "no truncation", "soft_clip": "smooth T·tanh(x/T), no clip",
+          "clip": "fixed T, clip gradient",
           "straight_through": "fixed T, straight-through", "trainable": "trainable T (PACT)",
           "trainable_l2": "trainable T (PACT) + L2"}
 
 
 def plot_curves(frame: pd.DataFrame, column: str, ylabel: str, title: str,
-                variants: Sequence[str] | None = None, start_epoch: int = 0):
-    """Mean over seeds per epoch (band: ± one std when there are several seeds)."""
+                variants: Sequence[str] | None = None, start_epoch: int = 0, scale: float = 1.0):
+    """Mean over seeds per epoch (band: ± one std when there are several seeds); `scale`
+    multiplies the values (100: fractions as percent)."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     for variant in variants or list(dict.fromkeys(frame["variant"])):
         sub = frame[(frame["variant"] == variant) & (frame["epoch"] >= start_epoch)]
-        stats = sub.groupby("epoch")[column].agg(["mean", "std"])
+        stats = sub.groupby("epoch")[column].agg(["mean", "std"]) * scale
         k = list(VARIANTS).index(variant) if variant in VARIANTS else 0  # same style in every figure
-        line, = ax.plot(stats.index, stats["mean"], marker="os^Dv"[k % 5], ms=4, color=f"C{k}",
+        line, = ax.plot(stats.index, stats["mean"], marker="os^Dv*"[k % 6], ms=4, color=f"C{k}",
                         label=LABELS.get(variant, variant))
         if sub["seed"].nunique() > 1:
             ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
@@ -346,20 +401,58 @@ def plot_curves(frame: pd.DataFrame, column: str, ylabel: str, title: str,
     ax.set(title=title, xlabel="epoch (0 = before training)" if start_epoch == 0 else "epoch",
            ylabel=ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
-def pairwise(summary: pd.DataFrame, pairs: Sequence[tuple[str, str]]) -> pd.DataFrame:
-    """Final test accuracy of `a` minus `b` (means over seeds) for each pair present in `summary`;
-    `clear` when |difference| exceeds twice the larger of the two seed-to-seed stds (False with
-    one seed, where there is no spread estimate)."""
-    rows = []
+#: The declared comparisons of notebook 05 (a − b): the smooth baseline separates "a non-linearity
+#: here" (soft_clip − none) from "clipping" (clip − soft_clip).
+PAIRS = (("soft_clip", "none"), ("clip", "none"), ("clip", "soft_clip"),
+         ("straight_through", "clip"), ("trainable", "clip"), ("trainable_l2", "trainable"))
+
+
+def pairwise(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]] = PAIRS,
+             headline: Sequence[tuple[str, str]] = (("clip", "soft_clip"), ("soft_clip", "none"))):
+    """Final test accuracy of `a` minus `b` in percentage points, paired by seed, for each pair
+    whose variants were both run: `lib.stats.compare_records` (95 % paired t interval, verdict
+    from the interval alone). Returns ``(table, verdict_records)``; the table has one row per pair
+    (a, b, mean_diff, ci_low, ci_high, verdict, seeds_needed, text)."""
+    from lib import stats
+
+    present = {r["variant"] for r in records}
+    rows, verdicts = [], []
     for a, b in pairs:
-        if a not in summary.index or b not in summary.index:
+        if a not in present or b not in present:
             continue
-        diff = float(summary.loc[a, "test_accuracy_mean"] - summary.loc[b, "test_accuracy_mean"])
-        spread = float(max(summary.loc[a, "test_accuracy_std"], summary.loc[b, "test_accuracy_std"]))
-        rows.append({"a": a, "b": b, "difference": diff, "larger_std": spread,
-                     "clear": bool(np.isfinite(spread) and abs(diff) > 2 * spread)})
-    return pd.DataFrame(rows, columns=["a", "b", "difference", "larger_std", "clear"])
+        result = stats.compare_records(records, a, b, value="final_test_accuracy", scale=100)
+        rec = stats.verdict_record(result, f"{LABELS[a]} − {LABELS[b]}, test accuracy",
+                                   headline=(a, b) in set(headline),
+                                   names=(SHORT_LABELS[a], SHORT_LABELS[b]))
+        verdicts.append(rec)
+        rows.append({"a": a, "b": b, **{k: rec[k] for k in (
+            "n", "mean_diff", "ci_low", "ci_high", "verdict", "seeds_needed", "text")}})
+    columns = ["a", "b", "n", "mean_diff", "ci_low", "ci_high", "verdict", "seeds_needed", "text"]
+    return pd.DataFrame(rows, columns=columns), verdicts
+
+
+def people_summary(records: Sequence[dict[str, Any]]):
+    """The per-variant summary for people (`lib.tables.for_people`): test accuracy mean ± std in
+    percent (two decimals, as the text), saturated and nearly-linear shares, final T, seeds."""
+    from lib import stats
+    from lib.tables import for_people
+
+    rows = []
+    for variant in dict.fromkeys(r["variant"] for r in records):
+        rs = [r for r in records if r["variant"] == variant]
+        rows.append({
+            "variant": LABELS.get(variant, variant),
+            "test accuracy": stats.format_mean_std([r["final_test_accuracy"] for r in rs],
+                                                   decimals=2, unit="%", scale=100),
+            "|x| > T, start → end": (f"{100 * np.mean([r['saturation'][0] for r in rs]):.1f} % → "
+                                      f"{100 * np.mean([r['saturation'][-1] for r in rs]):.1f} %"),
+            "tanh nearly linear (end)": np.mean([r["near_linear"][-1] for r in rs]),
+            "T at the end": f"{np.mean([r['threshold'][-1] for r in rs]):.3f}",
+            "seeds": len(rs),
+        })
+    return for_people(pd.DataFrame(rows), percent_columns=["tanh nearly linear (end)"],
+                      caption="Final epoch, mean over seeds; conv outputs on 256 fixed test images")

@@ -13,7 +13,10 @@ __all__ = ["SoftExponential", "ComplexSoftExponential", "ClipAlpha"]
 
 @keras.saving.register_keras_serializable(package="lib")
 class ClipAlpha(keras.constraints.Constraint):
-    """Clamp a weight elementwise to `[min_value, max_value]` (the authors clamp α to [−1, 1]).
+    """Clamp a weight elementwise to `[min_value, max_value]`.
+
+    For the soft exponential, [−1, 1] keeps the exp branch bounded and still contains the ln/exp
+    pair α = ∓1 (a choice of this collection, not taken from the paper).
 
     Args:
         min_value: lower bound (float).
@@ -91,11 +94,10 @@ class SoftExponential(keras.layers.Layer):
     initializer and `trainable=False`.
 
     Args:
-        alpha_initializer: initializer of α (default `"zeros"`: the identity, as the authors).
-        alpha_regularizer: regularizer of α, e.g. `"l1"` to shrink α toward 0 (the authors'
-            choice), or `None`.
-        alpha_constraint: constraint on α, e.g. `ClipAlpha(-1, 1)` (the authors clamp α to
-            [−1, 1]), or `None`.
+        alpha_initializer: initializer of α (default `"zeros"`: the identity).
+        alpha_regularizer: regularizer of α, e.g. `"l1"` to shrink α toward 0 (the
+            identity), or `None`.
+        alpha_constraint: constraint on α, e.g. `ClipAlpha(-1, 1)`, or `None`.
         shared_axes: axes along which α is shared (1-based, batch axis excluded), e.g. `[1, 2]`
             for one α per channel of `(batch, height, width, channels)` inputs.
         **kwargs: base layer keyword arguments (`name`, `dtype`, `trainable`).
