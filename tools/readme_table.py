@@ -42,10 +42,15 @@ QUESTIONS = {
                            "truncation layer use?",
     "06_activation_cost": "what does each custom activation cost against its built-in and the "
                           "memory floor?",
+    "07_check_your_activation": "which of the walls above does an activation hit? `lib.checkup` on "
+                                "every activation of the collection and five Keras built-ins",
+    "08_rational_activations": "is a learned rational (Padé) activation worth it against ReLU, "
+                               "PReLU and the soft exponential, and at what cost?",
 }
 #: Notebooks whose row starts with the run's one-line finding (a qualitative answer the verdicts
 #: alone do not give); "only" when the finding already quotes its verdicts with their intervals.
-WITH_FINDING = {"03_nan_diagnosis": "and verdicts", "05_truncation_layer": "only"}
+WITH_FINDING = {"03_nan_diagnosis": "and verdicts", "05_truncation_layer": "only",
+                "07_check_your_activation": "only"}
 #: Notebooks described rather than quoted.
 DESCRIBED = {
     "06_activation_cost": "see the notebook: a benchmark's numbers depend on the machine; its index "
@@ -53,11 +58,11 @@ DESCRIBED = {
 }
 
 
-def collect(figures: Path) -> dict[str, Any]:
+def collect(figures: Path, names: list[str] | None = None) -> dict[str, Any]:
     """The reference record from ``<figures>/*/results.json``: per notebook its profile, the
-    headline verdict records, the finding and the provenance of the run."""
+    headline verdict records, the finding and the provenance of the run (`names`: only these)."""
     notebooks: dict[str, Any] = {}
-    for name in QUESTIONS:
+    for name in names or QUESTIONS:
         path = figures / name / "results.json"
         if not path.is_file():
             continue
@@ -155,9 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figures", type=Path, default=ROOT / "figures")
     parser.add_argument("--reference", type=Path, default=REFERENCE)
     parser.add_argument("--readme", type=Path, default=README)
+    parser.add_argument("--only", nargs="+", choices=sorted(QUESTIONS), metavar="NOTEBOOK",
+                        help="with --collect: refresh only these notebooks' entries, keep the rest")
     args = parser.parse_args(argv)
     if args.collect:
-        reference = collect(args.figures)
+        reference = collect(args.figures, args.only)
+        if args.only:  # the other notebooks keep the run they were recorded from
+            kept = json.loads(args.reference.read_text())["notebooks"]
+            reference = {"notebooks": {name: reference["notebooks"].get(name, kept.get(name))
+                                       for name in QUESTIONS
+                                       if name in reference["notebooks"] or name in kept}}
         args.reference.write_text(json.dumps(reference, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote {args.reference} from {args.figures}/*/results.json")
     reference = json.loads(args.reference.read_text())
