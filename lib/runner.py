@@ -69,7 +69,6 @@ PLAIN_PROGRESS_EVERY_S = 60.0  # a plain progress line at most this often (CI, m
 KERNEL_LOG_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "1",  # TensorFlow's C++ log: warnings and errors (into the log file)
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # debugpy's "frozen modules" notice
-    "JUPYTER_PLATFORM_DIRS": "1",  # jupyter_core's platformdirs deprecation notice
 }
 #: ipykernel options: C-level output (TensorFlow's C++ log) goes to the kernel's stderr, the log
 #: file, instead of into cell outputs; Python logging goes there too (see `kernel_logging`).
