@@ -548,8 +548,8 @@ def write_stamp(stamp: Path, ex: Execution) -> None:
         "notebook": loc.notebook, "label": ex.key.label, "key": ex.key.to_json(),
         "run_id": ex.run_id, "seconds": round(ex.seconds, 1),
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "executed": str(loc.executed), "executed_sha256": sha256(loc.executed),
-        "results": str(loc.results), "results_sha256": sha256(loc.results),
+        "executed": str(loc.executed.resolve()), "executed_sha256": sha256(loc.executed),
+        "results": str(loc.results.resolve()), "results_sha256": sha256(loc.results),
     }
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(json.dumps(record, indent=1) + "\n")
@@ -734,9 +734,11 @@ def main(argv: list[str] | None = None) -> int:
         extra, notes = parse_overrides(args.param)
         ex = prepare(args.notebook, args.output, args.profile, extra, args.backend)
     except (NotebookParameterError, outputs.OutputConflictError) as exc:
-        fallback = args.output or outputs.keyed_locations(
-            name, RunKey(args.profile, args.backend or outputs.default_backend())).executed
-        _fail(name, Path(str(fallback) + ".failed"), f"FAILED before the kernel started: {exc}", None)
+        message = f"FAILED before the kernel started: {exc}"
+        if args.output:  # `make figures` names the output; its summary reads the .failed file
+            _fail(name, Path(str(args.output) + ".failed"), message, None)
+        else:
+            print(f"[{name}] {message}", file=sys.stderr, flush=True)
         return 2
     loc = ex.loc
     term = Terminal(name)

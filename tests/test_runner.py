@@ -267,6 +267,10 @@ def test_bad_parameter_fails_before_the_kernel_with_one_line(bases, tmp_path, ca
     assert runner.main([str(nb), "-p", "nope=1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown parameter(s) ['nope']" in err
+    assert not list(bases[1].rglob("*.failed")), "an ad-hoc mistake marked a make figures run failed"
+    out = tmp_path / "o" / "91_fake.ipynb"
+    assert runner.main([str(nb), "-p", "x=oops=1", "--output", str(out), "-p", "y=2"]) == 2
+    assert "unknown parameter(s) ['y']" in out.with_name("91_fake.ipynb.failed").read_text()
 
 
 def test_noise_goes_to_the_log_not_the_terminal_nor_the_notebook(bases, tmp_path, capfd):
