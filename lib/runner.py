@@ -115,7 +115,7 @@ def describe_parameters(notebook: Path) -> str:
     specs = _parameter_specs(notebook)
     table = _profile_table(notebook)
     width = max(len(n) for n in specs)
-    dwidth = min(28, max(len(s["default"]) for s in specs.values()))
+    dwidth = max([len(s["default"]) for s in specs.values() if len(s["default"]) <= 28] + [4])
     lines = [f"parameters of {notebook.name} (name, default, comment; -p NAME=VALUE overrides):"]
     for name, spec in specs.items():
         lines.append(f"  {name:<{width}}  {spec['default']:<{dwidth}}  {spec.get('help') or ''}".rstrip())
