@@ -1,7 +1,8 @@
 """actlab: custom activation functions for Keras 3, tested, with reproducible notebooks.
 
 Submodules: `activations` (pure functions of `keras.ops`), `layers` (serializable Keras layers),
-`callbacks`, `models`, `data` (MNIST with provenance), `plotting`, `runtime` (seeding, parameter
+`callbacks`, `models`, `data` (MNIST with provenance), `plotting`, `outputs` (where generated files
+go), `runtime` (seeding, parameter
 checks, results.json), `runner` (headless notebook execution), `experiments` (per-notebook logic).
 """
 
