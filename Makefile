@@ -10,12 +10,29 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.actlab-installed
 PROFILE ?= default
+BACKEND ?= tensorflow
 KERNEL := actlab
 
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-NAMES := $(patsubst notebooks/%.ipynb,%,$(NOTEBOOKS))
-EXEC_DIR := reports/executed
-STAMPS := $(foreach n,$(NAMES),$(EXEC_DIR)/.$(n).$(PROFILE).ok)
+# Each profile and backend has its own output folders (lib/outputs.py owns the rule): the default
+# profile on TensorFlow writes figures/<nb>/ and reports/executed/, others a sub-folder such as
+# figures/smoke/<nb>/, figures/jax/<nb>/ or figures/jax/smoke/<nb>/ (same under reports/).
+empty :=
+space := $(empty) $(empty)
+VARIANT := $(subst $(space),/,$(strip $(filter-out tensorflow,$(BACKEND)) $(filter-out default,$(PROFILE))))
+REPORTS_BASE := $(or $(ACTLAB_REPORTS_DIR),reports)
+EXEC_DIR := $(REPORTS_BASE)/executed$(if $(VARIANT),/$(VARIANT))
+RUN_ARGS := --profile $(PROFILE) --backend $(BACKEND)
+
+NOTEBOOK_DIR ?= notebooks
+NOTEBOOKS := $(sort $(wildcard $(NOTEBOOK_DIR)/[0-9][0-9]_*.ipynb))
+NAMES := $(patsubst $(NOTEBOOK_DIR)/%.ipynb,%,$(NOTEBOOKS))
+# Longest first, so that under `make -j2` the slowest notebook does not start last: the order of
+# the default profile's times in a serial `make figures` on 2 cores (its summary prints them;
+# 2026-11-30: 01 867 s, 04 613 s, 05 330 s, 03 274 s, 02 244 s, on a machine loaded ~10).
+# Unlisted notebooks follow in name order; the benchmark runs last, alone.
+SLOW_FIRST := 01_epoch_dynamic_blend 04_antirectifier_vs_relu 05_truncation_layer 03_nan_diagnosis 02_soft_exponential
+ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))
+STAMPS := $(foreach n,$(ORDERED),$(EXEC_DIR)/.$(n).ok)
 LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 
 .PHONY: help venv figures notebooks reports docs bench check test lint format lab lock clean distclean readme-table
@@ -34,19 +51,22 @@ $(VENV_STAMP): requirements.lock pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "actlab (.venv)" >/dev/null
 	@touch $@
 
-figures: $(VENV_STAMP)  ## execute every notebook (PROFILE=default|smoke|full); failures are named
+# `check` first forgets the stamps whose executed copy or results.json another run replaced, so
+# "up to date" is never claimed for outputs that are not this profile's; the summary follows.
+figures: $(VENV_STAMP)  ## execute every notebook (PROFILE=default|smoke|full, BACKEND=tensorflow|jax)
 	@mkdir -p $(EXEC_DIR); rm -f $(EXEC_DIR)/*.failed
-	@$(MAKE) --no-print-directory -k notebooks PROFILE=$(PROFILE) || { \
-	  echo; echo "make figures: these notebooks failed (partial executed copies kept):"; \
-	  cat $(EXEC_DIR)/*.failed 2>/dev/null; exit 1; }
-	@echo "make figures: $(words $(NOTEBOOKS)) notebooks up to date (profile $(PROFILE)); figures in figures/"
+	@$(PY) -m lib.runner check $(RUN_ARGS) $(NAMES)
+	@since=$$(date +%s); status=0; \
+	  $(MAKE) --no-print-directory -k notebooks PROFILE=$(PROFILE) BACKEND=$(BACKEND) || status=1; \
+	  echo; $(PY) -m lib.runner summary $(RUN_ARGS) --since $$since $(NAMES); exit $$status
 
 notebooks: $(STAMPS)
 
-# A notebook re-runs when it, its profile file, lib/ or the environment changed.
+# A notebook re-runs when it, its profile file, lib/ or the environment changed (or `check`
+# found its outputs replaced).
 .SECONDEXPANSION:
-$(EXEC_DIR)/.%.$(PROFILE).ok: notebooks/%.ipynb $$(wildcard notebooks/profiles/$$*.yml) $(LIB_SRC) $(VENV_STAMP)
-	@$(PY) -m lib.runner $< --profile $(PROFILE) --output $(EXEC_DIR)/$*.ipynb --stamp $@ || { \
+$(EXEC_DIR)/.%.ok: $(NOTEBOOK_DIR)/%.ipynb $$(wildcard $(NOTEBOOK_DIR)/profiles/$$*.yml) $(LIB_SRC) $(VENV_STAMP)
+	@$(PY) -m lib.runner $< $(RUN_ARGS) --output $(EXEC_DIR)/$*.ipynb --stamp $@ || { \
 	  test -f $(EXEC_DIR)/$*.ipynb.failed || \
 	    echo "FAILED $<: the runner itself crashed (traceback above)" > $(EXEC_DIR)/$*.ipynb.failed; \
 	  exit 1; }
@@ -54,15 +74,14 @@ $(EXEC_DIR)/.%.$(PROFILE).ok: notebooks/%.ipynb $$(wildcard notebooks/profiles/$
 # The benchmark notebook times code: under `make -j2 figures` it waits for every other notebook,
 # so it runs alone on the machine.
 BENCH := 06_activation_cost
-BENCH_STAMP := $(EXEC_DIR)/.$(BENCH).$(PROFILE).ok
+BENCH_STAMP := $(EXEC_DIR)/.$(BENCH).ok
 $(BENCH_STAMP): | $(filter-out $(BENCH_STAMP),$(STAMPS))
 
 bench: $(VENV_STAMP)  ## only the activation-cost benchmark (notebook 06, always re-run; also part of figures)
-	@$(PY) -m lib.runner notebooks/$(BENCH).ipynb --profile $(PROFILE) --output $(EXEC_DIR)/$(BENCH).ipynb --stamp $(BENCH_STAMP)
+	@$(PY) -m lib.runner $(NOTEBOOK_DIR)/$(BENCH).ipynb $(RUN_ARGS) --output $(EXEC_DIR)/$(BENCH).ipynb --stamp $(BENCH_STAMP)
 
-reports: figures  ## self-contained HTML reports + reports/index.html (HIDE_CODE=1: paper variant)
-	$(PY) -m lib.reports $(NAMES) --executed $(EXEC_DIR) --figures figures --out reports \
-	  $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
+reports: figures  ## HTML reports + index.html of one profile/backend (HIDE_CODE=1: paper variant)
+	$(PY) -m lib.reports $(NAMES) $(RUN_ARGS) $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
 
 readme-table: $(VENV_STAMP)  ## README findings table from figures/*/results.json (after `make figures`, default profile)
 	$(PY) tools/readme_table.py --collect --figures figures

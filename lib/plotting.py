@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from lib import runtime
+from lib import outputs
 
 DPI = 120
 PALETTE = "colorblind"
@@ -27,11 +27,14 @@ def set_theme() -> None:
 
 
 def save_figure(fig: plt.Figure, notebook: str, name: str, svg: bool = False) -> Path:
-    """Save `fig` as `figures/<notebook>/<name>.png` (and `.svg`), without volatile metadata.
+    """Save `fig` as `<run folder>/<notebook>/<name>.png` (and `.svg`), without volatile metadata.
+
+    The run folder is `figures/` for `make figures` and another folder for other runs
+    (`lib.outputs`).
 
     Returns the PNG path. Every axis with data should have a title and labelled axes.
     """
-    out = runtime.notebook_dir(notebook)
+    out = outputs.notebook_dir(notebook)
     png = out / f"{name}.png"
     fig.savefig(png, dpi=DPI, metadata={"Software": None})
     if svg:

@@ -1,6 +1,6 @@
 """Shareable HTML reports: every executed notebook as one self-contained file, plus an index.
 
-    python -m lib.reports [--executed reports/executed] [--figures figures] [--out reports]
+    python -m lib.reports [--profile P] [--backend B] [--executed DIR] [--figures DIR] [--out DIR]
                           [--hide-code] [NAME ...]
 
 `make reports` (after `make figures`) renders each executed notebook ``<executed>/NN_name.ipynb``
@@ -25,9 +25,14 @@ options drop the code, and the template drops stderr streams (library log noise)
   multi-panel figure) also gets a "full size" link that opens it at full resolution inside the
   index page (still one self-contained file);
 - provenance: commit, finish date, Python/TensorFlow/Keras, data source, profile, wall time;
-- warnings when the notebook failed (``*.ipynb.failed`` next to it), has no results.json, or its
-  results.json is not from the executed copy being rendered (checked through the finish time,
-  which the executed notebook's provenance block shows).
+- warnings when the notebook failed (``*.ipynb.failed`` next to it) or has no results.json; a
+  results.json from another run than the executed copy being rendered (another profile, backend
+  or overrides; matched by the run id the runner writes into both, or for older files by the
+  finish time the provenance block shows) is refused: the card says why in one line and shows
+  none of its numbers, and the command exits with status 1.
+
+``--profile`` / ``--backend`` pick one run's folders (`lib.outputs`): ``make reports PROFILE=smoke``
+reads ``reports/executed/smoke/`` and ``figures/smoke/`` and writes ``reports/smoke/``.
 
 What a reader sees is machine-neutral: absolute paths of this machine (the checkout, the figures
 and data folders, the Python installation, the home folder) are written relative to the
@@ -56,7 +61,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib.runtime import REPO_ROOT
+from lib import outputs
+from lib.outputs import REPO_ROOT
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REPORT_TEMPLATE = "actlab_report"
@@ -298,7 +304,7 @@ def _provenance_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Python / TF / Keras", " / ".join(str(prov.get(k, "?")) for k in ("python", "tensorflow", "keras"))),
         ("Keras backend", f"{prov.get('backend', 'tensorflow')} {prov.get('backend_version') or ''}".strip()),
         ("data", data_text),
-        ("profile", str(record.get("profile", "n/a"))),
+        ("profile", run_label(record)),
         ("wall time", f"{wall:.1f} s" if isinstance(wall, int | float) else "n/a"),
     ]
 
@@ -329,10 +335,11 @@ def read_entry(executed: Path, figures_dir: Path) -> Entry:
     entry.headline = headline_numbers(results)
     entry.provenance = _provenance_rows(record)
     entry.n_seeds = _n_seeds(record.get("params"))
-    finished = (record.get("provenance") or {}).get("finished_utc")
-    if not finished or str(finished) not in _outputs_text(nb):
-        entry.warnings.append(f"{results_path} (finished {finished}) is not from this executed "
-                              "notebook: its provenance block shows another run")
+    problem = pairing_problem(nb, record, results_path)
+    if problem:  # another run's numbers never go on this notebook's card
+        entry.warnings.append(problem)
+        entry.finding, entry.headline = None, []
+        return entry
     figure = card_figure(results, fig_dir)
     if figure is None:
         entry.warnings.append(f"no PNG figure in {fig_dir}")
@@ -340,6 +347,48 @@ def read_entry(executed: Path, figures_dir: Path) -> Entry:
         entry.thumbnail, entry.figure_full = figure_data_uris(figure)
         entry.thumbnail_name = figure.name
     return entry
+
+
+# --------------------------------------------------------------------------- pairing
+# Which results.json goes with which executed notebook: the runner writes the same run id into
+# the executed notebook's metadata (``metadata.actlab``) and, through the kernel, into
+# results.json; files from before run ids are matched by the finish time the provenance block
+# shows.
+
+REFUSAL = "refusing to pair"
+
+
+def run_label(record: Mapping[str, Any]) -> str:
+    """What ran, for a card: 'default', 'smoke', 'default + overrides (epochs=2)', '... (jax backend)'."""
+    label = str(record.get("label") or record.get("profile") or "n/a")
+    overrides = record.get("overrides")
+    if isinstance(overrides, Mapping) and overrides:
+        label += " (" + ", ".join(f"{k}={v!r}" for k, v in overrides.items()) + ")"
+    return label
+
+
+def executed_run(nb: Any) -> Mapping[str, Any]:
+    """The runner's description of the run that produced an executed notebook ({} if none)."""
+    meta = nb.metadata.get("actlab") if hasattr(nb, "metadata") else None
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def pairing_problem(nb: Any, record: Mapping[str, Any], results_path: Path) -> str | None:
+    """None if `record` (results.json) comes from the run that produced the executed `nb`,
+    otherwise the one-line reason for refusing to put them together."""
+    meta = executed_run(nb)
+    ran, wrote = meta.get("run_id"), record.get("run_id")
+    if ran and wrote:
+        if ran == wrote:
+            return None
+        return (f"{REFUSAL} {results_path} with this executed notebook: it is not from this executed "
+                f"notebook's run ({run_label(record)}, run {wrote}; the notebook is "
+                f"{meta.get('label', '?')}, run {ran})")
+    finished = (record.get("provenance") or {}).get("finished_utc")
+    if not finished or str(finished) not in _outputs_text(nb):
+        return (f"{REFUSAL} {results_path} (finished {finished}) with this executed notebook: it is "
+                "not from this executed notebook (its provenance block shows another run)")
+    return None
 
 
 # --------------------------------------------------------------------------- rendering
@@ -511,19 +560,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help="notebook names (e.g. 01_x); default: every executed notebook")
-    parser.add_argument("--executed", type=Path, default=REPO_ROOT / "reports" / "executed",
-                        help="folder of executed notebooks (default: reports/executed)")
-    parser.add_argument("--figures", type=Path, default=REPO_ROOT / "figures",
-                        help="folder holding <notebook>/results.json and PNGs (default: figures)")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "reports",
-                        help="where the HTML reports and index.html go (default: reports)")
+    parser.add_argument("--profile", default=outputs.DEFAULT_PROFILE, choices=outputs.PROFILES,
+                        help="whose outputs to render (default: default); sets the three folders")
+    parser.add_argument("--backend", default=None, choices=outputs.BACKENDS,
+                        help="the backend of those outputs (default: $KERAS_BACKEND or tensorflow)")
+    parser.add_argument("--executed", type=Path,
+                        help="folder of executed notebooks (default: the profile's, reports/executed/...)")
+    parser.add_argument("--figures", type=Path,
+                        help="folder holding <notebook>/results.json and PNGs (default: the profile's)")
+    parser.add_argument("--out", type=Path,
+                        help="where the HTML reports and index.html go (default: reports/ or its "
+                             "profile sub-folder)")
     parser.add_argument("--hide-code", action="store_true",
                         help="paper variant: no code cells, outputs only")
     args = parser.parse_args(argv)
+    key = outputs.RunKey(args.profile, args.backend or outputs.default_backend())
+    executed = args.executed or outputs.executed_dir(key)
+    figures = args.figures or outputs.figures_root(key)
+    out = args.out or outputs.report_dir(key)
     try:
-        build(args.executed, args.figures, args.out, args.hide_code, args.names or None)
+        entries = build(executed, figures, out, args.hide_code, args.names or None)
     except FileNotFoundError as exc:
         print(f"reports: {exc}", file=sys.stderr)
+        return 1
+    refused = [e.name for e in entries if any(w.startswith(REFUSAL) for w in e.warnings)]
+    if refused:
+        print(f"reports: {len(refused)} card(s) without numbers, their results.json is from another "
+              f"run: {', '.join(refused)}; run `make figures` for this profile first", file=sys.stderr)
         return 1
     return 0
 
@@ -532,7 +595,8 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["Entry", "build", "build_api_docs", "card_figure", "discover", "figure_data_uris", "format_value",
-           "headline_numbers", "main", "main_figure", "make_exporter", "notebook_title",
-           "read_entry", "reader_text", "render_index", "render_report", "single_seed_text",
-           "strip_machine_paths", "thumbnail_data_uri"]
+__all__ = ["REFUSAL", "Entry", "build", "build_api_docs", "card_figure", "discover", "executed_run",
+           "figure_data_uris", "format_value", "headline_numbers", "main", "main_figure",
+           "make_exporter", "notebook_title", "pairing_problem", "read_entry", "reader_text",
+           "render_index", "render_report", "run_label", "single_seed_text", "strip_machine_paths",
+           "thumbnail_data_uri"]

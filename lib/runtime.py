@@ -30,25 +30,8 @@ from typing import Any
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def figures_dir() -> Path:
-    """Root of generated figures (`ACTLAB_FIGURES_DIR`, default `<repo>/figures`)."""
-    return Path(os.environ.get("ACTLAB_FIGURES_DIR", REPO_ROOT / "figures"))
-
-
-def data_dir() -> Path:
-    """Dataset cache (`ACTLAB_DATA_DIR`, default `<repo>/data`)."""
-    return Path(os.environ.get("ACTLAB_DATA_DIR", REPO_ROOT / "data"))
-
-
-def notebook_dir(notebook: str) -> Path:
-    """`figures/<notebook>/`, created if missing."""
-    path = figures_dir() / notebook
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
+# Output locations live in lib.outputs (one module owns them); re-exported for notebooks.
+from lib.outputs import REPO_ROOT, current_run, data_dir, figures_dir, notebook_dir  # noqa: F401
 
 # --------------------------------------------------------------------------- seeding
 
@@ -297,6 +280,25 @@ class Run:
     def profile(self) -> str:
         return self.params.get("profile", "default")
 
+    def identity(self) -> dict[str, Any]:
+        """What ran: the label, the overrides on top of the profile, the backend and the run id.
+
+        The runner describes the run in the kernel's environment (`outputs.current_run`); a run
+        outside the runner (JupyterLab, a script) says so instead of claiming a profile.
+        """
+        import keras
+
+        info = current_run()
+        backend = keras.backend.backend()
+        if info is None:
+            return {"label": f"{self.profile} parameters, run outside lib.runner (interactive)",
+                    "overrides": None, "backend": backend, "run_id": None}
+        label = str(info.get("label", self.profile))
+        if info.get("backend") not in (None, backend):
+            label += f" [asked for the {info['backend']} backend, ran on {backend}]"
+        return {"label": label, "overrides": dict(info.get("overrides") or {}),
+                "backend": backend, "run_id": info.get("run_id")}
+
     def finish(self, results: Mapping[str, Any], data: Mapping[str, Any] | None = None,
                finding: str | None = None) -> Path:
         """Write `figures/<notebook>/results.json` and return its path.
@@ -304,9 +306,14 @@ class Run:
         `results` holds the numbers the figures and findings show; `data` is the data set's
         provenance record; `finding` is the one-line verdict shown on the report index.
         """
+        identity = self.identity()
         record = {
             "notebook": self.notebook,
             "profile": self.profile,
+            "label": identity["label"],
+            "overrides": identity["overrides"],
+            "backend": identity["backend"],
+            "run_id": identity["run_id"],
             "finding": finding,
             "results": results,
             "params": self.params,
@@ -373,13 +380,22 @@ def start_run(notebook: str, params: Mapping[str, Any],
     return Run(notebook=notebook, params=dict(params))
 
 
+def _run_text(record: Mapping[str, Any]) -> str:
+    """'default', 'default + overrides (epochs=2)', ...: the label with every override spelled out."""
+    label = str(record.get("label") or record.get("profile", "n/a"))
+    overrides = record.get("overrides")
+    if overrides:
+        label += " (" + ", ".join(f"{k}={v!r}" for k, v in overrides.items()) + ")"
+    return label
+
+
 def _display_provenance(record: Mapping[str, Any]) -> None:
     """Show the provenance block in the notebook (so every report carries it)."""
     prov = record["provenance"]
     data = record.get("data") or {}
     rows = [
         ("notebook", record["notebook"]),
-        ("profile", record["profile"]),
+        ("run", _run_text(record)),
         ("data", data.get("description", "n/a")),
         ("git commit", f"{prov['git_commit']}{' (uncommitted changes)' if prov['git_dirty'] else ''}"),
         ("finished (UTC)", prov["finished_utc"]),

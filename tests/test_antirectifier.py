@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 from gradcheck import assert_save_load_roundtrip, autodiff_grad, finite_diff_grad
+from xlacheck import assert_xla
 
 from lib.activations import antirectify, centered_l2_normalize, crelu
 from lib.activations.antirectifier import ANTIRECTIFIER_EPSILON, antirectify_autodiff
@@ -105,6 +106,7 @@ def test_centered_l2_normalize_unit_norm_and_zero_row():
 def test_jit_compiles():
     fn = tf.function(lambda t: antirectify(t, axis=1), jit_compile=True)
     x = RNG.normal(size=(2, 6, 3)).astype("float32")
+    assert_xla(fn, tf.constant(x))
     np.testing.assert_allclose(fn(tf.constant(x)).numpy(), np_antirectify(x, 1), rtol=1e-5, atol=1e-6)
 
 

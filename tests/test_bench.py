@@ -72,11 +72,35 @@ def test_training_steps_run():
         assert math.isfinite(r["median_s"]) and r["median_s"] > 0 and r["params"] > 0
 
 
-def test_wait_for_quiet_reports_load_and_respects_the_limit():
-    out = bench.wait_for_quiet(threshold=1e9, max_wait_s=0)
-    assert out["quiet"] and out["waited_s"] < 1
-    out = bench.wait_for_quiet(threshold=-1.0, max_wait_s=0.2, poll_s=0.1)
-    assert not out["quiet"] and 0.2 <= out["waited_s"] < 2
+def test_wait_for_quiet_measures_idleness_and_respects_the_limit():
+    out = bench.wait_for_quiet(min_idle=0.0, window_s=0.1, max_wait_s=0)
+    assert out["quiet"] and out["waited_s"] < 1 and 0.0 <= out["idle_at_start"] <= 1.0
+    assert {"load_at_start", "load_after_wait"} <= set(out)
+    out = bench.wait_for_quiet(min_idle=1.01, window_s=0.1, max_wait_s=0.3)
+    assert not out["quiet"] and 0.3 <= out["waited_s"] < 2
+
+
+def test_cpu_idle_fraction_sees_a_busy_cpu():
+    import threading
+
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            pass
+
+    idle_before = bench.cpu_idle_fraction(0.3)
+    worker = threading.Thread(target=spin)
+    worker.start()
+    try:
+        busy = bench.cpu_idle_fraction(0.3)
+    finally:
+        stop.set()
+        worker.join()
+    assert 0.0 <= busy <= 1.0 and 0.0 <= idle_before <= 1.0
+    import os
+
+    assert busy <= 1.0 - 0.5 / os.cpu_count(), "one spinning thread is at least half a core busy"
 
 
 def test_before_candidates_pair_with_one_custom_each():

@@ -176,6 +176,7 @@ def test_python_float_is_frozen_at_trace_time():
     layer = FrozenBlend(name="blend")
     model = keras.Model(inputs, layer(inputs))
     model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    assert model.jit_compile is True  # XLA really used (see the fixture above)
     history = fit(model, [SetPythonFloat(layer, 4)], 5)
     assert layer.d == 0.0  # the attribute did change ...
     np.testing.assert_allclose(history.history["loss"], [0.0] * 5, atol=1e-7)  # ... the graph not
@@ -186,6 +187,7 @@ def test_per_batch_updates_reach_the_compiled_train_function():
     model.compile(optimizer="sgd", loss="mse", jit_compile=True)
     blend_schedule = BlendSchedule(2, "linear", hold_epochs=1, per_batch=True)
     recorder = Recorder()
+    assert model.jit_compile is True  # XLA really used (see the fixture above)
     history = fit(model, [blend_schedule, recorder], blend_schedule.epochs, batch_size=1)
     t = [e + b / 4 for e in range(3) for b in range(4)]  # 4 steps per epoch
     batch_d = [max(2 - v, 0) / 2 for v in t]

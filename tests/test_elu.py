@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from xlacheck import assert_xla
 
 from lib.activations import (
     EXP_OVERFLOW_FLOAT32,
@@ -145,6 +146,8 @@ def test_custom_gradient_in_graph_mode_and_xla(jit):
         return y, tape.gradient(y, x)
 
     x = np.array([-1e10, -3.0, 0.0, 2.0, 88.73, 100.0, 1e10], dtype="float32")
+    if jit:
+        assert_xla(value_and_grad, tf.constant(x))
     y, g = value_and_grad(tf.constant(x))
     np.testing.assert_allclose(y.numpy(), reference_elu(x), rtol=1e-6)
     np.testing.assert_allclose(g.numpy(), reference_grad(x), rtol=1e-6)

@@ -6,13 +6,12 @@ Notebooks are discovered, so a new one is covered without editing this file.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from lib import runner, runtime
+from lib import outputs, runner, runtime
 
 NOTEBOOKS = sorted((runtime.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -40,7 +39,8 @@ def test_notebook_committed_clean(path: Path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_smoke_run(path: Path, smoke_run):
     smoke_run(path)
-    results = Path(os.environ["ACTLAB_FIGURES_DIR"]) / path.stem / "results.json"
+    smoke = outputs.RunKey("smoke", outputs.default_backend())
+    results = outputs.figures_root(smoke) / path.stem / "results.json"  # figures/smoke/<nb>/
     assert results.exists(), f"{path.name} did not write {results}"
     record = json.loads(results.read_text())
     assert record["profile"] == "smoke"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from gradcheck import assert_save_load_roundtrip, autodiff_grad, elementwise_finite_diff
+from xlacheck import assert_xla
 
 from lib.activations import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
 from lib.layers import PolyReLUBlend
@@ -68,6 +69,7 @@ def test_blend_reads_d_from_a_variable_inside_a_compiled_function():
     d = tf.Variable(1.0, dtype=tf.float64)
     fn = tf.function(lambda x: poly_relu_blend(x, d), jit_compile=True)
     x = tf.constant(X[2:-2])
+    assert_xla(fn, x)
     for value in (1.0, 0.5, 0.0):
         d.assign(value)
         np.testing.assert_allclose(fn(x).numpy(), numpy_blend(X[2:-2], value), rtol=1e-12)

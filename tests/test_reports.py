@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from lib import reports, runtime
+from lib import outputs, reports, runtime
 
 NOTEBOOKS = sorted((runtime.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHROMIUM = Path("/usr/bin/chromium")
@@ -290,7 +290,7 @@ def smoke_reports(smoke_run, tmp_path_factory):
                                    f"{str(getattr(exc, 'evalue', exc)).strip()[:300]}")
     if not executed:
         pytest.fail(f"no notebook's smoke run succeeded: {failures}")
-    figures = Path(os.environ["ACTLAB_FIGURES_DIR"])
+    figures = outputs.figures_root(outputs.RunKey("smoke", outputs.default_backend()))
     names = [p.stem for p in executed]
     out = tmp_path_factory.mktemp("reports")
     paper = tmp_path_factory.mktemp("reports-paper")

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from xlacheck import assert_xla
 
 from lib.activations.softexp import (
     COMPLEX_EXPONENT_CAP,
@@ -21,6 +22,7 @@ from lib.activations.softexp_autodiff import (
     soft_exponential_autodiff,
 )
 from lib.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
+from lib.runtime import xla_allowed
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
     "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the soft "
@@ -178,10 +180,12 @@ def test_alpha_broadcasts_per_unit_and_half_precision_is_computed_in_float32():
 def test_soft_exponential_traces_under_xla():
     fn = tf.function(lambda x, a: soft_exponential(x, a), jit_compile=True)
     x = tf.constant(X_MODERATE, tf.float32)
+    assert_xla(fn, x, tf.constant(0.5))
     for alpha in ALPHAS:
         np.testing.assert_allclose(fn(x, tf.constant(alpha)), soft_exponential(x, alpha),
                                    rtol=1e-6)
     cfn = tf.function(lambda x, a, b: complex_soft_exponential_concat(x, a, b), jit_compile=True)
+    assert_xla(cfn, x, tf.constant(0.0), tf.constant(1.0))
     for a, b in ((0.0, 1.0), (1e-8, -1e-8), (-1.0, 0.5)):
         want = np.asarray(complex_soft_exponential_concat(x, a, b))
         # Im f at x = ±1e6 is ~5e3 next to |f| ~ 1e6: float32 accuracy is relative to |f|
@@ -331,10 +335,12 @@ def test_constraint_clamps_alpha_during_training():
         layer = SoftExponential(alpha_initializer=keras.initializers.Constant(0.9),
                                 alpha_constraint=constraint)
         model = keras.Sequential([keras.Input((2,)), layer])
-        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=True)
-        # f(α, 1) grows with α, so a large target pushes α up
-        model.fit(np.ones((8, 2), "float32"), np.full((8, 2), 10.0, "float32"), epochs=1,
-                  batch_size=8, verbose=0)   # one step: α += 0.1 · 14.3
+        with xla_allowed():
+            model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=True)
+            assert_xla(model)
+            # f(α, 1) grows with α, so a large target pushes α up
+            model.fit(np.ones((8, 2), "float32"), np.full((8, 2), 10.0, "float32"), epochs=1,
+                      batch_size=8, verbose=0)   # one step: α += 0.1 · 14.3
         return layer.alpha.numpy()
 
     assert np.all(train(None) > 1.0)          # without the clamp α leaves [−1, 1] ...

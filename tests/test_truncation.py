@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from xlacheck import assert_xla
 
 from lib.activations import truncate
 from lib.experiments import truncation as ex
@@ -198,7 +199,9 @@ def test_jit_compile_matches_eager():
                 y = truncate(v, T, g)
             return y, tape.gradient(y, v)
 
-        y_jit, g_jit = tf.function(f, jit_compile=True)(x)
+        jitted = tf.function(f, jit_compile=True)
+        assert_xla(jitted, x)
+        y_jit, g_jit = jitted(x)
         y_eager, g_eager = f(x)
         np.testing.assert_array_equal(y_jit.numpy(), y_eager.numpy())
         np.testing.assert_array_equal(g_jit.numpy(), g_eager.numpy())
