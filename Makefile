@@ -93,13 +93,24 @@ check: $(VENV_STAMP)  ## check one activation: make check ACT=package.module:att
 	@test -n "$(ACT)" || { echo "usage: make check ACT=package.module:attribute"; exit 2; }
 	$(PY) -m lib.checkup "$(ACT)"
 
-# Two pytest passes: everything on TensorFlow (incl. the notebook smoke runs and the cross-backend
-# comparison, which starts one process per backend), then the same suite on JAX, where the
-# TensorFlow-specific tests and the smoke runs are skipped with their reason (tests/conftest.py).
+# Two pytest passes at once, one per core: everything on TensorFlow (incl. the notebook smoke
+# runs and the cross-backend comparison, which starts one process per backend) in the terminal,
+# and the same suite on JAX, where the TensorFlow-specific and backend-independent tests and the
+# smoke runs are skipped with their reason (tests/conftest.py); its log is
+# reports/logs/pytest-jax.log, and its summary is printed when both have finished.
+JAX_TEST_LOG := reports/logs/pytest-jax.log
 test: $(VENV_STAMP)  ## lint, unit tests + notebook smoke runs on TensorFlow, unit tests on JAX
-	$(VENV)/bin/ruff check lib tests notebooks
-	KERAS_BACKEND=tensorflow $(PY) -m pytest
-	KERAS_BACKEND=jax $(PY) -m pytest
+	$(VENV)/bin/ruff check lib tests notebooks tools
+	@mkdir -p $(dir $(JAX_TEST_LOG))
+	@echo "pytest on JAX runs alongside (log: $(JAX_TEST_LOG)); pytest on TensorFlow:"
+	@KERAS_BACKEND=jax $(PY) -m pytest -p no:cacheprovider > $(JAX_TEST_LOG) 2>&1 & jax=$$!; \
+	  KERAS_BACKEND=tensorflow $(PY) -m pytest; tf=$$?; \
+	  wait $$jax; jx=$$?; \
+	  echo; echo "pytest on JAX ($(JAX_TEST_LOG)):"; \
+	  if [ $$jx -eq 0 ]; then tail -n 1 $(JAX_TEST_LOG); \
+	  else sed -n '/short test summary info/,$$p' $(JAX_TEST_LOG); fi; \
+	  echo "make test: TensorFlow pass exit $$tf, JAX pass exit $$jx"; \
+	  test $$tf -eq 0 && test $$jx -eq 0
 
 lint: $(VENV_STAMP)  ## ruff
 	$(VENV)/bin/ruff check lib tests notebooks

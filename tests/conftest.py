@@ -23,8 +23,10 @@ def pytest_collection_modifyitems(config, items):
 
     ``@pytest.mark.tensorflow_only(reason=...)`` (on a test or as a module's ``pytestmark``)
     marks a test written against TensorFlow (``tf.GradientTape``, ``tf.function`` modes, op
-    determinism); the notebook smoke runs (``@pytest.mark.notebook``) run once, in the
-    TensorFlow pass.
+    determinism); ``@pytest.mark.backend_independent(reason=...)`` marks a test whose subject
+    does not depend on the Keras backend (packaging, the README's own code, which says it runs
+    on TensorFlow): both run once, in the TensorFlow pass, as do the notebook smoke runs
+    (``@pytest.mark.notebook``).
     """
     import keras
 
@@ -37,6 +39,11 @@ def pytest_collection_modifyitems(config, items):
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
             item.add_marker(pytest.mark.skip(reason=f"TensorFlow only ({reason}); "
                                                     f"running on {backend}"))
+        elif item.get_closest_marker("backend_independent") is not None:
+            marker = item.get_closest_marker("backend_independent")
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"backend-independent ({reason}): once, in "
+                                                    "the TensorFlow pass of `make test`"))
         elif item.get_closest_marker("notebook") is not None:
             item.add_marker(pytest.mark.skip(reason="notebook smoke runs: once, in the "
                                                     "TensorFlow pass of `make test`"))

@@ -94,7 +94,8 @@ def half_overflow_silu(x):
     (where_trap_elu, {"gradient_finite", "float16"}),
     (wrong_gradient_tanh, {"gradient_correct"}),
     (staircase, {"gradient_alive"}),
-    (numpy_tanh, {"compiles"}),
+    pytest.param(numpy_tanh, {"compiles"}, marks=pytest.mark.tensorflow_only(reason=(
+        "numpy_tanh leaves the graph through a TensorFlow tensor's .numpy()"))),
     (global_blend, {"traced_state"}),
     (EpochBlend, {"traced_state"}),
     (half_overflow_silu, {"float16"}),
@@ -117,6 +118,7 @@ def test_details_name_the_inputs_and_values():
                                                              rel=1e-3)
 
 
+@pytest.mark.tensorflow_only(reason="numpy_tanh leaves the graph through a TensorFlow tensor's .numpy()")
 def test_numpy_inside_skips_what_needs_compiling():
     report = check_activation(numpy_tanh, **FAST)
     assert report["traced_state"].status == "skip"
@@ -160,8 +162,11 @@ def test_naive_elu_fails_gradient_finite_and_warns_on_raw_pixels():
     assert report["training"].status in ("warn", "fail")
     runs = report["training"].evidence["runs"]
     assert runs["raw"]["nonfinite"] and runs["raw"]["step"] == 0
-    assert report["cost"].status in ("pass", "warn")  # a measurement: never judged in a test
-    assert report["cost"].evidence["ns_per_element"] > 0
+    if keras.backend.backend() == "tensorflow":
+        assert report["cost"].status in ("pass", "warn")  # a measurement: never judged in a test
+        assert report["cost"].evidence["ns_per_element"] > 0
+    else:  # lib.bench times TensorFlow only: skipped, saying so
+        assert report["cost"].status == "skip" and "TensorFlow" in report["cost"].detail
 
 
 def test_straight_through_is_a_surrogate_gradient():

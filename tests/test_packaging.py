@@ -15,6 +15,9 @@ import pytest
 
 from lib import runtime
 
+pytestmark = pytest.mark.backend_independent(reason=
+    "the wheel and its metadata are the same on every backend")
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:

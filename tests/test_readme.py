@@ -17,6 +17,9 @@ import pytest
 
 from lib import runtime
 
+pytestmark = pytest.mark.backend_independent(reason=
+    "the README's code says it runs on TensorFlow, the default backend")
+
 README = runtime.REPO_ROOT / "README.md"
 SECTION = "## Use the layers in your own model"
 
