@@ -107,8 +107,7 @@ test: $(VENV_STAMP)  ## lint, unit tests + notebook smoke runs on TensorFlow, un
 	  KERAS_BACKEND=tensorflow $(PY) -m pytest; tf=$$?; \
 	  wait $$jax; jx=$$?; \
 	  echo; echo "pytest on JAX ($(JAX_TEST_LOG)):"; \
-	  if [ $$jx -eq 0 ]; then tail -n 1 $(JAX_TEST_LOG); \
-	  else sed -n '/short test summary info/,$$p' $(JAX_TEST_LOG); fi; \
+	  grep -E '^(FAILED|ERROR) ' $(JAX_TEST_LOG); tail -n 1 $(JAX_TEST_LOG); \
 	  echo "make test: TensorFlow pass exit $$tf, JAX pass exit $$jx"; \
 	  test $$tf -eq 0 && test $$jx -eq 0
 

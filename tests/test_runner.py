@@ -116,7 +116,7 @@ def test_overrides_say_how_they_were_read_and_reject_malformed_items():
 
 def test_key_counts_only_real_overrides(tmp_path: Path):
     nb = _fake_notebook(tmp_path)
-    assert runner.plan_run(nb, "smoke", {"x": 5}).key == outputs.RunKey("smoke", "tensorflow")
+    assert runner.plan_run(nb, "smoke", {"x": 5}, backend="tensorflow").key == outputs.RunKey("smoke", "tensorflow")
     plan = runner.plan_run(nb, "smoke", {"x": 6}, backend="jax")
     assert plan.key.overrides == {"x": 6} and plan.params == {"x": 6, "profile": "smoke"}
     assert plan.key.label == "smoke + overrides (jax backend)"
