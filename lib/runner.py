@@ -610,6 +610,8 @@ def _finding(loc: Locations, run_id: str | None) -> str:
 def summary(names: Iterable[str], key: RunKey, since: float | None = None,
             width: int | None = None) -> str:
     """The table `make figures` ends with: status, time and finding per notebook, and where."""
+    from lib.runtime import unsupported_reason
+
     names = list(names)
     width = width or max(80, min(160, shutil.get_terminal_size((120, 20)).columns))
     rows, counts = [], {"ran": 0, "up to date": 0, "FAILED": 0, "not run": 0}
@@ -626,6 +628,9 @@ def summary(names: Iterable[str], key: RunKey, since: float | None = None,
             status = "ran" if fresh else "up to date"
             secs = f"{record.get('seconds', 0):.0f} s"
             note = _finding(loc, record.get("run_id"))
+        elif unsupported_reason(name, key.backend):
+            status, secs, note = "not run", "", f"not on {key.backend}: " \
+                f"{unsupported_reason(name, key.backend)}"
         else:
             status, secs, note = "not run", "", "(waits for the other notebooks)" \
                 if any(outputs.keyed_locations(n, key).failed.exists() for n in names) else ""
@@ -741,6 +746,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{name}] {message}", file=sys.stderr, flush=True)
         return 2
     loc = ex.loc
+    from lib.runtime import unsupported_reason
+
+    reason = unsupported_reason(name, ex.key.backend)
+    if reason:  # e.g. a TensorFlow-only notebook under BACKEND=jax: nothing runs, nothing is written
+        print(f"[{name}] not run on the {ex.key.backend} backend: {reason}", flush=True)
+        return 0
     term = Terminal(name)
     for note in notes:
         term.line(f"[{name}] -p {note}")

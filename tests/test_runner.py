@@ -437,3 +437,17 @@ def test_module_runs_as_a_command():
     out = subprocess.run([sys.executable, "-m", "lib.runner", "--help"], capture_output=True,
                          text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert out.returncode == 0 and "NOTEBOOK --help" in out.stdout
+
+
+def test_tensorflow_only_notebook_is_not_run_on_jax(tmp_path: Path, bases, capsys):
+    """`make figures BACKEND=jax` completes: a TensorFlow-only notebook is named, not executed."""
+    nb = _fake_notebook(tmp_path / "nbs", "02_soft_exponential")
+    out = tmp_path / "out" / "02_soft_exponential.ipynb"
+    stamp = tmp_path / "out" / ".02_soft_exponential.ok"
+    assert runner.main([str(nb), "--backend", "jax", "--output", str(out),
+                        "--stamp", str(stamp)]) == 0
+    said = capsys.readouterr().out
+    assert "not run on the jax backend" in said and "TensorFlow only" in said
+    assert not out.exists() and not stamp.exists() and not any(bases[0].rglob("results.json"))
+    table = runner.summary(["02_soft_exponential"], outputs.RunKey("default", "jax"))
+    assert "not run" in table and "not on jax" in table
