@@ -13,6 +13,16 @@ def is_half(x) -> bool:
     return keras.backend.standardize_dtype(x.dtype) in HALF_DTYPES
 
 
+def computation_dtype(x):
+    """``(x, out_dtype)``: `x` as a float tensor in the dtype to compute in (float32 for half
+    precision, floatx for integers, else its own) and the dtype the result is returned in."""
+    x = ops.convert_to_tensor(x)
+    if not keras.backend.is_float_dtype(x.dtype):
+        x = ops.cast(x, keras.config.floatx())
+    out_dtype = keras.backend.standardize_dtype(x.dtype)
+    return ops.cast(x, "float32" if out_dtype in HALF_DTYPES else out_dtype), out_dtype
+
+
 def in_float32(fn, x, *args, **kwargs):
     """``fn(x, ...)`` computed in float32 when `x` is half precision, cast back to `x`'s dtype.
 

@@ -65,6 +65,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from lib.activations._gradients import computation_dtype
+
 __all__ = ["rational", "fit_rational", "RationalFit", "APPROXIMATIONS", "approximation_target"]
 
 #: Names `fit_rational` and `lib.layers.Rational` accept for the function to approximate.
@@ -185,12 +187,8 @@ def rational(x, numerator, denominator, safe: bool = True):
         Flexible Activation Functions in Deep Networks", ICLR 2020, arXiv:1907.06732.
     """
     check_safe(safe)
-    x = ops.convert_to_tensor(x)
-    if not keras.backend.is_float_dtype(x.dtype):
-        x = ops.cast(x, keras.config.floatx())
-    out_dtype = keras.backend.standardize_dtype(x.dtype)
-    dtype = "float32" if out_dtype in ("float16", "bfloat16") else out_dtype
-    x = ops.cast(x, dtype)
+    x, out_dtype = computation_dtype(x)
+    dtype = keras.backend.standardize_dtype(x.dtype)
     a = _coefficients(numerator, dtype, "numerator")
     b = _coefficients(denominator, dtype, "denominator")
     m, n = a.shape[0], b.shape[0]

@@ -38,7 +38,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from lib.activations._gradients import sum_to_shape, upstream_gradients
+from lib.activations._gradients import computation_dtype, sum_to_shape, upstream_gradients
 
 # The constants below are documented module attributes, not re-exported by `lib.activations`.
 __all__ = ["soft_exponential", "complex_soft_exponential", "complex_soft_exponential_concat"]
@@ -70,12 +70,8 @@ _LOG1P_DERIV = _derivative(_LOG1P_COEFFS)
 
 def _prepare(x, *alphas):
     """Tensors in a computation dtype (float32 for half precision) and the output dtype."""
-    x = ops.convert_to_tensor(x)
-    if not keras.backend.is_float_dtype(x.dtype):
-        x = ops.cast(x, keras.config.floatx())
-    out_dtype = keras.backend.standardize_dtype(x.dtype)
-    dtype = "float32" if out_dtype in ("float16", "bfloat16") else out_dtype
-    x = ops.cast(x, dtype)
+    x, out_dtype = computation_dtype(x)
+    dtype = keras.backend.standardize_dtype(x.dtype)
     return x, [_as_dtype(a, dtype) for a in alphas], out_dtype
 
 
