@@ -40,6 +40,7 @@ import importlib
 import json
 import logging
 import math
+import os
 import re
 import sys
 import tempfile
@@ -51,8 +52,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from lib.activations.elu import EXP_OVERFLOW_FLOAT32
 
 __all__ = ["CHECKS", "STATUSES", "BACKENDS", "CheckResult", "ActivationReport",
            "check_activation", "assert_healthy", "compare_backends", "profile_activation",
@@ -338,6 +337,29 @@ def _first_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- backend dispatch
 
 
+def _exp_overflow() -> float:
+    """ln(FLT_MAX) = 88.72 (imported on use: importing this module does not load Keras)."""
+    from lib.activations.elu import EXP_OVERFLOW_FLOAT32
+
+    return EXP_OVERFLOW_FLOAT32
+
+
+@contextlib.contextmanager
+def _native_stderr_to(log: Path):
+    """File descriptor 2 (TensorFlow's and XLA's C++ logging, absl) to `log` while inside."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "a", encoding="utf-8") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _backend() -> str:
     import keras
 
@@ -420,6 +442,8 @@ def range_grid() -> tuple[np.ndarray, np.ndarray]:
     tiny = [1e-45, 1e-40, float(np.finfo(np.float32).tiny)]
     mags = np.logspace(-30, 4, 35)
     mid = np.arange(1, 25) * 0.25
+    from lib.activations.elu import EXP_OVERFLOW_FLOAT32
+
     overflow = [10, 11, 11.1, 12, 20, 40, 80, 85, 88, 88.5, 88.7, 88.72, EXP_OVERFLOW_FLOAT32,
                 88.73, 88.75, 89, 90, 100, 200, 500, 1000, 5000]
     pos = np.unique(np.concatenate([tiny, mags, mid, overflow]).astype("float32").astype("float64"))
@@ -550,7 +574,7 @@ class _Checker:
         return CheckResult("forward_finite", "pass",
                            f"Finite outputs in float32 for all {len(t)} inputs from 0 and ±subnormals "
                            f"to ±{FLT_MAX:.4g}, including x around ln(FLT_MAX) = "
-                           f"{EXP_OVERFLOW_FLOAT32:.2f}.", ev)
+                           f"{_exp_overflow():.2f}.", ev)
 
     # -- gradient_finite
     def gradient_finite(self) -> CheckResult:
@@ -1324,11 +1348,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also compare values and gradients on TensorFlow and JAX "
                              "(one child process per backend)")
     args = parser.parse_args(argv)
-    print(f"checkup: {args.target}", flush=True)
+    from lib import outputs
+
+    log = outputs.reports_base() / "logs" / "checkup.log"
+    shown = os.path.relpath(log) if log.resolve().is_relative_to(Path.cwd()) else str(log)
+    print(f"checkup: {args.target} (TensorFlow's and JAX's own messages go to {shown})", flush=True)
     try:
-        report = check_activation(args.target, train=not args.no_train, timing=not args.no_timing,
-                                  allow_surrogate_gradient=args.allow_surrogate_gradient,
-                                  backends=BACKENDS if args.backends else None)
+        with _native_stderr_to(log):
+            report = check_activation(
+                args.target, train=not args.no_train, timing=not args.no_timing,
+                allow_surrogate_gradient=args.allow_surrogate_gradient,
+                backends=BACKENDS if args.backends else None)
     except ValueError as exc:
         print(f"checkup: error: {exc}", file=sys.stderr)
         return 2
