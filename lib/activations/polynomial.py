@@ -112,7 +112,7 @@ def poly_relu_blend(x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS,
         d: the ReLU weight, a number, tensor or variable broadcastable to `x` (not checked
             here, so a traced value can be passed; `PolyReLUBlend` keeps it in [0, 1]).
         coefficients: polynomial coefficients, lowest power first (see `relu_poly_approx`).
-        relu_cap: None for ReLU, or the cap of a clipped ReLU (6 gives ReLU6, as in Delphi).
+        relu_cap: None for ReLU, or the cap of a clipped ReLU (6 gives ReLU6).
 
     Returns:
         A tensor like `x`.
