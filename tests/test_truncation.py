@@ -362,6 +362,9 @@ def test_layer_config_and_save_load_safe_mode(kwargs, tmp_path):
     ({"per_channel": 1}, "per_channel"),
     ({"threshold_regularizer": "l2"}, "threshold_regularizer"),
     ({"threshold_constraint": "non_neg"}, "threshold_constraint"),
+    ({"trainable_threshold": True, "threshold_regularizer": "no_such_regularizer"},
+     "threshold_regularizer"),
+    ({"trainable_threshold": True, "threshold_constraint": 3}, "threshold_constraint"),
 ])
 def test_layer_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):

@@ -16,27 +16,9 @@ from lib.activations.rational import (
     fit_rational,
     rational,
 )
+from lib.layers._args import check_shared_axes, resolve
 
 __all__ = ["Rational"]
-
-
-def _resolve(getter, name, value):
-    """`keras.initializers.get` (or friends) with an error that names the argument."""
-    try:
-        return getter(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"Could not interpret `{name}` ({exc}). Received: {name}={value!r}") from None
-
-
-def _check_shared_axes(shared_axes):
-    if shared_axes is None:
-        return None
-    axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
-    if not axes or not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1 for a in axes):
-        raise ValueError("`shared_axes` must be None (one set of coefficients for the layer), an "
-                         "int >= 1 or a non-empty list of them (axis 0 is the batch). "
-                         f"Received: shared_axes={shared_axes!r}")
-    return axes
 
 
 @functools.lru_cache(maxsize=64)
@@ -119,19 +101,19 @@ class Rational(keras.layers.Layer):
             approximates = keras.saving.deserialize_keras_object(approximates)
         self.approximates = approximates
         approximation_target(approximates)  # raises naming `approximates`
-        self.numerator_initializer = (None if numerator_initializer is None else _resolve(
+        self.numerator_initializer = (None if numerator_initializer is None else resolve(
             initializers.get, "numerator_initializer", numerator_initializer))
-        self.denominator_initializer = (None if denominator_initializer is None else _resolve(
+        self.denominator_initializer = (None if denominator_initializer is None else resolve(
             initializers.get, "denominator_initializer", denominator_initializer))
-        self.numerator_regularizer = _resolve(regularizers.get, "numerator_regularizer",
+        self.numerator_regularizer = resolve(regularizers.get, "numerator_regularizer",
                                               numerator_regularizer)
-        self.denominator_regularizer = _resolve(regularizers.get, "denominator_regularizer",
+        self.denominator_regularizer = resolve(regularizers.get, "denominator_regularizer",
                                                 denominator_regularizer)
-        self.numerator_constraint = _resolve(constraints.get, "numerator_constraint",
+        self.numerator_constraint = resolve(constraints.get, "numerator_constraint",
                                              numerator_constraint)
-        self.denominator_constraint = _resolve(constraints.get, "denominator_constraint",
+        self.denominator_constraint = resolve(constraints.get, "denominator_constraint",
                                                denominator_constraint)
-        self.shared_axes = _check_shared_axes(shared_axes)
+        self.shared_axes = check_shared_axes(shared_axes, none_means="one set of coefficients for the layer")
         self.initial_fit = None
         if self.numerator_initializer is None or self.denominator_initializer is None:
             if isinstance(approximates, str):

@@ -7,6 +7,7 @@ import keras
 from keras import constraints, initializers, ops, regularizers
 
 from lib.activations.softexp import complex_soft_exponential_concat, soft_exponential
+from lib.layers._args import check_shared_axes, resolve
 
 __all__ = ["SoftExponential", "ComplexSoftExponential", "ClipAlpha"]
 
@@ -38,24 +39,6 @@ class ClipAlpha(keras.constraints.Constraint):
 
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value}
-
-
-def _resolve(getter, name, value):
-    """`keras.initializers.get` (or friends) with an error that names the argument."""
-    try:
-        return getter(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"Could not interpret `{name}` ({exc}). Received: {name}={value!r}") from None
-
-
-def _check_shared_axes(shared_axes):
-    if shared_axes is None:
-        return None
-    axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
-    if not axes or not all(isinstance(a, int) and not isinstance(a, bool) and a >= 1 for a in axes):
-        raise ValueError("`shared_axes` must be None, an int >= 1 or a non-empty list of them "
-                         f"(axis 0 is the batch). Received: shared_axes={shared_axes!r}")
-    return axes
 
 
 def _param_shape(layer, input_shape):
@@ -115,10 +98,10 @@ class SoftExponential(keras.layers.Layer):
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.alpha_initializer = _resolve(initializers.get, "alpha_initializer", alpha_initializer)
-        self.alpha_regularizer = _resolve(regularizers.get, "alpha_regularizer", alpha_regularizer)
-        self.alpha_constraint = _resolve(constraints.get, "alpha_constraint", alpha_constraint)
-        self.shared_axes = _check_shared_axes(shared_axes)
+        self.alpha_initializer = resolve(initializers.get, "alpha_initializer", alpha_initializer)
+        self.alpha_regularizer = resolve(regularizers.get, "alpha_regularizer", alpha_regularizer)
+        self.alpha_constraint = resolve(constraints.get, "alpha_constraint", alpha_constraint)
+        self.shared_axes = check_shared_axes(shared_axes)
 
     def build(self, input_shape):
         self.alpha = self.add_weight(
@@ -181,13 +164,13 @@ class ComplexSoftExponential(keras.layers.Layer):
                  alpha_real_constraint=None, alpha_imag_constraint=None, shared_axes=None,
                  **kwargs):
         super().__init__(**kwargs)
-        self.alpha_real_initializer = _resolve(initializers.get, "alpha_real_initializer", alpha_real_initializer)
-        self.alpha_imag_initializer = _resolve(initializers.get, "alpha_imag_initializer", alpha_imag_initializer)
-        self.alpha_real_regularizer = _resolve(regularizers.get, "alpha_real_regularizer", alpha_real_regularizer)
-        self.alpha_imag_regularizer = _resolve(regularizers.get, "alpha_imag_regularizer", alpha_imag_regularizer)
-        self.alpha_real_constraint = _resolve(constraints.get, "alpha_real_constraint", alpha_real_constraint)
-        self.alpha_imag_constraint = _resolve(constraints.get, "alpha_imag_constraint", alpha_imag_constraint)
-        self.shared_axes = _check_shared_axes(shared_axes)
+        self.alpha_real_initializer = resolve(initializers.get, "alpha_real_initializer", alpha_real_initializer)
+        self.alpha_imag_initializer = resolve(initializers.get, "alpha_imag_initializer", alpha_imag_initializer)
+        self.alpha_real_regularizer = resolve(regularizers.get, "alpha_real_regularizer", alpha_real_regularizer)
+        self.alpha_imag_regularizer = resolve(regularizers.get, "alpha_imag_regularizer", alpha_imag_regularizer)
+        self.alpha_real_constraint = resolve(constraints.get, "alpha_real_constraint", alpha_real_constraint)
+        self.alpha_imag_constraint = resolve(constraints.get, "alpha_imag_constraint", alpha_imag_constraint)
+        self.shared_axes = check_shared_axes(shared_axes)
 
     def build(self, input_shape):
         shape = _param_shape(self, input_shape)

@@ -9,6 +9,7 @@ import keras
 from keras import constraints, initializers, ops, regularizers
 
 from lib.activations.truncation import TRUNCATION_GRADIENTS, truncate
+from lib.layers._args import resolve
 
 __all__ = ["Truncation", "MIN_TRUNCATION_THRESHOLD"]
 
@@ -110,8 +111,10 @@ class Truncation(keras.layers.Layer):
         self.initial_threshold = float(threshold)
         self.gradient = gradient
         self.trainable_threshold = trainable_threshold
-        self.threshold_regularizer = regularizers.get(threshold_regularizer)
-        self.threshold_constraint = constraints.get(threshold_constraint)
+        self.threshold_regularizer = resolve(regularizers.get, "threshold_regularizer",
+                                             threshold_regularizer)
+        self.threshold_constraint = resolve(constraints.get, "threshold_constraint",
+                                            threshold_constraint)
         self.per_channel = per_channel
 
     def build(self, input_shape):
