@@ -368,26 +368,11 @@ def _backend() -> str:
 
 def _vjp(fn: Callable, x, cotangent: np.ndarray):
     """`(y, dx)`: the output and the vector-Jacobian product with `cotangent` (broadcast to y);
-    `dx` is None when autodiff finds no gradient path."""
-    from keras import ops
+    `dx` is None when autodiff finds no gradient path (TensorFlow; JAX gives zeros)."""
+    from lib.autodiff import vjp_tensors
 
-    backend = _backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = fn(x)
-        cot = ops.cast(ops.broadcast_to(ops.convert_to_tensor(cotangent), ops.shape(y)), y.dtype)
-        return y, tape.gradient(y, x, output_gradients=cot)
-    if backend == "jax":
-        import jax
-        import jax.numpy as jnp
-
-        y, pull = jax.vjp(fn, x)
-        (dx,) = pull(jnp.broadcast_to(jnp.asarray(cotangent, y.dtype), y.shape))
-        return y, dx
-    raise NotImplementedError(f"lib.checkup supports the TensorFlow and JAX backends, not {backend!r}")
+    y, (dx,) = vjp_tensors(fn, [x], cotangent, unconnected="none")
+    return y, dx
 
 
 def _jit(fn: Callable) -> Callable:

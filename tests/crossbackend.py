@@ -133,36 +133,12 @@ def _upstream(shape, key: str, dtype: str) -> np.ndarray:
 
 
 def _vjp(fn, inputs):
-    """(outputs as a list of NumPy arrays, gradients of sum(w * out) for every input)."""
-    import keras
+    """(outputs as a list of NumPy arrays, gradients of Σ_k sum(w_k * out_k) for every input),
+    with a fixed random upstream gradient w_k per output."""
+    from lib.autodiff import vjp
 
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        xs = [tf.constant(v) for v in inputs]
-        with tf.GradientTape() as tape:
-            for t in xs:
-                tape.watch(t)
-            ys = fn(*xs)
-            ys = list(ys) if isinstance(ys, (tuple, list)) else [ys]
-            ws = [_upstream(tuple(y.shape), f"w{i}", inputs[0].dtype) for i, y in enumerate(ys)]
-            loss = sum(tf.reduce_sum(y * w) for y, w in zip(ys, ws, strict=True))
-        grads = tape.gradient(loss, xs, unconnected_gradients="zero")
-        return [np.asarray(y) for y in ys], [np.asarray(g) for g in grads]
-    if backend == "jax":
-        import jax
-
-        def wrapped(*xs):
-            ys = fn(*xs)
-            return tuple(ys) if isinstance(ys, (tuple, list)) else (ys,)
-
-        ys, pullback = jax.vjp(wrapped, *[jax.numpy.asarray(v) for v in inputs])
-        ws = tuple(jax.numpy.asarray(_upstream(tuple(y.shape), f"w{i}", inputs[0].dtype))
-                   for i, y in enumerate(ys))
-        grads = pullback(ws)
-        return [np.asarray(y) for y in ys], [np.asarray(g) for g in grads]
-    raise RuntimeError(f"crossbackend: unsupported backend {backend!r}")
+    ys, grads = vjp(fn, inputs, upstream=lambda i, shape: _upstream(shape, f"w{i}", inputs[0].dtype))
+    return (ys if isinstance(ys, list) else [ys]), grads
 
 
 def layer_function(factory, x, weights):
