@@ -27,10 +27,10 @@ NOTEBOOK_DIR ?= notebooks
 NOTEBOOKS := $(sort $(wildcard $(NOTEBOOK_DIR)/[0-9][0-9]_*.ipynb))
 NAMES := $(patsubst $(NOTEBOOK_DIR)/%.ipynb,%,$(NOTEBOOKS))
 # Longest first, so that under `make -j2` the slowest notebook does not start last: the order of
-# the default profile's times in a serial `make figures` on 2 cores (its summary prints them;
-# 2026-11-30: 01 867 s, 04 613 s, 05 330 s, 03 274 s, 02 244 s, on a machine loaded ~10).
-# Unlisted notebooks follow in name order; the benchmark runs last, alone.
-SLOW_FIRST := 01_epoch_dynamic_blend 04_antirectifier_vs_relu 05_truncation_layer 03_nan_diagnosis 02_soft_exponential
+# the default profile's times in a serial `make figures` on the idle 2-core machine (its summary
+# prints them; 2026-11-30: 01 255 s, 04 194 s, 08 138 s, 05 113 s, 03 89 s, 07 72 s, 02 51 s).
+# Unlisted notebooks follow in name order; the benchmark (06) runs last, alone.
+SLOW_FIRST := 01_epoch_dynamic_blend 04_antirectifier_vs_relu 08_rational_activations 05_truncation_layer 03_nan_diagnosis 07_check_your_activation 02_soft_exponential
 ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))
 STAMPS := $(foreach n,$(ORDERED),$(EXEC_DIR)/.$(n).ok)
 LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)

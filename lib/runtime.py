@@ -56,6 +56,47 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+#: Threads per TensorFlow op in the notebooks (`start_run` sets it; see `set_op_threads`).
+OP_THREADS = 1
+
+
+def set_op_threads(threads: int | None = OP_THREADS) -> int | None:
+    """Run every TensorFlow op on `threads` threads (None: TensorFlow's default, one per core).
+
+    The notebooks train on one thread per op, for three reasons measured on the 2-core machine
+    this collection is built on (2026-11-30):
+
+    - the small models here train as fast or faster: notebook 01's ResNet took 11.3 s per run
+      on one thread against 13.1 s on two, notebook 04's MLPs the same time either way;
+    - the numbers do not depend on the machine's core count: splitting an op (a convolution's
+      reduction) across threads changes the order of float additions, so the same seed gave a
+      different final accuracy on one thread than on two;
+    - under `make -j2 figures` two notebooks do not fight over the same cores.
+
+    TensorFlow fixes the setting when it runs its first op; after that this leaves it as it is,
+    warns if it differs, and returns the value in force. Other backends: nothing is set, None.
+    """
+    if threads is not None and (not is_int(threads) or threads < 1):
+        raise ValueError(f"`threads` must be None or an int >= 1. Received: threads={threads!r}")
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    if threads is not None:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+        except RuntimeError:
+            import warnings
+
+            warnings.warn(f"TensorFlow already runs ops on "
+                          f"{tf.config.threading.get_intra_op_parallelism_threads() or 'its default number of'} "
+                          f"threads; set_op_threads({threads}) has to come before the first op "
+                          "(restart the kernel to change it).", RuntimeWarning, stacklevel=2)
+    return tf.config.threading.get_intra_op_parallelism_threads() or None
+
+
 @contextlib.contextmanager
 def xla_allowed(enabled: bool = True):
     """Let `jit_compile=True` take effect while TensorFlow op determinism is on.
@@ -219,12 +260,14 @@ def environment_provenance() -> dict[str, Any]:
         import tensorflow as tf
 
         gpus = len(tf.config.list_physical_devices("GPU"))
+        op_threads = tf.config.threading.get_intra_op_parallelism_threads() or "default"
     elif backend == "jax":
         import jax
 
         gpus = sum(d.platform == "gpu" for d in jax.devices())
+        op_threads = "default"
     else:  # pragma: no cover - backends this project does not run
-        gpus = None
+        gpus, op_threads = None, None
     commit = _git("rev-parse", "HEAD")
     dirty = _git("status", "--porcelain", "--untracked-files=no")
     return {
@@ -241,6 +284,7 @@ def environment_provenance() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "gpus": gpus,
+        "op_threads": op_threads,
     }
 
 
@@ -363,8 +407,10 @@ def unsupported_reason(notebook: str, backend: str | None = None) -> str | None:
 
 
 def start_run(notebook: str, params: Mapping[str, Any],
-              validators: Mapping[str, Validator] | None = None, seed: int | None = None) -> Run:
-    """Validate parameters (before any training), apply the plot theme, seed, and start the clock.
+              validators: Mapping[str, Validator] | None = None, seed: int | None = None,
+              op_threads: int | None = OP_THREADS) -> Run:
+    """Validate parameters (before any training), fix TensorFlow's threads per op
+    (`set_op_threads(op_threads)`), apply the plot theme, seed, and start the clock.
 
     Raises `BackendNotSupportedError` (before anything is computed or written) for a notebook
     that needs TensorFlow when another backend runs (see `TENSORFLOW_ONLY_NOTEBOOKS`).
@@ -373,6 +419,7 @@ def start_run(notebook: str, params: Mapping[str, Any],
     if reason is not None:
         raise BackendNotSupportedError(reason)
     validate_params(params, validators or {})
+    set_op_threads(op_threads)
     from lib import plotting
 
     plotting.set_theme()

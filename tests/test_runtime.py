@@ -45,7 +45,8 @@ def test_seed_everything_makes_training_repeatable():
 
 def test_run_finish_writes_results_with_provenance(tmp_path, monkeypatch):
     monkeypatch.setenv("ACTLAB_FIGURES_DIR", str(tmp_path))
-    run = runtime.start_run("99_test", {"profile": "smoke", "seeds": [5]})
+    # op_threads=None: this pytest process's TensorFlow keeps its threads for the other tests
+    run = runtime.start_run("99_test", {"profile": "smoke", "seeds": [5]}, op_threads=None)
     path = run.finish({"acc": np.float32(0.5), "curve": np.arange(3), "bad": math.nan},
                       data={"description": "synthetic"}, finding="it works")
     record = json.loads(path.read_text())
@@ -72,6 +73,43 @@ def test_save_figure_is_byte_reproducible(tmp_path, monkeypatch):
     assert png == tmp_path / "99_test" / "line.png"
     assert outputs[0] == outputs[1]
     assert b"Software" not in outputs[0][0]
+
+
+_THREADS_SCRIPT = """
+import warnings
+from lib import runtime
+import tensorflow as tf
+print(runtime.set_op_threads(1))                     # before the first op: takes effect
+tf.constant(1.0) + 1.0                               # TensorFlow initializes its threads
+print(runtime.set_op_threads(1))                     # the same value: nothing to say
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(runtime.set_op_threads(2))                 # too late: warns, keeps 1
+print(len(caught), caught[0].category.__name__ if caught else None)
+print(runtime.environment_provenance()["op_threads"])
+"""
+
+
+@pytest.mark.tensorflow_only(reason="threads per op are TensorFlow's setting (JAX: set_op_threads "
+                                    "returns None, tested below)")
+def test_set_op_threads_before_and_after_the_first_op():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], capture_output=True, text=True,
+                         env=env, cwd=runtime.REPO_ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "1", "1", "1", "RuntimeWarning", "1"], out.stdout
+
+
+def test_set_op_threads_checks_its_argument():
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(ValueError, match="Received: threads="):
+            runtime.set_op_threads(bad)
+    if keras.backend.backend() != "tensorflow":
+        assert runtime.set_op_threads(1) is None
 
 
 @pytest.mark.tensorflow_only(reason="TensorFlow op determinism and Keras's XLA switch for it")
