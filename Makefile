@@ -28,7 +28,8 @@ NOTEBOOKS := $(sort $(wildcard $(NOTEBOOK_DIR)/[0-9][0-9]_*.ipynb))
 NAMES := $(patsubst $(NOTEBOOK_DIR)/%.ipynb,%,$(NOTEBOOKS))
 # Longest first, so that under `make -j2` the slowest notebook does not start last: the order of
 # the default profile's times in a serial `make figures` on the idle 2-core machine (its summary
-# prints them; 2026-11-30: 01 255 s, 04 194 s, 08 138 s, 05 113 s, 03 89 s, 07 72 s, 02 51 s).
+# prints them; 2026-11-30, commit 73748fe: 01 233 s, 04 180 s, 08 130 s, 05 110 s, 03 76 s,
+# 07 69 s, 02 47 s; README "How long it takes").
 # Unlisted notebooks follow in name order; the benchmark (06) runs last, alone.
 SLOW_FIRST := 01_epoch_dynamic_blend 04_antirectifier_vs_relu 08_rational_activations 05_truncation_layer 03_nan_diagnosis 07_check_your_activation 02_soft_exponential
 ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))
