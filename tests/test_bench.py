@@ -6,6 +6,7 @@ No timing assertions: timings depend on the machine.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -195,3 +196,49 @@ def test_progress_goes_to_the_log_not_the_output(caplog, capsys):
         bench.run_benchmark(cands, [8], modes=["eager"], directions=["forward"], repeats=1)
     assert capsys.readouterr().out == ""
     assert any("2^8 elements" in r.getMessage() and r.name == "lib.bench" for r in caplog.records)
+
+
+def test_others_cpu_share_subtracts_our_own_cpu_time():
+    start = {"busy_s": 100.0, "own_s": 10.0, "wall_s": 50.0, "cpus": 2}
+    # 10 s of wall on 2 CPUs = 20 CPU-seconds; the machine was busy 12 s, 8 of them ours
+    end = {"busy_s": 112.0, "own_s": 18.0, "wall_s": 60.0, "cpus": 2}
+    assert bench.others_cpu_share(start, end) == pytest.approx(4.0 / 20.0)
+    all_ours = dict(end, own_s=22.0)  # /proc/stat and os.times() round differently: clamp at 0
+    assert bench.others_cpu_share(start, all_ours) == 0.0
+    assert bench.others_cpu_share(start, dict(end, busy_s=200.0)) == 1.0
+    assert bench.others_cpu_share(None, end) is None
+    assert bench.others_cpu_share(start, dict(end, wall_s=50.0)) is None
+
+
+def test_cpu_snapshot_counts_this_process_threads_as_its_own():
+    import threading
+
+    before = bench.cpu_snapshot()
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            pass
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    time.sleep(0.5)
+    stop.set()
+    worker.join()
+    after = bench.cpu_snapshot()
+    assert after["own_s"] - before["own_s"] >= 0.3, "the spinning thread's CPU time is ours"
+    assert after["busy_s"] - before["busy_s"] >= 0.3, "and the machine saw it"
+    share = bench.others_cpu_share(before, after)
+    assert 0.0 <= share <= 1.0
+
+
+def test_others_and_quiet_texts():
+    assert bench.others_text(0.02).startswith("Other processes used 2%")
+    assert bench.others_text(0.35).startswith("**Caution:** other processes used 35%")
+    assert "could not be measured" in bench.others_text(None)
+    quiet = {"waited_s": 1.0, "idle_after_wait": 0.97, "window_s": 1.0, "quiet": True,
+             "min_idle": 0.9, "load_after_wait": 1.2}
+    assert bench.quiet_text(quiet) == "Waited 1.0 s for a quiet machine: CPUs 97% idle over 1 s."
+    busy = dict(quiet, idle_after_wait=0.4, quiet=False, waited_s=120.0)
+    assert bench.quiet_text(busy).endswith("CPUs 40% idle over 1 s, below the 90% asked for.")
+    assert "load average 1.20 (no /proc/stat)" in bench.quiet_text(dict(quiet, idle_after_wait=None))
