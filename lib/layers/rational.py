@@ -16,7 +16,7 @@ from lib.activations.rational import (
     fit_rational,
     rational,
 )
-from lib.layers._args import check_shared_axes, resolve
+from lib.layers._args import check_shared_axes, param_shape, resolve
 
 __all__ = ["Rational"]
 
@@ -123,24 +123,9 @@ class Rational(keras.layers.Layer):
                                                 safe=self.safe)
 
     def _param_shape(self, input_shape):
-        if self.shared_axes is None:
+        if self.shared_axes is None:  # one set of coefficients for the layer
             return []
-        if len(input_shape) < 2:
-            raise ValueError("With `shared_axes`, Rational expects inputs of rank >= 2 (batch, "
-                             f"...). Received: input_shape={input_shape!r}")
-        shape = list(input_shape[1:])
-        for i in self.shared_axes:
-            if i >= len(input_shape):
-                raise ValueError(f"`shared_axes` refers to axis {i} but the input has rank "
-                                 f"{len(input_shape)}. Received: shared_axes={self.shared_axes!r}")
-            shape[i - 1] = 1
-        if any(d is None for d in shape):
-            raise ValueError("Every axis not in `shared_axes` needs a known size to hold one set "
-                             "of coefficients per unit. Received: "
-                             f"input_shape={input_shape!r}, shared_axes={self.shared_axes!r}")
-        axes = {i: input_shape[i] for i in range(1, len(input_shape)) if i not in self.shared_axes}
-        self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes=axes)
-        return shape
+        return param_shape(self, input_shape, "one set of coefficients")
 
     def build(self, input_shape):
         shape = self._param_shape(input_shape)

@@ -7,7 +7,7 @@ import keras
 from keras import constraints, initializers, ops, regularizers
 
 from lib.activations.softexp import complex_soft_exponential_concat, soft_exponential
-from lib.layers._args import check_shared_axes, resolve
+from lib.layers._args import check_shared_axes, param_shape, resolve
 
 __all__ = ["SoftExponential", "ComplexSoftExponential", "ClipAlpha"]
 
@@ -39,27 +39,6 @@ class ClipAlpha(keras.constraints.Constraint):
 
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value}
-
-
-def _param_shape(layer, input_shape):
-    """One parameter per unit, of size 1 along `shared_axes` (as in Keras's PReLU)."""
-    if len(input_shape) < 2:
-        raise ValueError(f"{type(layer).__name__} expects inputs of rank >= 2 (batch, ...). "
-                         f"Received: input_shape={input_shape!r}")
-    param_shape = list(input_shape[1:])
-    for i in layer.shared_axes or []:
-        if i >= len(input_shape):
-            raise ValueError(f"`shared_axes` refers to axis {i} but the input has rank "
-                             f"{len(input_shape)}. Received: shared_axes={layer.shared_axes!r}")
-        param_shape[i - 1] = 1
-    if any(d is None for d in param_shape):
-        raise ValueError("Every non-shared axis needs a known size to hold one α per unit; "
-                         f"share the unknown axes with `shared_axes`. Received: "
-                         f"input_shape={input_shape!r}")
-    axes = {i: input_shape[i] for i in range(1, len(input_shape))
-            if i not in (layer.shared_axes or [])}
-    layer.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes=axes)
-    return param_shape
 
 
 @keras.saving.register_keras_serializable(package="lib")
@@ -105,7 +84,7 @@ class SoftExponential(keras.layers.Layer):
 
     def build(self, input_shape):
         self.alpha = self.add_weight(
-            shape=_param_shape(self, input_shape), name="alpha",
+            shape=param_shape(self, input_shape, "one α"), name="alpha",
             initializer=self.alpha_initializer, regularizer=self.alpha_regularizer,
             constraint=self.alpha_constraint)
 
@@ -173,7 +152,7 @@ class ComplexSoftExponential(keras.layers.Layer):
         self.shared_axes = check_shared_axes(shared_axes)
 
     def build(self, input_shape):
-        shape = _param_shape(self, input_shape)
+        shape = param_shape(self, input_shape, "one α")
         self.alpha_real = self.add_weight(
             shape=shape, name="alpha_real", initializer=self.alpha_real_initializer,
             regularizer=self.alpha_real_regularizer, constraint=self.alpha_real_constraint)
