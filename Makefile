@@ -6,6 +6,8 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# the collection caches datasets (full MNIST, when it can be had) in the checkout's data/
+export ACTLAB_DATA_DIR ?= $(CURDIR)/data
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.actlab-installed
@@ -13,7 +15,7 @@ PROFILE ?= default
 BACKEND ?= tensorflow
 KERNEL := actlab
 
-# Each profile and backend has its own output folders (lib/outputs.py owns the rule): the default
+# Each profile and backend has its own output folders (actlab.collection.outputs owns the rule): the default
 # profile on TensorFlow writes figures/<nb>/ and reports/executed/, others a sub-folder such as
 # figures/smoke/<nb>/, figures/jax/<nb>/ or figures/jax/smoke/<nb>/ (same under reports/).
 empty :=
@@ -36,7 +38,7 @@ ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))
 STAMPS := $(foreach n,$(ORDERED),$(EXEC_DIR)/.$(n).ok)
 LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 
-.PHONY: help venv figures notebooks reports docs bench check test lint format lab lock clean distclean readme-table
+.PHONY: help venv figures notebooks reports docs bench checkup test lint format lab lock clean distclean readme-table
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -56,10 +58,10 @@ $(VENV_STAMP): requirements.lock pyproject.toml
 # "up to date" is never claimed for outputs that are not this profile's; the summary follows.
 figures: $(VENV_STAMP)  ## execute every notebook (PROFILE=default|smoke|full, BACKEND=tensorflow|jax)
 	@mkdir -p $(EXEC_DIR); rm -f $(EXEC_DIR)/*.failed
-	@$(PY) -m lib.runner check $(RUN_ARGS) $(NAMES)
+	@$(PY) -m actlab.collection.runner check $(RUN_ARGS) $(NAMES)
 	@since=$$(date +%s); status=0; \
 	  $(MAKE) --no-print-directory -k notebooks PROFILE=$(PROFILE) BACKEND=$(BACKEND) || status=1; \
-	  echo; $(PY) -m lib.runner summary $(RUN_ARGS) --since $$since $(NAMES); exit $$status
+	  echo; $(PY) -m actlab.collection.runner summary $(RUN_ARGS) --since $$since $(NAMES); exit $$status
 
 notebooks: $(STAMPS)
 
@@ -67,7 +69,7 @@ notebooks: $(STAMPS)
 # found its outputs replaced).
 .SECONDEXPANSION:
 $(EXEC_DIR)/.%.ok: $(NOTEBOOK_DIR)/%.ipynb $$(wildcard $(NOTEBOOK_DIR)/profiles/$$*.yml) $(LIB_SRC) $(VENV_STAMP)
-	@$(PY) -m lib.runner $< $(RUN_ARGS) --output $(EXEC_DIR)/$*.ipynb --stamp $@ || { \
+	@$(PY) -m actlab.collection.runner $< $(RUN_ARGS) --output $(EXEC_DIR)/$*.ipynb --stamp $@ || { \
 	  test -f $(EXEC_DIR)/$*.ipynb.failed || \
 	    echo "FAILED $<: the runner itself crashed (traceback above)" > $(EXEC_DIR)/$*.ipynb.failed; \
 	  exit 1; }
@@ -79,20 +81,29 @@ BENCH_STAMP := $(EXEC_DIR)/.$(BENCH).ok
 $(BENCH_STAMP): | $(filter-out $(BENCH_STAMP),$(STAMPS))
 
 bench: $(VENV_STAMP)  ## only the activation-cost benchmark (notebook 06, always re-run; also part of figures)
-	@$(PY) -m lib.runner $(NOTEBOOK_DIR)/$(BENCH).ipynb $(RUN_ARGS) --output $(EXEC_DIR)/$(BENCH).ipynb --stamp $(BENCH_STAMP)
+	@$(PY) -m actlab.collection.runner $(NOTEBOOK_DIR)/$(BENCH).ipynb $(RUN_ARGS) --output $(EXEC_DIR)/$(BENCH).ipynb --stamp $(BENCH_STAMP)
 
 reports: figures  ## HTML reports + index.html of one profile/backend (HIDE_CODE=1: paper variant)
-	$(PY) -m lib.reports $(NAMES) $(RUN_ARGS) $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
+	$(PY) -m actlab.collection.reports $(NAMES) $(RUN_ARGS) $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
 
 readme-table: $(VENV_STAMP)  ## README findings table from figures/*/results.json (after `make figures`, default profile)
 	$(PY) tools/readme_table.py --collect --figures figures
 
-docs: $(VENV_STAMP)  ## HTML API reference of lib from its docstrings (pdoc) in reports/api/, linked from reports/index.html
-	$(PY) -c "from lib.reports import build_api_docs; print('API reference ->', build_api_docs())"
+docs: $(VENV_STAMP)  ## HTML API reference of actlab from its docstrings (pdoc) in reports/api/, linked from reports/index.html
+	$(PY) -c "from actlab.collection.reports import build_api_docs; print('API reference ->', build_api_docs())"
 
-check: $(VENV_STAMP)  ## check one activation: make check ACT=package.module:attribute (or a Keras name)
-	@test -n "$(ACT)" || { echo "usage: make check ACT=package.module:attribute"; exit 2; }
-	$(PY) -m lib.checkup "$(ACT)"
+# The checkup's exit status, said in words: 0 nothing failed, 1 a check failed (the activation
+# has a defect), 2 not a usable target (a typo, an import error, not an activation).
+checkup: $(VENV_STAMP)  ## check one activation: make checkup ACT=package.module:attribute (or a Keras name)
+	@test -n "$(ACT)" || { echo "usage: make checkup ACT=package.module:attribute (or a Keras name such as gelu)"; exit 2; }
+	@mkdir -p reports/logs
+	@status=0; $(PY) -m actlab.checkup "$(ACT)" --log reports/logs/checkup.log $(CHECKUP_ARGS) || status=$$?; \
+	  case $$status in \
+	    0) echo "make checkup: exit 0, no check failed";; \
+	    1) echo "make checkup: exit 1, at least one check failed (see the FAIL rows above)";; \
+	    2) echo "make checkup: exit 2, not a usable target (nothing was checked; see the error above)";; \
+	    *) echo "make checkup: exit $$status, the checkup itself crashed (log: reports/logs/checkup.log)";; \
+	  esac; exit $$status
 
 # Two pytest passes at once, one per core: everything on TensorFlow (incl. the notebook smoke
 # runs and the cross-backend comparison, which starts one process per backend) in the terminal,
@@ -100,8 +111,10 @@ check: $(VENV_STAMP)  ## check one activation: make check ACT=package.module:att
 # smoke runs are skipped with their reason (tests/conftest.py); its log is
 # reports/logs/pytest-jax.log, and its summary is printed when both have finished.
 JAX_TEST_LOG := reports/logs/pytest-jax.log
-test: $(VENV_STAMP)  ## lint, unit tests + notebook smoke runs on TensorFlow, unit tests on JAX
-	$(VENV)/bin/ruff check lib tests notebooks tools
+test: $(VENV_STAMP)  ## lint (ruff, import contracts), unit tests + notebook smoke runs on TensorFlow, unit tests on JAX
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check --quiet $(LINTED)
+	$(VENV)/bin/lint-imports --no-logo
 	@mkdir -p $(dir $(JAX_TEST_LOG))
 	@echo "pytest on JAX runs alongside (log: $(JAX_TEST_LOG)); pytest on TensorFlow:"
 	@KERAS_BACKEND=jax $(PY) -m pytest -p no:cacheprovider > $(JAX_TEST_LOG) 2>&1 & jax=$$!; \
@@ -112,11 +125,17 @@ test: $(VENV_STAMP)  ## lint, unit tests + notebook smoke runs on TensorFlow, un
 	  echo "make test: TensorFlow pass exit $$tf, JAX pass exit $$jx"; \
 	  test $$tf -eq 0 && test $$jx -eq 0
 
-lint: $(VENV_STAMP)  ## ruff
-	$(VENV)/bin/ruff check lib tests notebooks
+# What `make lint` and `make test` lint, and `make format` formats.
+LINTED := lib tests notebooks tools
 
-format: $(VENV_STAMP)  ## ruff format + import sorting
-	$(VENV)/bin/ruff check --fix lib tests notebooks
+lint: $(VENV_STAMP)  ## ruff check, ruff format --check, lint-imports (the layering contracts): what `make test` lints
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/lint-imports --no-logo
+
+format: $(VENV_STAMP)  ## ruff format, then ruff's import sorting and other fixes
+	$(VENV)/bin/ruff format $(LINTED)
+	$(VENV)/bin/ruff check --fix $(LINTED)
 
 lab: $(VENV_STAMP)  ## JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab notebooks/

@@ -26,11 +26,19 @@ def pytest_collection_modifyitems(config, items):
     determinism); ``@pytest.mark.backend_independent(reason=...)`` marks a test whose subject
     does not depend on the Keras backend (packaging, the README's own code, which says it runs
     on TensorFlow): both run once, in the TensorFlow pass, as do the notebook smoke runs
-    (``@pytest.mark.notebook``).
+    (``@pytest.mark.notebook``). A long backend-independent test may say
+    ``backend_independent(reason=..., in_pass="jax")``: it then runs once in the JAX pass
+    instead, which `make test` runs alongside the longer TensorFlow pass.
     """
     import keras
 
     backend = keras.backend.backend()
+    for item in items:
+        marker = item.get_closest_marker("backend_independent")
+        in_pass = marker.kwargs.get("in_pass", "tensorflow") if marker is not None else None
+        if in_pass is not None and in_pass != "tensorflow" and backend == "tensorflow":
+            item.add_marker(pytest.mark.skip(reason=f"backend-independent: once, in the {in_pass} "
+                                                    "pass of `make test`"))
     if backend == "tensorflow":
         return
     for item in items:
@@ -41,6 +49,8 @@ def pytest_collection_modifyitems(config, items):
                                                     f"running on {backend}"))
         elif item.get_closest_marker("backend_independent") is not None:
             marker = item.get_closest_marker("backend_independent")
+            if marker.kwargs.get("in_pass") == backend:
+                continue
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
             item.add_marker(pytest.mark.skip(reason=f"backend-independent ({reason}): once, in "
                                                     "the TensorFlow pass of `make test`"))
@@ -58,7 +68,7 @@ def smoke_dir() -> Path:
 @pytest.fixture(scope="session")
 def smoke_run(smoke_dir: Path):
     """`smoke_run(notebook_path) -> executed_path`; runs the smoke profile once per notebook."""
-    from lib import runner
+    from actlab.collection import runner
 
     def run(path: Path) -> Path:
         if path not in _SMOKE:

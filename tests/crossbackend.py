@@ -53,8 +53,8 @@ def _rows() -> np.ndarray:
 
 def cases():
     """``{name: (fn, inputs)}``: `fn(*tensors)` returns a tensor or a tuple of tensors."""
-    from lib import activations as A
-    from lib.activations import softexp_autodiff as SA
+    from actlab import activations as A
+    from actlab.activations import softexp_autodiff as SA
 
     x = _grid_x()
     sx, sa = _softexp_grid()
@@ -96,8 +96,8 @@ def cases():
 
 
 def layer_cases():
-    """``{name: (layer factory, input, {weight name: value})}`` for every layer in `lib.layers`."""
-    from lib import layers as L
+    """``{name: (layer factory, input, {weight name: value})}`` for every layer in `actlab.layers`."""
+    from actlab import layers as L
 
     x = _grid_x()[None, :].repeat(2, axis=0)
     x[1] *= -0.5
@@ -135,7 +135,7 @@ def _upstream(shape, key: str, dtype: str) -> np.ndarray:
 def _vjp(fn, inputs):
     """(outputs as a list of NumPy arrays, gradients of Σ_k sum(w_k * out_k) for every input),
     with a fixed random upstream gradient w_k per output."""
-    from lib.autodiff import vjp
+    from actlab.autodiff import vjp
 
     ys, grads = vjp(fn, inputs, upstream=lambda i, shape: _upstream(shape, f"w{i}", inputs[0].dtype))
     return (ys if isinstance(ys, list) else [ys]), grads
@@ -215,7 +215,7 @@ def load_models(folder: str, out: str) -> None:
 
     import keras
 
-    import lib.layers  # noqa: F401  (registers the classes)
+    import actlab.layers  # noqa: F401  (registers the classes)
 
     result = {}
     for name, (_, x, _) in layer_cases().items():

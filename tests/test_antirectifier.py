@@ -11,10 +11,10 @@ import tensorflow as tf
 from gradcheck import assert_save_load_roundtrip, autodiff_grad, finite_diff_grad
 from xlacheck import assert_xla
 
-from lib.activations import antirectify, centered_l2_normalize, crelu
-from lib.activations.antirectifier import ANTIRECTIFIER_EPSILON, antirectify_autodiff
-from lib.experiments import antirectifier as exp
-from lib.layers import Antirectifier, CReLU
+from actlab.activations import antirectify, centered_l2_normalize, crelu
+from actlab.activations.antirectifier import ANTIRECTIFIER_EPSILON, antirectify_autodiff
+from actlab.collection.experiments import antirectifier as exp
+from actlab.layers import Antirectifier, CReLU
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
     "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the "

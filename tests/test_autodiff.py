@@ -1,4 +1,4 @@
-"""`lib.autodiff`: the one gradient dispatcher of lib, the checker and the cross-backend tests.
+"""`actlab.autodiff`: the one gradient dispatcher of lib, the checker and the cross-backend tests.
 
 Runs on both backends (the JAX pass of `make test` runs it with KERAS_BACKEND=jax). Gradients are
 compared with closed forms in NumPy; the inputs are float32 (JAX computes float64 input in
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from lib.autodiff import elementwise_grad, vjp, vjp_tensors
+from actlab.autodiff import elementwise_grad, vjp, vjp_tensors
 
 X = np.linspace(-2.0, 2.0, 9).astype("float32")
 Y = np.linspace(0.5, 1.5, 9).astype("float32")

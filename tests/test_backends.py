@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 from keras.src.testing import TestCase
 
-from lib import activations as A
-from lib import layers as L
-from lib.activations._gradients import maximum, minimum
+from actlab import activations as A
+from actlab import layers as L
+from actlab.activations._gradients import maximum, minimum
 
 HERE = Path(__file__).resolve().parent
 BACKENDS = ("tensorflow", "jax")

@@ -1,4 +1,4 @@
-"""lib.bench: runs on tiny sizes, every number positive and finite; ratio and target logic.
+"""actlab.bench: runs on tiny sizes, every number positive and finite; ratio and target logic.
 
 No timing assertions: timings depend on the machine.
 """
@@ -11,10 +11,11 @@ import time
 import numpy as np
 import pytest
 
-from lib import bench
+from actlab import bench
+from actlab.collection.experiments import cost
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
-    "lib.bench times eager, tf.function and tf.function(jit_compile=True) modes"))
+    "actlab.bench times eager, tf.function and tf.function(jit_compile=True) modes"))
 
 
 def test_floor_bytes():
@@ -66,7 +67,7 @@ def test_target_table_judges_jit_forward_backward_only():
 
 
 def test_training_steps_run():
-    pairs = [p for p in bench.training_step_pairs() if p[0] in ("ELU", "Truncation")]
+    pairs = [p for p in cost.training_step_pairs() if p[0] in ("ELU", "Truncation")]
     rows = bench.run_training_steps(pairs, batch_size=8, repeats=2, progress=None)
     assert len(rows) == len(pairs)
     for r in rows:
@@ -173,29 +174,30 @@ def test_jax_timings_come_from_a_jax_process_and_pair_with_tensorflow_rows():
 
 
 def test_training_step_pairs_compare_equal_widths_and_say_so():
-    """Issue 15: no width-128 custom model against a width-256 built-in."""
+    """No width-128 custom model against a width-256 built-in."""
     import keras
 
-    pairs = bench.training_step_pairs()
-    assert {p[0] for p in pairs} == set(bench.TRAINING_STEP_BASIS)
+    pairs = cost.training_step_pairs()
+    assert {p[0] for p in pairs} == set(cost.TRAINING_STEP_BASIS)
     soft = {name: build() for scenario, name, _, build in pairs if scenario == "SoftExponential"}
     widths = {name: [la.units for la in m.layers if isinstance(la, keras.layers.Dense)][:-1]
               for name, m in soft.items()}
     assert len(set(map(tuple, widths.values()))) == 1, widths  # same hidden widths
     assert soft["MLP PReLU"].count_params() == soft["MLP SoftExponential"].count_params()
-    rows = bench.run_training_steps([p for p in pairs if p[0] == "Truncation"], batch_size=4,
+    rows = bench.run_training_steps([p for p in pairs if p[0] == "Truncation"],
+                                    cost.TRAINING_STEP_BASIS, batch_size=4,
                                     repeats=1, progress=None)
-    assert all(r["basis"] == bench.TRAINING_STEP_BASIS["Truncation"] for r in rows)
+    assert all(r["basis"] == cost.TRAINING_STEP_BASIS["Truncation"] for r in rows)
 
 
 def test_progress_goes_to_the_log_not_the_output(caplog, capsys):
     import logging
 
     cands = [c for c in bench.default_candidates() if c.pair == "ELU"]
-    with caplog.at_level(logging.INFO, logger="lib.bench"):
+    with caplog.at_level(logging.INFO, logger="actlab.bench"):
         bench.run_benchmark(cands, [8], modes=["eager"], directions=["forward"], repeats=1)
     assert capsys.readouterr().out == ""
-    assert any("2^8 elements" in r.getMessage() and r.name == "lib.bench" for r in caplog.records)
+    assert any("2^8 elements" in r.getMessage() and r.name == "actlab.bench" for r in caplog.records)
 
 
 def test_others_cpu_share_subtracts_our_own_cpu_time():

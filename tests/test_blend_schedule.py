@@ -14,16 +14,16 @@ import keras
 import numpy as np
 import pytest
 
-from lib.activations import DELPHI_COEFFICIENTS
-from lib.callbacks import (
+from actlab.activations import DELPHI_COEFFICIENTS
+from actlab.callbacks import (
     BlendSchedule,
     EpochVariable,
     PreActivationMonitor,
     find_layers,
     schedule_value,
 )
-from lib.layers import PolyReLUBlend
-from lib.runtime import REPO_ROOT, xla_allowed
+from actlab.collection.session import REPO_ROOT, xla_allowed
+from actlab.layers import PolyReLUBlend
 
 N = 16
 X = np.linspace(-5, 5, N, dtype="float32")[None].repeat(4, axis=0)  # 4 identical rows
@@ -232,7 +232,7 @@ def test_epoch_variable_answer_demo_under_xla():
     """The known answer: an activation returning the epoch; MSE to 2 goes 4, 1, 0, 1, 4, 9."""
     from tensorflow.python.framework import config as tf_config
 
-    from lib.experiments.blend import run_epoch_demo
+    from actlab.collection.experiments.blend import run_epoch_demo
 
     # notebooks turn op determinism on (runtime.seed_everything), which makes Keras drop XLA;
     # the demo must still run under XLA, and leave determinism as it found it
@@ -248,7 +248,7 @@ def test_epoch_variable_answer_demo_under_xla():
 
 
 def test_blend_demo_matches_expected_losses():
-    from lib.experiments.blend import run_blend_demo
+    from actlab.collection.experiments.blend import run_blend_demo
 
     result = run_blend_demo(total_epochs=3, hold_epochs=1, schedule="linear", jit_compile=True)
     assert result["jit_compile"] is True
@@ -328,8 +328,8 @@ tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 import keras
 import numpy as np
-from lib.callbacks import BlendSchedule
-from lib.layers import PolyReLUBlend
+from actlab.callbacks import BlendSchedule
+from actlab.layers import PolyReLUBlend
 
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 x = np.linspace(-5, 5, 16, dtype="float32")[None].repeat(8, axis=0)
@@ -386,7 +386,7 @@ def _run(variant, seed, acc, preact, n_replaced=7, diverged=False):
 
 
 def test_summary_table_and_findings_come_from_the_numbers():
-    from lib.experiments.blend import findings, summary_table
+    from actlab.collection.experiments.blend import findings, summary_table
 
     runs = [_run("relu", 0, 0.90, 3.0, 0), _run("relu", 1, 0.80, 5.0, 0),
             _run("linear_hold", 0, 0.70, 40.0), _run("linear_hold", 1, 0.60, 60.0, diverged=True),
@@ -411,7 +411,7 @@ def test_summary_table_and_findings_come_from_the_numbers():
 
 
 def test_single_seed_findings_say_one_seed():
-    from lib.experiments.blend import findings, summary_table
+    from actlab.collection.experiments.blend import findings, summary_table
 
     runs = [_run("relu", 0, 0.90, 3.0, 0), _run("linear_hold", 0, 0.70, 40.0)]
     rows = summary_table(runs)
@@ -423,8 +423,8 @@ def test_single_seed_findings_say_one_seed():
 
 @pytest.mark.tensorflow_only(reason="compares float64 at 1e-12; JAX computes float64 as float32 "
                                     "unless JAX_ENABLE_X64 is set")
-def test_poly_error_numbers_match_the_issue():
-    from lib.experiments.blend import numpy_blend, poly_error_numbers
+def test_poly_error_numbers_match_the_question():
+    from actlab.collection.experiments.blend import numpy_blend, poly_error_numbers
 
     numbers = poly_error_numbers()
     assert numbers["abs_error_at"]["6"] == pytest.approx(4.3896)
@@ -437,7 +437,7 @@ def test_poly_error_numbers_match_the_issue():
 
 
 def poly_relu_blend_np(x, d, cap):
-    from lib.activations import poly_relu_blend
+    from actlab.activations import poly_relu_blend
 
     return poly_relu_blend(np.asarray(x, "float64"), d, relu_cap=cap)
 
@@ -446,7 +446,7 @@ def poly_relu_blend_np(x, d, cap):
 
 
 def test_custom_loop_without_on_train_begin_moves_every_blend():
-    """The issue's case: a custom loop that calls only on_epoch_begin. d must move with
+    """The user's case: a custom loop that calls only on_epoch_begin. d must move with
     `current` (it used to stay 1.0), and the compiled train step must see it."""
     model = blend_model()
     model.compile(optimizer="sgd", loss="mse", jit_compile=False)

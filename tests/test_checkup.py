@@ -1,4 +1,4 @@
-"""lib.checkup: each broken activation is caught by the check named for it (and no other that
+"""actlab.checkup: each broken activation is caught by the check named for it (and no other that
 would mislead), the collection's activations pass, and the command's exit codes hold."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from lib import checkup
-from lib.activations import naive_elu, safe_elu
-from lib.checkup import CHECKS, assert_healthy, check_activation
+from actlab import checkup
+from actlab.activations import naive_elu, safe_elu
+from actlab.checkup import CHECKS, assert_healthy, check_activation
 
 FAST = {"train": False, "timing": False}
 
@@ -126,7 +126,7 @@ def test_numpy_inside_skips_what_needs_compiling():
 
 
 def test_traced_state_passes_when_the_value_is_a_variable():
-    from lib.layers import PolyReLUBlend
+    from actlab.layers import PolyReLUBlend
 
     report = check_activation(PolyReLUBlend(relu_weight=0.5), **FAST)
     assert report["traced_state"].status == "pass"
@@ -137,20 +137,20 @@ def test_traced_state_passes_when_the_value_is_a_variable():
 
 @pytest.mark.parametrize("target", [
     "relu", "gelu", "silu", "softplus", "elu",
-    "lib.activations:safe_elu", "lib.activations:elu_double_where",
-    "lib.activations:elu_custom_gradient", "lib.layers:Truncation", "lib.layers:SoftExponential",
-    "lib.layers:ComplexSoftExponential", "lib.layers:CReLU",
+    "actlab.activations:safe_elu", "actlab.activations:elu_double_where",
+    "actlab.activations:elu_custom_gradient", "actlab.layers:Truncation", "actlab.layers:SoftExponential",
+    "actlab.layers:ComplexSoftExponential", "actlab.layers:CReLU",
 ])
 def test_healthy_activations_pass(target):
     assert_healthy(target, **FAST)
 
 
-@pytest.mark.parametrize("target", ["lib.layers:PolyReLUBlend", "lib.layers:Antirectifier"])
+@pytest.mark.parametrize("target", ["actlab.layers:PolyReLUBlend", "actlab.layers:Antirectifier"])
 def test_collection_layers_in_float16(target):
     assert_healthy(target, **FAST)
 
 
-@pytest.mark.parametrize("target", ["lib.layers:PolyReLUBlend", "lib.layers:Antirectifier"])
+@pytest.mark.parametrize("target", ["actlab.layers:PolyReLUBlend", "actlab.layers:Antirectifier"])
 def test_collection_layers_pass_without_float16(target):
     assert_healthy(target, dtypes=("float32", "bfloat16"), **FAST)
 
@@ -165,12 +165,12 @@ def test_naive_elu_fails_gradient_finite_and_warns_on_raw_pixels():
     if keras.backend.backend() == "tensorflow":
         assert report["cost"].status in ("pass", "warn")  # a measurement: never judged in a test
         assert report["cost"].evidence["ns_per_element"] > 0
-    else:  # lib.bench times TensorFlow only: skipped, saying so
+    else:  # actlab.bench times TensorFlow only: skipped, saying so
         assert report["cost"].status == "skip" and "TensorFlow" in report["cost"].detail
 
 
 def test_straight_through_is_a_surrogate_gradient():
-    target = "lib.layers:Truncation(gradient='straight_through')"
+    target = "actlab.layers:Truncation(gradient='straight_through')"
     assert check_activation(target, **FAST)["gradient_correct"].status == "fail"
     allowed = check_activation(target, allow_surrogate_gradient=True, **FAST)
     assert allowed["gradient_correct"].status == "warn" and allowed.ok
@@ -188,16 +188,16 @@ def test_kinks_are_reported_with_the_autodiff_value():
 def test_report_to_dict_is_json_and_ordered():
     report = check_activation(safe_elu, dtypes=("float32",), **FAST)
     record = json.loads(json.dumps(report.to_dict()))
-    assert record["target"] == "lib.activations.elu:safe_elu" and record["ok"] is True
+    assert record["target"] == "actlab.activations.elu:safe_elu" and record["ok"] is True
     assert [c["name"] for c in record["checks"]] == list(CHECKS)
     assert {c["status"] for c in record["checks"]} <= set(checkup.STATUSES)
     assert record["checks"][7]["status"] == "skip"  # float16 not requested
     assert record["backend"] == keras.backend.backend()
 
 
-@pytest.mark.parametrize("target", ["no_such_module_xyz:f", "lib.activations:no_such_fn", 42,
-                                    "not_an_activation_name", "lib.activations:EXP_OVERFLOW_FLOAT32",
-                                    "lib.activations:check_coefficients"])
+@pytest.mark.parametrize("target", ["no_such_module_xyz:f", "actlab.activations:no_such_fn", 42,
+                                    "not_an_activation_name", "actlab.activations:EXP_OVERFLOW_FLOAT32",
+                                    "actlab.activations:check_coefficients"])
 def test_bad_targets_raise_value_error_naming_them(target):
     with pytest.raises(ValueError, match=str(target).split(":")[0][:12]):
         check_activation(target, **FAST)
@@ -210,18 +210,18 @@ def test_assert_healthy_lists_failed_checks():
 
 def test_command_exit_codes(tmp_path, capsys):
     out = tmp_path / "report.json"
-    assert checkup.main(["lib.activations:safe_elu", "--no-train", "--no-timing",
+    assert checkup.main(["actlab.activations:safe_elu", "--no-train", "--no-timing",
                          "--json", str(out)]) == 0
     assert json.loads(out.read_text())["ok"] is True
-    assert checkup.main(["lib.activations:naive_elu", "--no-train", "--no-timing"]) == 1
+    assert checkup.main(["actlab.activations:naive_elu", "--no-train", "--no-timing"]) == 1
     text = capsys.readouterr().out
-    assert "FAIL  gradient_finite" in text and "FAIL: lib.activations:naive_elu" in text
-    surrogate = "lib.layers:Truncation(gradient='straight_through')"
+    assert "FAIL  gradient_finite" in text and "FAIL: actlab.activations:naive_elu" in text
+    surrogate = "actlab.layers:Truncation(gradient='straight_through')"
     assert checkup.main([surrogate, "--no-train", "--no-timing", "--allow-surrogate-gradient"]) == 0
 
 
 def test_command_unimportable_target_exits_2_without_traceback():
-    proc = subprocess.run([sys.executable, "-m", "lib.checkup", "no_such_module_xyz:act",
+    proc = subprocess.run([sys.executable, "-m", "actlab.checkup", "no_such_module_xyz:act",
                            "--no-train", "--no-timing"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -230,13 +230,13 @@ def test_command_unimportable_target_exits_2_without_traceback():
 
 def test_training_check_runs_functions_that_change_the_shape():
     """crelu doubles the features: it cannot be Dense's own activation, so it gets its own layer."""
-    report = check_activation("lib.activations:crelu", train=True, timing=False, n_train=200,
+    report = check_activation("actlab.activations:crelu", train=True, timing=False, n_train=200,
                               dtypes=("float32",))
     assert report["training"].status == "pass", report["training"].detail
 
 
 def test_a_layer_built_for_another_width_is_checked_from_its_config():
-    from lib.layers import SoftExponential
+    from actlab.layers import SoftExponential
 
     layer = SoftExponential()
     layer.build((None, 16))

@@ -1,4 +1,4 @@
-"""lib.checkup's `backends` check (issue 14, item 8): a disagreement between TensorFlow and JAX
+"""actlab.checkup's `backends` check: a disagreement between TensorFlow and JAX
 is a failure that names the input and both values."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from keras import ops
 
-from lib.checkup import check_activation, compare_backends
+from actlab.checkup import check_activation, compare_backends
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
     "starts one child process per backend itself; running it in both passes would repeat it"))
@@ -26,7 +26,7 @@ def importable_here(monkeypatch):
 
 
 def test_backends_agree_on_a_collection_function():
-    result = compare_backends("lib.activations:safe_elu")
+    result = compare_backends("actlab.activations:safe_elu")
     assert result.status == "pass", result.detail
     assert result.evidence["max_gradient_excess_jax"] <= 1
 

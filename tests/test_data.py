@@ -1,4 +1,4 @@
-"""lib.data: real embedded subset, stratified split, scaling, provenance, and the keras path."""
+"""actlab.data: real embedded subset, stratified split, scaling, provenance, and the keras path."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib import data
+from actlab import data
 
 
 @pytest.fixture(autouse=True)
@@ -99,25 +99,26 @@ def test_bad_arguments(kwargs, name):
         data.load_mnist(**kwargs)
 
 
-def test_messages_name_the_cache_relative_to_the_checkout(monkeypatch):
+def test_messages_name_the_cache_without_machine_paths(monkeypatch, tmp_path):
     """"Put Keras's mnist.npz at data/mnist.npz": no absolute path of this machine in outputs."""
-    from lib import runtime
-
-    monkeypatch.delenv("ACTLAB_DATA_DIR")  # the default folder, data/ in the checkout
+    monkeypatch.chdir(tmp_path)  # as the collection runs: from the checkout, the cache in data/
+    monkeypatch.setenv("ACTLAB_DATA_DIR", str(tmp_path / "data"))
     assert data.shown_path(data.mnist_cache_path()) == "data/mnist.npz"
     monkeypatch.setenv("ACTLAB_DATA_DIR", "/somewhere/else")
     assert data.shown_path(data.mnist_cache_path()) == "$ACTLAB_DATA_DIR/mnist.npz"
-    monkeypatch.delenv("ACTLAB_DATA_DIR")
-    if data.mnist_cache_path().exists():
-        pytest.skip("full MNIST is cached in data/: no download is attempted")
+    monkeypatch.delenv("ACTLAB_DATA_DIR")  # a user's own project: Keras's cache folder
+    assert data.data_dir() == Path.home() / ".keras" / "datasets"
+    assert data.shown_path(data.mnist_cache_path()) == "~/.keras/datasets/mnist.npz"
+    monkeypatch.setenv("ACTLAB_DATA_DIR", str(tmp_path / "data"))
     import keras
 
     def offline(*args, **kwargs):
         raise OSError("no network")
 
     monkeypatch.setattr(keras.utils, "get_file", offline)
+    monkeypatch.setattr(data, "_unreachable", lambda url, timeout=5.0: None)  # reachable, then fails
     with pytest.raises(data.DataUnavailableError) as info:
         data.load_mnist(source="keras")
     message = str(info.value)
     assert "Put Keras's mnist.npz at data/mnist.npz," in message
-    assert str(runtime.REPO_ROOT) not in message
+    assert str(tmp_path) not in message

@@ -1,11 +1,11 @@
-"""lib.data offline: `auto` falls back to the embedded subset in one line, without Keras's
+"""actlab.data offline: `auto` falls back to the embedded subset in one line, without Keras's
 "Downloading data from ..." line."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib import data
+from actlab import data
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,12 @@ import keras
 import numpy as np
 import pytest
 
-from lib import runtime
-from lib.activations import naive_elu
-from lib.diagnostics import EXP_OVERFLOW_FLOAT32, NaNDiagnosis, NaNReport, diagnose_fit
+from actlab.activations import naive_elu
+from actlab.collection import session
+from actlab.diagnostics import EXP_OVERFLOW_FLOAT32, NaNDiagnosis, NaNReport, diagnose_fit
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
-    "the NaN locator (lib.diagnostics.locate_nonfinite) records layer by layer "
+    "the NaN locator (actlab.diagnostics.locate_nonfinite) records layer by layer "
     "under tf.GradientTape"))
 
 BATCH = 8
@@ -57,7 +57,7 @@ def test_clean_run_reports_nothing_and_trains_to_the_end():
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_overflow_injected_at_known_step_and_layer(jit_compile):
     """Batch 11 (epoch 1, batch 3) has huge inputs: `target`'s naive ELU overflows there."""
-    with runtime.xla_allowed(jit_compile):  # op determinism would make Keras drop XLA silently
+    with session.xla_allowed(jit_compile):  # op determinism would make Keras drop XLA silently
         _overflow_injected_at_known_step_and_layer(jit_compile)
 
 
@@ -148,13 +148,13 @@ def test_without_batch_the_step_is_still_reported():
 
 def test_diagnose_fit_on_the_user_network_with_raw_pixels():
     """The scenario itself: naive ELU on raw pixels fails at the first step, in a hidden layer."""
-    from lib import data as mnist
-    from lib.experiments import nan_elu
+    from actlab import data as mnist
+    from actlab.collection.experiments import nan_elu
 
     ds = mnist.load_mnist(source="embedded", scale="raw", seed=0, n_train=256, n_test=10)
     x, _ = ds.flat()
     y, _ = ds.one_hot()
-    runtime.seed_everything(0)
+    session.seed_everything(0)
     model = nan_elu.build_user_network("naive")
     report, history = diagnose_fit(model, x, y, batch_size=64, epochs=2, seed=0)
     assert isinstance(report, NaNReport)
@@ -169,7 +169,7 @@ def test_diagnose_fit_on_the_user_network_with_raw_pixels():
     assert report.layer == overflowing[-1] and len(overflowing) > 1
     assert report.layers[0]["fraction_above_exp_overflow"] > 0.05
     assert len(history["loss"]) == 1
-    json.dumps(runtime.to_jsonable(report.as_dict()))  # results.json-ready
+    json.dumps(session.to_jsonable(report.as_dict()))  # results.json-ready
 
 
 def test_diagnose_fit_clean_run_with_safe_elu():

@@ -10,14 +10,14 @@ import pytest
 import tensorflow as tf
 from xlacheck import assert_xla
 
-from lib.activations import (
+from actlab.activations import (
     EXP_OVERFLOW_FLOAT32,
     elu_custom_gradient,
     elu_double_where,
     naive_elu,
     safe_elu,
 )
-from lib.experiments import nan_elu
+from actlab.collection.experiments import nan_elu
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
     "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the ELUs "
@@ -181,7 +181,7 @@ def test_build_user_network_bad_arguments():
 
 @pytest.fixture(scope="module")
 def raw_batches():
-    from lib import data as mnist
+    from actlab import data as mnist
 
     ds = mnist.load_mnist(source="embedded", scale="raw", seed=0, n_train=320, n_test=10)
     x, _ = ds.flat()
@@ -221,7 +221,7 @@ def _curves(values: dict[tuple[str, str], list[float]]):
 
 
 def test_compare_fixes_pairs_each_fix_with_the_builtin_and_groups_identical_curves():
-    from lib.experiments import nan_elu
+    from actlab.collection.experiments import nan_elu
 
     curves = _curves({("raw", "builtin"): [0.80, 0.85, 0.82], ("raw", "naive"): [0.1, 0.1, 0.1],
                       ("raw", "clamped"): [0.80, 0.85, 0.82], ("raw", "double_where"): [0.70, 0.74, 0.71],

@@ -1,8 +1,8 @@
 """Half precision: intermediates that leave float16's range although the result fits.
 
-Found by `lib.checkup`'s float16 check (notebook 07): the Antirectifier's row norm for tiny rows
+Found by `actlab.checkup`'s float16 check (notebook 07): the Antirectifier's row norm for tiny rows
 and the blend's polynomial at d = 1. Both functions compute half-precision inputs in float32.
-Runs on both backends (gradients through `lib.autodiff`).
+Runs on both backends (gradients through `actlab.autodiff`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.activations import (
+from actlab.activations import (
     antirectify,
     antirectify_autodiff,
     centered_l2_normalize,
     poly_relu_blend,
 )
-from lib.autodiff import vjp
+from actlab.autodiff import vjp
 
 ROW = np.array([[1.0, -0.6, 0.35, -0.85]])
 
@@ -52,11 +52,11 @@ def test_blend_at_d1_is_relu_where_the_polynomial_overflows_float16(dtype):
 @pytest.mark.parametrize("name", ["crelu", "relu_poly_approx", "centered_l2_normalize",
                                   "antirectify", "antirectify_autodiff"])
 def test_functions_are_registered_for_activation_layers(name):
-    """Usable inside keras.layers.Activation and reloadable in safe mode (lib.checkup warned)."""
+    """Usable inside keras.layers.Activation and reloadable in safe mode (actlab.checkup warned)."""
     import keras
 
-    import lib.activations as acts
+    import actlab.activations as acts
 
     fn = getattr(acts, name)
-    assert keras.saving.get_registered_name(fn) == f"lib>{name}"
-    assert keras.saving.get_registered_object(f"lib>{name}") is fn
+    assert keras.saving.get_registered_name(fn) == f"actlab>{name}"
+    assert keras.saving.get_registered_object(f"actlab>{name}") is fn

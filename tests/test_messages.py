@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib import activations as A
-from lib import callbacks as C
-from lib import layers as L
-from lib import models as M
+from actlab import activations as A
+from actlab import callbacks as C
+from actlab import layers as L
+from actlab.collection import models as M
 
 LIB = Path(__file__).resolve().parents[1] / "lib"
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from gradcheck import assert_save_load_roundtrip
 
-from lib.layers import PolyReLUBlend
-from lib.models import activation_names, build_resnet, resolve_blend
+from actlab.collection.models import activation_names, build_resnet, resolve_blend
+from actlab.layers import PolyReLUBlend
 
 NAMES = ["s1b1_act1", "s1b1_act2", "s2b1_act1", "s2b1_act2", "head_act"]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lib import outputs, runner, runtime
+from actlab.collection import outputs, runner, session
 
-NOTEBOOKS = sorted((runtime.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((session.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_notebooks_are_discovered():

@@ -10,8 +10,8 @@ import tensorflow as tf
 from gradcheck import assert_save_load_roundtrip, autodiff_grad, elementwise_finite_diff
 from xlacheck import assert_xla
 
-from lib.activations import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
-from lib.layers import PolyReLUBlend
+from actlab.activations import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
+from actlab.layers import PolyReLUBlend
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
     "its gradient checks use tf.GradientTape and tf.function; on JAX the blend is "

@@ -11,14 +11,14 @@ import keras
 import numpy as np
 import pytest
 
-from lib.activations import DELPHI_COEFFICIENTS, relu_poly_approx
-from lib.activations.rational import (
+from actlab.activations import DELPHI_COEFFICIENTS, relu_poly_approx
+from actlab.activations.rational import (
     APPROXIMATIONS,
     LEAKY_RELU_SLOPE,
     fit_rational,
     rational,
 )
-from lib.layers.rational import Rational
+from actlab.layers.rational import Rational
 
 BACKEND = keras.backend.backend()
 if BACKEND == "jax":  # float64 arrays need x64 mode (the checks below are in float64)

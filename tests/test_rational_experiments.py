@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.activations import DELPHI_COEFFICIENTS
-from lib.experiments import rational as exp
-from lib.layers import Rational
+from actlab.activations import DELPHI_COEFFICIENTS
+from actlab.collection.experiments import rational as exp
+from actlab.layers import Rational
 
 
 def test_approximation_table_numbers_against_numpy():
@@ -70,11 +70,11 @@ def test_shape_drift_is_zero_for_unchanged_coefficients_and_positive_otherwise()
 def test_builders_place_the_activation_and_share_initial_weights(arch):
     import keras
 
-    from lib import runtime
+    from actlab.collection import session
 
     weights = {}
     for kind in exp.KINDS:
-        runtime.seed_everything(3)
+        session.seed_everything(3)
         model = exp.build_model(arch, kind)
         acts = [layer for layer in model.layers if layer.name.startswith("act_")]
         assert len(acts) == 2

@@ -2,7 +2,7 @@
 
 Its python code blocks are executed in order, as one script, in a fresh process (in a temporary
 folder: it saves a model), and the load error it quotes is the one Keras raises when a process
-loads a model without ``import lib.layers``.
+loads a model without ``import actlab.layers``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from lib import runtime
+from actlab.collection import session
 
 pytestmark = pytest.mark.backend_independent(reason=
     "the README's code says it runs on TensorFlow, the default backend")
 
-README = runtime.REPO_ROOT / "README.md"
+README = session.REPO_ROOT / "README.md"
 SECTION = "## Use the layers in your own model"
 
 
@@ -36,7 +36,7 @@ def _blocks(language: str) -> list[str]:
 
 
 def _run(code: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(runtime.REPO_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     env["KERAS_BACKEND"] = "tensorflow"  # the README's diagnose_fit example says TensorFlow
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
@@ -44,8 +44,9 @@ def _run(code: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProces
 
 def test_section_covers_what_a_user_needs():
     section = _section()
-    for needed in ("import lib.layers", "save(", "load_model", "BlendSchedule", "set_model",
-                   "diagnose_fit", "pip install", "import package is named `lib`",
+    for needed in ("import actlab.layers", "save(", "load_model", "BlendSchedule", "set_model",
+                   "diagnose_fit", 'pip install ".[tensorflow-cpu]"', "nothing named `lib` is installed",
+                   "lib>Antirectifier",
                    "Could not locate class"):
         assert needed in section, needed
     assert len(_blocks("python")) >= 5
@@ -65,7 +66,7 @@ def test_readme_python_blocks_run_as_written(tmp_path):
 def test_quoted_load_error_is_what_keras_says(tmp_path):
     quoted = _blocks("text")
     (error,) = [q for q in quoted if "Could not locate class" in q]
-    save = _run("import keras\nimport lib.layers as L\n"
+    save = _run("import keras\nimport actlab.layers as L\n"
                 "keras.Sequential([keras.Input((4,)), L.Antirectifier()]).save('m.keras')", tmp_path)
     assert save.returncode == 0, save.stderr[-2000:]
     load = _run("import keras\nkeras.saving.load_model('m.keras')", tmp_path)
@@ -75,5 +76,5 @@ def test_quoted_load_error_is_what_keras_says(tmp_path):
             piece = piece.strip()
             if piece:
                 assert piece in load.stderr, piece
-    fixed = _run("import keras\nimport lib.layers\nkeras.saving.load_model('m.keras')", tmp_path)
+    fixed = _run("import keras\nimport actlab.layers\nkeras.saving.load_model('m.keras')", tmp_path)
     assert fixed.returncode == 0, fixed.stderr[-2000:]

@@ -1,4 +1,4 @@
-"""lib.reports' pairing: an executed notebook and a results.json go on one card only when they
+"""actlab.collection.reports' pairing: an executed notebook and a results.json go on one card only when they
 come from the same run; `--profile`/`--backend` pick that run's folders."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lib import outputs, reports
+from actlab.collection import outputs, reports
 
 
 def _run(executed_dir: Path, figures_dir: Path, name: str, run_id: str, label: str = "default",

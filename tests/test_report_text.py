@@ -13,11 +13,11 @@ import nbformat
 import pytest
 from test_reports import _Page, _synthetic_run, assert_self_contained, png_bytes
 
-from lib import reports, runtime
+from actlab.collection import reports, session
 
 
 def test_machine_paths_become_relative(monkeypatch, tmp_path):
-    root = str(runtime.REPO_ROOT)
+    root = str(session.REPO_ROOT)
     monkeypatch.setenv("ACTLAB_FIGURES_DIR", str(tmp_path / "elsewhere" / "figs"))
     text = (f"Put Keras's mnist.npz at {root}/data/mnist.npz. Wrote {tmp_path}/elsewhere/figs/01_x/a.png "
             f"from {root}/lib/data.py; the checkout {root}.")
@@ -59,7 +59,7 @@ def test_card_figure_choice(tmp_path):
 
 def _with_reader_traps(run, seeds=(0,)):
     """Put an absolute path, "± nan" and "± 0.0" into the run's outputs and results.json."""
-    root = runtime.REPO_ROOT
+    root = session.REPO_ROOT
     nb = nbformat.read(run.executed / f"{run.name}.ipynb", as_version=4)
     nb.metadata["papermill"] = {"parameters": {"seeds": list(seeds)}}
     cell = nb.cells[1]
@@ -81,10 +81,10 @@ def test_reports_and_index_show_no_machine_path_and_no_nan_spread(tmp_path):
     run = _synthetic_run(tmp_path)
     _with_reader_traps(run)
     (run.executed / f"{run.name}.ipynb.failed").write_text(
-        f"FAILED {runtime.REPO_ROOT}/notebooks/42_synthetic.ipynb at cell [3]: ValueError\n")
+        f"FAILED {session.REPO_ROOT}/notebooks/42_synthetic.ipynb at cell [3]: ValueError\n")
     out = tmp_path / "out"
     reports.build(run.executed, run.figures, out, source_dir=run.source, log=lambda m: None)
-    root = str(runtime.REPO_ROOT)
+    root = str(session.REPO_ROOT)
     for page in ("index.html", "42_synthetic.html"):
         text = (out / page).read_text()
         assert root not in text, page

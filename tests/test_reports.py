@@ -1,4 +1,4 @@
-"""HTML reports (`lib.reports`): self-contained files, a working index, checked in Chromium.
+"""HTML reports (`actlab.collection.reports`): self-contained files, a working index, checked in Chromium.
 
 Fast tests use a small synthetic executed notebook; the rest render the smoke runs of every
 notebook in notebooks/ (shared with test_notebooks.py through the `smoke_run` fixture).
@@ -21,9 +21,9 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from lib import outputs, reports, runtime
+from actlab.collection import outputs, reports, session
 
-NOTEBOOKS = sorted((runtime.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((session.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -463,8 +463,8 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
 
     page, widths, errors, remote = _open(browser, smoke_reports.out / "index.html", shots)
     page.click(f"a[href=\"{reports.API_DIR}/index.html\"]")  # the API reference (`make docs`)
-    page.wait_for_url("**/api/lib.html")  # pdoc's index page forwards to the package's page
-    page.goto(page.url.rsplit("/", 1)[0] + "/lib/layers/antirectifier.html", wait_until="load")
+    page.wait_for_url("**/api/actlab.html")  # pdoc's index page forwards to the package's page
+    page.goto(page.url.rsplit("/", 1)[0] + "/actlab/layers/antirectifier.html", wait_until="load")
     assert "class Antirectifier" in page.inner_text("body")
     page.screenshot(path=str(shots / "api-antirectifier.png"), full_page=False)
     assert not errors and not remote, (errors, remote)
@@ -482,8 +482,8 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
 
 @pytest.mark.notebook
 def test_no_report_shows_a_machine_path_or_a_nan_spread(smoke_reports):
-    """Issue 18: what is sent to a colleague names no folder of this machine, no '± nan'."""
-    machine = [str(runtime.REPO_ROOT), str(smoke_reports.figures), str(smoke_reports.out.parent)]
+    """What is sent to a colleague names no folder of this machine, no '± nan'."""
+    machine = [str(session.REPO_ROOT), str(smoke_reports.figures), str(smoke_reports.out.parent)]
     api = list(smoke_reports.api.parent.rglob("*.html"))
     pages = [*smoke_reports.out.glob("*.html"), *smoke_reports.paper.glob("*.html"), *api]
     assert len(pages) > 2 * len(smoke_reports.names) and api
@@ -491,7 +491,7 @@ def test_no_report_shows_a_machine_path_or_a_nan_spread(smoke_reports):
         text = path.read_text(encoding="utf-8")
         for folder in machine:
             assert folder not in text, f"{path.name} shows {folder}"
-        if path in api:  # lib.reports' docstrings quote "± nan" on purpose
+        if path in api:  # actlab.collection.reports' docstrings quote "± nan" on purpose
             continue
         assert not re.search(r"±\s*nan", text, re.IGNORECASE), f"{path.name}: '± nan'"
         assert not re.search(r"\d+ elements?, +(eager|function|jit)", text), f"{path.name}: progress"

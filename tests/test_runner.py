@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lib import outputs, runner
+from actlab.collection import outputs, runner
 
 REPO = outputs.REPO_ROOT
 TOOLS = REPO / "tools"
@@ -54,10 +54,10 @@ def bases(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
     return figures, reports
 
 
-# A stand-in that writes results.json the way runtime.Run.finish does, without importing Keras.
+# A stand-in that writes results.json the way session.Run.finish does, without importing Keras.
 _FAKE_FINISH = """\
 import json, os
-from lib import outputs
+from actlab.collection import outputs
 run = outputs.current_run() or {}
 folder = outputs.notebook_dir(NAME)
 record = {"profile": profile, "label": run.get("label"), "overrides": run.get("overrides"),
@@ -181,7 +181,7 @@ def test_code_outside_the_runner_never_writes_into_figures(monkeypatch):
 
 
 def test_makefile_and_lib_outputs_agree(bases, tmp_path):
-    """`make` computes the same folders as lib.outputs, for every profile and backend."""
+    """`make` computes the same folders as actlab.collection.outputs, for every profile and backend."""
     nb_dir = tmp_path / "nbs"
     _fake_notebook(nb_dir)
     for profile in outputs.PROFILES:
@@ -190,7 +190,7 @@ def test_makefile_and_lib_outputs_agree(bases, tmp_path):
                 ["make", "-n", "--no-print-directory", "-C", str(REPO), "notebooks", f"PROFILE={profile}",
                  f"BACKEND={backend}", f"NOTEBOOK_DIR={nb_dir}", f"VENV_STAMP={_venv_stamp(tmp_path)}"],
                 capture_output=True, text=True, check=True, env=os.environ).stdout
-            line = next(ln for ln in out.splitlines() if "lib.runner" in ln)
+            line = next(ln for ln in out.splitlines() if "actlab.collection.runner" in ln)
             words = shlex.split(line.split("||")[0])
             loc = outputs.keyed_locations("91_fake", outputs.RunKey(profile, backend))
             assert Path(words[words.index("--output") + 1]) == loc.executed
@@ -215,7 +215,7 @@ def test_run_records_what_ran(bases, capsys):
     figures, reports = bases
     folder = bases[0].parent / "nbs"
     nb = _write_notebook(folder / "95_prov.ipynb", [
-        "from lib import runtime\nrun = runtime.start_run('95_prov', {'profile': profile, 'seeds': [0], "
+        "from actlab.collection import session\nrun = session.start_run('95_prov', {'profile': profile, 'seeds': [0], "
         "'n_train': n_train}, {})",
         "run.finish({'n': 1}, finding='fine')",
     ], params='profile = "default"  # set by the runner\nn_train = 100  # subsample (None: all)')
@@ -434,7 +434,7 @@ def test_py2nb_builds_clean_notebook(tmp_path: Path):
 
 
 def test_module_runs_as_a_command():
-    out = subprocess.run([sys.executable, "-m", "lib.runner", "--help"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "actlab.collection.runner", "--help"], capture_output=True,
                          text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert out.returncode == 0 and "NOTEBOOK --help" in out.stdout
 

@@ -1,4 +1,4 @@
-"""lib.runtime and lib.plotting: parameter checks, seeding, results.json, figure files."""
+"""actlab.collection.session and actlab.collection.plotting: parameter checks, seeding, results.json, figure files."""
 
 from __future__ import annotations
 
@@ -10,24 +10,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lib import plotting, runtime
+from actlab.collection import plotting, session
 
 
 def test_validate_params_names_the_bad_parameter():
-    validators = {"mode": runtime.one_of("a", "b"), "lr": runtime.positive_float}
-    runtime.validate_params({"epochs": 3, "seeds": [0, 1], "mode": "a", "lr": 0.1}, validators)
+    validators = {"mode": session.one_of("a", "b"), "lr": session.positive_float}
+    session.validate_params({"epochs": 3, "seeds": [0, 1], "mode": "a", "lr": 0.1}, validators)
     cases = [({"epochs": 0}, "epochs"), ({"epochs": True}, "epochs"), ({"seeds": []}, "seeds"),
              ({"seeds": [1, 1]}, "seeds"), ({"mode": "c"}, "mode"), ({"lr": float("nan")}, "lr"),
              ({"profile": "huge"}, "profile"), ({"data_source": "web"}, "data_source")]
     for params, name in cases:
         with pytest.raises(ValueError, match=f"`{name}`"):
-            runtime.validate_params(params, validators)
+            session.validate_params(params, validators)
     with pytest.raises(ValueError, match="`unvalidated` has no validator"):
-        runtime.validate_params({"unvalidated": 1}, validators)
+        session.validate_params({"unvalidated": 1}, validators)
 
 
 def _train_once(seed: int) -> np.ndarray:
-    runtime.seed_everything(seed)
+    session.seed_everything(seed)
     x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
     y = (x.sum(axis=1, keepdims=True) > 0).astype("float32")
     model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
@@ -46,7 +46,7 @@ def test_seed_everything_makes_training_repeatable():
 def test_run_finish_writes_results_with_provenance(tmp_path, monkeypatch):
     monkeypatch.setenv("ACTLAB_FIGURES_DIR", str(tmp_path))
     # op_threads=None: this pytest process's TensorFlow keeps its threads for the other tests
-    run = runtime.start_run("99_test", {"profile": "smoke", "seeds": [5]}, op_threads=None)
+    run = session.start_run("99_test", {"profile": "smoke", "seeds": [5]}, op_threads=None)
     path = run.finish({"acc": np.float32(0.5), "curve": np.arange(3), "bad": math.nan},
                       data={"description": "synthetic"}, finding="it works")
     record = json.loads(path.read_text())
@@ -77,16 +77,16 @@ def test_save_figure_is_byte_reproducible(tmp_path, monkeypatch):
 
 _THREADS_SCRIPT = """
 import warnings
-from lib import runtime
+from actlab.collection import session
 import tensorflow as tf
-print(runtime.set_op_threads(1))                     # before the first op: takes effect
+print(session.set_op_threads(1))                     # before the first op: takes effect
 tf.constant(1.0) + 1.0                               # TensorFlow initializes its threads
-print(runtime.set_op_threads(1))                     # the same value: nothing to say
+print(session.set_op_threads(1))                     # the same value: nothing to say
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    print(runtime.set_op_threads(2))                 # too late: warns, keeps 1
+    print(session.set_op_threads(2))                 # too late: warns, keeps 1
 print(len(caught), caught[0].category.__name__ if caught else None)
-print(runtime.environment_provenance()["op_threads"])
+print(session.environment_provenance()["op_threads"])
 """
 
 
@@ -99,7 +99,7 @@ def test_set_op_threads_before_and_after_the_first_op():
 
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
     out = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], capture_output=True, text=True,
-                         env=env, cwd=runtime.REPO_ROOT, timeout=120)
+                         env=env, cwd=session.REPO_ROOT, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1", "1", "1", "1", "RuntimeWarning", "1"], out.stdout
 
@@ -107,18 +107,18 @@ def test_set_op_threads_before_and_after_the_first_op():
 def test_set_op_threads_checks_its_argument():
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(ValueError, match="Received: threads="):
-            runtime.set_op_threads(bad)
+            session.set_op_threads(bad)
     if keras.backend.backend() != "tensorflow":
-        assert runtime.set_op_threads(1) is None
+        assert session.set_op_threads(1) is None
 
 
 @pytest.mark.tensorflow_only(reason="TensorFlow op determinism and Keras's XLA switch for it")
 def test_xla_allowed_lets_keras_compile_with_xla_under_determinism():
-    runtime.seed_everything(0)  # turns op determinism on: Keras then drops jit_compile silently
+    session.seed_everything(0)  # turns op determinism on: Keras then drops jit_compile silently
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse", jit_compile=True)
     assert model.jit_compile is False
-    with runtime.xla_allowed():
+    with session.xla_allowed():
         model.compile("sgd", "mse", jit_compile=True)
     assert model.jit_compile is True
     from tensorflow.python.framework import config as tf_config
@@ -127,10 +127,10 @@ def test_xla_allowed_lets_keras_compile_with_xla_under_determinism():
 
 
 def test_seed_std_is_the_sample_std_and_nan_for_one_seed():
-    assert runtime.seed_std([0.9, 0.8, 0.7]) == pytest.approx(0.1)           # ddof=1
-    np.testing.assert_allclose(runtime.seed_std([[1.0, 2.0], [3.0, 6.0]]),
+    assert session.seed_std([0.9, 0.8, 0.7]) == pytest.approx(0.1)           # ddof=1
+    np.testing.assert_allclose(session.seed_std([[1.0, 2.0], [3.0, 6.0]]),
                                [np.sqrt(2.0), np.sqrt(8.0)])
-    assert math.isnan(runtime.seed_std([0.9]))
-    assert np.all(np.isnan(runtime.seed_std([[1.0, 2.0, 3.0]])))
-    assert runtime.seed_std(np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2), axis=1).tolist() == \
+    assert math.isnan(session.seed_std([0.9]))
+    assert np.all(np.isnan(session.seed_std([[1.0, 2.0, 3.0]])))
+    assert session.seed_std(np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2), axis=1).tolist() == \
         pytest.approx([np.sqrt(0.5)] * 2)

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from xlacheck import assert_xla
 
-from lib.activations.softexp import (
+from actlab.activations.softexp import (
     COMPLEX_EXPONENT_CAP,
     EXP_CAP,
     LOG_FLOOR,
@@ -17,12 +17,12 @@ from lib.activations.softexp import (
     complex_soft_exponential_concat,
     soft_exponential,
 )
-from lib.activations.softexp_autodiff import (
+from actlab.activations.softexp_autodiff import (
     complex_soft_exponential_autodiff,
     soft_exponential_autodiff,
 )
-from lib.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
-from lib.runtime import xla_allowed
+from actlab.collection.session import xla_allowed
+from actlab.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
     "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the soft "
@@ -508,7 +508,7 @@ def test_complex_written_out_gradients_reduce_to_alpha_shape():
 
 
 def test_mse_comparisons_are_paired_on_a_log_scale():
-    from lib.experiments import softexp as se
+    from actlab.collection.experiments import softexp as se
 
     a = se.mean_std([1.2e3, 50.0, 4.6e4])   # heavy-tailed: one seed dominates the mean
     b = se.mean_std([13.6, 20.0, 9.0])

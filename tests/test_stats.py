@@ -1,4 +1,4 @@
-"""lib.stats: the t quantile, paired intervals and their verdicts, seeds_needed, the sentences."""
+"""actlab.stats: the t quantile, paired intervals and their verdicts, seeds_needed, the sentences."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lib import stats
+from actlab import stats
 
 # Two-sided critical values t(p, df) from standard tables (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2),
 # to seven significant digits.
@@ -118,7 +118,7 @@ def test_verdict_boundary_is_strict():
 
 
 def test_float32_rounding_at_the_margin_does_not_decide():
-    """The case of issue 15: a mean difference of −0.4999995 at a 0.5 margin is not a verdict."""
+    """A mean difference of −0.4999995 at a 0.5 margin is not a verdict."""
     a = np.float32([95.1, 95.3, 95.0, 95.4, 95.2])
     b = a + np.float32([0.2, 0.8, 0.3, 0.7, 0.4999995])
     r = stats.compare_paired(a, b, margin=0.5)
@@ -258,7 +258,7 @@ def test_verdict_record_is_json_ready_and_short():
 
 
 def test_a_mean_on_the_margin_needs_unboundedly_many_seeds():
-    """Issue 15's notebook 04 case: per-seed differences averaging −0.4999995 at a 0.5 margin."""
+    """Notebook 04's case: per-seed differences averaging −0.4999995 at a 0.5 margin."""
     d = np.array([-0.3, -0.7, -0.6, -0.4, -0.4999975])
     assert d.mean() == pytest.approx(-0.4999995)
     r = stats.compare_paired(d, np.zeros(5), margin=0.5)

@@ -1,4 +1,4 @@
-"""lib.tables: tables formatted for people (for_people and people_table share cells and style)."""
+"""actlab.collection.tables: tables formatted for people (for_people and people_table share cells and style)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import tables
+from actlab.collection import tables
 
 
 def test_for_people_formats_percent_booleans_and_hides_the_index():

@@ -1,4 +1,4 @@
-"""Tests for `lib.activations.truncate`, `lib.layers.Truncation` and `lib.experiments.truncation`."""
+"""Tests for `actlab.activations.truncate`, `actlab.layers.Truncation` and `actlab.collection.experiments.truncation`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 import tensorflow as tf
 from xlacheck import assert_xla
 
-from lib.activations import truncate
-from lib.experiments import truncation as ex
-from lib.layers import MIN_TRUNCATION_THRESHOLD, Truncation
+from actlab.activations import truncate
+from actlab.collection.experiments import truncation as ex
+from actlab.layers import MIN_TRUNCATION_THRESHOLD, Truncation
 
 pytestmark = pytest.mark.tensorflow_only(reason=(
     "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX truncation "
@@ -393,7 +393,7 @@ def test_user_model_builds_and_runs():
 
 
 def test_train_variants_records():
-    from lib import data as mnist
+    from actlab import data as mnist
 
     ds = mnist.load_mnist("embedded", n_train=100, n_test=50)
     records = ex.train_variants(ds, ["none", "trainable_l2"], seeds=[0], epochs=1, batch_size=50,

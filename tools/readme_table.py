@@ -10,7 +10,7 @@ reference file and replaces the block between the two markers in README.md. The 
 README.md's block equals what this tool renders from the committed reference, so the README never
 quotes numbers typed by hand or from another run, and `make test` does not need the notebooks run.
 
-A notebook contributes its verdict records marked ``headline`` (`lib.stats.verdict_record` in
+A notebook contributes its verdict records marked ``headline`` (`actlab.stats.verdict_record` in
 ``results["verdicts"]``): a paired difference with its 95 % interval and the verdict the interval
 gives. Notebook 06 (a benchmark, whose numbers belong to the machine) is described, not quoted.
 """
@@ -42,7 +42,7 @@ QUESTIONS = {
                            "truncation layer use?",
     "06_activation_cost": "what does each custom activation cost against its built-in and the "
                           "memory floor?",
-    "07_check_your_activation": "which of the walls above does an activation hit? `lib.checkup` on "
+    "07_check_your_activation": "which of the walls above does an activation hit? `actlab.checkup` on "
                                 "every activation of the collection and five Keras built-ins",
     "08_rational_activations": "is a learned rational (Padé) activation worth it against ReLU, "
                                "PReLU and the soft exponential, and at what cost?",
