@@ -208,7 +208,8 @@ def test_assert_healthy_lists_failed_checks():
         assert_healthy(naive_elu, **FAST)
 
 
-def test_command_exit_codes(tmp_path, capsys):
+def test_command_exit_codes(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the backends' own messages go to ./checkup.log
     out = tmp_path / "report.json"
     assert checkup.main(["actlab.activations:safe_elu", "--no-train", "--no-timing",
                          "--json", str(out)]) == 0
@@ -218,11 +219,16 @@ def test_command_exit_codes(tmp_path, capsys):
     assert "FAIL  gradient_finite" in text and "FAIL: actlab.activations:naive_elu" in text
     surrogate = "actlab.layers:Truncation(gradient='straight_through')"
     assert checkup.main([surrogate, "--no-train", "--no-timing", "--allow-surrogate-gradient"]) == 0
+    assert (tmp_path / "checkup.log").is_file()  # in the current directory, nowhere else
+    log = tmp_path / "logs" / "mine.log"
+    assert checkup.main(["relu", "--no-train", "--no-timing", "--log", str(log)]) == 0
+    assert log.is_file() and "mine.log" in capsys.readouterr().out
 
 
-def test_command_unimportable_target_exits_2_without_traceback():
+def test_command_unimportable_target_exits_2_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "actlab.checkup", "no_such_module_xyz:act",
-                           "--no-train", "--no-timing"], capture_output=True, text=True, timeout=120)
+                           "--no-train", "--no-timing"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "Cannot import target 'no_such_module_xyz:act'" in proc.stderr
