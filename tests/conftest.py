@@ -37,26 +37,37 @@ def pytest_collection_modifyitems(config, items):
         marker = item.get_closest_marker("backend_independent")
         in_pass = marker.kwargs.get("in_pass", "tensorflow") if marker is not None else None
         if in_pass is not None and in_pass != "tensorflow" and backend == "tensorflow":
-            item.add_marker(pytest.mark.skip(reason=f"backend-independent: once, in the {in_pass} "
-                                                    "pass of `make test`"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"backend-independent: once, in the {in_pass} pass of `make test`"
+                )
+            )
     if backend == "tensorflow":
         return
     for item in items:
         marker = item.get_closest_marker("tensorflow_only")
         if marker is not None:
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
-            item.add_marker(pytest.mark.skip(reason=f"TensorFlow only ({reason}); "
-                                                    f"running on {backend}"))
+            item.add_marker(
+                pytest.mark.skip(reason=f"TensorFlow only ({reason}); running on {backend}")
+            )
         elif item.get_closest_marker("backend_independent") is not None:
             marker = item.get_closest_marker("backend_independent")
             if marker.kwargs.get("in_pass") == backend:
                 continue
             reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
-            item.add_marker(pytest.mark.skip(reason=f"backend-independent ({reason}): once, in "
-                                                    "the TensorFlow pass of `make test`"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"backend-independent ({reason}): once, in "
+                    "the TensorFlow pass of `make test`"
+                )
+            )
         elif item.get_closest_marker("notebook") is not None:
-            item.add_marker(pytest.mark.skip(reason="notebook smoke runs: once, in the "
-                                                    "TensorFlow pass of `make test`"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="notebook smoke runs: once, in the TensorFlow pass of `make test`"
+                )
+            )
 
 
 @pytest.fixture(scope="session")

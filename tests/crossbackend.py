@@ -26,18 +26,67 @@ SEED = 20261130
 
 def _grid_x() -> np.ndarray:
     """Points for the elementwise functions: 0, tiny, ±1, the ELU overflow, huge values."""
-    base = [0.0, 1e-30, -1e-30, 1e-7, -1e-7, 0.001, -0.001, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5,
-            2.0, -2.0, 3.0, -3.0, 6.0, -6.0, 10.0, -10.0, 30.0, -30.0, 88.72, 88.73, 100.0,
-            -100.0, 1e4, -1e4, 1e10, -1e10]
+    base = [
+        0.0,
+        1e-30,
+        -1e-30,
+        1e-7,
+        -1e-7,
+        0.001,
+        -0.001,
+        0.5,
+        -0.5,
+        1.0,
+        -1.0,
+        1.5,
+        -1.5,
+        2.0,
+        -2.0,
+        3.0,
+        -3.0,
+        6.0,
+        -6.0,
+        10.0,
+        -10.0,
+        30.0,
+        -30.0,
+        88.72,
+        88.73,
+        100.0,
+        -100.0,
+        1e4,
+        -1e4,
+        1e10,
+        -1e10,
+    ]
     return np.asarray(base, dtype="float32")
 
 
 def _softexp_grid() -> tuple[np.ndarray, np.ndarray]:
     """(x, α) pairs covering α = 0, the series thresholds, the log floor and the exp cap."""
-    xs = np.asarray([0.0, 1e-3, -1e-3, 0.3, -0.3, 1.0, -1.0, 2.5, -2.5, 10.0, -10.0, 50.0],
-                    dtype="float32")
-    alphas = np.asarray([0.0, 1e-6, -1e-6, 1e-3, -1e-3, 0.0099, -0.0099, 0.1, -0.1, 0.5, -0.5,
-                         1.0, -1.0, 2.0, -2.0], dtype="float32")
+    xs = np.asarray(
+        [0.0, 1e-3, -1e-3, 0.3, -0.3, 1.0, -1.0, 2.5, -2.5, 10.0, -10.0, 50.0], dtype="float32"
+    )
+    alphas = np.asarray(
+        [
+            0.0,
+            1e-6,
+            -1e-6,
+            1e-3,
+            -1e-3,
+            0.0099,
+            -0.0099,
+            0.1,
+            -0.1,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            2.0,
+            -2.0,
+        ],
+        dtype="float32",
+    )
     x, a = np.meshgrid(xs, alphas)
     return x.reshape(-1), a.reshape(-1)
 
@@ -45,9 +94,16 @@ def _softexp_grid() -> tuple[np.ndarray, np.ndarray]:
 def _rows() -> np.ndarray:
     """Antirectifier rows: constant rows (zero after centring), ordinary and tiny-spread ones."""
     rng = np.random.default_rng(SEED)
-    rows = [np.zeros(6), np.full(6, 3.0), np.full(6, -1e4), rng.normal(size=6),
-            rng.normal(size=6) * 1e-4, np.array([0, 0, 0, 0, 0, 1.0]),
-            np.array([1.0, -1.0, 1.0, -1.0, 0.0, 0.0]), rng.normal(size=6) * 100]
+    rows = [
+        np.zeros(6),
+        np.full(6, 3.0),
+        np.full(6, -1e4),
+        rng.normal(size=6),
+        rng.normal(size=6) * 1e-4,
+        np.array([0, 0, 0, 0, 0, 1.0]),
+        np.array([1.0, -1.0, 1.0, -1.0, 0.0, 0.0]),
+        rng.normal(size=6) * 100,
+    ]
     return np.asarray(rows, dtype="float32")
 
 
@@ -70,23 +126,28 @@ def cases():
     small = x[np.abs(x) < 1e3]
     for d in (0.0, 0.25, 1.0):
         xs, ds = np.meshgrid(small, np.float32(d))
-        out[f"poly_relu_blend_d{d}"] = (lambda t, dd: A.poly_relu_blend(t, dd),
-                                        [xs.reshape(-1), ds.reshape(-1)])
-        out[f"poly_relu_blend_relu6_d{d}"] = (lambda t, dd: A.poly_relu_blend(t, dd, relu_cap=6.0),
-                                              [xs.reshape(-1), ds.reshape(-1)])
+        out[f"poly_relu_blend_d{d}"] = (
+            lambda t, dd: A.poly_relu_blend(t, dd),
+            [xs.reshape(-1), ds.reshape(-1)],
+        )
+        out[f"poly_relu_blend_relu6_d{d}"] = (
+            lambda t, dd: A.poly_relu_blend(t, dd, relu_cap=6.0),
+            [xs.reshape(-1), ds.reshape(-1)],
+        )
     for mode in ("clip", "straight_through"):
         for t_val in (1.0, 0.5, 3.0):
             xs = np.concatenate([x, np.float32([t_val, -t_val])])
             ts = np.full_like(xs, t_val)
             out[f"truncate_{mode}_T{t_val}"] = (
-                lambda t, thr, mode=mode: A.truncate(t, thr, gradient=mode), [xs, ts])
+                lambda t, thr, mode=mode: A.truncate(t, thr, gradient=mode),
+                [xs, ts],
+            )
     out["soft_exponential"] = (A.soft_exponential, [sx, sa])
     out["soft_exponential_autodiff"] = (SA.soft_exponential_autodiff, [sx, sa])
     cb = np.roll(sa, 3)
     out["complex_soft_exponential"] = (A.complex_soft_exponential, [sx, sa, cb])
     out["complex_soft_exponential_concat"] = (A.complex_soft_exponential_concat, [sx, sa, cb])
-    out["complex_soft_exponential_autodiff"] = (SA.complex_soft_exponential_autodiff,
-                                                [sx, sa, cb])
+    out["complex_soft_exponential_autodiff"] = (SA.complex_soft_exponential_autodiff, [sx, sa, cb])
     out["crelu"] = (A.crelu, [rows])
     out["centered_l2_normalize"] = (A.centered_l2_normalize, [rows])
     out["antirectify"] = (A.antirectify, [rows])
@@ -110,19 +171,33 @@ def layer_cases():
         "CReLU": (lambda: L.CReLU(), rows, {}),
         "PolyReLUBlend_d1": (lambda: L.PolyReLUBlend(relu_weight=1.0), x / 1e9, {}),
         "PolyReLUBlend_d0": (lambda: L.PolyReLUBlend(relu_weight=0.0), x / 1e9, {}),
-        "PolyReLUBlend_d0.3_cap": (lambda: L.PolyReLUBlend(relu_weight=0.3, relu_cap=6.0),
-                                   np.clip(x, -20, 20), {}),
-        "Truncation_clip": (lambda: L.Truncation(threshold=1.0, trainable_threshold=True),
-                            np.concatenate([x, np.float32([[1.0] * 31, [-1.0] * 31])]), {}),
+        "PolyReLUBlend_d0.3_cap": (
+            lambda: L.PolyReLUBlend(relu_weight=0.3, relu_cap=6.0),
+            np.clip(x, -20, 20),
+            {},
+        ),
+        "Truncation_clip": (
+            lambda: L.Truncation(threshold=1.0, trainable_threshold=True),
+            np.concatenate([x, np.float32([[1.0] * 31, [-1.0] * 31])]),
+            {},
+        ),
         "Truncation_ste_per_channel": (
-            lambda: L.Truncation(threshold=2.0, gradient="straight_through",
-                                 trainable_threshold=True, per_channel=True),
-            np.concatenate([x, np.float32([[2.0] * 31, [-2.0] * 31])]), {}),
+            lambda: L.Truncation(
+                threshold=2.0,
+                gradient="straight_through",
+                trainable_threshold=True,
+                per_channel=True,
+            ),
+            np.concatenate([x, np.float32([[2.0] * 31, [-2.0] * 31])]),
+            {},
+        ),
         "SoftExponential": (lambda: L.SoftExponential(), sx2, {"alpha": sa.reshape(-1, n)[3]}),
         "SoftExponential_zero": (lambda: L.SoftExponential(), sx2, {}),
-        "ComplexSoftExponential": (lambda: L.ComplexSoftExponential(), sx2,
-                                   {"alpha_real": sa.reshape(-1, n)[5],
-                                    "alpha_imag": sa.reshape(-1, n)[9]}),
+        "ComplexSoftExponential": (
+            lambda: L.ComplexSoftExponential(),
+            sx2,
+            {"alpha_real": sa.reshape(-1, n)[5], "alpha_imag": sa.reshape(-1, n)[9]},
+        ),
         "ComplexSoftExponential_zero": (lambda: L.ComplexSoftExponential(), sx2, {}),
     }
 
@@ -137,7 +212,9 @@ def _vjp(fn, inputs):
     with a fixed random upstream gradient w_k per output."""
     from actlab.autodiff import vjp
 
-    ys, grads = vjp(fn, inputs, upstream=lambda i, shape: _upstream(shape, f"w{i}", inputs[0].dtype))
+    ys, grads = vjp(
+        fn, inputs, upstream=lambda i, shape: _upstream(shape, f"w{i}", inputs[0].dtype)
+    )
     return (ys if isinstance(ys, list) else [ys]), grads
 
 

@@ -20,8 +20,9 @@ def autodiff_grad(fn: Callable, x: np.ndarray, weights: np.ndarray | None = None
     return tape.gradient(loss, xt).numpy()
 
 
-def finite_diff_grad(fn: Callable, x: np.ndarray, weights: np.ndarray | None = None,
-                     eps: float = 1e-6) -> np.ndarray:
+def finite_diff_grad(
+    fn: Callable, x: np.ndarray, weights: np.ndarray | None = None, eps: float = 1e-6
+) -> np.ndarray:
     """Central differences of sum(weights * fn(x)), one coordinate at a time, in float64."""
     x = np.asarray(x, dtype="float64")
 
@@ -47,8 +48,9 @@ def elementwise_finite_diff(fn: Callable, x: np.ndarray, eps: float = 1e-6) -> n
     return (plus - minus) / (2 * eps)
 
 
-def assert_save_load_roundtrip(model: keras.Model, x: np.ndarray, tmp_path: Path,
-                               atol: float = 1e-6) -> keras.Model:
+def assert_save_load_roundtrip(
+    model: keras.Model, x: np.ndarray, tmp_path: Path, atol: float = 1e-6
+) -> keras.Model:
     """Save as .keras, reload with safe_mode=True, and check predictions match."""
     path = Path(tmp_path) / "model.keras"
     model.save(path)

@@ -16,9 +16,12 @@ from actlab.activations.antirectifier import ANTIRECTIFIER_EPSILON, antirectify_
 from actlab.collection.experiments import antirectifier as exp
 from actlab.layers import Antirectifier, CReLU
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the "
-    "Antirectifier is checked by test_backends.py"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=(
+        "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the "
+        "Antirectifier is checked by test_backends.py"
+    )
+)
 
 RNG = np.random.default_rng(1234)
 
@@ -36,7 +39,9 @@ def np_crelu(x: np.ndarray, axis: int) -> np.ndarray:
     return np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], axis=axis)
 
 
-def np_antirectify(x: np.ndarray, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON) -> np.ndarray:
+def np_antirectify(
+    x: np.ndarray, axis: int = -1, epsilon: float = ANTIRECTIFIER_EPSILON
+) -> np.ndarray:
     return np_crelu(np_centered_l2(x, axis, epsilon), axis)
 
 
@@ -90,7 +95,9 @@ def test_antirectify_float32_and_input_not_modified():
 def test_crelu_values():
     x = RNG.normal(size=(3, 4, 5))
     for axis in (-1, 1):
-        np.testing.assert_array_equal(np.asarray(crelu(tf.constant(x), axis=axis)), np_crelu(x, axis))
+        np.testing.assert_array_equal(
+            np.asarray(crelu(tf.constant(x), axis=axis)), np_crelu(x, axis)
+        )
 
 
 def test_centered_l2_normalize_unit_norm_and_zero_row():
@@ -107,32 +114,41 @@ def test_jit_compiles():
     fn = tf.function(lambda t: antirectify(t, axis=1), jit_compile=True)
     x = RNG.normal(size=(2, 6, 3)).astype("float32")
     assert_xla(fn, tf.constant(x))
-    np.testing.assert_allclose(fn(tf.constant(x)).numpy(), np_antirectify(x, 1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        fn(tf.constant(x)).numpy(), np_antirectify(x, 1), rtol=1e-5, atol=1e-6
+    )
 
 
 # --------------------------------------------------------------------------- shapes
 
 
-@pytest.mark.parametrize(("shape", "axis", "expected"), [
-    ((None, 256), -1, (None, 512)),
-    ((None, 26, 26, 16), -1, (None, 26, 26, 32)),
-    ((None, 16, 26, 26), 1, (None, 32, 26, 26)),
-    ((None, 7, 5), -2, (None, 14, 5)),
-])
+@pytest.mark.parametrize(
+    ("shape", "axis", "expected"),
+    [
+        ((None, 256), -1, (None, 512)),
+        ((None, 26, 26, 16), -1, (None, 26, 26, 32)),
+        ((None, 16, 26, 26), 1, (None, 32, 26, 26)),
+        ((None, 7, 5), -2, (None, 14, 5)),
+    ],
+)
 @pytest.mark.parametrize("layer_cls", [Antirectifier, CReLU])
 def test_layer_doubles_the_axis(layer_cls, shape, axis, expected):
     layer = layer_cls(axis=axis)
     assert layer.compute_output_shape(shape) == expected
     symbolic = layer(keras.Input(shape[1:]))
     assert tuple(symbolic.shape) == expected
-    eager = layer_cls(axis=axis)(np.ones((3, *shape[1:]), "float32") + RNG.normal(size=(3, *shape[1:])))
+    eager = layer_cls(axis=axis)(
+        np.ones((3, *shape[1:]), "float32") + RNG.normal(size=(3, *shape[1:]))
+    )
     assert tuple(eager.shape) == (3, *expected[1:])
 
 
 def test_layer_matches_function():
     x = RNG.normal(size=(3, 8, 8, 4)).astype("float32")
     layer = Antirectifier(axis=-1, epsilon=1e-4)
-    np.testing.assert_allclose(np.asarray(layer(x)), np_antirectify(x, -1, 1e-4), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(layer(x)), np_antirectify(x, -1, 1e-4), rtol=1e-5, atol=1e-6
+    )
     np.testing.assert_array_equal(np.asarray(CReLU(axis=2)(x)), np_crelu(x, 2).astype("float32"))
     assert not layer.trainable_weights
 
@@ -159,7 +175,9 @@ def test_centered_l2_normalize_gradient_at_constant_row(value):
     w = RNG.normal(size=x.shape)
     auto = autodiff_grad(lambda t: centered_l2_normalize(t), x, w)
     assert np.all(np.isfinite(auto))
-    np.testing.assert_allclose(auto[0], (w[0] - w[0].mean()) / np.sqrt(ANTIRECTIFIER_EPSILON), rtol=1e-9)
+    np.testing.assert_allclose(
+        auto[0], (w[0] - w[0].mean()) / np.sqrt(ANTIRECTIFIER_EPSILON), rtol=1e-9
+    )
     ref_row1 = autodiff_grad(lambda t: centered_l2_normalize(t), x[1:], w[1:])
     np.testing.assert_allclose(auto[1], ref_row1[0], rtol=1e-12)
 
@@ -171,14 +189,17 @@ def test_centered_l2_normalize_gradient_at_zero_matches_finite_differences():
         w = RNG.normal(size=row.shape)
         fn = lambda t: centered_l2_normalize(t)  # noqa: E731
         fd = finite_diff_grad(fn, row, w, eps=1e-7)
-        np.testing.assert_allclose(autodiff_grad(fn, row, w), fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())
+        np.testing.assert_allclose(
+            autodiff_grad(fn, row, w), fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max()
+        )
 
 
 def _plain_antirectify(t, axis=-1):
     """The example's exact c / ||c|| (no epsilon): NaN at a constant row."""
     c = t - keras.ops.mean(t, axis=axis, keepdims=True)
-    return crelu(c / keras.ops.sqrt(keras.ops.sum(keras.ops.square(c), axis=axis, keepdims=True)),
-                 axis=axis)
+    return crelu(
+        c / keras.ops.sqrt(keras.ops.sum(keras.ops.square(c), axis=axis, keepdims=True)), axis=axis
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -199,16 +220,20 @@ def test_antirectify_value_and_gradient_finite_at_constant_row(dtype, value):
     assert np.isnan(tape.gradient(plain, xt).numpy()[0]).all(), "the hazard this guards against"
     # The ordinary row matches the float64 gradient of the same row alone.
     ref = autodiff_grad(lambda t: antirectify(t), x[1:2].astype("float64"), w[1:2])
-    np.testing.assert_allclose(grad[1], ref[0], rtol=1e-4 if dtype == "float32" else 1e-10,
-                               atol=1e-5 if dtype == "float32" else 1e-12)
-
+    np.testing.assert_allclose(
+        grad[1],
+        ref[0],
+        rtol=1e-4 if dtype == "float32" else 1e-10,
+        atol=1e-5 if dtype == "float32" else 1e-12,
+    )
 
 
 def test_training_step_on_constant_inputs_stays_finite():
     """A Dense layer followed by the Antirectifier, fed all-zero rows (Dense bias starts at 0)."""
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4), Antirectifier(),
-                              keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [keras.Input((5,)), keras.layers.Dense(4), Antirectifier(), keras.layers.Dense(2)]
+    )
     model.compile(optimizer="sgd", loss="mse")
     x = np.zeros((8, 5), "float32")
     model.fit(x, np.ones((8, 2), "float32"), epochs=2, verbose=0)
@@ -219,8 +244,9 @@ def test_crelu_gradient():
     x = RNG.normal(size=(4, 6))
     x[np.abs(x) < 1e-3] = 0.5  # away from the kink
     w = RNG.normal(size=(4, 12))
-    np.testing.assert_allclose(autodiff_grad(crelu, x, w), finite_diff_grad(crelu, x, w), rtol=1e-6,
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        autodiff_grad(crelu, x, w), finite_diff_grad(crelu, x, w), rtol=1e-6, atol=1e-8
+    )
     grad0 = autodiff_grad(crelu, np.zeros((1, 3)), np.ones((1, 6)))
     np.testing.assert_array_equal(grad0, 0.0)  # TensorFlow's relu'(0) = 0 on both halves
 
@@ -238,14 +264,16 @@ def test_save_load_roundtrip_dense(tmp_path):
 
 def test_save_load_roundtrip_conv_with_config(tmp_path):
     keras.utils.set_random_seed(2)
-    model = keras.Sequential([
-        keras.Input((6, 6, 2)),
-        keras.layers.Conv2D(3, 3),
-        Antirectifier(axis=-1, epsilon=1e-3, name="anti"),
-        CReLU(axis=1, name="crelu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(2),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 2)),
+            keras.layers.Conv2D(3, 3),
+            Antirectifier(axis=-1, epsilon=1e-3, name="anti"),
+            CReLU(axis=1, name="crelu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
+    )
     x = RNG.normal(size=(3, 6, 6, 2)).astype("float32")
     loaded = assert_save_load_roundtrip(model, x, tmp_path)
     assert loaded.get_layer("anti").get_config()["epsilon"] == 1e-3
@@ -271,8 +299,9 @@ def test_bad_axis_in_constructor(layer_cls, axis):
         layer_cls(axis=axis)
 
 
-@pytest.mark.parametrize(("shape", "axis"), [((None, 8), 2), ((None, 8), -3), ((None, 4, 4, 3), 4),
-                                             ((None, 8), -2)])
+@pytest.mark.parametrize(
+    ("shape", "axis"), [((None, 8), 2), ((None, 8), -3), ((None, 4, 4, 3), 4), ((None, 8), -2)]
+)
 @pytest.mark.parametrize("layer_cls", [Antirectifier, CReLU])
 def test_bad_axis_for_input_rank(layer_cls, shape, axis):
     with pytest.raises(ValueError, match=r"Received: axis="):
@@ -304,8 +333,12 @@ def test_functions_reject_bad_axis(fn, axis):
 
 def test_parameter_counts_stated_by_the_example():
     counts = {kind: exp.count_params(kind) for kind in exp.MODELS}
-    assert counts == {"antirectifier_256": 337_418, "relu_512": 669_706, "relu_256": 269_322,
-                      "crelu_256": 337_418}
+    assert counts == {
+        "antirectifier_256": 337_418,
+        "relu_512": 669_706,
+        "relu_256": 269_322,
+        "crelu_256": 337_418,
+    }
     assert counts["antirectifier_256"] / counts["relu_512"] == pytest.approx(0.504, abs=1e-3)
 
 
@@ -321,18 +354,36 @@ def test_conv_net_doubles_channels_and_bad_kind():
 
 
 def _records(acc: dict[str, list[float]]):
-    return [{"model": k, "seed": s, "params": exp.EXPECTED_PARAMS[k], "test_accuracy": a,
-             "val_accuracy": [a - 0.1, a], "epoch_seconds": [5.0, 1.0, 2.0], "finite": True}
-            for k, accs in acc.items() for s, a in enumerate(accs)]
+    return [
+        {
+            "model": k,
+            "seed": s,
+            "params": exp.EXPECTED_PARAMS[k],
+            "test_accuracy": a,
+            "val_accuracy": [a - 0.1, a],
+            "epoch_seconds": [5.0, 1.0, 2.0],
+            "finite": True,
+        }
+        for k, accs in acc.items()
+        for s, a in enumerate(accs)
+    ]
 
 
 def test_summary_curves_and_verdict():
-    recs = _records({"antirectifier_256": [0.90, 0.92], "relu_256": [0.88, 0.90],
-                     "relu_512": [0.93, 0.95], "crelu_256": [0.89, 0.89]})
+    recs = _records(
+        {
+            "antirectifier_256": [0.90, 0.92],
+            "relu_256": [0.88, 0.90],
+            "relu_512": [0.93, 0.95],
+            "crelu_256": [0.89, 0.89],
+        }
+    )
     table = exp.summary_table(recs)
     assert isinstance(table, pd.DataFrame)
     assert table.loc["antirectifier_256", "test_acc_mean"] == pytest.approx(0.91)
-    assert table.loc["antirectifier_256", "test_acc_std"] == pytest.approx(np.std([0.90, 0.92], ddof=1))
+    assert table.loc["antirectifier_256", "test_acc_std"] == pytest.approx(
+        np.std([0.90, 0.92], ddof=1)
+    )
     assert table.loc["relu_512", "sec_per_epoch"] == 1.5  # first (tracing) epoch left out
     shown = exp.formatted_table(table).data.set_index("network")
     assert shown.loc["Antirectifier-256", "test accuracy (%)"] == "91.00 ± 1.41"
@@ -346,20 +397,39 @@ def test_summary_curves_and_verdict():
     assert v["verdict"] == "inferior" and v["claim"] == "not supported"
     assert "**not supported**" in v["text"] and "small training set" in v["text"]
     assert "95 % CI" in v["text"] and "2 paired seeds" in v["text"]
-    assert exp.verdict(recs, table, margin_pp=3.5, data_description="t", n_train=60_000)["claim"] == "supported"
+    assert (
+        exp.verdict(recs, table, margin_pp=3.5, data_description="t", n_train=60_000)["claim"]
+        == "supported"
+    )
     assert [r["question"].split(",")[0] for r in v["verdicts"]] == [
-        "Antirectifier-256 − ReLU-512", "Antirectifier-256 − ReLU-256", "Antirectifier-256 − CReLU-256"]
+        "Antirectifier-256 − ReLU-512",
+        "Antirectifier-256 − ReLU-256",
+        "Antirectifier-256 − CReLU-256",
+    ]
     assert v["verdicts"][0]["headline"] and not v["verdicts"][1]["headline"]
     # A spread that straddles the margin leaves the claim open, with a seeds estimate.
-    noisy = _records({"antirectifier_256": [0.90, 0.95, 0.93], "relu_256": [0.88, 0.90, 0.89],
-                      "relu_512": [0.93, 0.94, 0.935], "crelu_256": [0.89, 0.89, 0.9]})
-    v = exp.verdict(noisy, exp.summary_table(noisy), margin_pp=0.5, data_description="t", n_train=4000)
-    assert v["verdict"] == "inconclusive" and v["claim"] == "open" and "seeds would decide" in v["text"]
+    noisy = _records(
+        {
+            "antirectifier_256": [0.90, 0.95, 0.93],
+            "relu_256": [0.88, 0.90, 0.89],
+            "relu_512": [0.93, 0.94, 0.935],
+            "crelu_256": [0.89, 0.89, 0.9],
+        }
+    )
+    v = exp.verdict(
+        noisy, exp.summary_table(noisy), margin_pp=0.5, data_description="t", n_train=4000
+    )
+    assert (
+        v["verdict"] == "inconclusive"
+        and v["claim"] == "open"
+        and "seeds would decide" in v["text"]
+    )
 
 
 def test_verdict_with_a_single_seed_has_no_spread():
-    recs = _records({"antirectifier_256": [0.95], "relu_256": [0.90], "relu_512": [0.952],
-                     "crelu_256": [0.93]})
+    recs = _records(
+        {"antirectifier_256": [0.95], "relu_256": [0.90], "relu_512": [0.952], "crelu_256": [0.93]}
+    )
     table = exp.summary_table(recs)
     assert np.isnan(table.loc["relu_512", "test_acc_std"])
     shown = exp.formatted_table(table).data.set_index("network")
@@ -397,8 +467,10 @@ def _value_and_grad(fn, x, dtype, **kwargs):
 
 
 @pytest.mark.parametrize("dtype,rtol", [("float64", 1e-10), ("float32", 2e-4)])
-@pytest.mark.parametrize("shape,axis", [((6, 16), -1), ((6, 16), 1), ((2, 3, 4, 5), -1),
-                                        ((2, 3, 4, 5), 2), ((2, 3, 4, 5), 1)])
+@pytest.mark.parametrize(
+    "shape,axis",
+    [((6, 16), -1), ((6, 16), 1), ((2, 3, 4, 5), -1), ((2, 3, 4, 5), 2), ((2, 3, 4, 5), 1)],
+)
 def test_written_out_gradient_equals_autodiff(shape, axis, dtype, rtol):
     # last axis: the matrix-vector row sums; other axes: ops.sum. Row 0 is constant (c = 0).
     x = np.random.default_rng(3).normal(size=shape) * 3 + 1
@@ -409,6 +481,9 @@ def test_written_out_gradient_equals_autodiff(shape, axis, dtype, rtol):
     np.testing.assert_allclose(y, y_ref, rtol=rtol, atol=rtol)
     np.testing.assert_allclose(g, g_ref, rtol=rtol, atol=atol)
     # and against float64 autodiff (the ground truth for the float32 case)
-    g64 = autodiff_grad(lambda t: antirectify_autodiff(t, axis=axis), x,
-                        np.random.default_rng(7).normal(size=y.shape))
+    g64 = autodiff_grad(
+        lambda t: antirectify_autodiff(t, axis=axis),
+        x,
+        np.random.default_rng(7).normal(size=y.shape),
+    )
     np.testing.assert_allclose(g, g64, rtol=rtol, atol=atol)

@@ -67,6 +67,7 @@ def test_dtype_is_kept():
 
 def test_inside_compiled_function():
     """`vjp_tensors` traces: inside tf.function(jit_compile=True) or jax.jit."""
+
     def grad(a):
         return vjp_tensors(ops.sin, [a], W)[1][0]
 

@@ -32,14 +32,22 @@ HERE = Path(__file__).resolve().parent
 BACKENDS = ("tensorflow", "jax")
 ON_TF = keras.backend.backend() == "tensorflow"
 cross_backend = pytest.mark.skipif(
-    not ON_TF, reason="cross-backend comparison: spawns one process per backend, run once from "
-                      "the TensorFlow pass")
+    not ON_TF,
+    reason="cross-backend comparison: spawns one process per backend, run once from "
+    "the TensorFlow pass",
+)
 
 #: Cases whose gradients come from row reductions (sums over the feature axis): their
 #: elements are compared on the scale of their row (cancellation makes tiny elements noisy).
-ROW_CASES = {"crelu": -1, "centered_l2_normalize": -1, "antirectify": -1,
-             "antirectify_autodiff": -1, "antirectify_axis0": 0, "layer:Antirectifier": -1,
-             "layer:CReLU": -1}
+ROW_CASES = {
+    "crelu": -1,
+    "centered_l2_normalize": -1,
+    "antirectify": -1,
+    "antirectify_autodiff": -1,
+    "antirectify_axis0": 0,
+    "layer:Antirectifier": -1,
+    "layer:CReLU": -1,
+}
 #: Keras's JAX backend computes `ops.sin`/`ops.cos` of float64 in float32 (its dtype lattice
 #: maps float64 to float32 on every backend but TensorFlow), so in float64 the complex soft
 #: exponential is float32-accurate on JAX.
@@ -47,11 +55,20 @@ FLOAT32_SIN_ON_JAX = ("complex_soft_exponential", "layer:ComplexSoftExponential"
 
 
 def _run(args: list[str], backend: str) -> subprocess.Popen:
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        KERAS_BACKEND=backend,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]),
+    )
     env.pop("JAX_ENABLE_X64", None)
-    return subprocess.Popen([sys.executable, str(HERE / "crossbackend.py"), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "crossbackend.py"), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait(procs: dict[str, subprocess.Popen]) -> None:
@@ -119,8 +136,10 @@ def test_same_values_and_gradients_float64(results, name):
         if float32_sin:  # float32 sines: normwise, at float32's precision
             scale = np.full_like(scale, 10 * np.max(scale))
         bad = diff > 1e-6 * scale
-        assert not bad.any(), (f"{key}: TF {a[finite][bad][:5]} vs JAX {b[finite][bad][:5]} "
-                               f"({bad.sum()} of {bad.size} elements)")
+        assert not bad.any(), (
+            f"{key}: TF {a[finite][bad][:5]} vs JAX {b[finite][bad][:5]} "
+            f"({bad.sum()} of {bad.size} elements)"
+        )
 
 
 @cross_backend
@@ -154,8 +173,9 @@ def test_same_values_and_gradients_float32(results, name):
         tol = np.maximum(1e-6 * scale, 2 * float32_error)
         tol = np.maximum(tol, 1e-37)  # both flush to zero the same way below float32's tiny
         bad = (np.abs(a - b) > tol) & finite
-        assert not bad.any(), (f"{key}: TF {a[bad][:5]} vs JAX {b[bad][:5]} "
-                               f"({bad.sum()} of {bad.size} elements)")
+        assert not bad.any(), (
+            f"{key}: TF {a[bad][:5]} vs JAX {b[bad][:5]} ({bad.sum()} of {bad.size} elements)"
+        )
 
 
 @cross_backend
@@ -163,15 +183,22 @@ def test_keras_files_cross_backends(crossbackend_dir):
     """Saved on one backend, loaded with safe_mode=True on the other: the same outputs and d."""
     tmp_path = crossbackend_dir
     other = {"tensorflow": "jax", "jax": "tensorflow"}
-    procs = {b: _run(["load", str(tmp_path / other[b]), str(tmp_path / f"{b}-loads.npz")], b)
-             for b in BACKENDS}
+    procs = {
+        b: _run(["load", str(tmp_path / other[b]), str(tmp_path / f"{b}-loads.npz")], b)
+        for b in BACKENDS
+    }
     _wait(procs)
     for saved_on, loaded_on in other.items():
         loaded = np.load(tmp_path / f"{loaded_on}-loads.npz")
         for name in crossbackend.layer_cases():
             saved = np.load(tmp_path / saved_on / f"{name}.npy")
-            np.testing.assert_allclose(loaded[name], saved, rtol=1e-6, atol=1e-6,
-                                       err_msg=f"{name}: saved on {saved_on}, loaded on {loaded_on}")
+            np.testing.assert_allclose(
+                loaded[name],
+                saved,
+                rtol=1e-6,
+                atol=1e-6,
+                err_msg=f"{name}: saved on {saved_on}, loaded on {loaded_on}",
+            )
             if name.startswith("PolyReLUBlend"):
                 assert float(loaded[name + ":relu_weight"]) == pytest.approx(0.37)
 
@@ -189,8 +216,7 @@ def grad(fn, *inputs):
     if keras.backend.backend() == "jax":
         import jax
 
-        return [np.asarray(g) for g in jax.grad(summed, argnums=tuple(range(len(arrays))))(
-            *arrays)]
+        return [np.asarray(g) for g in jax.grad(summed, argnums=tuple(range(len(arrays))))(*arrays)]
     import tensorflow as tf
 
     ts = [tf.constant(v) for v in arrays]
@@ -202,8 +228,9 @@ def grad(fn, *inputs):
 
 
 @pytest.mark.parametrize("alpha", [1.0, 0.5])
-@pytest.mark.parametrize("fn", [A.safe_elu, A.elu_double_where, A.elu_custom_gradient],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn", [A.safe_elu, A.elu_double_where, A.elu_custom_gradient], ids=lambda f: f.__name__
+)
 def test_elu_gradient_at_zero_is_alpha(fn, alpha):
     """At x = 0 the ELUs take the negative branch's slope, alpha (TF's Elu and the docstrings)."""
     (g,) = grad(lambda t: fn(t, alpha=alpha), np.zeros(3))
@@ -218,8 +245,11 @@ def test_elu_gradient_is_exp_for_very_negative_inputs(fn):
     np.testing.assert_allclose(g, np.exp(x.astype("float64")), rtol=1e-6)
 
 
-@pytest.mark.parametrize("fn", [lambda t: minimum(t, np.float32(0)),
-                                lambda t: maximum(t, np.float32(0))], ids=["min", "max"])
+@pytest.mark.parametrize(
+    "fn",
+    [lambda t: minimum(t, np.float32(0)), lambda t: maximum(t, np.float32(0))],
+    ids=["min", "max"],
+)
 def test_min_max_ties_go_to_the_first_argument(fn):
     (g,) = grad(fn, np.array([0.0, 0.0]))
     np.testing.assert_array_equal(g, [1.0, 1.0])
@@ -230,8 +260,13 @@ def test_truncation_boundary_counts_as_inside(mode):
     """At |x| == T: dy/dx = 1 and dy/dT = 0 in both modes (tf.clip_by_value's convention)."""
     x = np.array([-2.0, -1.0, 1.0, 2.0, 0.5])
     gx, gt = grad(lambda t, thr: A.truncate(t, thr, gradient=mode), x, np.ones(5))
-    expected_x = [1.0 if mode == "straight_through" else 0.0, 1.0, 1.0,
-                  1.0 if mode == "straight_through" else 0.0, 1.0]
+    expected_x = [
+        1.0 if mode == "straight_through" else 0.0,
+        1.0,
+        1.0,
+        1.0 if mode == "straight_through" else 0.0,
+        1.0,
+    ]
     np.testing.assert_array_equal(gx, expected_x)
     np.testing.assert_array_equal(gt, [-1.0, 0.0, 0.0, 1.0, 0.0])
 
@@ -250,8 +285,12 @@ def test_truncate_propagates_nan():
 def test_complex_soft_exponential_has_gradients():
     """The custom gradient of a two-output function (it failed on JAX: the upstream tuple)."""
     x = np.array([0.5, -1.0, 2.0])
-    gx, ga, gb = grad(lambda t, a, b: A.complex_soft_exponential_concat(t, a, b), x,
-                      np.full(3, 0.3), np.full(3, 0.2))
+    gx, ga, gb = grad(
+        lambda t, a, b: A.complex_soft_exponential_concat(t, a, b),
+        x,
+        np.full(3, 0.3),
+        np.full(3, 0.2),
+    )
     assert np.all(np.isfinite(gx)) and np.all(np.isfinite(ga)) and np.all(np.isfinite(gb))
     assert np.all(gx != 0)
 
@@ -264,39 +303,71 @@ class TestKerasLayerHarness(TestCase):
     precision) for every layer, on the backend this pytest pass runs."""
 
     def test_antirectifier(self):
-        self.run_layer_test(L.Antirectifier, {"axis": -1}, input_shape=(2, 5),
-                            expected_output_shape=(2, 10), expected_num_trainable_weights=0,
-                            supports_masking=False)
+        self.run_layer_test(
+            L.Antirectifier,
+            {"axis": -1},
+            input_shape=(2, 5),
+            expected_output_shape=(2, 10),
+            expected_num_trainable_weights=0,
+            supports_masking=False,
+        )
 
     def test_crelu(self):
-        self.run_layer_test(L.CReLU, {"axis": -1}, input_shape=(2, 3, 4),
-                            expected_output_shape=(2, 3, 8), expected_num_trainable_weights=0)
+        self.run_layer_test(
+            L.CReLU,
+            {"axis": -1},
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 8),
+            expected_num_trainable_weights=0,
+        )
 
     def test_poly_relu_blend(self):
-        self.run_layer_test(L.PolyReLUBlend, {"relu_weight": 0.5, "relu_cap": 6.0},
-                            input_shape=(2, 4), expected_output_shape=(2, 4),
-                            expected_num_trainable_weights=0,
-                            expected_num_non_trainable_weights=1, supports_masking=True)
+        self.run_layer_test(
+            L.PolyReLUBlend,
+            {"relu_weight": 0.5, "relu_cap": 6.0},
+            input_shape=(2, 4),
+            expected_output_shape=(2, 4),
+            expected_num_trainable_weights=0,
+            expected_num_non_trainable_weights=1,
+            supports_masking=True,
+        )
 
     def test_truncation_trainable(self):
-        self.run_layer_test(L.Truncation, {"threshold": 2.0, "trainable_threshold": True,
-                                           "per_channel": True},
-                            input_shape=(2, 3), expected_output_shape=(2, 3),
-                            expected_num_trainable_weights=1, supports_masking=True)
+        self.run_layer_test(
+            L.Truncation,
+            {"threshold": 2.0, "trainable_threshold": True, "per_channel": True},
+            input_shape=(2, 3),
+            expected_output_shape=(2, 3),
+            expected_num_trainable_weights=1,
+            supports_masking=True,
+        )
 
     def test_truncation_straight_through(self):
-        self.run_layer_test(L.Truncation, {"threshold": 1.0, "gradient": "straight_through"},
-                            input_shape=(2, 3), expected_output_shape=(2, 3),
-                            expected_num_trainable_weights=0,
-                            expected_num_non_trainable_weights=1, supports_masking=True)
+        self.run_layer_test(
+            L.Truncation,
+            {"threshold": 1.0, "gradient": "straight_through"},
+            input_shape=(2, 3),
+            expected_output_shape=(2, 3),
+            expected_num_trainable_weights=0,
+            expected_num_non_trainable_weights=1,
+            supports_masking=True,
+        )
 
     def test_soft_exponential(self):
-        self.run_layer_test(L.SoftExponential, {"alpha_initializer": "zeros",
-                                                "alpha_constraint": L.ClipAlpha(-1, 1)},
-                            input_shape=(2, 4), expected_output_shape=(2, 4),
-                            expected_num_trainable_weights=1, supports_masking=True)
+        self.run_layer_test(
+            L.SoftExponential,
+            {"alpha_initializer": "zeros", "alpha_constraint": L.ClipAlpha(-1, 1)},
+            input_shape=(2, 4),
+            expected_output_shape=(2, 4),
+            expected_num_trainable_weights=1,
+            supports_masking=True,
+        )
 
     def test_complex_soft_exponential(self):
-        self.run_layer_test(L.ComplexSoftExponential, {"alpha_imag_initializer": "ones"},
-                            input_shape=(2, 4), expected_output_shape=(2, 8),
-                            expected_num_trainable_weights=2)
+        self.run_layer_test(
+            L.ComplexSoftExponential,
+            {"alpha_imag_initializer": "ones"},
+            input_shape=(2, 4),
+            expected_output_shape=(2, 8),
+            expected_num_trainable_weights=2,
+        )

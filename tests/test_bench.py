@@ -14,14 +14,15 @@ import pytest
 from actlab import bench
 from actlab.collection.experiments import cost
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "actlab.bench times eager, tf.function and tf.function(jit_compile=True) modes"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=("actlab.bench times eager, tf.function and tf.function(jit_compile=True) modes")
+)
 
 
 def test_floor_bytes():
-    assert bench.floor_bytes(10, 10, "forward") == 80          # 8 bytes per element
+    assert bench.floor_bytes(10, 10, "forward") == 80  # 8 bytes per element
     assert bench.floor_bytes(10, 10, "forward_backward") == 200  # 20 bytes per element
-    assert bench.floor_bytes(10, 20, "forward") == 120         # doubled output writes more
+    assert bench.floor_bytes(10, 20, "forward") == 120  # doubled output writes more
 
 
 def test_copy_bandwidth_is_positive_and_finite():
@@ -50,15 +51,30 @@ def test_every_candidate_runs_in_every_mode(tiny_rows):
 
 def _judged_row(role, name, median_s, mode="jit", **extra):
     """A timing row as `run_benchmark` returns it, at 2^22 elements, forward + backward."""
-    return {"pair": "P", "name": name, "role": role, "log2_size": 22, "elements": 1 << 22,
-            "out_elements": 1 << 22, "mode": mode, "direction": "forward_backward",
-            "median_s": median_s, **extra}
+    return {
+        "pair": "P",
+        "name": name,
+        "role": role,
+        "log2_size": 22,
+        "elements": 1 << 22,
+        "out_elements": 1 << 22,
+        "mode": mode,
+        "direction": "forward_backward",
+        "median_s": median_s,
+        **extra,
+    }
 
 
 def test_target_table_judges_jit_forward_backward_only():
-    rows = [_judged_row(role, name, t if mode == "jit" else 99 * t, mode)
-            for role, name, t in (("builtin", "b", 1.0), ("custom", "fast", 1.2), ("custom", "slow", 1.3))
-            for mode in ("eager", "jit")]
+    rows = [
+        _judged_row(role, name, t if mode == "jit" else 99 * t, mode)
+        for role, name, t in (
+            ("builtin", "b", 1.0),
+            ("custom", "fast", 1.2),
+            ("custom", "slow", 1.3),
+        )
+        for mode in ("eager", "jit")
+    ]
     bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)  # floor 0.5 s
     table = {r["name"]: r for r in bench.target_table(rows)}
     assert set(table) == {"fast", "slow"}
@@ -115,14 +131,18 @@ def test_before_candidates_pair_with_one_custom_each():
 
 
 def test_before_after_table_reports_speedup_at_jit_forward_backward():
-    rows = [_judged_row(role, name, t if mode == "jit" else 50.0, mode)
-            for role, name, t in (("builtin", "b", 1.0), ("custom", "new", 2.0), ("before", "old", 8.0))
-            for mode in ("eager", "jit")]
+    rows = [
+        _judged_row(role, name, t if mode == "jit" else 50.0, mode)
+        for role, name, t in (("builtin", "b", 1.0), ("custom", "new", 2.0), ("before", "old", 8.0))
+        for mode in ("eager", "jit")
+    ]
     bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)  # floor 0.5 s
     (row,) = bench.before_after_table(rows)
     assert (row["before"], row["after"]) == ("old", "new")
     assert row["speedup"] == pytest.approx(4.0)
-    assert row["before_x_builtin"] == pytest.approx(8.0) and row["after_x_floor"] == pytest.approx(4.0)
+    assert row["before_x_builtin"] == pytest.approx(8.0) and row["after_x_floor"] == pytest.approx(
+        4.0
+    )
     assert bench.before_after_table(rows, log2_size=20) == []
 
 
@@ -135,11 +155,13 @@ def test_elementary_op_costs_positive_and_finite():
 def test_paired_ratio_uses_rounds_and_falls_back_to_medians():
     b = {"median_s": 1.0, "times_s": [1.0, 1.0, 4.0]}
     c = {"median_s": 2.2, "times_s": [2.0, 2.2, 4.4]}
-    ratio, q1, q3 = bench.paired_ratio(c, b)          # rounds: 2.0, 2.2, 1.1
+    ratio, q1, q3 = bench.paired_ratio(c, b)  # rounds: 2.0, 2.2, 1.1
     assert ratio == pytest.approx(2.0) and q1 == pytest.approx(1.55) and q3 == pytest.approx(2.1)
     assert bench.paired_ratio({"median_s": 2.2}, b) == (pytest.approx(2.2), None, None)
-    rows = [_judged_row(role, name, float(np.median(ts)), times_s=ts)
-            for role, name, ts in (("builtin", "b", b["times_s"]), ("custom", "c", c["times_s"]))]
+    rows = [
+        _judged_row(role, name, float(np.median(ts)), times_s=ts)
+        for role, name, ts in (("builtin", "b", b["times_s"]), ("custom", "c", c["times_s"]))
+    ]
     bench.add_ratios(rows, bandwidth=(20 << 22) / 0.5)
     (row,) = bench.target_table(rows)
     assert row["x_builtin"] == pytest.approx(2.0) and row["x_builtin_q3"] == pytest.approx(2.1)
@@ -147,7 +169,9 @@ def test_paired_ratio_uses_rounds_and_falls_back_to_medians():
 
 def test_time_interleaved_runs_every_call_once_per_round():
     order = []
-    times = bench.time_interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, 3)
+    times = bench.time_interleaved(
+        {"a": lambda: order.append("a"), "b": lambda: order.append("b")}, 3
+    )
     assert order == ["a", "b"] * 3
     assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3}
     assert all(t >= 0 for ts in times.values() for t in ts)
@@ -159,12 +183,21 @@ def test_jax_timings_come_from_a_jax_process_and_pair_with_tensorflow_rows():
     rows = jax_run["rows"]
     names = {(c.pair, c.name) for c in bench.default_candidates()}
     assert {(r["pair"], r["name"]) for r in rows} == names
-    assert all(r["error"] is None and r["mode"] == bench.JAX_MODE and r["ns_per_element"] > 0
-               for r in rows)
+    assert all(
+        r["error"] is None and r["mode"] == bench.JAX_MODE and r["ns_per_element"] > 0 for r in rows
+    )
     # a TensorFlow row per candidate, 2x slower than JAX with disjoint quartiles
-    tf_rows = [{**r, "mode": "jit", "median_s": 2 * r["median_s"], "q1_s": 2 * r["median_s"],
-                "q3_s": 2 * r["median_s"], "ns_per_element": 2 * r["ns_per_element"]}
-               for r in rows]
+    tf_rows = [
+        {
+            **r,
+            "mode": "jit",
+            "median_s": 2 * r["median_s"],
+            "q1_s": 2 * r["median_s"],
+            "q3_s": 2 * r["median_s"],
+            "ns_per_element": 2 * r["ns_per_element"],
+        }
+        for r in rows
+    ]
     jax_rows = [{**r, "q1_s": r["median_s"], "q3_s": r["median_s"]} for r in rows]
     table = bench.backend_table(tf_rows, jax_rows, log2_size=10)
     assert len(table) == len(names)
@@ -180,13 +213,19 @@ def test_training_step_pairs_compare_equal_widths_and_say_so():
     pairs = cost.training_step_pairs()
     assert {p[0] for p in pairs} == set(cost.TRAINING_STEP_BASIS)
     soft = {name: build() for scenario, name, _, build in pairs if scenario == "SoftExponential"}
-    widths = {name: [la.units for la in m.layers if isinstance(la, keras.layers.Dense)][:-1]
-              for name, m in soft.items()}
+    widths = {
+        name: [la.units for la in m.layers if isinstance(la, keras.layers.Dense)][:-1]
+        for name, m in soft.items()
+    }
     assert len(set(map(tuple, widths.values()))) == 1, widths  # same hidden widths
     assert soft["MLP PReLU"].count_params() == soft["MLP SoftExponential"].count_params()
-    rows = bench.run_training_steps([p for p in pairs if p[0] == "Truncation"],
-                                    cost.TRAINING_STEP_BASIS, batch_size=4,
-                                    repeats=1, progress=None)
+    rows = bench.run_training_steps(
+        [p for p in pairs if p[0] == "Truncation"],
+        cost.TRAINING_STEP_BASIS,
+        batch_size=4,
+        repeats=1,
+        progress=None,
+    )
     assert all(r["basis"] == cost.TRAINING_STEP_BASIS["Truncation"] for r in rows)
 
 
@@ -197,7 +236,9 @@ def test_progress_goes_to_the_log_not_the_output(caplog, capsys):
     with caplog.at_level(logging.INFO, logger="actlab.bench"):
         bench.run_benchmark(cands, [8], modes=["eager"], directions=["forward"], repeats=1)
     assert capsys.readouterr().out == ""
-    assert any("2^8 elements" in r.getMessage() and r.name == "actlab.bench" for r in caplog.records)
+    assert any(
+        "2^8 elements" in r.getMessage() and r.name == "actlab.bench" for r in caplog.records
+    )
 
 
 def test_others_cpu_share_subtracts_our_own_cpu_time():
@@ -238,9 +279,17 @@ def test_others_and_quiet_texts():
     assert bench.others_text(0.02).startswith("Other processes used 2%")
     assert bench.others_text(0.35).startswith("**Caution:** other processes used 35%")
     assert "could not be measured" in bench.others_text(None)
-    quiet = {"waited_s": 1.0, "idle_after_wait": 0.97, "window_s": 1.0, "quiet": True,
-             "min_idle": 0.9, "load_after_wait": 1.2}
+    quiet = {
+        "waited_s": 1.0,
+        "idle_after_wait": 0.97,
+        "window_s": 1.0,
+        "quiet": True,
+        "min_idle": 0.9,
+        "load_after_wait": 1.2,
+    }
     assert bench.quiet_text(quiet) == "Waited 1.0 s for a quiet machine: CPUs 97% idle over 1 s."
     busy = dict(quiet, idle_after_wait=0.4, quiet=False, waited_s=120.0)
     assert bench.quiet_text(busy).endswith("CPUs 40% idle over 1 s, below the 90% asked for.")
-    assert "load average 1.20 (no /proc/stat)" in bench.quiet_text(dict(quiet, idle_after_wait=None))
+    assert "load average 1.20 (no /proc/stat)" in bench.quiet_text(
+        dict(quiet, idle_after_wait=None)
+    )

@@ -50,8 +50,9 @@ def blend_model(name="blend"):
 def fit(model, callbacks, epochs, batch_size=4, **kwargs):
     with warnings.catch_warnings():  # these test models have nothing to train on purpose
         warnings.filterwarnings("ignore", message="The model does not have any trainable weights")
-        return model.fit(X, Y, batch_size=batch_size, epochs=epochs, callbacks=callbacks,
-                         verbose=0, **kwargs)
+        return model.fit(
+            X, Y, batch_size=batch_size, epochs=epochs, callbacks=callbacks, verbose=0, **kwargs
+        )
 
 
 class Recorder(keras.callbacks.Callback):
@@ -108,8 +109,9 @@ def test_linear_is_the_users_formula_and_holds_at_zero():
     for epoch in range(total):
         assert schedule_value("linear", epoch, total) == (total - epoch) / total
     assert schedule_value("linear", total - 1, total) == 1 / total  # never 0 within the blend
-    assert [schedule_value(s, total + k, total) for s in ("linear", "cosine", "step")
-            for k in (0, 3)] == [0.0] * 6
+    assert [
+        schedule_value(s, total + k, total) for s in ("linear", "cosine", "step") for k in (0, 3)
+    ] == [0.0] * 6
 
 
 def test_cosine_and_step_values():
@@ -151,17 +153,23 @@ def test_d_reaches_xla_compiled_train_test_and_predict_functions(schedule):
         def on_epoch_end(self, epoch, logs=None):
             traces_after_first_epoch.append(CountingBlend.traces)
 
-    history = fit(model, [blend_schedule, recorder, TraceProbe()], blend_schedule.epochs,
-                  validation_data=(X, Y))
+    history = fit(
+        model,
+        [blend_schedule, recorder, TraceProbe()],
+        blend_schedule.epochs,
+        validation_data=(X, Y),
+    )
     assert model.jit_compile is True
     d = [schedule_value(schedule, e, 4) for e in range(6)]
     assert history.history["relu_weight"] == pytest.approx(d)  # History has d
     assert recorder.d == pytest.approx(d)
     assert len(set(d)) >= 2
-    np.testing.assert_allclose(history.history["loss"], [expected_mse(v) for v in d],
-                               rtol=1e-5, atol=1e-7)  # train function
-    np.testing.assert_allclose(history.history["val_loss"], [expected_mse(v) for v in d],
-                               rtol=1e-5, atol=1e-7)  # test function
+    np.testing.assert_allclose(
+        history.history["loss"], [expected_mse(v) for v in d], rtol=1e-5, atol=1e-7
+    )  # train function
+    np.testing.assert_allclose(
+        history.history["val_loss"], [expected_mse(v) for v in d], rtol=1e-5, atol=1e-7
+    )  # test function
     for value, prediction in zip(d, recorder.predictions, strict=True):  # predict function
         expected = (1 - value) * numpy_poly(X) + value * Y
         np.testing.assert_allclose(prediction, expected, rtol=1e-5, atol=1e-6)
@@ -206,8 +214,14 @@ def test_layers_subset_and_staggered_schedules():
     model.compile(optimizer="sgd", loss="mse")
     first = BlendSchedule(2, "linear", layers=["a"], log_key="d_a")
     second = BlendSchedule(4, "step", layers=[model.get_layer("b")], log_key="d_b")
-    history = model.fit(X, np.concatenate([Y] * 3, axis=1), batch_size=4, epochs=5,
-                        callbacks=[first, second], verbose=0)
+    history = model.fit(
+        X,
+        np.concatenate([Y] * 3, axis=1),
+        batch_size=4,
+        epochs=5,
+        callbacks=[first, second],
+        verbose=0,
+    )
     assert history.history["d_a"] == [1.0, 0.5, 0.0, 0.0, 0.0]
     assert history.history["d_b"] == [1.0, 1.0, 1.0, 1.0, 0.0]
     assert model.get_layer("c").get_relu_weight() == 0.5  # not driven
@@ -223,8 +237,7 @@ def test_save_load_after_fit_keeps_d(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert loaded.get_layer("blend").get_relu_weight() == 0.25
-    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
 
 
 @pytest.mark.tensorflow_only(reason="checks TensorFlow op determinism around the XLA demo")
@@ -280,21 +293,24 @@ def test_preactivation_monitor_bad_arguments():
 # --------------------------------------------------------------------------- bad arguments
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [
-    ({"total_epochs": 0}, "total_epochs="),
-    ({"total_epochs": -3}, "total_epochs="),
-    ({"total_epochs": 2.5}, "total_epochs="),
-    ({"total_epochs": True}, "total_epochs="),
-    ({"total_epochs": 3, "schedule": "exponential"}, "schedule="),
-    ({"total_epochs": 3, "schedule": None}, "schedule="),
-    ({"total_epochs": 3, "hold_epochs": -1}, "hold_epochs="),
-    ({"total_epochs": 3, "hold_epochs": 1.0}, "hold_epochs="),
-    ({"total_epochs": 3, "per_batch": "yes"}, "per_batch="),
-    ({"total_epochs": 3, "layers": []}, "layers="),
-    ({"total_epochs": 3, "layers": [3]}, "layers="),
-    ({"total_epochs": 3, "layers": "blend"}, "layers="),
-    ({"total_epochs": 3, "log_key": ""}, "log_key="),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"total_epochs": 0}, "total_epochs="),
+        ({"total_epochs": -3}, "total_epochs="),
+        ({"total_epochs": 2.5}, "total_epochs="),
+        ({"total_epochs": True}, "total_epochs="),
+        ({"total_epochs": 3, "schedule": "exponential"}, "schedule="),
+        ({"total_epochs": 3, "schedule": None}, "schedule="),
+        ({"total_epochs": 3, "hold_epochs": -1}, "hold_epochs="),
+        ({"total_epochs": 3, "hold_epochs": 1.0}, "hold_epochs="),
+        ({"total_epochs": 3, "per_batch": "yes"}, "per_batch="),
+        ({"total_epochs": 3, "layers": []}, "layers="),
+        ({"total_epochs": 3, "layers": [3]}, "layers="),
+        ({"total_epochs": 3, "layers": "blend"}, "layers="),
+        ({"total_epochs": 3, "log_key": ""}, "log_key="),
+    ],
+)
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         BlendSchedule(**kwargs)
@@ -359,15 +375,22 @@ print("RESULT " + json.dumps({
 """
 
 
-@pytest.mark.tensorflow_only(reason="tf.distribute.MirroredStrategy (run once, in the "
-                                    "TensorFlow pass)")
+@pytest.mark.tensorflow_only(
+    reason="tf.distribute.MirroredStrategy (run once, in the TensorFlow pass)"
+)
 def test_mirrored_strategy_on_two_logical_cpus():
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "KERAS_BACKEND": "tensorflow"}
-    out = subprocess.run([sys.executable, "-c", MIRRORED_SCRIPT], capture_output=True, text=True,
-                         cwd=REPO_ROOT, env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", MIRRORED_SCRIPT],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=300,
+    )
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")]
     assert out.returncode == 0 and lines, out.stderr[-3000:]
-    result = json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT ") :])
     assert result["replicas"] == 2
     assert "Mirrored" in result["variable_type"]
     d = [1.0, 2 / 3, 1 / 3, 0.0]
@@ -380,17 +403,30 @@ def test_mirrored_strategy_on_two_logical_cpus():
 
 
 def _run(variant, seed, acc, preact, n_replaced=7, diverged=False):
-    return {"variant": variant, "seed": seed, "final_accuracy": acc, "final_d": 0.0,
-            "n_replaced": n_replaced, "n_activations": 7, "diverged": diverged,
-            "preact_max": {"a": [1.0, preact], "b": [2.0, 1.0]}, "wall_s": 1.0}
+    return {
+        "variant": variant,
+        "seed": seed,
+        "final_accuracy": acc,
+        "final_d": 0.0,
+        "n_replaced": n_replaced,
+        "n_activations": 7,
+        "diverged": diverged,
+        "preact_max": {"a": [1.0, preact], "b": [2.0, 1.0]},
+        "wall_s": 1.0,
+    }
 
 
 def test_summary_table_and_findings_come_from_the_numbers():
     from actlab.collection.experiments.blend import findings, summary_table
 
-    runs = [_run("relu", 0, 0.90, 3.0, 0), _run("relu", 1, 0.80, 5.0, 0),
-            _run("linear_hold", 0, 0.70, 40.0), _run("linear_hold", 1, 0.60, 60.0, diverged=True),
-            _run("sudden_swap", 0, 0.69, 30.0), _run("sudden_swap", 1, 0.62, 30.0)]
+    runs = [
+        _run("relu", 0, 0.90, 3.0, 0),
+        _run("relu", 1, 0.80, 5.0, 0),
+        _run("linear_hold", 0, 0.70, 40.0),
+        _run("linear_hold", 1, 0.60, 60.0, diverged=True),
+        _run("sudden_swap", 0, 0.69, 30.0),
+        _run("sudden_swap", 1, 0.62, 30.0),
+    ]
     rows = {r["variant"]: r for r in summary_table(runs)}
     assert rows["relu"]["accuracy_mean"] == pytest.approx(0.85)
     assert rows["relu"]["accuracy_std"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
@@ -404,9 +440,15 @@ def test_summary_table_and_findings_come_from_the_numbers():
     assert "x12.5" in text and "escaping activations." in text and "1 run(s) diverged" in text
     assert "65.0 ± 7.1 %" in text and "85.0 ± 7.1 %" in finding
     pairs = [(v["a"], v["b"]) for v in verdicts]
-    assert pairs == [("linear_hold", "relu"), ("sudden_swap", "relu"), ("linear_hold", "sudden_swap")]
+    assert pairs == [
+        ("linear_hold", "relu"),
+        ("sudden_swap", "relu"),
+        ("linear_hold", "sudden_swap"),
+    ]
     assert [v["headline"] for v in verdicts] == [False, False, True]
-    assert verdicts[2]["verdict"] == "no clear difference"  # −1 then +2 points: the interval spans 0
+    assert (
+        verdicts[2]["verdict"] == "no clear difference"
+    )  # −1 then +2 points: the interval spans 0
     assert "seed spread" not in text and "Best" not in text
 
 
@@ -421,8 +463,9 @@ def test_single_seed_findings_say_one_seed():
     assert "90.0 % (1 seed)" in text and "nan" not in text and "± 0.0" not in text
 
 
-@pytest.mark.tensorflow_only(reason="compares float64 at 1e-12; JAX computes float64 as float32 "
-                                    "unless JAX_ENABLE_X64 is set")
+@pytest.mark.tensorflow_only(
+    reason="compares float64 at 1e-12; JAX computes float64 as float32 unless JAX_ENABLE_X64 is set"
+)
 def test_poly_error_numbers_match_the_question():
     from actlab.collection.experiments.blend import numpy_blend, poly_error_numbers
 
@@ -432,8 +475,9 @@ def test_poly_error_numbers_match_the_question():
     orbit = numbers["orbit"]
     assert orbit[0] == 3.0 and bool(np.all(np.diff(orbit) > 0)) and orbit[-1] > 30
     x = np.linspace(-7, 7, 15)
-    np.testing.assert_allclose(numpy_blend(x, 0.3, relu_cap=6),
-                               np.asarray(poly_relu_blend_np(x, 0.3, 6)), rtol=1e-12)
+    np.testing.assert_allclose(
+        numpy_blend(x, 0.3, relu_cap=6), np.asarray(poly_relu_blend_np(x, 0.3, 6)), rtol=1e-12
+    )
 
 
 def poly_relu_blend_np(x, d, cap):
@@ -463,8 +507,9 @@ def test_custom_loop_without_on_train_begin_moves_every_blend():
     expected = [1.0, 0.75, 0.5, 0.25, 0.0]
     assert [c for c, _, _ in seen] == expected
     np.testing.assert_allclose([d for _, d, _ in seen], expected, atol=1e-7)
-    np.testing.assert_allclose([loss for *_, loss in seen], [expected_mse(d) for d in expected],
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        [loss for *_, loss in seen], [expected_mse(d) for d in expected], rtol=1e-4, atol=1e-6
+    )
 
 
 def test_custom_loop_per_batch_and_a_new_model():

@@ -89,19 +89,31 @@ def half_overflow_silu(x):
     return x * (e / (1.0 + e))
 
 
-@pytest.mark.parametrize("fn, expected", [
-    (overflowing_softplus, {"forward_finite", "float16"}),  # float16 overflows too, earlier
-    (where_trap_elu, {"gradient_finite", "float16"}),
-    (wrong_gradient_tanh, {"gradient_correct"}),
-    (staircase, {"gradient_alive"}),
-    pytest.param(numpy_tanh, {"compiles"}, marks=pytest.mark.tensorflow_only(reason=(
-        "numpy_tanh leaves the graph through a TensorFlow tensor's .numpy()"))),
-    (global_blend, {"traced_state"}),
-    (EpochBlend, {"traced_state"}),
-    (half_overflow_silu, {"float16"}),
-    (keras.layers.Lambda(lambda x: ops.relu(x)), {"serializes"}),
-], ids=lambda v: getattr(v, "__name__", None) if callable(v) and not isinstance(v, keras.layers.Layer)
-    else None)
+@pytest.mark.parametrize(
+    "fn, expected",
+    [
+        (overflowing_softplus, {"forward_finite", "float16"}),  # float16 overflows too, earlier
+        (where_trap_elu, {"gradient_finite", "float16"}),
+        (wrong_gradient_tanh, {"gradient_correct"}),
+        (staircase, {"gradient_alive"}),
+        pytest.param(
+            numpy_tanh,
+            {"compiles"},
+            marks=pytest.mark.tensorflow_only(
+                reason=("numpy_tanh leaves the graph through a TensorFlow tensor's .numpy()")
+            ),
+        ),
+        (global_blend, {"traced_state"}),
+        (EpochBlend, {"traced_state"}),
+        (half_overflow_silu, {"float16"}),
+        (keras.layers.Lambda(lambda x: ops.relu(x)), {"serializes"}),
+    ],
+    ids=lambda v: (
+        getattr(v, "__name__", None)
+        if callable(v) and not isinstance(v, keras.layers.Layer)
+        else None
+    ),
+)
 def test_each_broken_activation_is_caught_by_its_check(fn, expected):
     report = check_activation(fn, **FAST)
     assert _failed(report) == expected, report.format()
@@ -114,11 +126,14 @@ def test_details_name_the_inputs_and_values():
     assert "88.72" in detail and "nan" in detail, detail
     wrong = check_activation(wrong_gradient_tanh, **FAST)["gradient_correct"]
     assert "x = " in wrong.detail and f"{wrong.evidence['worst_autodiff']:.6g}" in wrong.detail
-    assert wrong.evidence["worst_autodiff"] == pytest.approx(2 * wrong.evidence["worst_finite_difference"],
-                                                             rel=1e-3)
+    assert wrong.evidence["worst_autodiff"] == pytest.approx(
+        2 * wrong.evidence["worst_finite_difference"], rel=1e-3
+    )
 
 
-@pytest.mark.tensorflow_only(reason="numpy_tanh leaves the graph through a TensorFlow tensor's .numpy()")
+@pytest.mark.tensorflow_only(
+    reason="numpy_tanh leaves the graph through a TensorFlow tensor's .numpy()"
+)
 def test_numpy_inside_skips_what_needs_compiling():
     report = check_activation(numpy_tanh, **FAST)
     assert report["traced_state"].status == "skip"
@@ -135,12 +150,23 @@ def test_traced_state_passes_when_the_value_is_a_variable():
 # --------------------------------------------------------------------------- the collection
 
 
-@pytest.mark.parametrize("target", [
-    "relu", "gelu", "silu", "softplus", "elu",
-    "actlab.activations:safe_elu", "actlab.activations:elu_double_where",
-    "actlab.activations:elu_custom_gradient", "actlab.layers:Truncation", "actlab.layers:SoftExponential",
-    "actlab.layers:ComplexSoftExponential", "actlab.layers:CReLU",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "relu",
+        "gelu",
+        "silu",
+        "softplus",
+        "elu",
+        "actlab.activations:safe_elu",
+        "actlab.activations:elu_double_where",
+        "actlab.activations:elu_custom_gradient",
+        "actlab.layers:Truncation",
+        "actlab.layers:SoftExponential",
+        "actlab.layers:ComplexSoftExponential",
+        "actlab.layers:CReLU",
+    ],
+)
 def test_healthy_activations_pass(target):
     assert_healthy(target, **FAST)
 
@@ -156,8 +182,9 @@ def test_collection_layers_pass_without_float16(target):
 
 
 def test_naive_elu_fails_gradient_finite_and_warns_on_raw_pixels():
-    report = check_activation(naive_elu, train=True, timing=True, n_train=300, cost_log2_size=16,
-                              cost_repeats=3)
+    report = check_activation(
+        naive_elu, train=True, timing=True, n_train=300, cost_log2_size=16, cost_repeats=3
+    )
     assert report["gradient_finite"].status == "fail"
     assert report["training"].status in ("warn", "fail")
     runs = report["training"].evidence["runs"]
@@ -179,7 +206,9 @@ def test_straight_through_is_a_surrogate_gradient():
 def test_kinks_are_reported_with_the_autodiff_value():
     kinks = check_activation("relu", **FAST)["kinks"]
     assert kinks.status == "pass"
-    assert [(k["x"], k["left"], k["autodiff"]) for k in kinks.evidence["kinks"]] == [(0.0, 0.0, 0.0)]
+    assert [(k["x"], k["left"], k["autodiff"]) for k in kinks.evidence["kinks"]] == [
+        (0.0, 0.0, 0.0)
+    ]
 
 
 # --------------------------------------------------------------------------- report and targets
@@ -195,9 +224,17 @@ def test_report_to_dict_is_json_and_ordered():
     assert record["backend"] == keras.backend.backend()
 
 
-@pytest.mark.parametrize("target", ["no_such_module_xyz:f", "actlab.activations:no_such_fn", 42,
-                                    "not_an_activation_name", "actlab.activations:EXP_OVERFLOW_FLOAT32",
-                                    "actlab.activations:check_coefficients"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "no_such_module_xyz:f",
+        "actlab.activations:no_such_fn",
+        42,
+        "not_an_activation_name",
+        "actlab.activations:EXP_OVERFLOW_FLOAT32",
+        "actlab.activations:check_coefficients",
+    ],
+)
 def test_bad_targets_raise_value_error_naming_them(target):
     with pytest.raises(ValueError, match=str(target).split(":")[0][:12]):
         check_activation(target, **FAST)
@@ -211,8 +248,12 @@ def test_assert_healthy_lists_failed_checks():
 def test_command_exit_codes(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the backends' own messages go to ./checkup.log
     out = tmp_path / "report.json"
-    assert checkup.main(["actlab.activations:safe_elu", "--no-train", "--no-timing",
-                         "--json", str(out)]) == 0
+    assert (
+        checkup.main(
+            ["actlab.activations:safe_elu", "--no-train", "--no-timing", "--json", str(out)]
+        )
+        == 0
+    )
     assert json.loads(out.read_text())["ok"] is True
     assert checkup.main(["actlab.activations:naive_elu", "--no-train", "--no-timing"]) == 1
     text = capsys.readouterr().out
@@ -226,9 +267,20 @@ def test_command_exit_codes(tmp_path, capsys, monkeypatch):
 
 
 def test_command_unimportable_target_exits_2_without_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "actlab.checkup", "no_such_module_xyz:act",
-                           "--no-train", "--no-timing"], capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "actlab.checkup",
+            "no_such_module_xyz:act",
+            "--no-train",
+            "--no-timing",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "Cannot import target 'no_such_module_xyz:act'" in proc.stderr
@@ -236,8 +288,9 @@ def test_command_unimportable_target_exits_2_without_traceback(tmp_path):
 
 def test_training_check_runs_functions_that_change_the_shape():
     """crelu doubles the features: it cannot be Dense's own activation, so it gets its own layer."""
-    report = check_activation("actlab.activations:crelu", train=True, timing=False, n_train=200,
-                              dtypes=("float32",))
+    report = check_activation(
+        "actlab.activations:crelu", train=True, timing=False, n_train=200, dtypes=("float32",)
+    )
     assert report["training"].status == "pass", report["training"].detail
 
 

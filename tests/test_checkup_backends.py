@@ -10,8 +10,11 @@ from keras import ops
 
 from actlab.checkup import check_activation, compare_backends
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "starts one child process per backend itself; running it in both passes would repeat it"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=(
+        "starts one child process per backend itself; running it in both passes would repeat it"
+    )
+)
 
 
 def max_relu(x):
@@ -44,8 +47,13 @@ def test_a_tie_split_differently_fails_naming_the_kink(importable_here):
 
 
 def test_backends_check_joins_the_report(importable_here):
-    report = check_activation("test_checkup_backends:max_relu", train=False, timing=False,
-                              dtypes=("float32",), backends=("tensorflow", "jax"))
+    report = check_activation(
+        "test_checkup_backends:max_relu",
+        train=False,
+        timing=False,
+        dtypes=("float32",),
+        backends=("tensorflow", "jax"),
+    )
     assert [c.name for c in report.checks][-1] == "backends"
     assert not report.ok and report.names("fail") == ["backends"]
 

@@ -53,7 +53,9 @@ def test_keras_source_without_network_fails_clearly(monkeypatch):
     import keras
 
     monkeypatch.setattr(keras.utils, "get_file", _refuse_download)
-    with pytest.raises(data.DataUnavailableError, match="could not be downloaded.*source='embedded'"):
+    with pytest.raises(
+        data.DataUnavailableError, match="could not be downloaded.*source='embedded'"
+    ):
         data.load_mnist(source="keras")
 
 
@@ -70,9 +72,13 @@ def test_auto_falls_back_to_embedded_and_says_so(monkeypatch):
 def _fake_mnist(path: Path) -> str:
     rng = np.random.default_rng(0)
     buf = io.BytesIO()
-    np.savez(buf, x_train=rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
-             y_train=np.arange(30) % 10, x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
-             y_test=np.arange(10))
+    np.savez(
+        buf,
+        x_train=rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
+        y_train=np.arange(30) % 10,
+        x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+        y_test=np.arange(10),
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buf.getvalue())
     return data._sha256(path)
@@ -90,17 +96,22 @@ def test_cached_full_mnist_is_used_and_checksummed(monkeypatch):
     assert d.x_train.shape == (30, 28, 28) and d.x_train.max() <= 1.0
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [
-    ({"source": "web"}, "source"), ({"scale": "z"}, "scale"), ({"n_train": 0}, "n_train"),
-    ({"n_test": 2.5}, "n_test"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"source": "web"}, "source"),
+        ({"scale": "z"}, "scale"),
+        ({"n_train": 0}, "n_train"),
+        ({"n_test": 2.5}, "n_test"),
+    ],
+)
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         data.load_mnist(**kwargs)
 
 
 def test_messages_name_the_cache_without_machine_paths(monkeypatch, tmp_path):
-    """"Put Keras's mnist.npz at data/mnist.npz": no absolute path of this machine in outputs."""
+    """ "Put Keras's mnist.npz at data/mnist.npz": no absolute path of this machine in outputs."""
     monkeypatch.chdir(tmp_path)  # as the collection runs: from the checkout, the cache in data/
     monkeypatch.setenv("ACTLAB_DATA_DIR", str(tmp_path / "data"))
     assert data.shown_path(data.mnist_cache_path()) == "data/mnist.npz"
@@ -116,7 +127,9 @@ def test_messages_name_the_cache_without_machine_paths(monkeypatch, tmp_path):
         raise OSError("no network")
 
     monkeypatch.setattr(keras.utils, "get_file", offline)
-    monkeypatch.setattr(data, "_unreachable", lambda url, timeout=5.0: None)  # reachable, then fails
+    monkeypatch.setattr(
+        data, "_unreachable", lambda url, timeout=5.0: None
+    )  # reachable, then fails
     with pytest.raises(data.DataUnavailableError) as info:
         data.load_mnist(source="keras")
     message = str(info.value)

@@ -22,7 +22,9 @@ def test_offline_auto_says_so_in_one_line_without_download_noise(monkeypatch, ca
     import keras
 
     monkeypatch.setattr(keras.utils, "get_file", _noisy_get_file)
-    monkeypatch.setattr(data, "_unreachable", lambda url, timeout=5.0: "example.org is unreachable (offline)")
+    monkeypatch.setattr(
+        data, "_unreachable", lambda url, timeout=5.0: "example.org is unreachable (offline)"
+    )
     d = data.load_mnist(source="auto", n_train=50, n_test=20)
     out = capsys.readouterr()
     assert "Downloading" not in out.out + out.err
@@ -35,8 +37,12 @@ def test_offline_auto_says_so_in_one_line_without_download_noise(monkeypatch, ca
 
 
 def test_offline_keras_source_fails_naming_the_way_out(monkeypatch):
-    monkeypatch.setattr(data, "_unreachable", lambda url, timeout=5.0: "example.org is unreachable (offline)")
-    with pytest.raises(data.DataUnavailableError, match="could not be downloaded.*source='embedded'"):
+    monkeypatch.setattr(
+        data, "_unreachable", lambda url, timeout=5.0: "example.org is unreachable (offline)"
+    )
+    with pytest.raises(
+        data.DataUnavailableError, match="could not be downloaded.*source='embedded'"
+    ):
         data.load_mnist(source="keras")
 
 

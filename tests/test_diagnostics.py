@@ -12,23 +12,27 @@ from actlab.activations import naive_elu
 from actlab.collection import session
 from actlab.diagnostics import EXP_OVERFLOW_FLOAT32, NaNDiagnosis, NaNReport, diagnose_fit
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "the NaN locator (actlab.diagnostics.locate_nonfinite) records layer by layer "
-    "under tf.GradientTape"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=(
+        "the NaN locator (actlab.diagnostics.locate_nonfinite) records layer by layer "
+        "under tf.GradientTape"
+    )
+)
 
 BATCH = 8
 
 
 def small_model(jit_compile="auto"):
     keras.utils.set_random_seed(1)
-    model = keras.Sequential([
-        keras.Input((4,)),
-        keras.layers.Dense(6, activation="relu", name="first"),
-        keras.layers.Dense(5, activation=naive_elu, name="target"),
-        keras.layers.Dense(3, activation="softmax", name="head"),
-    ])
-    model.compile(keras.optimizers.SGD(0.01), "categorical_crossentropy",
-                  jit_compile=jit_compile)
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(6, activation="relu", name="first"),
+            keras.layers.Dense(5, activation=naive_elu, name="target"),
+            keras.layers.Dense(3, activation="softmax", name="head"),
+        ]
+    )
+    model.compile(keras.optimizers.SGD(0.01), "categorical_crossentropy", jit_compile=jit_compile)
     return model
 
 
@@ -40,8 +44,9 @@ def small_data(n=64, seed=0):
 
 
 def fit_with(model, x, y, diagnosis, epochs=3):
-    return model.fit(x, y, batch_size=BATCH, epochs=epochs, shuffle=False, verbose=0,
-                     callbacks=[diagnosis]).history
+    return model.fit(
+        x, y, batch_size=BATCH, epochs=epochs, shuffle=False, verbose=0, callbacks=[diagnosis]
+    ).history
 
 
 def test_clean_run_reports_nothing_and_trains_to_the_end():
@@ -72,14 +77,22 @@ def _overflow_injected_at_known_step_and_layer(jit_compile):
 
     def batch_fn(epoch, batch):
         xs = x if epoch == 0 else x_epoch1
-        return xs[batch * BATCH:(batch + 1) * BATCH], y[batch * BATCH:(batch + 1) * BATCH]
+        return xs[batch * BATCH : (batch + 1) * BATCH], y[batch * BATCH : (batch + 1) * BATCH]
 
     diagnosis = NaNDiagnosis(batch_fn=batch_fn)
     model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[diagnosis])
     assert not diagnosis.report.found
     assert not model.run_eagerly  # graph mode
-    history = model.fit(x_epoch1, y, batch_size=BATCH, epochs=3, initial_epoch=1, shuffle=False,
-                        verbose=0, callbacks=[diagnosis]).history
+    history = model.fit(
+        x_epoch1,
+        y,
+        batch_size=BATCH,
+        epochs=3,
+        initial_epoch=1,
+        shuffle=False,
+        verbose=0,
+        callbacks=[diagnosis],
+    ).history
     report = diagnosis.report
     assert report.found and report.located
     assert (report.step, report.epoch, report.batch) == (bad_step, 1, 3)
@@ -126,8 +139,15 @@ def test_weight_injected_at_known_step_and_layer(layer):
     model = small_model()
     x, y = small_data()
     diagnosis = NaNDiagnosis.for_arrays(x, y, BATCH)
-    model.fit(x, y, batch_size=BATCH, epochs=3, shuffle=False, verbose=0,
-              callbacks=[PoisonWeight(step=13, layer=layer), diagnosis])
+    model.fit(
+        x,
+        y,
+        batch_size=BATCH,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=[PoisonWeight(step=13, layer=layer), diagnosis],
+    )
     report = diagnosis.report
     assert (report.step, report.epoch, report.batch) == (13, 1, 5)
     assert report.layer == layer
@@ -164,8 +184,9 @@ def test_diagnose_fit_on_the_user_network_with_raw_pixels():
     assert report.preactivation_range[1] > EXP_OVERFLOW_FLOAT32
     assert report.layers[0]["layer"] == "hidden_1"
     # The backward pass meets the deepest overflowing layer first: that is where NaN is born.
-    overflowing = [row["layer"] for row in report.layers
-                   if row.get("fraction_above_exp_overflow", 0) > 0]
+    overflowing = [
+        row["layer"] for row in report.layers if row.get("fraction_above_exp_overflow", 0) > 0
+    ]
     assert report.layer == overflowing[-1] and len(overflowing) > 1
     assert report.layers[0]["fraction_above_exp_overflow"] > 0.05
     assert len(history["loss"]) == 1
@@ -200,7 +221,7 @@ def test_bad_arguments():
 def _overflow_at_step(model, bad_batch=2):
     x, y = small_data()
     x = x.copy()
-    x[bad_batch * BATCH:(bad_batch + 1) * BATCH] *= 1e4
+    x[bad_batch * BATCH : (bad_batch + 1) * BATCH] *= 1e4
     diagnosis = NaNDiagnosis.for_arrays(x, y, BATCH)
     model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[diagnosis])
     return diagnosis.report
@@ -227,7 +248,8 @@ def test_branching_model_falls_back_to_variables():
     a = keras.layers.Dense(5, activation=naive_elu, name="branch_a")(inputs)
     b = keras.layers.Dense(5, activation="relu", name="branch_b")(inputs)
     outputs = keras.layers.Dense(3, activation="softmax", name="head")(
-        keras.layers.Concatenate()([a, b]))
+        keras.layers.Concatenate()([a, b])
+    )
     model = keras.Model(inputs, outputs)
     model.compile(keras.optimizers.SGD(0.01), "categorical_crossentropy")
     report = _overflow_at_step(model)

@@ -19,16 +19,24 @@ from actlab.activations import (
 )
 from actlab.collection.experiments import nan_elu
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the ELUs "
-    "are checked by test_backends.py"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=(
+        "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the ELUs "
+        "are checked by test_backends.py"
+    )
+)
 
 ALL = [naive_elu, safe_elu, elu_double_where, elu_custom_gradient]
 SAFE = [safe_elu, elu_double_where, elu_custom_gradient]
 ISSUE_POINTS = np.array([0.0, 88.72, 88.73, 100.0, 1e10, -1e10])
 # A wide grid: zero, tiny, around the float32 overflow, up to float32's largest values.
-WIDE = np.concatenate([-np.logspace(-8, 38, 200), [0.0, 88.72, 88.7228, 88.73, 709.7, 710.0],
-                       np.logspace(-8, 38, 200)])
+WIDE = np.concatenate(
+    [
+        -np.logspace(-8, 38, 200),
+        [0.0, 88.72, 88.7228, 88.73, 709.7, 710.0],
+        np.logspace(-8, 38, 200),
+    ]
+)
 
 
 def reference_elu(x, alpha=1.0):
@@ -54,23 +62,29 @@ def grad_in(fn, x, dtype):
 @pytest.mark.parametrize("alpha", [1.0, 0.5])
 def test_values_match_float64_reference(fn, alpha):
     x = WIDE
-    np.testing.assert_allclose(np.asarray(fn(tf.constant(x), alpha=alpha)), reference_elu(x, alpha),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        np.asarray(fn(tf.constant(x), alpha=alpha)), reference_elu(x, alpha), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("fn", ALL, ids=lambda f: f.__name__)
 def test_values_equal_keras_elu_in_float32(fn):
     x = tf.constant(WIDE.astype("float32"))
-    np.testing.assert_allclose(np.asarray(fn(x)), np.asarray(keras.activations.elu(x)),
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        np.asarray(fn(x)), np.asarray(keras.activations.elu(x)), rtol=1e-6, atol=1e-7
+    )
 
 
 @pytest.mark.parametrize("fn", ALL, ids=lambda f: f.__name__)
 def test_gradient_matches_finite_differences_float64(fn):
     # Moderate points for every version (naive is fine below float64's overflow at 709.78).
     x = np.array([-30.0, -5.0, -1.0, -0.3, 0.0, 0.3, 1.0, 5.0, 88.72, 88.73, 100.0, 500.0])
-    np.testing.assert_allclose(gradcheck.autodiff_grad(fn, x),
-                               gradcheck.elementwise_finite_diff(fn, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        gradcheck.autodiff_grad(fn, x),
+        gradcheck.elementwise_finite_diff(fn, x),
+        rtol=1e-6,
+        atol=1e-8,
+    )
 
 
 @pytest.mark.parametrize("fn", SAFE, ids=lambda f: f.__name__)
@@ -79,16 +93,23 @@ def test_safe_gradient_matches_finite_differences_at_huge_values(fn):
     for x0 in [88.72, 88.73, 100.0, 1e4, 1e10, -1e10, -800.0]:
         x = np.array([x0])
         eps = max(1e-6, 1e-6 * abs(x0))
-        np.testing.assert_allclose(gradcheck.autodiff_grad(fn, x),
-                                   gradcheck.elementwise_finite_diff(fn, x, eps=eps),
-                                   rtol=1e-6, atol=1e-12, err_msg=f"x={x0}")
+        np.testing.assert_allclose(
+            gradcheck.autodiff_grad(fn, x),
+            gradcheck.elementwise_finite_diff(fn, x, eps=eps),
+            rtol=1e-6,
+            atol=1e-12,
+            err_msg=f"x={x0}",
+        )
 
 
 @pytest.mark.parametrize("fn", SAFE, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_safe_gradient_equals_builtin_at_issue_points(fn, dtype):
-    np.testing.assert_allclose(grad_in(fn, ISSUE_POINTS, dtype),
-                               grad_in(keras.activations.elu, ISSUE_POINTS, dtype), rtol=1e-6)
+    np.testing.assert_allclose(
+        grad_in(fn, ISSUE_POINTS, dtype),
+        grad_in(keras.activations.elu, ISSUE_POINTS, dtype),
+        rtol=1e-6,
+    )
     np.testing.assert_array_equal(grad_in(fn, ISSUE_POINTS, dtype), [1, 1, 1, 1, 1, 0])
 
 
@@ -214,28 +235,55 @@ def _curves(values: dict[tuple[str, str], list[float]]):
     """Synthetic train_variants output: last epoch (1) only; values per (scale, variant) by seed."""
     import pandas as pd
 
-    rows = [{"scale": sc, "variant": v, "seed": seed, "epoch": epoch, "val_accuracy": acc,
-             "loss": 1.0, "weights_finite": True}
-            for (sc, v), accs in values.items() for seed, acc in enumerate(accs) for epoch in (0, 1)]
+    rows = [
+        {
+            "scale": sc,
+            "variant": v,
+            "seed": seed,
+            "epoch": epoch,
+            "val_accuracy": acc,
+            "loss": 1.0,
+            "weights_finite": True,
+        }
+        for (sc, v), accs in values.items()
+        for seed, acc in enumerate(accs)
+        for epoch in (0, 1)
+    ]
     return pd.DataFrame(rows)
 
 
 def test_compare_fixes_pairs_each_fix_with_the_builtin_and_groups_identical_curves():
     from actlab.collection.experiments import nan_elu
 
-    curves = _curves({("raw", "builtin"): [0.80, 0.85, 0.82], ("raw", "naive"): [0.1, 0.1, 0.1],
-                      ("raw", "clamped"): [0.80, 0.85, 0.82], ("raw", "double_where"): [0.70, 0.74, 0.71],
-                      ("unit", "builtin"): [0.9, 0.91, 0.92], ("unit", "naive"): [0.9, 0.91, 0.92],
-                      ("unit", "clamped"): [0.9, 0.91, float("nan")],
-                      ("unit", "double_where"): [0.9, 0.91, 0.92]})
+    curves = _curves(
+        {
+            ("raw", "builtin"): [0.80, 0.85, 0.82],
+            ("raw", "naive"): [0.1, 0.1, 0.1],
+            ("raw", "clamped"): [0.80, 0.85, 0.82],
+            ("raw", "double_where"): [0.70, 0.74, 0.71],
+            ("unit", "builtin"): [0.9, 0.91, 0.92],
+            ("unit", "naive"): [0.9, 0.91, 0.92],
+            ("unit", "clamped"): [0.9, 0.91, float("nan")],
+            ("unit", "double_where"): [0.9, 0.91, 0.92],
+        }
+    )
     variants = ["builtin", "naive", "clamped", "double_where"]
     verdicts = nan_elu.compare_fixes(curves, variants)
     got = [(v["a"], v["scale"], v["verdict"]) for v in verdicts]
-    assert got == [("clamped", "raw", "no clear difference"), ("double_where", "raw", "b higher"),
-                   ("clamped", "unit", "not comparable"), ("double_where", "unit", "no clear difference")]
+    assert got == [
+        ("clamped", "raw", "no clear difference"),
+        ("double_where", "raw", "b higher"),
+        ("clamped", "unit", "not comparable"),
+        ("double_where", "unit", "no clear difference"),
+    ]
     assert [v["headline"] for v in verdicts] == [True, True, False, False]
     assert verdicts[1]["mean_diff"] == pytest.approx(-100 * 0.32 / 3)
     assert nan_elu.identical_groups(curves, "raw", "val_accuracy", variants) == [
-        ["builtin", "clamped"], ["naive"], ["double_where"]]
+        ["builtin", "clamped"],
+        ["naive"],
+        ["double_where"],
+    ]
     assert nan_elu.identical_groups(curves, "unit", "val_accuracy", variants) == [
-        ["builtin", "naive", "double_where"], ["clamped"]]
+        ["builtin", "naive", "double_where"],
+        ["clamped"],
+    ]

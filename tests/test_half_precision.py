@@ -21,8 +21,9 @@ from actlab.autodiff import vjp
 ROW = np.array([[1.0, -0.6, 0.35, -0.85]])
 
 
-@pytest.mark.parametrize("fn", [antirectify, antirectify_autodiff, centered_l2_normalize],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn", [antirectify, antirectify_autodiff, centered_l2_normalize], ids=lambda f: f.__name__
+)
 @pytest.mark.parametrize("scale", [-1e-4, 6e4])
 def test_row_norm_in_half_precision(fn, scale):
     x64 = scale * ROW
@@ -49,8 +50,10 @@ def test_blend_at_d1_is_relu_where_the_polynomial_overflows_float16(dtype):
     np.testing.assert_array_equal(g.astype("float64"), (x > 0).astype("float64"))
 
 
-@pytest.mark.parametrize("name", ["crelu", "relu_poly_approx", "centered_l2_normalize",
-                                  "antirectify", "antirectify_autodiff"])
+@pytest.mark.parametrize(
+    "name",
+    ["crelu", "relu_poly_approx", "centered_l2_normalize", "antirectify", "antirectify_autodiff"],
+)
 def test_functions_are_registered_for_activation_layers(name):
     """Usable inside keras.layers.Activation and reloadable in safe mode (actlab.checkup warned)."""
     import keras

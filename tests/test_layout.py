@@ -19,7 +19,7 @@ PACKAGE = ROOT / "lib" / "actlab"
 
 def _table_paths() -> list[str]:
     text = (ROOT / "CONTRIBUTING.md").read_text()
-    section = text[text.index("## Layout"):text.index("\n## ", text.index("## Layout") + 1)]
+    section = text[text.index("## Layout") : text.index("\n## ", text.index("## Layout") + 1)]
     return [m.group(1) for m in re.finditer(r"^\| `([^`]+)` \|", section, re.M)]
 
 
@@ -28,7 +28,9 @@ def test_the_layout_table_names_every_module_and_nothing_else():
     for path in paths:
         if "NN_topic" in path:  # a pattern: one per notebook
             continue
-        assert (ROOT / path).exists(), f"CONTRIBUTING.md's layout table names {path}, which does not exist"
+        assert (ROOT / path).exists(), (
+            f"CONTRIBUTING.md's layout table names {path}, which does not exist"
+        )
     folders = [p for p in paths if p.endswith("/")]
     missing = []
     for module in sorted(PACKAGE.rglob("*.py")):
@@ -42,8 +44,12 @@ def test_the_layout_table_names_every_module_and_nothing_else():
         if not covered:
             missing.append(rel)
     assert not missing, f"modules missing from CONTRIBUTING.md's layout table: {missing}"
-    rooms = {p: room for p, room in re.findall(r"^\| `([^`]+)` \| (\w+|—) \|",
-                                              (ROOT / "CONTRIBUTING.md").read_text(), re.M)}
+    rooms = {
+        p: room
+        for p, room in re.findall(
+            r"^\| `([^`]+)` \| (\w+|—) \|", (ROOT / "CONTRIBUTING.md").read_text(), re.M
+        )
+    }
     for path, room in rooms.items():
         if path.startswith("lib/actlab/"):
             expected = "collection" if path.startswith("lib/actlab/collection/") else "core"
@@ -62,20 +68,32 @@ def test_nothing_named_lib_is_importable_and_a_users_lib_is_theirs(tmp_path):
     project = tmp_path / "project"
     (project / "lib").mkdir(parents=True)
     (project / "lib" / "data.py").write_text("OWNER = 'the user'\n")
-    code = ("import importlib.util, actlab, actlab.data, lib.data\n"
-            "print(lib.data.OWNER, '|', actlab.__file__, '|', hasattr(actlab.data, 'load_mnist'))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True,
-                          text=True, timeout=120, env=_python_without_checkout_paths())
+    code = (
+        "import importlib.util, actlab, actlab.data, lib.data\n"
+        "print(lib.data.OWNER, '|', actlab.__file__, '|', hasattr(actlab.data, 'load_mnist'))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_python_without_checkout_paths(),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     owner, actlab_file, loads = (s.strip() for s in proc.stdout.split("|"))
     assert owner == "the user" and loads == "True"
     assert Path(actlab_file).is_relative_to(PACKAGE), actlab_file
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    proc = subprocess.run([sys.executable, "-c", "import importlib.util; "
-                           "print(importlib.util.find_spec('lib'))"], cwd=elsewhere,
-                          capture_output=True, text=True, timeout=60,
-                          env=_python_without_checkout_paths())
+    proc = subprocess.run(
+        [sys.executable, "-c", "import importlib.util; print(importlib.util.find_spec('lib'))"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_python_without_checkout_paths(),
+    )
     assert proc.returncode == 0 and proc.stdout.strip() == "None", proc.stdout + proc.stderr
 
 
@@ -84,8 +102,9 @@ LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent
 
 @pytest.mark.skipif(LINT_IMPORTS is None, reason="import-linter is not installed")
 def test_the_import_contracts_hold():
-    proc = subprocess.run([LINT_IMPORTS, "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [LINT_IMPORTS, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "2 kept, 0 broken" in proc.stdout or "0 broken" in proc.stdout, proc.stdout[-2000:]
 
@@ -102,9 +121,16 @@ def test_a_core_module_importing_the_collection_breaks_the_contract(tmp_path):
     import os
 
     env = {**_python_without_checkout_paths(), "PYTHONPATH": str(copy)}
-    proc = subprocess.run([LINT_IMPORTS, "--no-cache"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [LINT_IMPORTS, "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode != 0, proc.stdout[-3000:]
-    assert "BROKEN" in proc.stdout and "actlab.stats -> actlab.collection.tables" in proc.stdout, \
+    assert "BROKEN" in proc.stdout and "actlab.stats -> actlab.collection.tables" in proc.stdout, (
         proc.stdout[-3000:]
+    )
     assert os.path.exists(stats)

@@ -47,8 +47,14 @@ def _registered_names(path: Path) -> set[str]:
 
 def test_the_fixture_is_a_pre_rename_file():
     names = _registered_names(LEGACY)
-    assert {"lib>PolyReLUBlend", "lib>Rational", "lib>safe_elu", "lib>Truncation",
-            "lib>ComplexSoftExponential", "lib>ClipAlpha"} <= names
+    assert {
+        "lib>PolyReLUBlend",
+        "lib>Rational",
+        "lib>safe_elu",
+        "lib>Truncation",
+        "lib>ComplexSoftExponential",
+        "lib>ClipAlpha",
+    } <= names
     assert not any(n.startswith("actlab>") for n in names)
 
 

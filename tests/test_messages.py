@@ -38,8 +38,9 @@ def _received_without_repr(path: Path) -> list[str]:
                 seen = seen or "Received:" in text
             else:  # FormattedValue
                 if seen and text.endswith("=") and part.conversion != ord("r"):
-                    bad.append(f"{path.name}:{node.lineno}: "
-                               f"{text[-40:]}{{{ast.unparse(part.value)}}}")
+                    bad.append(
+                        f"{path.name}:{node.lineno}: {text[-40:]}{{{ast.unparse(part.value)}}}"
+                    )
                 text += "{}"
     return bad
 
@@ -54,23 +55,38 @@ def test_every_received_value_in_lib_uses_repr():
 def test_the_source_check_catches_a_missing_repr(tmp_path: Path):
     """The check above can fail: a message without !r is reported, one with !r is not."""
     src = tmp_path / "m.py"
-    src.write_text('def f(t):\n    raise ValueError("bad. "\n                     f"Received: t={t}")\n'
-                   'def g(t):\n    raise ValueError(f"bad. Received: t={t!r}")\n')
+    src.write_text(
+        'def f(t):\n    raise ValueError("bad. "\n                     f"Received: t={t}")\n'
+        'def g(t):\n    raise ValueError(f"bad. Received: t={t!r}")\n'
+    )
     assert [b.split(":")[1] for b in _received_without_repr(src)] == ["2"]
 
 
-@pytest.mark.parametrize(("make", "shown"), [
-    (lambda: L.Truncation(threshold="1"), "Received: threshold='1'"),
-    (lambda: A.truncate(np.ones(3, "float32"), threshold="1"), "Received: threshold='1'"),
-    (lambda: L.Antirectifier(axis="1"), "Received: axis='1'"),
-    (lambda: A.antirectify(np.ones((2, 3), "float32"), axis="1"), "Received: axis='1'"),
-    (lambda: L.SoftExponential(shared_axes="1"), "Received: shared_axes='1'"),
-    (lambda: L.PolyReLUBlend(relu_weight="1"), "Received: relu_weight='1'"),
-    (lambda: C.BlendSchedule(total_epochs="3"), "Received: total_epochs='3'"),
-    (lambda: C.PreActivationMonitor(np.zeros((0, 3))), "Received: probe_x.shape=(0, 3)"),
-    (lambda: M.build_resnet(stages="8"), "Received: stages='8'"),
-], ids=["Truncation", "truncate", "Antirectifier", "antirectify", "SoftExponential",
-        "PolyReLUBlend", "BlendSchedule", "PreActivationMonitor", "build_resnet"])
+@pytest.mark.parametrize(
+    ("make", "shown"),
+    [
+        (lambda: L.Truncation(threshold="1"), "Received: threshold='1'"),
+        (lambda: A.truncate(np.ones(3, "float32"), threshold="1"), "Received: threshold='1'"),
+        (lambda: L.Antirectifier(axis="1"), "Received: axis='1'"),
+        (lambda: A.antirectify(np.ones((2, 3), "float32"), axis="1"), "Received: axis='1'"),
+        (lambda: L.SoftExponential(shared_axes="1"), "Received: shared_axes='1'"),
+        (lambda: L.PolyReLUBlend(relu_weight="1"), "Received: relu_weight='1'"),
+        (lambda: C.BlendSchedule(total_epochs="3"), "Received: total_epochs='3'"),
+        (lambda: C.PreActivationMonitor(np.zeros((0, 3))), "Received: probe_x.shape=(0, 3)"),
+        (lambda: M.build_resnet(stages="8"), "Received: stages='8'"),
+    ],
+    ids=[
+        "Truncation",
+        "truncate",
+        "Antirectifier",
+        "antirectify",
+        "SoftExponential",
+        "PolyReLUBlend",
+        "BlendSchedule",
+        "PreActivationMonitor",
+        "build_resnet",
+    ],
+)
 def test_messages_show_the_value_with_repr(make, shown):
     with pytest.raises(ValueError) as info:
         make()

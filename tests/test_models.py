@@ -19,14 +19,17 @@ def test_activation_names():
     assert len(activation_names((8, 16, 32), 2)) == 3 * 2 * 2 + 1
 
 
-@pytest.mark.parametrize(("blend", "expected"), [
-    ("none", []),
-    ("all", NAMES),
-    ("inner", NAMES[1:-1]),  # Delphi keeps the first and the last ReLU
-    ([2], ["s2b1_act1", "s2b1_act2"]),
-    ([1, "head"], ["s1b1_act1", "s1b1_act2", "head_act"]),
-    (["head_act", "s1b1_act2"], ["s1b1_act2", "head_act"]),
-])
+@pytest.mark.parametrize(
+    ("blend", "expected"),
+    [
+        ("none", []),
+        ("all", NAMES),
+        ("inner", NAMES[1:-1]),  # Delphi keeps the first and the last ReLU
+        ([2], ["s2b1_act1", "s2b1_act2"]),
+        ([1, "head"], ["s1b1_act1", "s1b1_act2", "head_act"]),
+        (["head_act", "s1b1_act2"], ["s1b1_act2", "head_act"]),
+    ],
+)
 def test_resolve_blend(blend, expected):
     assert resolve_blend(blend, (16, 32), 1) == expected
 
@@ -37,13 +40,20 @@ def test_bad_blend(blend):
         resolve_blend(blend, (16, 32), 1)
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [
-    ({"stages": ()}, "stages="), ({"stages": (16, 0)}, "stages="),
-    ({"blocks_per_stage": 0}, "blocks_per_stage="), ({"num_classes": 1}, "num_classes="),
-    ({"relu_weight": 2.0}, "relu_weight="), ({"relu_cap": -1}, "relu_cap="),
-    ({"coefficients": (1.0,)}, "coefficients="), ({"stem_strides": 0}, "stem_strides="),
-    ({"bn_momentum": 1.0}, "bn_momentum="),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"stages": ()}, "stages="),
+        ({"stages": (16, 0)}, "stages="),
+        ({"blocks_per_stage": 0}, "blocks_per_stage="),
+        ({"num_classes": 1}, "num_classes="),
+        ({"relu_weight": 2.0}, "relu_weight="),
+        ({"relu_cap": -1}, "relu_cap="),
+        ({"coefficients": (1.0,)}, "coefficients="),
+        ({"stem_strides": 0}, "stem_strides="),
+        ({"bn_momentum": 1.0}, "bn_momentum="),
+    ],
+)
 def test_bad_model_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         build_resnet(**kwargs)

@@ -27,12 +27,13 @@ def test_notebook_committed_clean(path: Path):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert not cell.get("outputs") and cell.get("execution_count") is None, (
-                f"{path.name} carries outputs; strip them before committing")
+                f"{path.name} carries outputs; strip them before committing"
+            )
     tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged `parameters`"
     assert nb.metadata["kernelspec"]["name"] == runner.KERNEL_NAME
     params = runner.notebook_parameters(path)
-    assert params.get("profile") == "default", "every notebook has `profile = \"default\"`"
+    assert params.get("profile") == "default", 'every notebook has `profile = "default"`'
 
 
 @pytest.mark.notebook

@@ -18,8 +18,9 @@ import pytest
 
 from actlab.collection import session
 
-pytestmark = pytest.mark.backend_independent(reason=
-    "the wheel and its metadata are the same on every backend")
+pytestmark = pytest.mark.backend_independent(
+    reason="the wheel and its metadata are the same on every backend"
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +28,23 @@ def wheel(tmp_path_factory) -> Path:
     pytest.importorskip("setuptools")
     out = tmp_path_factory.mktemp("wheel")
     # no build isolation: offline, with the environment's setuptools
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(session.REPO_ROOT), "--no-deps",
-                           "--no-build-isolation", "--quiet", "-w", str(out)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(session.REPO_ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     (path,) = out.glob("actlab-*.whl")
     return path
@@ -50,11 +65,18 @@ def test_wheel_metadata(wheel):
         assert f"Programming Language :: Python :: {version}" in classifiers
     requires = {r.split(";")[0].replace(" ", ""): r for r in meta.get_all("Requires-Dist")}
     runtime_deps = {k for k, v in requires.items() if "extra ==" not in v}
-    assert runtime_deps == {"keras<4,>=3.15", "numpy<3,>=2.0", "mlxtend>=0.23", "pandas>=2.2",
-                            "joblib>=1.3"}, runtime_deps
+    assert runtime_deps == {
+        "keras<4,>=3.15",
+        "numpy<3,>=2.0",
+        "mlxtend>=0.23",
+        "pandas>=2.2",
+        "joblib>=1.3",
+    }, runtime_deps
     extras = set(meta.get_all("Provides-Extra"))
     assert {"tensorflow", "tensorflow-cpu", "jax", "dask", "notebooks"} <= extras
-    assert any(k.startswith("tensorflow") and 'extra == "tensorflow"' in v for k, v in requires.items())
+    assert any(
+        k.startswith("tensorflow") and 'extra == "tensorflow"' in v for k, v in requires.items()
+    )
     assert any(k.startswith("jax") and 'extra == "jax"' in v for k, v in requires.items())
     for dep in requires:  # ranges, not the lock's exact pins
         assert "==" not in dep, dep
@@ -67,18 +89,27 @@ def test_wheel_contents(wheel):
     assert tops == {"actlab"}, tops  # no lib/, tests/, notebooks/, tools/ in the wheel
     src = session.REPO_ROOT / "lib"
     for path in (src / "actlab").rglob("*"):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".j2", ".json"):
+        if (
+            path.is_file()
+            and "__pycache__" not in path.parts
+            and path.suffix in (".py", ".j2", ".json")
+        ):
             assert path.relative_to(src).as_posix() in names, path
-    for template in ("actlab/collection/templates/index.html.j2",
-                     "actlab/collection/templates/actlab_report/index.html.j2",
-                     "actlab/collection/templates/actlab_report/conf.json"):
+    for template in (
+        "actlab/collection/templates/index.html.j2",
+        "actlab/collection/templates/actlab_report/index.html.j2",
+        "actlab/collection/templates/actlab_report/conf.json",
+    ):
         assert template in names
 
 
 def test_notebooks_keep_the_exact_lock():
     lock = (session.REPO_ROOT / "requirements.lock").read_text().splitlines()
-    pins = {line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
-            for line in lock if "==" in line and not line.startswith("#")}
+    pins = {
+        line.split("==")[0].lower().replace("_", "-"): line.split("==")[1]
+        for line in lock
+        if "==" in line and not line.startswith("#")
+    }
     import keras
     import numpy
 
@@ -86,8 +117,11 @@ def test_notebooks_keep_the_exact_lock():
 
 
 def _files(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts}
+    return {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
 
 
 @pytest.mark.slow
@@ -106,9 +140,22 @@ def test_readme_install_line_in_a_fresh_venv(wheel, tmp_path):
     # without PYTHONPATH: the checkout on it would look installed already
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ACTLAB_DATA_DIR")}
     lock = session.REPO_ROOT / "requirements.lock"
-    proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-c", str(lock),
-                           f"{wheel}[tensorflow-cpu]"],
-                          capture_output=True, text=True, timeout=1200, env=env)
+    proc = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-c",
+            str(lock),
+            f"{wheel}[tensorflow-cpu]",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (site,) = (env_dir / "lib").glob("python3.*/site-packages")
     before = _files(site)
@@ -117,17 +164,26 @@ def test_readme_install_line_in_a_fresh_venv(wheel, tmp_path):
     (project / "lib").mkdir(parents=True)
     (project / "lib" / "data.py").write_text("OWNER = 'the project'\n")
     env = {**env, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    code = ("import actlab, actlab.layers as L, lib.data\n"
-            "print(lib.data.OWNER, '|', actlab.__file__, '|', L.Antirectifier.__name__)")
-    proc = subprocess.run([str(python), "-c", code], cwd=project, capture_output=True, text=True,
-                          timeout=300, env=env)
+    code = (
+        "import actlab, actlab.layers as L, lib.data\n"
+        "print(lib.data.OWNER, '|', actlab.__file__, '|', L.Antirectifier.__name__)"
+    )
+    proc = subprocess.run(
+        [str(python), "-c", code], cwd=project, capture_output=True, text=True, timeout=300, env=env
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     owner, actlab_file, layer = (s.strip() for s in proc.stdout.split("|"))
     assert owner == "the project" and layer == "Antirectifier"
     assert Path(actlab_file).is_relative_to(site), actlab_file
 
-    proc = subprocess.run([str(python), "-m", "actlab.checkup", "gelu", "--json", "gelu.json"],
-                          cwd=project, capture_output=True, text=True, timeout=900, env=env)
+    proc = subprocess.run(
+        [str(python), "-m", "actlab.checkup", "gelu", "--json", "gelu.json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = json.loads((project / "gelu.json").read_text())
     statuses = {c["name"]: c["status"] for c in report["checks"]}

@@ -13,14 +13,37 @@ from xlacheck import assert_xla
 from actlab.activations import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
 from actlab.layers import PolyReLUBlend
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "its gradient checks use tf.GradientTape and tf.function; on JAX the blend is "
-    "checked by test_backends.py"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=(
+        "its gradient checks use tf.GradientTape and tf.function; on JAX the blend is "
+        "checked by test_backends.py"
+    )
+)
 
 # zero, the ReLU6 cap, both sides of each kink, BN-typical values, where the polynomial
 # escapes (|x| = 6), and huge values
-X = np.array([-1e100, -1e6, -37.5, -6.0, -3.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 1.0, 3.0,
-              5.999, 6.0, 6.001, 10.0, 1e6, 1e100])
+X = np.array(
+    [
+        -1e100,
+        -1e6,
+        -37.5,
+        -6.0,
+        -3.0,
+        -1.0,
+        -1e-3,
+        0.0,
+        1e-3,
+        0.5,
+        1.0,
+        3.0,
+        5.999,
+        6.0,
+        6.001,
+        10.0,
+        1e6,
+        1e100,
+    ]
+)
 KINKS = {0.0, 6.0}
 
 
@@ -97,7 +120,8 @@ def test_blend_gradient_matches_finite_differences_off_kinks(d, relu_cap):
     auto = autodiff_grad(fn, x)
     numeric = elementwise_finite_diff(fn, x, eps=_relative_eps(x))
     analytic = (1 - d) * (0.5002 + 2 * 0.1997 * x) + d * (
-        (x > 0) & ((x < relu_cap) if relu_cap else True))
+        (x > 0) & ((x < relu_cap) if relu_cap else True)
+    )
     np.testing.assert_allclose(auto, analytic, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(auto, numeric, rtol=1e-6, atol=1e-6)
 
@@ -117,9 +141,12 @@ def test_poly_gradient_matches_finite_differences():
     coefficients = (0.1, -0.3, 0.2, 0.05)
     fn = lambda t: relu_poly_approx(t, coefficients)  # noqa: E731
     x = X[2:-2]
-    np.testing.assert_allclose(autodiff_grad(fn, x),
-                               elementwise_finite_diff(fn, x, eps=_relative_eps(x)),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        autodiff_grad(fn, x),
+        elementwise_finite_diff(fn, x, eps=_relative_eps(x)),
+        rtol=1e-6,
+        atol=1e-6,
+    )
 
 
 def test_blend_gradient_with_respect_to_d_is_relu_minus_poly():
@@ -147,12 +174,14 @@ def test_layer_weight_is_a_non_trainable_scalar_named_relu_weight():
 def test_layer_values_and_set_relu_weight(relu_cap):
     x = X[2:-2].astype("float32").reshape(2, -1)
     layer = PolyReLUBlend(relu_cap=relu_cap, relu_weight=0.25, dtype="float64")
-    np.testing.assert_allclose(np.asarray(layer(x)), numpy_blend(x, 0.25, relu_cap=relu_cap),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(layer(x)), numpy_blend(x, 0.25, relu_cap=relu_cap), rtol=1e-6
+    )
     layer.set_relu_weight(0.9)
     assert layer.get_relu_weight() == pytest.approx(0.9)
-    np.testing.assert_allclose(np.asarray(layer(x)), numpy_blend(x, 0.9, relu_cap=relu_cap),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(layer(x)), numpy_blend(x, 0.9, relu_cap=relu_cap), rtol=1e-6
+    )
     assert layer.compute_output_shape((None, 7)) == (None, 7)
 
 
@@ -164,8 +193,7 @@ def test_set_relu_weight_before_build_becomes_the_initial_value():
 
 
 def test_layer_config_round_trip():
-    layer = PolyReLUBlend(coefficients=(0.1, 0.5, 0.2, 0.01), relu_cap=6, relu_weight=0.3,
-                          name="b")
+    layer = PolyReLUBlend(coefficients=(0.1, 0.5, 0.2, 0.01), relu_cap=6, relu_weight=0.3, name="b")
     config = layer.get_config()
     assert config["coefficients"] == [0.1, 0.5, 0.2, 0.01]
     assert config["relu_cap"] == 6.0 and config["relu_weight"] == 0.3
@@ -186,15 +214,18 @@ def test_save_load_keeps_current_d(tmp_path, relu_cap):
     blend = loaded.get_layer("blend")
     assert isinstance(blend, PolyReLUBlend)
     assert blend.get_relu_weight() == pytest.approx(0.35)
-    assert blend.get_config()["relu_weight"] == 1.0  # config has the initial value; d came from weights
+    assert (
+        blend.get_config()["relu_weight"] == 1.0
+    )  # config has the initial value; d came from weights
     assert blend.relu_cap == (None if relu_cap is None else 6.0)
 
 
 # --------------------------------------------------------------------------- bad arguments
 
 
-@pytest.mark.parametrize("coefficients", [(), (0.5,), "012", 3.0, (0.1, float("nan")),
-                                          (0.1, "a"), (0.1, True), None])
+@pytest.mark.parametrize(
+    "coefficients", [(), (0.5,), "012", 3.0, (0.1, float("nan")), (0.1, "a"), (0.1, True), None]
+)
 def test_bad_coefficients(coefficients):
     with pytest.raises(ValueError, match="coefficients="):
         PolyReLUBlend(coefficients=coefficients)

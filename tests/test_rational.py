@@ -26,8 +26,9 @@ if BACKEND == "jax":  # float64 arrays need x64 mode (the checks below are in fl
 
     jax.config.update("jax_enable_x64", True)
 
-X_WIDE = np.array([-1e6, -100.0, -10.0, -3.0, -1.0, -0.5, -1e-8, 0.0, 1e-8, 0.5, 1.0, 3.0, 10.0,
-                   100.0, 1e6])
+X_WIDE = np.array(
+    [-1e6, -100.0, -10.0, -3.0, -1.0, -0.5, -1e-8, 0.0, 1e-8, 0.5, 1.0, 3.0, 10.0, 100.0, 1e6]
+)
 RNG = np.random.default_rng(16)
 # numerator a0..a5 and denominator b1..b4: the fit of leaky ReLU and random ones (both signs)
 LEAKY = fit_rational("leaky_relu", (5, 4), (-3, 3))
@@ -120,20 +121,21 @@ def test_safe_denominator_is_at_least_one_and_the_plain_one_has_poles():
     x = np.linspace(-5, 5, 2001)
     p = ref_rational(x, a, [])
     y = np.asarray(rational(x, a, b))
-    assert np.all(np.abs(y) <= np.abs(p) + 1e-12)          # Q >= 1
+    assert np.all(np.abs(y) <= np.abs(p) + 1e-12)  # Q >= 1
     # the form is |sum|: it reaches 1 where b1 x + ... + bn x^n changes sign
     s = ref_rational(x, [1.0], b, safe=False)
     bsum = 1 / s - 1
     crossings = np.nonzero(np.diff(np.sign(bsum[x != 0])))[0]
     assert len(crossings) >= 1
     plain = np.asarray(rational(x, a, b, safe=False))
-    assert np.max(np.abs(plain)) > 10 * np.max(np.abs(y))   # near 1 + B = 0 the plain form blows up
+    assert np.max(np.abs(plain)) > 10 * np.max(np.abs(y))  # near 1 + B = 0 the plain form blows up
 
 
 def test_empty_denominator_is_the_polynomial_and_delphi_is_reproduced():
     x = np.linspace(-6, 6, 25)
-    np.testing.assert_allclose(rational(x, DELPHI_COEFFICIENTS, []),
-                               relu_poly_approx(x, DELPHI_COEFFICIENTS), rtol=1e-12)
+    np.testing.assert_allclose(
+        rational(x, DELPHI_COEFFICIENTS, []), relu_poly_approx(x, DELPHI_COEFFICIENTS), rtol=1e-12
+    )
 
 
 def test_float32_half_precision_and_huge_inputs():
@@ -142,13 +144,13 @@ def test_float32_half_precision_and_huge_inputs():
     y32 = rational(x32, a, b)
     assert keras.backend.standardize_dtype(y32.dtype) == "float32"
     y32 = np.asarray(y32)
-    assert np.all(np.isfinite(y32))                         # |x| = 1e6: x^5 = 1e30 < 3.4e38
-    np.testing.assert_allclose(y32, ref_rational(x32.astype("float64"), a, b), rtol=2e-5,
-                               atol=1e-6)
+    assert np.all(np.isfinite(y32))  # |x| = 1e6: x^5 = 1e30 < 3.4e38
+    np.testing.assert_allclose(y32, ref_rational(x32.astype("float64"), a, b), rtol=2e-5, atol=1e-6)
     y16 = rational(np.linspace(-3, 3, 7).astype("float16"), a, b)
     assert keras.backend.standardize_dtype(y16.dtype) == "float16"
-    np.testing.assert_allclose(np.asarray(y16, "float64"), ref_rational(np.linspace(-3, 3, 7), a, b),
-                               rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(
+        np.asarray(y16, "float64"), ref_rational(np.linspace(-3, 3, 7), a, b), rtol=2e-3, atol=2e-3
+    )
     # float64 stays finite far beyond
     assert np.all(np.isfinite(np.asarray(rational(np.array([-1e30, 1e30]), a, b))))
 
@@ -177,7 +179,7 @@ def test_gradient_at_zero_is_the_central_one():
     a, b = np.array([0.3, 1.0, 0.5]), np.array([2.0, 0.1])
     x = np.array([0.0])
     _, (gx, ga, gb) = _value_and_grads(lambda *t: rational(*t), [x, a, b], np.ones(1))
-    np.testing.assert_allclose(gx, [1.0], rtol=1e-12)       # a1
+    np.testing.assert_allclose(gx, [1.0], rtol=1e-12)  # a1
     np.testing.assert_allclose(ga, [1.0, 0.0, 0.0], atol=1e-15)
     np.testing.assert_allclose(gb, [0.0, 0.0], atol=1e-15)
 
@@ -185,7 +187,7 @@ def test_gradient_at_zero_is_the_central_one():
 def test_per_channel_coefficients_broadcast_and_reduce():
     x = np.random.default_rng(0).normal(size=(4, 3))
     a = np.random.default_rng(1).normal(size=(6, 3))
-    b = np.abs(np.random.default_rng(2).normal(size=(4, 3)))   # no kinks but x = 0
+    b = np.abs(np.random.default_rng(2).normal(size=(4, 3)))  # no kinks but x = 0
     y = np.asarray(rational(x, a, b))
     for c in range(3):
         np.testing.assert_allclose(y[:, c], ref_rational(x[:, c], a[:, c], b[:, c]), rtol=1e-12)
@@ -196,13 +198,16 @@ def test_per_channel_coefficients_broadcast_and_reduce():
         np.testing.assert_allclose(grads[index], fd, rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    ({"safe": "yes"}, "safe"),
-    ({"safe": 1}, "safe"),
-    ({"numerator": 1.0}, "numerator"),
-    ({"numerator": []}, "numerator"),
-    ({"denominator": 2.0}, "denominator"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"safe": "yes"}, "safe"),
+        ({"safe": 1}, "safe"),
+        ({"numerator": 1.0}, "numerator"),
+        ({"numerator": []}, "numerator"),
+        ({"denominator": 2.0}, "denominator"),
+    ],
+)
 def test_function_bad_arguments(kwargs, name):
     args = {"x": np.ones(3), "numerator": [0.0, 1.0], "denominator": [0.5], **kwargs}
     with pytest.raises(ValueError, match=f"{name}="):
@@ -222,12 +227,16 @@ def test_fit_is_reproducible_and_its_errors_are_what_it_reports(name):
     again = fit_rational(name, (5, 4), (-3, 3))
     assert fit.numerator == again.numerator and fit.denominator == again.denominator  # bitwise
     x = _grid(fit)
-    target = {"relu": lambda t: np.maximum(t, 0), "leaky_relu": _leaky, "tanh": np.tanh,
-              "swish": lambda t: t / (1 + np.exp(-t))}[name](x)
+    target = {
+        "relu": lambda t: np.maximum(t, 0),
+        "leaky_relu": _leaky,
+        "tanh": np.tanh,
+        "swish": lambda t: t / (1 + np.exp(-t)),
+    }[name](x)
     err = ref_rational(x, fit.numerator, fit.denominator) - target
     np.testing.assert_allclose(fit.max_error, np.max(np.abs(err)), rtol=1e-9)
     np.testing.assert_allclose(fit.rms_error, np.sqrt(np.mean(err**2)), rtol=1e-9)
-    assert fit.rms_error <= fit.linearized_rms_error * (1 + 1e-9)   # the refinement never hurts
+    assert fit.rms_error <= fit.linearized_rms_error * (1 + 1e-9)  # the refinement never hurts
     bounds = {"relu": 0.01, "leaky_relu": 0.01, "tanh": 1e-5, "swish": 1e-5}
     assert fit.rms_error < bounds[name]
     print(f"{name} (5, 4) on [-3, 3]: max error {fit.max_error:.3g}, RMS {fit.rms_error:.3g}")
@@ -283,23 +292,26 @@ def test_callable_target_and_normal_weight():
     assert weighted.numerator != uniform.numerator and weighted.weight == "normal"
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    ({"degrees": (5,)}, "degrees"),
-    ({"degrees": (5, -1)}, "degrees"),
-    ({"degrees": (5.0, 4)}, "degrees"),
-    ({"degrees": (17, 4)}, "degrees"),
-    ({"degrees": (True, 4)}, "degrees"),
-    ({"fit_range": (3, -3)}, "fit_range"),
-    ({"fit_range": (-3, float("inf"))}, "fit_range"),
-    ({"fit_range": "(-3, 3)"}, "fit_range"),
-    ({"fn": "gelu"}, "approximates"),
-    ({"fn": 3}, "approximates"),
-    ({"fn": lambda x: np.log(x)}, "fn"),
-    ({"weight": "gauss"}, "weight"),
-    ({"n_points": 5}, "n_points"),
-    ({"iterations": -1}, "iterations"),
-    ({"safe": None}, "safe"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"degrees": (5,)}, "degrees"),
+        ({"degrees": (5, -1)}, "degrees"),
+        ({"degrees": (5.0, 4)}, "degrees"),
+        ({"degrees": (17, 4)}, "degrees"),
+        ({"degrees": (True, 4)}, "degrees"),
+        ({"fit_range": (3, -3)}, "fit_range"),
+        ({"fit_range": (-3, float("inf"))}, "fit_range"),
+        ({"fit_range": "(-3, 3)"}, "fit_range"),
+        ({"fn": "gelu"}, "approximates"),
+        ({"fn": 3}, "approximates"),
+        ({"fn": lambda x: np.log(x)}, "fn"),
+        ({"weight": "gauss"}, "weight"),
+        ({"n_points": 5}, "n_points"),
+        ({"iterations": -1}, "iterations"),
+        ({"safe": None}, "safe"),
+    ],
+)
 def test_fit_bad_arguments(kwargs, name):
     args = {"fn": "relu", "degrees": (5, 4), "fit_range": (-3, 3), **kwargs}
     fn = args.pop("fn")
@@ -336,7 +348,7 @@ def test_layer_shared_axes_per_channel():
 
 def test_layer_trains_under_jit_and_coefficients_move():
     x = np.random.default_rng(0).uniform(-2, 2, size=(256, 1)).astype("float32")
-    y = np.abs(x)                                  # leaky ReLU cannot represent it; P/Q can
+    y = np.abs(x)  # leaky ReLU cannot represent it; P/Q can
     layer = Rational()
     model = keras.Sequential([keras.Input((1,)), layer])
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse", jit_compile=True)
@@ -348,18 +360,23 @@ def test_layer_trains_under_jit_and_coefficients_move():
 
 
 def test_initializers_regularizers_and_constraints():
-    layer = Rational(degrees=(2, 1), numerator_initializer="ones",
-                     denominator_initializer=keras.initializers.Constant(0.5),
-                     numerator_regularizer=keras.regularizers.L1(0.1),
-                     denominator_regularizer="l2", denominator_constraint="non_neg")
-    assert layer.initial_fit is None               # both initializers given: no fit
+    layer = Rational(
+        degrees=(2, 1),
+        numerator_initializer="ones",
+        denominator_initializer=keras.initializers.Constant(0.5),
+        numerator_regularizer=keras.regularizers.L1(0.1),
+        denominator_regularizer="l2",
+        denominator_constraint="non_neg",
+    )
+    assert layer.initial_fit is None  # both initializers given: no fit
     model = keras.Sequential([keras.Input((3,)), layer])
     np.testing.assert_allclose(np.asarray(layer.numerator), np.ones(3))
-    np.testing.assert_allclose(sorted(float(v) for v in model.losses),
-                               sorted([0.1 * 3, 0.01 * 0.25]), rtol=1e-5)
+    np.testing.assert_allclose(
+        sorted(float(v) for v in model.losses), sorted([0.1 * 3, 0.01 * 0.25]), rtol=1e-5
+    )
     model.compile(optimizer=keras.optimizers.SGD(10.0), loss="mse")
     model.fit(np.ones((8, 3), "float32"), np.full((8, 3), 100.0, "float32"), epochs=1, verbose=0)
-    assert np.all(np.asarray(layer.denominator) >= 0)   # the large step would make b negative
+    assert np.all(np.asarray(layer.denominator) >= 0)  # the large step would make b negative
 
 
 @keras.saving.register_keras_serializable(package="lib_tests")
@@ -370,30 +387,44 @@ def softsign_target(x):
 def test_save_load_roundtrip_safe_mode(tmp_path):
     inputs = keras.Input((6, 6, 2))
     h = keras.layers.Conv2D(3, 3)(inputs)
-    h = Rational(shared_axes=[1, 2], numerator_regularizer="l2",
-                 denominator_constraint="non_neg", name="rational_conv")(h)
+    h = Rational(
+        shared_axes=[1, 2],
+        numerator_regularizer="l2",
+        denominator_constraint="non_neg",
+        name="rational_conv",
+    )(h)
     h = keras.layers.Flatten()(h)
     h = keras.layers.Dense(4)(h)
-    h = Rational(degrees=(3, 2), approximates=softsign_target, fit_range=(-4, 4),
-                 name="rational_dense")(h)
+    h = Rational(
+        degrees=(3, 2), approximates=softsign_target, fit_range=(-4, 4), name="rational_dense"
+    )(h)
     model = keras.Model(inputs, keras.layers.Dense(2)(h))
     model.compile(optimizer="adam", loss="mse")
     x = np.random.default_rng(0).normal(size=(8, 6, 6, 2)).astype("float32")
-    model.fit(x, np.zeros((8, 2), "float32"), epochs=2, verbose=0)   # weights leave the fit
+    model.fit(x, np.zeros((8, 2), "float32"), epochs=2, verbose=0)  # weights leave the fit
     loaded = gradcheck.assert_save_load_roundtrip(model, x, tmp_path, atol=1e-6)
     conv = loaded.get_layer("rational_conv")
-    assert conv.shared_axes == [1, 2] and isinstance(conv.denominator_constraint,
-                                                     keras.constraints.NonNeg)
-    np.testing.assert_array_equal(np.asarray(conv.numerator),
-                                  np.asarray(model.get_layer("rational_conv").numerator))
+    assert conv.shared_axes == [1, 2] and isinstance(
+        conv.denominator_constraint, keras.constraints.NonNeg
+    )
+    np.testing.assert_array_equal(
+        np.asarray(conv.numerator), np.asarray(model.get_layer("rational_conv").numerator)
+    )
     assert loaded.get_layer("rational_dense").approximates is softsign_target
     assert len(loaded.losses) == 1
 
 
 def test_config_round_trip_keeps_every_argument():
-    layer = Rational(degrees=(4, 3), approximates="swish", fit_range=(-5, 2),
-                     numerator_initializer="zeros", numerator_regularizer="l1",
-                     denominator_constraint="non_neg", shared_axes=[1], safe=False)
+    layer = Rational(
+        degrees=(4, 3),
+        approximates="swish",
+        fit_range=(-5, 2),
+        numerator_initializer="zeros",
+        numerator_regularizer="l1",
+        denominator_constraint="non_neg",
+        shared_axes=[1],
+        safe=False,
+    )
     config = layer.get_config()
     clone = Rational.from_config(config)
     assert clone.get_config() == config
@@ -401,24 +432,27 @@ def test_config_round_trip_keeps_every_argument():
     assert clone.initial_fit == fit_rational("swish", (4, 3), (-5, 2), safe=False)
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    ({"degrees": (5, 0)}, "degrees"),
-    ({"degrees": [5]}, "degrees"),
-    ({"degrees": (5, "4")}, "degrees"),
-    ({"fit_range": (1, 1)}, "fit_range"),
-    ({"fit_range": None}, "fit_range"),
-    ({"approximates": "gelu"}, "approximates"),
-    ({"approximates": None}, "approximates"),
-    ({"safe": "paper"}, "safe"),
-    ({"numerator_initializer": "no_such_init"}, "numerator_initializer"),
-    ({"denominator_initializer": 3.5}, "denominator_initializer"),
-    ({"numerator_regularizer": "bogus"}, "numerator_regularizer"),
-    ({"denominator_regularizer": "bogus"}, "denominator_regularizer"),
-    ({"numerator_constraint": "bogus"}, "numerator_constraint"),
-    ({"denominator_constraint": "bogus"}, "denominator_constraint"),
-    ({"shared_axes": [0]}, "shared_axes"),
-    ({"shared_axes": "1"}, "shared_axes"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"degrees": (5, 0)}, "degrees"),
+        ({"degrees": [5]}, "degrees"),
+        ({"degrees": (5, "4")}, "degrees"),
+        ({"fit_range": (1, 1)}, "fit_range"),
+        ({"fit_range": None}, "fit_range"),
+        ({"approximates": "gelu"}, "approximates"),
+        ({"approximates": None}, "approximates"),
+        ({"safe": "paper"}, "safe"),
+        ({"numerator_initializer": "no_such_init"}, "numerator_initializer"),
+        ({"denominator_initializer": 3.5}, "denominator_initializer"),
+        ({"numerator_regularizer": "bogus"}, "numerator_regularizer"),
+        ({"denominator_regularizer": "bogus"}, "denominator_regularizer"),
+        ({"numerator_constraint": "bogus"}, "numerator_constraint"),
+        ({"denominator_constraint": "bogus"}, "denominator_constraint"),
+        ({"shared_axes": [0]}, "shared_axes"),
+        ({"shared_axes": "1"}, "shared_axes"),
+    ],
+)
 def test_layer_bad_arguments_raise_value_error_naming_them(kwargs, name):
     with pytest.raises(ValueError, match=f"{name}="):
         Rational(**kwargs)

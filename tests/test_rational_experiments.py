@@ -12,12 +12,18 @@ from actlab.layers import Rational
 
 def test_approximation_table_numbers_against_numpy():
     candidates = exp.approximants()
-    assert list(candidates) == ["Delphi quadratic", "LS polynomial, degree 4",
-                                "LS polynomial, degree 6", "rational (5, 4)"]
+    assert list(candidates) == [
+        "Delphi quadratic",
+        "LS polynomial, degree 4",
+        "LS polynomial, degree 6",
+        "rational (5, 4)",
+    ]
     rows = {r["approximant"]: r for r in exp.approximation_table(candidates)}
     # Delphi's quadratic at |x| = 6: 0.1992 ± 0.5002·6 + 0.1997·36 minus ReLU
     c0, c1, c2 = DELPHI_COEFFICIENTS
-    np.testing.assert_allclose(rows["Delphi quadratic"]["error_at_plus_6"], c0 + 6 * c1 + 36 * c2 - 6)
+    np.testing.assert_allclose(
+        rows["Delphi quadratic"]["error_at_plus_6"], c0 + 6 * c1 + 36 * c2 - 6
+    )
     np.testing.assert_allclose(rows["Delphi quadratic"]["error_at_minus_6"], c0 - 6 * c1 + 36 * c2)
     # the weighted least-squares polynomial beats Delphi's on the weighted range; degree 6 beats 4
     rms = {k: r["rms_error_in_range_normal_weighted"] for k, r in rows.items()}
@@ -28,11 +34,24 @@ def test_approximation_table_numbers_against_numpy():
 
 
 def _records():
-    accs = {"relu": [0.90, 0.91, 0.92], "prelu": [0.905, 0.915, 0.925],
-            "rational": [0.95, 0.96, 0.97]}
-    return [{"arch": "mlp", "variant": k, "seed": s, "test_accuracy": v[i], "seconds": 1.0,
-             "params": 10, "finite": True}
-            for k, v in accs.items() for i, s in enumerate((0, 1, 2))]
+    accs = {
+        "relu": [0.90, 0.91, 0.92],
+        "prelu": [0.905, 0.915, 0.925],
+        "rational": [0.95, 0.96, 0.97],
+    }
+    return [
+        {
+            "arch": "mlp",
+            "variant": k,
+            "seed": s,
+            "test_accuracy": v[i],
+            "seconds": 1.0,
+            "params": 10,
+            "finite": True,
+        }
+        for k, v in accs.items()
+        for i, s in enumerate((0, 1, 2))
+    ]
 
 
 def test_comparisons_pair_by_seed_and_skip_missing_variants():
@@ -40,7 +59,7 @@ def test_comparisons_pair_by_seed_and_skip_missing_variants():
     pairs = [(v["a"], v["b"]) for v in verdicts]
     assert pairs == [("rational", "relu"), ("rational", "prelu"), ("prelu", "relu")]
     first = verdicts[0]
-    np.testing.assert_allclose(first["mean_diff"], 5.0)            # points, exact pairs
+    np.testing.assert_allclose(first["mean_diff"], 5.0)  # points, exact pairs
     assert first["verdict"] == "a higher" and first["headline"]
     assert first["text"].endswith(": Rational (5, 4) higher") and "a higher" not in first["short"]
     summary = exp.summary_table(_records())
@@ -54,8 +73,12 @@ def test_shape_drift_is_zero_for_unchanged_coefficients_and_positive_otherwise()
     layer = Rational()
     fit = layer.initial_fit
     base = {"initial_numerator": list(fit.numerator), "initial_denominator": list(fit.denominator)}
-    same = {**base, "numerator": list(fit.numerator), "denominator": list(fit.denominator),
-            "fraction_inputs_outside_fit_range": 0.1}
+    same = {
+        **base,
+        "numerator": list(fit.numerator),
+        "denominator": list(fit.denominator),
+        "fraction_inputs_outside_fit_range": 0.1,
+    }
     moved = {**same, "numerator": [v + 0.1 for v in fit.numerator]}
     recs = [{"arch": "mlp", "seed": 0, "rational": {"act_1": same, "act_2": moved}}]
     rows = exp.shape_drift(recs)
@@ -78,13 +101,17 @@ def test_builders_place_the_activation_and_share_initial_weights(arch):
         model = exp.build_model(arch, kind)
         acts = [layer for layer in model.layers if layer.name.startswith("act_")]
         assert len(acts) == 2
-        weights[kind] = [w for layer in model.layers if not layer.name.startswith("act_")
-                         for w in layer.get_weights()]
+        weights[kind] = [
+            w
+            for layer in model.layers
+            if not layer.name.startswith("act_")
+            for w in layer.get_weights()
+        ]
         if kind == "rational":
             assert all(isinstance(a, Rational) and a.shared_axes is None for a in acts)
         if kind == "prelu":
             assert isinstance(acts[0], keras.layers.PReLU)
-    for kind in exp.KINDS[1:]:   # same seed: the Dense/Conv weights are identical across kinds
+    for kind in exp.KINDS[1:]:  # same seed: the Dense/Conv weights are identical across kinds
         for w, w_ref in zip(weights[kind], weights["relu"], strict=True):
             np.testing.assert_array_equal(w, w_ref)
 

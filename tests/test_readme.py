@@ -17,8 +17,9 @@ import pytest
 
 from actlab.collection import session
 
-pytestmark = pytest.mark.backend_independent(reason=
-    "the README's code says it runs on TensorFlow, the default backend")
+pytestmark = pytest.mark.backend_independent(
+    reason="the README's code says it runs on TensorFlow, the default backend"
+)
 
 README = session.REPO_ROOT / "README.md"
 SECTION = "## Use the layers in your own model"
@@ -38,16 +39,30 @@ def _blocks(language: str) -> list[str]:
 def _run(code: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     env["KERAS_BACKEND"] = "tensorflow"  # the README's diagnose_fit example says TensorFlow
-    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_section_covers_what_a_user_needs():
     section = _section()
-    for needed in ("import actlab.layers", "save(", "load_model", "BlendSchedule", "set_model",
-                   "diagnose_fit", 'pip install ".[tensorflow-cpu]"', "nothing named `lib` is installed",
-                   "lib>Antirectifier",
-                   "Could not locate class"):
+    for needed in (
+        "import actlab.layers",
+        "save(",
+        "load_model",
+        "BlendSchedule",
+        "set_model",
+        "diagnose_fit",
+        'pip install ".[tensorflow-cpu]"',
+        "nothing named `lib` is installed",
+        "lib>Antirectifier",
+        "Could not locate class",
+    ):
         assert needed in section, needed
     assert len(_blocks("python")) >= 5
 
@@ -56,7 +71,9 @@ def test_section_covers_what_a_user_needs():
 def test_readme_python_blocks_run_as_written(tmp_path):
     script = "\n\n".join(_blocks("python"))
     proc = _run(script, tmp_path)
-    assert proc.returncode == 0, f"README code failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    assert proc.returncode == 0, (
+        f"README code failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    )
     assert (tmp_path / "my_model.keras").is_file()
     assert "[1.0, 0.6666" in proc.stdout  # the relu_weight history the README shows
     assert "First non-finite value at step 0" in proc.stdout
@@ -66,8 +83,11 @@ def test_readme_python_blocks_run_as_written(tmp_path):
 def test_quoted_load_error_is_what_keras_says(tmp_path):
     quoted = _blocks("text")
     (error,) = [q for q in quoted if "Could not locate class" in q]
-    save = _run("import keras\nimport actlab.layers as L\n"
-                "keras.Sequential([keras.Input((4,)), L.Antirectifier()]).save('m.keras')", tmp_path)
+    save = _run(
+        "import keras\nimport actlab.layers as L\n"
+        "keras.Sequential([keras.Input((4,)), L.Antirectifier()]).save('m.keras')",
+        tmp_path,
+    )
     assert save.returncode == 0, save.stderr[-2000:]
     load = _run("import keras\nkeras.saving.load_model('m.keras')", tmp_path)
     assert load.returncode != 0

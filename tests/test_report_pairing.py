@@ -12,21 +12,36 @@ import pytest
 from actlab.collection import outputs, reports
 
 
-def _run(executed_dir: Path, figures_dir: Path, name: str, run_id: str, label: str = "default",
-         results_run_id: str | None = None, results_label: str | None = None) -> Path:
+def _run(
+    executed_dir: Path,
+    figures_dir: Path,
+    name: str,
+    run_id: str,
+    label: str = "default",
+    results_run_id: str | None = None,
+    results_label: str | None = None,
+) -> Path:
     """An executed notebook stamped by the runner (metadata.actlab) and a results.json."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["actlab"] = {"run_id": run_id, "label": label}
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"),
-                nbformat.v4.new_code_cell("print(1)", execution_count=1)]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {name}"),
+        nbformat.v4.new_code_cell("print(1)", execution_count=1),
+    ]
     executed_dir.mkdir(parents=True, exist_ok=True)
     path = executed_dir / f"{name}.ipynb"
     nbformat.write(nb, path)
     (figures_dir / name).mkdir(parents=True, exist_ok=True)
-    record = {"notebook": name, "profile": "default", "label": results_label or label,
-              "overrides": {"epochs": 2} if "overrides" in (results_label or label) else {},
-              "run_id": results_run_id or run_id, "finding": "FINDING_MARKER",
-              "results": {"accuracy": 0.5}, "provenance": {"finished_utc": "2026-01-01T00:00:00+00:00"}}
+    record = {
+        "notebook": name,
+        "profile": "default",
+        "label": results_label or label,
+        "overrides": {"epochs": 2} if "overrides" in (results_label or label) else {},
+        "run_id": results_run_id or run_id,
+        "finding": "FINDING_MARKER",
+        "results": {"accuracy": 0.5},
+        "provenance": {"finished_utc": "2026-01-01T00:00:00+00:00"},
+    }
     (figures_dir / name / "results.json").write_text(json.dumps(record))
     return path
 
@@ -40,8 +55,14 @@ def test_same_run_is_paired_and_labelled(tmp_path: Path):
 
 
 def test_another_runs_results_are_refused_in_one_line(tmp_path: Path):
-    path = _run(tmp_path / "ex", tmp_path / "fig", "42_other", "aaa", results_run_id="bbb",
-                results_label="smoke")
+    path = _run(
+        tmp_path / "ex",
+        tmp_path / "fig",
+        "42_other",
+        "aaa",
+        results_run_id="bbb",
+        results_label="smoke",
+    )
     entry = reports.read_entry(path, tmp_path / "fig")
     (warning,) = entry.warnings
     assert warning.startswith(reports.REFUSAL) and "\n" not in warning
@@ -60,8 +81,13 @@ def test_cli_renders_one_profile_and_fails_on_a_refusal(tmp_path: Path, monkeypa
     assert not (tmp_path / "reports" / "index.html").exists()  # the default's index is untouched
 
     default = outputs.RunKey()
-    _run(outputs.executed_dir(default), outputs.figures_root(default), "43_x", "ddd",
-         results_run_id="eee")
+    _run(
+        outputs.executed_dir(default),
+        outputs.figures_root(default),
+        "43_x",
+        "ddd",
+        results_run_id="eee",
+    )
     capsys.readouterr()
     assert reports.main(["--backend", "tensorflow"]) == 1
     err = capsys.readouterr().err
@@ -75,8 +101,11 @@ def test_files_without_run_ids_fall_back_to_the_finish_time(tmp_path: Path, show
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("actlab")
     if shown:
-        nb.cells[1].outputs = [nbformat.v4.new_output(
-            "display_data", data={"text/html": "<td>2026-01-01T00:00:00+00:00</td>"})]
+        nb.cells[1].outputs = [
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": "<td>2026-01-01T00:00:00+00:00</td>"}
+            )
+        ]
     record = json.loads((tmp_path / "fig" / "44_old" / "results.json").read_text())
     record.pop("run_id")
     problem = reports.pairing_problem(nb, record, Path("r.json"))

@@ -25,8 +25,16 @@ from actlab.collection import outputs, reports, session
 
 NOTEBOOKS = sorted((session.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Elements whose URL attributes make a browser load something (the page is not self-contained if
 # any of them points outside the file); <a>/<area> hrefs are navigation, not loading.
@@ -86,8 +94,9 @@ def assert_self_contained(path: Path) -> _Page:
     """Every loaded resource is inline: images/fonts/CSS as data: URIs, no scripts or styles by URL."""
     page = _Page(path.read_text(encoding="utf-8"))
     for tag, name, value in page.urls():
-        assert value.startswith("data:") or (value.startswith("#") and tag not in {"img", "script"}), (
-            f"{path.name}: <{tag} {name}={value[:80]!r}> loads a resource from outside the file")
+        assert value.startswith("data:") or (
+            value.startswith("#") and tag not in {"img", "script"}
+        ), f"{path.name}: <{tag} {name}={value[:80]!r}> loads a resource from outside the file"
     for css in page.css:
         assert "@import" not in css, f"{path.name}: CSS @import"
         for url in CSS_URL.findall(css):
@@ -103,8 +112,12 @@ def assert_self_contained(path: Path) -> _Page:
 def image_outputs(nb) -> int:
     """Number of image outputs a rendering must show (PNG/JPEG/SVG)."""
     kinds = ("image/png", "image/jpeg", "image/svg+xml")
-    return sum(any(k in out.get("data", {}) for k in kinds)
-               for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", []))
+    return sum(
+        any(k in out.get("data", {}) for k in kinds)
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )
 
 
 def png_bytes(color=(200, 40, 40), size=(64, 32)) -> bytes:
@@ -119,13 +132,27 @@ def png_bytes(color=(200, 40, 40), size=(64, 32)) -> bytes:
 
 
 def test_headline_convention():
-    results = {"acc_mean": 0.91234567, "epochs": 3, "curve": [1, 2], "table": {"a": 1},
-               "diverged": "nan", "label": "hello", "ok": True, "main_figure": "x"}
+    results = {
+        "acc_mean": 0.91234567,
+        "epochs": 3,
+        "curve": [1, 2],
+        "table": {"a": 1},
+        "diverged": "nan",
+        "label": "hello",
+        "ok": True,
+        "main_figure": "x",
+    }
     assert reports.headline_numbers(results) == [
-        ("acc mean", "0.9123"), ("epochs", "3"), ("diverged", "nan"), ("ok", "yes")]
+        ("acc mean", "0.9123"),
+        ("epochs", "3"),
+        ("diverged", "nan"),
+        ("ok", "yes"),
+    ]
     explicit = {"headline": {"test accuracy": "0.912 ± 0.004", "best_lr": 0.001}, "acc_mean": 0.5}
-    assert reports.headline_numbers(explicit) == [("test accuracy", "0.912 ± 0.004"),
-                                                  ("best lr", "0.001")]
+    assert reports.headline_numbers(explicit) == [
+        ("test accuracy", "0.912 ± 0.004"),
+        ("best lr", "0.001"),
+    ]
     many = {f"k{i}": i for i in range(10)}
     assert len(reports.headline_numbers(many)) == reports.MAX_HEADLINE
     assert reports.headline_numbers(None) == []
@@ -145,9 +172,11 @@ def test_main_figure_choice(tmp_path: Path):
 
 def test_title_is_first_heading():
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_markdown_cell("Intro text\n\n## 01 · The *blend* `test`\nmore"),
-                nbformat.v4.new_markdown_cell("# Later heading")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("Intro text\n\n## 01 · The *blend* `test`\nmore"),
+        nbformat.v4.new_markdown_cell("# Later heading"),
+    ]
     assert reports.notebook_title(nb, "fallback") == "01 · The blend test"
     assert reports.notebook_title(nbformat.v4.new_notebook(), "fallback") == "fallback"
 
@@ -162,8 +191,12 @@ def test_thumbnail_is_downscaled_png(tmp_path: Path):
     assert img.size == (200, 100)
 
 
-def _synthetic_run(root: Path, name: str = "42_synthetic", finished: str = "2026-01-02T03:04:05+00:00",
-                   stale: bool = False) -> SimpleNamespace:
+def _synthetic_run(
+    root: Path,
+    name: str = "42_synthetic",
+    finished: str = "2026-01-02T03:04:05+00:00",
+    stale: bool = False,
+) -> SimpleNamespace:
     """An executed notebook (as papermill leaves it) plus its figures/<name>/results.json."""
     executed, figures, source = root / "executed", root / "figures", root / "src"
     for d in (executed, figures / name, source):
@@ -178,27 +211,44 @@ def _synthetic_run(root: Path, name: str = "42_synthetic", finished: str = "2026
     code.outputs = [
         nbformat.v4.new_output("stream", name="stderr", text="TF_LOG_NOISE_MARKER\n"),
         nbformat.v4.new_output("display_data", data={"image/png": png64, "text/plain": "<Figure>"}),
-        nbformat.v4.new_output("display_data", data={
-            "text/html": f"<div class='actlab-provenance'><table><tr><th>finished (UTC)</th>"
-                         f"<td>{'1999-01-01T00:00:00+00:00' if stale else finished}</td></tr>"
-                         f"</table></div>", "text/plain": "<HTML>"}),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": f"<div class='actlab-provenance'><table><tr><th>finished (UTC)</th>"
+                f"<td>{'1999-01-01T00:00:00+00:00' if stale else finished}</td></tr>"
+                f"</table></div>",
+                "text/plain": "<HTML>",
+            },
+        ),
     ]
     hidden = nbformat.v4.new_code_cell("HIDDEN_CELL_MARKER = 1", execution_count=2)
     hidden.metadata["tags"] = ["remove-cell"]
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# 42 · A synthetic run\nSee [the paper](https://arxiv.org/abs/1"
-                                      "234.5678) and ![diagram](diagram.png) and $x^2$."),
-        code, hidden,
+        nbformat.v4.new_markdown_cell(
+            "# 42 · A synthetic run\nSee [the paper](https://arxiv.org/abs/1"
+            "234.5678) and ![diagram](diagram.png) and $x^2$."
+        ),
+        code,
+        hidden,
     ]
     path = executed / f"{name}.ipynb"
     nbformat.write(nb, path)
     record = {
-        "notebook": name, "profile": "smoke", "finding": "Synthetic finding: 3 > 2.",
-        "results": {"acc": 0.875, "curve": [1, 2], "main_figure": "main"}, "params": {},
+        "notebook": name,
+        "profile": "smoke",
+        "finding": "Synthetic finding: 3 > 2.",
+        "results": {"acc": 0.875, "curve": [1, 2], "main_figure": "main"},
+        "params": {},
         "data": {"source": "embedded", "n_train": 4000, "n_test": 1000, "description": "d"},
-        "provenance": {"git_commit": "0123456789abcdef", "git_dirty": True, "python": "3.11.7",
-                       "tensorflow": "2.21.0", "keras": "3.15.1", "finished_utc": finished,
-                       "wall_time_s": 12.3},
+        "provenance": {
+            "git_commit": "0123456789abcdef",
+            "git_dirty": True,
+            "python": "3.11.7",
+            "tensorflow": "2.21.0",
+            "keras": "3.15.1",
+            "finished_utc": finished,
+            "wall_time_s": 12.3,
+        },
     }
     (figures / name / "results.json").write_text(json.dumps(record))
     return SimpleNamespace(executed=executed, figures=figures, source=source, name=name, nb=nb)
@@ -207,7 +257,9 @@ def _synthetic_run(root: Path, name: str = "42_synthetic", finished: str = "2026
 def test_synthetic_report_and_index(tmp_path: Path):
     run = _synthetic_run(tmp_path)
     out = tmp_path / "out"
-    entries = reports.build(run.executed, run.figures, out, source_dir=run.source, log=lambda m: None)
+    entries = reports.build(
+        run.executed, run.figures, out, source_dir=run.source, log=lambda m: None
+    )
     assert sorted(p.name for p in out.iterdir()) == ["42_synthetic.html", "index.html"]
     (entry,) = entries
     assert entry.warnings == []
@@ -218,26 +270,44 @@ def test_synthetic_report_and_index(tmp_path: Path):
     page = assert_self_contained(report)
     text = report.read_text()
     imgs = [a["src"] for t, a in page.tags if t == "img"]
-    assert len(imgs) == 2 and all(s.startswith("data:image/png;base64,") for s in imgs)  # output + markdown
-    assert [a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("http")] == [
-        "https://arxiv.org/abs/1234.5678"]  # a reference link, allowed as plain <a href>
+    assert len(imgs) == 2 and all(
+        s.startswith("data:image/png;base64,") for s in imgs
+    )  # output + markdown
+    assert [
+        a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("http")
+    ] == ["https://arxiv.org/abs/1234.5678"]  # a reference link, allowed as plain <a href>
     assert "SECRET_CODE_MARKER" in text and "TF_LOG_NOISE_MARKER" in text
     assert "HIDDEN_CELL_MARKER" not in text  # `remove-cell` tag honoured
     assert "<title>42 · A synthetic run</title>" in text
 
     index = (out / "index.html").read_text()
     assert_self_contained(out / "index.html")
-    for expected in ("42 · A synthetic run", "Synthetic finding: 3 &gt; 2.", "0.875", "0123456789",
-                     "uncommitted", "3.11.7 / 2.21.0 / 3.15.1", "embedded (4,000 train / 1,000 test)",
-                     "smoke", "12.3 s", 'href="42_synthetic.html"'):
+    for expected in (
+        "42 · A synthetic run",
+        "Synthetic finding: 3 &gt; 2.",
+        "0.875",
+        "0123456789",
+        "uncommitted",
+        "3.11.7 / 2.21.0 / 3.15.1",
+        "embedded (4,000 train / 1,000 test)",
+        "smoke",
+        "12.3 s",
+        'href="42_synthetic.html"',
+    ):
         assert expected in index, expected
     assert 'class="warn"' not in index
 
 
 def test_paper_variant_hides_code_keeps_outputs(tmp_path: Path):
     run = _synthetic_run(tmp_path)
-    reports.build(run.executed, run.figures, tmp_path / "paper", hide_code=True,
-                  source_dir=run.source, log=lambda m: None)
+    reports.build(
+        run.executed,
+        run.figures,
+        tmp_path / "paper",
+        hide_code=True,
+        source_dir=run.source,
+        log=lambda m: None,
+    )
     text = (tmp_path / "paper" / "42_synthetic.html").read_text()
     assert "SECRET_CODE_MARKER" not in text and not CODE_INPUT.search(text)
     assert "TF_LOG_NOISE_MARKER" not in text
@@ -252,8 +322,9 @@ def test_index_warns_about_stale_failed_and_missing_results(tmp_path: Path):
     failed = run.executed / f"{run.name}.ipynb.failed"
     failed.write_text("FAILED notebooks/42_synthetic.ipynb at cell [3]: ValueError: boom\n")
     messages = []
-    (entry,) = reports.build(run.executed, run.figures, tmp_path / "out", source_dir=run.source,
-                             log=messages.append)
+    (entry,) = reports.build(
+        run.executed, run.figures, tmp_path / "out", source_dir=run.source, log=messages.append
+    )
     assert any("execution failed" in w and "boom" in w for w in entry.warnings)
     assert any("not from this executed notebook" in w for w in entry.warnings)
     assert sum("WARNING" in m for m in messages) == 2
@@ -267,8 +338,20 @@ def test_index_warns_about_stale_failed_and_missing_results(tmp_path: Path):
 def test_cli(tmp_path: Path, capsys):
     run = _synthetic_run(tmp_path)
     out = tmp_path / "cli"
-    assert reports.main(["--executed", str(run.executed), "--figures", str(run.figures),
-                         "--out", str(out), "42_synthetic"]) == 0
+    assert (
+        reports.main(
+            [
+                "--executed",
+                str(run.executed),
+                "--figures",
+                str(run.figures),
+                "--out",
+                str(out),
+                "42_synthetic",
+            ]
+        )
+        == 0
+    )
     assert (out / "index.html").exists() and (out / "42_synthetic.html").exists()
     assert reports.main(["--executed", str(tmp_path / "empty"), "--out", str(out)]) == 1
     assert "no executed notebooks" in capsys.readouterr().err
@@ -286,8 +369,10 @@ def smoke_reports(smoke_run, tmp_path_factory):
         try:
             executed.append(smoke_run(path))
         except Exception as exc:  # noqa: BLE001 - named by test_every_notebook_has_a_report
-            failures[path.stem] = (f"{getattr(exc, 'ename', type(exc).__name__)}: "
-                                   f"{str(getattr(exc, 'evalue', exc)).strip()[:300]}")
+            failures[path.stem] = (
+                f"{getattr(exc, 'ename', type(exc).__name__)}: "
+                f"{str(getattr(exc, 'evalue', exc)).strip()[:300]}"
+            )
     if not executed:
         pytest.fail(f"no notebook's smoke run succeeded: {failures}")
     figures = outputs.figures_root(outputs.RunKey("smoke", outputs.default_backend()))
@@ -298,8 +383,16 @@ def smoke_reports(smoke_run, tmp_path_factory):
     api = reports.build_api_docs(out / reports.API_DIR)  # what `make docs` does; the index links it
     entries = reports.build(executed[0].parent, figures, out, names=names, log=quiet)
     reports.build(executed[0].parent, figures, paper, hide_code=True, names=names, log=quiet)
-    return SimpleNamespace(out=out, paper=paper, entries=entries, names=names, figures=figures,
-                           executed={p.stem: p for p in executed}, failures=failures, api=api)
+    return SimpleNamespace(
+        out=out,
+        paper=paper,
+        entries=entries,
+        names=names,
+        figures=figures,
+        executed={p.stem: p for p in executed},
+        failures=failures,
+        api=api,
+    )
 
 
 def _record(ctx, name: str) -> dict:
@@ -311,7 +404,8 @@ def test_every_notebook_has_a_report(smoke_reports):
     assert not smoke_reports.failures, f"smoke runs failed, no report: {smoke_reports.failures}"
     for folder, extra in ((smoke_reports.out, [reports.API_DIR]), (smoke_reports.paper, [])):
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            ["index.html", *extra, *(f"{n}.html" for n in smoke_reports.names)]), "one file per report"
+            ["index.html", *extra, *(f"{n}.html" for n in smoke_reports.names)]
+        ), "one file per report"
 
 
 @pytest.mark.notebook
@@ -381,8 +475,11 @@ def test_index_cards_show_results_json(smoke_reports):
         prov = record["provenance"]
         card_html = index.split(f'id="{entry.name}"', 1)[1].split("</article>", 1)[0]
         card = " ".join(_Page(card_html).text.split())  # what a reader sees, whitespace collapsed
-        heading = next(c.source for c in nbformat.read(smoke_reports.executed[entry.name], 4).cells
-                       if c.cell_type == "markdown" and c.source.lstrip().startswith("#"))
+        heading = next(
+            c.source
+            for c in nbformat.read(smoke_reports.executed[entry.name], 4).cells
+            if c.cell_type == "markdown" and c.source.lstrip().startswith("#")
+        )
         assert re.sub(r"[*_`]", "", heading.lstrip("# ").splitlines()[0]).strip() in card
         shown = lambda text, n=entry.n_seeds: reports.reader_text(text, n)  # noqa: E731 - as shown
         assert record["finding"] and " ".join(shown(record["finding"]).split()) in card
@@ -390,15 +487,22 @@ def test_index_cards_show_results_json(smoke_reports):
             no_headline.append(entry.name)
         for label, value in entry.headline:
             assert shown(label) in card and shown(value) in card, (label, value)
-        for value in (record["profile"], prov["python"], prov["tensorflow"], prov["keras"],
-                      f"{prov['wall_time_s']:.1f} s", (record["data"] or {}).get("source", "none"),
-                      prov["finished_utc"][:10]):
+        for value in (
+            record["profile"],
+            prov["python"],
+            prov["tensorflow"],
+            prov["keras"],
+            f"{prov['wall_time_s']:.1f} s",
+            (record["data"] or {}).get("source", "none"),
+            prov["finished_utc"][:10],
+        ):
             assert str(value) in card, value
         if prov["git_commit"]:
             assert prov["git_commit"][:10] in card
     assert not no_headline, (
         f"no headline numbers for the card of {no_headline}: add results['headline'] = "
-        "{label: number or short text} (or top-level numbers) to what run.finish writes")
+        "{label: number or short text} (or top-level numbers) to what run.finish writes"
+    )
 
 
 # --------------------------------------------------------------------------- in a real browser
@@ -410,13 +514,22 @@ def chromium() -> Path:
     if CHROMIUM.exists():
         return CHROMIUM
     if not shutil.which("apt-get") or os.geteuid() != 0:
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} and cannot be installed here "
-                    "(needs root and apt-get: `apt-get install chromium`)")
-    proc = subprocess.run("apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium",
-                          shell=True, capture_output=True, text=True, timeout=1200)
+        pytest.skip(
+            f"Chromium is not installed at {CHROMIUM} and cannot be installed here "
+            "(needs root and apt-get: `apt-get install chromium`)"
+        )
+    proc = subprocess.run(
+        "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     if proc.returncode != 0 or not CHROMIUM.exists():
-        pytest.skip(f"Chromium could not be installed (apt-get exited {proc.returncode}): "
-                    f"{(proc.stderr or proc.stdout)[-400:]}")
+        pytest.skip(
+            f"Chromium could not be installed (apt-get exited {proc.returncode}): "
+            f"{(proc.stderr or proc.stdout)[-400:]}"
+        )
     return CHROMIUM
 
 
@@ -437,7 +550,9 @@ def _open(browser, path: Path, shots: Path):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
     page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url[:100]}"))
-    page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else remote.append(r.url))
+    page.on(
+        "request", lambda r: None if r.url.startswith(("file:", "data:")) else remote.append(r.url)
+    )
     page.goto(path.resolve().as_uri(), wait_until="load")
     widths = page.evaluate("Array.from(document.images, i => i.complete ? i.naturalWidth : 0)")
     page.screenshot(path=str(shots / f"{path.parent.name}-{path.stem}.png"), full_page=True)
@@ -446,7 +561,9 @@ def _open(browser, path: Path, shots: Path):
 
 @pytest.mark.notebook
 def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, capsys):
-    shots = Path(os.environ.get("ACTLAB_SCREENSHOT_DIR") or tmp_path_factory.mktemp("report-screenshots"))
+    shots = Path(
+        os.environ.get("ACTLAB_SCREENSHOT_DIR") or tmp_path_factory.mktemp("report-screenshots")
+    )
     shots.mkdir(parents=True, exist_ok=True)
     with capsys.disabled():
         print(f"\n[test_reports] browser screenshots in {shots}")
@@ -456,13 +573,13 @@ def test_reports_render_in_chromium(smoke_reports, browser, tmp_path_factory, ca
     assert len(widths) >= len(smoke_reports.names) and all(w > 0 for w in widths), widths
     assert not errors and not remote, (errors, remote)
     first = smoke_reports.names[0]  # the index's link opens the report
-    page.click(f"article[id=\"{first}\"] h2 a")
+    page.click(f'article[id="{first}"] h2 a')
     page.wait_for_load_state("load")
     assert page.url.endswith(f"/{first}.html")
     page.close()
 
     page, widths, errors, remote = _open(browser, smoke_reports.out / "index.html", shots)
-    page.click(f"a[href=\"{reports.API_DIR}/index.html\"]")  # the API reference (`make docs`)
+    page.click(f'a[href="{reports.API_DIR}/index.html"]')  # the API reference (`make docs`)
     page.wait_for_url("**/api/actlab.html")  # pdoc's index page forwards to the package's page
     page.goto(page.url.rsplit("/", 1)[0] + "/actlab/layers/antirectifier.html", wait_until="load")
     assert "class Antirectifier" in page.inner_text("body")
@@ -494,4 +611,6 @@ def test_no_report_shows_a_machine_path_or_a_nan_spread(smoke_reports):
         if path in api:  # actlab.collection.reports' docstrings quote "± nan" on purpose
             continue
         assert not re.search(r"±\s*nan", text, re.IGNORECASE), f"{path.name}: '± nan'"
-        assert not re.search(r"\d+ elements?, +(eager|function|jit)", text), f"{path.name}: progress"
+        assert not re.search(r"\d+ elements?, +(eager|function|jit)", text), (
+            f"{path.name}: progress"
+        )

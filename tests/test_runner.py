@@ -26,12 +26,17 @@ REPO = outputs.REPO_ROOT
 TOOLS = REPO / "tools"
 
 #: Lines of other programs' logs that must never reach the terminal or a notebook's outputs.
-NOISE = re.compile(r"IPKernelApp|absl::InitializeLog|oneDNN|cpu_feature_guard|^[IWEF]\d{4} \S|"
-                   r"FAKE_CPP_LOG_LINE|WARNING:tensorflow|WARNING:absl|TF_PY_LOG_MARKER|"
-                   r"ABSL_LOG_MARKER", re.MULTILINE)
+NOISE = re.compile(
+    r"IPKernelApp|absl::InitializeLog|oneDNN|cpu_feature_guard|^[IWEF]\d{4} \S|"
+    r"FAKE_CPP_LOG_LINE|WARNING:tensorflow|WARNING:absl|TF_PY_LOG_MARKER|"
+    r"ABSL_LOG_MARKER",
+    re.MULTILINE,
+)
 
 
-def _write_notebook(path: Path, body: str | list[str], params: str = 'profile = "default"\nx = 1') -> Path:
+def _write_notebook(
+    path: Path, body: str | list[str], params: str = 'profile = "default"\nx = 1'
+) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "actlab", "display_name": "actlab", "language": "python"}
     cell = nbformat.v4.new_code_cell(params)
@@ -91,13 +96,25 @@ def test_profile_overrides_and_unknown_parameter(tmp_path: Path):
         runner.plan_run(nb, "smoke", {"z": 1})
 
 
-@pytest.mark.parametrize(("text", "value", "how"), [
-    ("None", None, "None"), ("none", None, "None"), ("2", 2, "int"), ("1e-3", 0.001, "float"),
-    ("-0.5", -0.5, "float"), ("True", True, "bool"), ("false", False, "bool"),
-    ("[0, 1, 2]", [0, 1, 2], "list"), ("'relu'", "relu", "str"), ('"a b"', "a b", "str"),
-    ("embedded", "embedded", "read as text"), ("[relu, clip]", ["relu", "clip"], "YAML"),
-    ("(1, 2)", (1, 2), "tuple"), ("", "", "read as text"),
-])
+@pytest.mark.parametrize(
+    ("text", "value", "how"),
+    [
+        ("None", None, "None"),
+        ("none", None, "None"),
+        ("2", 2, "int"),
+        ("1e-3", 0.001, "float"),
+        ("-0.5", -0.5, "float"),
+        ("True", True, "bool"),
+        ("false", False, "bool"),
+        ("[0, 1, 2]", [0, 1, 2], "list"),
+        ("'relu'", "relu", "str"),
+        ('"a b"', "a b", "str"),
+        ("embedded", "embedded", "read as text"),
+        ("[relu, clip]", ["relu", "clip"], "YAML"),
+        ("(1, 2)", (1, 2), "tuple"),
+        ("", "", "read as text"),
+    ],
+)
 def test_values_are_read_like_the_parameters_cell(text, value, how):
     got, described = runner.parse_value(text)
     assert got == value and type(got) is type(value)
@@ -116,7 +133,9 @@ def test_overrides_say_how_they_were_read_and_reject_malformed_items():
 
 def test_key_counts_only_real_overrides(tmp_path: Path):
     nb = _fake_notebook(tmp_path)
-    assert runner.plan_run(nb, "smoke", {"x": 5}, backend="tensorflow").key == outputs.RunKey("smoke", "tensorflow")
+    assert runner.plan_run(nb, "smoke", {"x": 5}, backend="tensorflow").key == outputs.RunKey(
+        "smoke", "tensorflow"
+    )
     plan = runner.plan_run(nb, "smoke", {"x": 6}, backend="jax")
     assert plan.key.overrides == {"x": 6} and plan.params == {"x": 6, "profile": "smoke"}
     assert plan.key.label == "smoke + overrides (jax backend)"
@@ -127,9 +146,14 @@ def test_key_counts_only_real_overrides(tmp_path: Path):
 
 
 def test_help_lists_the_notebooks_parameters(tmp_path: Path, capsys):
-    nb = _write_notebook(tmp_path / "96_h.ipynb", "pass", params=(
-        'profile = "default"  # set by the runner\nn_train = None  # subsample size (None: all)\n'
-        "seeds = [0, 1]  # one run per seed"))
+    nb = _write_notebook(
+        tmp_path / "96_h.ipynb",
+        "pass",
+        params=(
+            'profile = "default"  # set by the runner\nn_train = None  # subsample size (None: all)\n'
+            "seeds = [0, 1]  # one run per seed"
+        ),
+    )
     assert runner.main([str(nb), "--help"]) == 0
     out = capsys.readouterr().out
     assert "-p NAME=VALUE" in out
@@ -144,7 +168,8 @@ def test_each_kind_of_run_has_its_own_folders(bases):
     figures, reports = bases
     key = outputs.RunKey
     cases = {
-        key(): ("", "default"), key("smoke"): ("smoke", "smoke"),
+        key(): ("", "default"),
+        key("smoke"): ("smoke", "smoke"),
         key(backend="jax"): ("jax", "default (jax backend)"),
         key("smoke", "jax"): ("jax/smoke", "smoke (jax backend)"),
         key("default", overrides={"epochs": 2}): ("adhoc", "default + overrides"),
@@ -187,9 +212,23 @@ def test_makefile_and_lib_outputs_agree(bases, tmp_path):
     for profile in outputs.PROFILES:
         for backend in outputs.BACKENDS:
             out = subprocess.run(
-                ["make", "-n", "--no-print-directory", "-C", str(REPO), "notebooks", f"PROFILE={profile}",
-                 f"BACKEND={backend}", f"NOTEBOOK_DIR={nb_dir}", f"VENV_STAMP={_venv_stamp(tmp_path)}"],
-                capture_output=True, text=True, check=True, env=os.environ).stdout
+                [
+                    "make",
+                    "-n",
+                    "--no-print-directory",
+                    "-C",
+                    str(REPO),
+                    "notebooks",
+                    f"PROFILE={profile}",
+                    f"BACKEND={backend}",
+                    f"NOTEBOOK_DIR={nb_dir}",
+                    f"VENV_STAMP={_venv_stamp(tmp_path)}",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=os.environ,
+            ).stdout
             line = next(ln for ln in out.splitlines() if "actlab.collection.runner" in ln)
             words = shlex.split(line.split("||")[0])
             loc = outputs.keyed_locations("91_fake", outputs.RunKey(profile, backend))
@@ -214,11 +253,15 @@ def test_run_records_what_ran(bases, capsys):
     run ad hoc ("default + overrides", never "default") and it writes under adhoc/."""
     figures, reports = bases
     folder = bases[0].parent / "nbs"
-    nb = _write_notebook(folder / "95_prov.ipynb", [
-        "from actlab.collection import session\nrun = session.start_run('95_prov', {'profile': profile, 'seeds': [0], "
-        "'n_train': n_train}, {})",
-        "run.finish({'n': 1}, finding='fine')",
-    ], params='profile = "default"  # set by the runner\nn_train = 100  # subsample (None: all)')
+    nb = _write_notebook(
+        folder / "95_prov.ipynb",
+        [
+            "from actlab.collection import session\nrun = session.start_run('95_prov', {'profile': profile, 'seeds': [0], "
+            "'n_train': n_train}, {})",
+            "run.finish({'n': 1}, finding='fine')",
+        ],
+        params='profile = "default"  # set by the runner\nn_train = 100  # subsample (None: all)',
+    )
     assert runner.main([str(nb), "-p", "n_train=None"]) == 0
     out = capsys.readouterr().out
     assert "n_train=None read as None (None)" in out
@@ -228,14 +271,17 @@ def test_run_records_what_ran(bases, capsys):
     assert record["overrides"] == {"n_train": None} and record["backend"] == "tensorflow"
     executed = nbformat.read(reports / "executed" / "adhoc" / "95_prov.ipynb", as_version=4)
     assert executed.metadata["actlab"]["run_id"] == record["run_id"]
-    html = "".join(o.get("data", {}).get("text/html", "") for c in executed.cells
-                   for o in c.get("outputs", []))
+    html = "".join(
+        o.get("data", {}).get("text/html", "") for c in executed.cells for o in c.get("outputs", [])
+    )
     assert "default + overrides (n_train=None)" in html  # the provenance block says so too
     assert not (figures / "95_prov").exists(), "an ad-hoc run wrote into the default folder"
 
 
 def test_failure_quotes_the_failing_line_and_the_exception(bases, tmp_path, capsys):
-    nb = _write_notebook(tmp_path / "98_fail.ipynb", "a = 1\nb = a + 1\nraise RuntimeError('boom')\nc = 3")
+    nb = _write_notebook(
+        tmp_path / "98_fail.ipynb", "a = 1\nb = a + 1\nraise RuntimeError('boom')\nc = 3"
+    )
     out = tmp_path / "out" / "98_fail.ipynb"
     stamp = tmp_path / "out" / ".98_fail.ok"
     assert runner.main([str(nb), "--output", str(out), "--stamp", str(stamp)]) == 1
@@ -243,7 +289,9 @@ def test_failure_quotes_the_failing_line_and_the_exception(bases, tmp_path, caps
     assert len(err) == 1, err  # one result line
     line = err[0]
     assert "[98_fail] FAILED after" in line
-    assert "cell [3], line 3 (raise RuntimeError('boom')): RuntimeError: boom" in line  # [3]: as in the executed copy
+    assert (
+        "cell [3], line 3 (raise RuntimeError('boom')): RuntimeError: boom" in line
+    )  # [3]: as in the executed copy
     assert "98_fail.log" in line
     assert out.exists(), "the partial executed copy is kept"
     assert not stamp.exists()
@@ -257,9 +305,13 @@ def test_failure_inside_a_function_names_where_it_was_raised(tmp_path):
     with pytest.raises(papermill.PapermillExecutionError) as info:
         runner.execute(nb, tmp_path / "94_deep.ipynb.out.ipynb")
     failure = runner.describe_failure(info.value, tmp_path / "94_deep.ipynb.out.ipynb")
-    assert failure.cell == 4 and failure.line_no == 2  # [4]: after papermill's injected cell and failure.line == "json.loads('{')"
+    assert (
+        failure.cell == 4 and failure.line_no == 2
+    )  # [4]: after papermill's injected cell and failure.line == "json.loads('{')"
     assert failure.error.startswith("JSONDecodeError: Expecting property name")
-    assert failure.frame and re.search(r"json/decoder.py:\d+ \(JSONDecoder.raw_decode\)$", failure.frame)
+    assert failure.frame and re.search(
+        r"json/decoder.py:\d+ \(JSONDecoder.raw_decode\)$", failure.frame
+    )
 
 
 def test_bad_parameter_fails_before_the_kernel_with_one_line(bases, tmp_path, capsys):
@@ -267,7 +319,9 @@ def test_bad_parameter_fails_before_the_kernel_with_one_line(bases, tmp_path, ca
     assert runner.main([str(nb), "-p", "nope=1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown parameter(s) ['nope']" in err
-    assert not list(bases[1].rglob("*.failed")), "an ad-hoc mistake marked a make figures run failed"
+    assert not list(bases[1].rglob("*.failed")), (
+        "an ad-hoc mistake marked a make figures run failed"
+    )
     out = tmp_path / "o" / "91_fake.ipynb"
     assert runner.main([str(nb), "-p", "x=oops=1", "--output", str(out), "-p", "y=2"]) == 2
     assert "unknown parameter(s) ['y']" in out.with_name("91_fake.ipynb.failed").read_text()
@@ -277,14 +331,17 @@ def test_noise_goes_to_the_log_not_the_terminal_nor_the_notebook(bases, tmp_path
     """TensorFlow's C++ and Python logging, absl and the kernel's own warnings end up in the log
     file; the terminal shows the runner's lines only, the executed notebook the cells' output."""
     figures, reports = bases
-    nb = _write_notebook(tmp_path / "93_noise.ipynb", [
-        "import os, logging\nimport tensorflow as tf\nimport keras",
-        "tf.get_logger().warning('TF_PY_LOG_MARKER')\nimport absl.logging\n"
-        "absl.logging.warning('ABSL_LOG_MARKER')\nlogging.getLogger('x').warning('ROOT_LOG_MARKER')",
-        "os.write(2, b'E0000 00:00:1 123 fake.cc:1] FAKE_CPP_LOG_LINE\\n')\n"
-        "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
-        "m.compile('sgd', 'mse')\nm.fit(tf.ones((4, 3)), tf.ones((4, 2)), verbose=0)\nprint('CELL_OUTPUT_OK')",
-    ])
+    nb = _write_notebook(
+        tmp_path / "93_noise.ipynb",
+        [
+            "import os, logging\nimport tensorflow as tf\nimport keras",
+            "tf.get_logger().warning('TF_PY_LOG_MARKER')\nimport absl.logging\n"
+            "absl.logging.warning('ABSL_LOG_MARKER')\nlogging.getLogger('x').warning('ROOT_LOG_MARKER')",
+            "os.write(2, b'E0000 00:00:1 123 fake.cc:1] FAKE_CPP_LOG_LINE\\n')\n"
+            "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+            "m.compile('sgd', 'mse')\nm.fit(tf.ones((4, 3)), tf.ones((4, 2)), verbose=0)\nprint('CELL_OUTPUT_OK')",
+        ],
+    )
     assert runner.main([str(nb)]) == 0
     terminal = capfd.readouterr()
     lines = (terminal.out + terminal.err).strip().splitlines()
@@ -313,8 +370,11 @@ def test_smoke_runs_of_the_collection_have_no_log_lines_in_their_outputs(smoke_r
         for cell in nb.cells:
             for out in cell.get("outputs", []):
                 text = json.dumps(out)
-                assert not re.search(r"absl::InitializeLog|oneDNN custom operations|\\n[IWEF]\d{4} "
-                                     r"\d\d:\d\d:|IPKernelApp", text), (path.name, text[:300])
+                assert not re.search(
+                    r"absl::InitializeLog|oneDNN custom operations|\\n[IWEF]\d{4} "
+                    r"\d\d:\d\d:|IPKernelApp",
+                    text,
+                ), (path.name, text[:300])
         assert executed.with_suffix(".log").exists()
 
 
@@ -332,8 +392,16 @@ def test_backend_reaches_the_kernel_and_its_own_folders(bases, tmp_path):
 
 
 def _make(tmp_path: Path, nb_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = ["make", "--no-print-directory", "-C", str(REPO), "figures", f"NOTEBOOK_DIR={nb_dir}",
-           f"VENV_STAMP={_venv_stamp(tmp_path)}", *args]
+    cmd = [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(REPO),
+        "figures",
+        f"NOTEBOOK_DIR={nb_dir}",
+        f"VENV_STAMP={_venv_stamp(tmp_path)}",
+        *args,
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO), "MAKEFLAGS": ""}
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
@@ -354,7 +422,9 @@ def test_smoke_after_default_leaves_the_default_outputs_up_to_date(bases, tmp_pa
 
     smoke = _make(tmp_path, nb_dir, "PROFILE=smoke")
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
-    assert json.loads((figures / "smoke" / "91_fake" / "results.json").read_text())["results"] == {"x": 5}
+    assert json.loads((figures / "smoke" / "91_fake" / "results.json").read_text())["results"] == {
+        "x": 5
+    }
     assert default.read_bytes() == before
 
     again = _make(tmp_path, nb_dir)
@@ -392,8 +462,12 @@ def test_progress_in_place_on_a_terminal_and_plain_lines_otherwise():
 
 
 def test_parallel_make_is_detected(monkeypatch):
-    for flags, parallel in ((" -j2 --jobserver-auth=fifo:/tmp/x", True), ("-j", True),
-                            ("k --no-print-directory", False), ("", False)):
+    for flags, parallel in (
+        (" -j2 --jobserver-auth=fifo:/tmp/x", True),
+        ("-j", True),
+        ("k --no-print-directory", False),
+        ("", False),
+    ):
         monkeypatch.setenv("MAKEFLAGS", flags)
         assert runner._parallel_make() is parallel, flags
 
@@ -426,16 +500,23 @@ def test_py2nb_builds_clean_notebook(tmp_path: Path):
     spec = importlib.util.spec_from_file_location("py2nb", TOOLS / "py2nb.py")
     py2nb = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(py2nb)
-    nb = py2nb.convert('# %% [markdown]\n# # Title\n\n# %% tags=["parameters"]\nprofile = "default"\n'
-                       "# %%\nprint(1)\n")
+    nb = py2nb.convert(
+        '# %% [markdown]\n# # Title\n\n# %% tags=["parameters"]\nprofile = "default"\n'
+        "# %%\nprint(1)\n"
+    )
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
     assert nb.cells[0].source == "# Title"
     assert nb.cells[1].metadata["tags"] == ["parameters"]
 
 
 def test_module_runs_as_a_command():
-    out = subprocess.run([sys.executable, "-m", "actlab.collection.runner", "--help"], capture_output=True,
-                         text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    out = subprocess.run(
+        [sys.executable, "-m", "actlab.collection.runner", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert out.returncode == 0 and "NOTEBOOK --help" in out.stdout
 
 
@@ -444,8 +525,9 @@ def test_tensorflow_only_notebook_is_not_run_on_jax(tmp_path: Path, bases, capsy
     nb = _fake_notebook(tmp_path / "nbs", "02_soft_exponential")
     out = tmp_path / "out" / "02_soft_exponential.ipynb"
     stamp = tmp_path / "out" / ".02_soft_exponential.ok"
-    assert runner.main([str(nb), "--backend", "jax", "--output", str(out),
-                        "--stamp", str(stamp)]) == 0
+    assert (
+        runner.main([str(nb), "--backend", "jax", "--output", str(out), "--stamp", str(stamp)]) == 0
+    )
     said = capsys.readouterr().out
     assert "not run on the jax backend" in said and "TensorFlow only" in said
     assert not out.exists() and not stamp.exists() and not any(bases[0].rglob("results.json"))

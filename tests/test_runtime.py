@@ -16,9 +16,16 @@ from actlab.collection import plotting, session
 def test_validate_params_names_the_bad_parameter():
     validators = {"mode": session.one_of("a", "b"), "lr": session.positive_float}
     session.validate_params({"epochs": 3, "seeds": [0, 1], "mode": "a", "lr": 0.1}, validators)
-    cases = [({"epochs": 0}, "epochs"), ({"epochs": True}, "epochs"), ({"seeds": []}, "seeds"),
-             ({"seeds": [1, 1]}, "seeds"), ({"mode": "c"}, "mode"), ({"lr": float("nan")}, "lr"),
-             ({"profile": "huge"}, "profile"), ({"data_source": "web"}, "data_source")]
+    cases = [
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": True}, "epochs"),
+        ({"seeds": []}, "seeds"),
+        ({"seeds": [1, 1]}, "seeds"),
+        ({"mode": "c"}, "mode"),
+        ({"lr": float("nan")}, "lr"),
+        ({"profile": "huge"}, "profile"),
+        ({"data_source": "web"}, "data_source"),
+    ]
     for params, name in cases:
         with pytest.raises(ValueError, match=f"`{name}`"):
             session.validate_params(params, validators)
@@ -30,8 +37,14 @@ def _train_once(seed: int) -> np.ndarray:
     session.seed_everything(seed)
     x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
     y = (x.sum(axis=1, keepdims=True) > 0).astype("float32")
-    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
-                              keras.layers.Dropout(0.3), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile("adam", "mse")
     model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=True)
     return np.concatenate([w.ravel() for w in model.get_weights()])
@@ -47,14 +60,25 @@ def test_run_finish_writes_results_with_provenance(tmp_path, monkeypatch):
     monkeypatch.setenv("ACTLAB_FIGURES_DIR", str(tmp_path))
     # op_threads=None: this pytest process's TensorFlow keeps its threads for the other tests
     run = session.start_run("99_test", {"profile": "smoke", "seeds": [5]}, op_threads=None)
-    path = run.finish({"acc": np.float32(0.5), "curve": np.arange(3), "bad": math.nan},
-                      data={"description": "synthetic"}, finding="it works")
+    path = run.finish(
+        {"acc": np.float32(0.5), "curve": np.arange(3), "bad": math.nan},
+        data={"description": "synthetic"},
+        finding="it works",
+    )
     record = json.loads(path.read_text())
     assert path == tmp_path / "99_test" / "results.json"
     assert record["results"] == {"acc": 0.5, "curve": [0, 1, 2], "bad": "nan"}
     assert record["profile"] == "smoke" and record["finding"] == "it works"
     assert record["params"] == {"profile": "smoke", "seeds": [5]}
-    for key in ("git_commit", "python", "tensorflow", "keras", "backend", "wall_time_s", "finished_utc"):
+    for key in (
+        "git_commit",
+        "python",
+        "tensorflow",
+        "keras",
+        "backend",
+        "wall_time_s",
+        "finished_utc",
+    ):
         assert key in record["provenance"]
     assert record["provenance"]["backend"] == keras.backend.backend()
 
@@ -90,16 +114,24 @@ print(session.environment_provenance()["op_threads"])
 """
 
 
-@pytest.mark.tensorflow_only(reason="threads per op are TensorFlow's setting (JAX: set_op_threads "
-                                    "returns None, tested below)")
+@pytest.mark.tensorflow_only(
+    reason="threads per op are TensorFlow's setting (JAX: set_op_threads "
+    "returns None, tested below)"
+)
 def test_set_op_threads_before_and_after_the_first_op():
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], capture_output=True, text=True,
-                         env=env, cwd=session.REPO_ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", _THREADS_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=session.REPO_ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1", "1", "1", "1", "RuntimeWarning", "1"], out.stdout
 
@@ -127,10 +159,12 @@ def test_xla_allowed_lets_keras_compile_with_xla_under_determinism():
 
 
 def test_seed_std_is_the_sample_std_and_nan_for_one_seed():
-    assert session.seed_std([0.9, 0.8, 0.7]) == pytest.approx(0.1)           # ddof=1
-    np.testing.assert_allclose(session.seed_std([[1.0, 2.0], [3.0, 6.0]]),
-                               [np.sqrt(2.0), np.sqrt(8.0)])
+    assert session.seed_std([0.9, 0.8, 0.7]) == pytest.approx(0.1)  # ddof=1
+    np.testing.assert_allclose(
+        session.seed_std([[1.0, 2.0], [3.0, 6.0]]), [np.sqrt(2.0), np.sqrt(8.0)]
+    )
     assert math.isnan(session.seed_std([0.9]))
     assert np.all(np.isnan(session.seed_std([[1.0, 2.0, 3.0]])))
-    assert session.seed_std(np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2), axis=1).tolist() == \
-        pytest.approx([np.sqrt(0.5)] * 2)
+    assert session.seed_std(
+        np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2), axis=1
+    ).tolist() == pytest.approx([np.sqrt(0.5)] * 2)

@@ -24,14 +24,39 @@ from actlab.activations.softexp_autodiff import (
 from actlab.collection.session import xla_allowed
 from actlab.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the soft "
-    "exponential is checked by test_backends.py"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=(
+        "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX the soft "
+        "exponential is checked by test_backends.py"
+    )
+)
 
 ALPHAS = [-1.0, -1e-8, 0.0, 1e-8, 1.0]
 EXTRA_ALPHAS = [-3.0, -0.5, -2e-3, 2e-3, 0.5, 3.0]  # ±2e-3: |αx| near the series threshold
-X_WIDE = np.array([-1e30, -1e6, -100.0, -10.0, -2.0, -1.0, -0.5, -1e-3, -1e-8, 0.0, 1e-8, 1e-3,
-                   0.5, 1.0, 2.0, 10.0, 50.0, 100.0, 1e6, 1e30])
+X_WIDE = np.array(
+    [
+        -1e30,
+        -1e6,
+        -100.0,
+        -10.0,
+        -2.0,
+        -1.0,
+        -0.5,
+        -1e-3,
+        -1e-8,
+        0.0,
+        1e-8,
+        1e-3,
+        0.5,
+        1.0,
+        2.0,
+        10.0,
+        50.0,
+        100.0,
+        1e6,
+        1e30,
+    ]
+)
 X_MODERATE = X_WIDE[np.abs(X_WIDE) <= 1e6]
 
 
@@ -49,8 +74,14 @@ def ref_soft_exponential(alpha: float, x: np.ndarray) -> np.ndarray:
         return np.minimum(part, EXP_CAP) + alpha
     u = 1.0 - alpha * (x + alpha)
     with np.errstate(divide="ignore", invalid="ignore"):  # the more accurate form of ln(u)
-        direct = np.where(u < 0.5, -np.log((1 - alpha) * (1 + alpha) - alpha * x),
-                          -np.log1p(-alpha * (x + alpha))) / alpha
+        direct = (
+            np.where(
+                u < 0.5,
+                -np.log((1 - alpha) * (1 + alpha) - alpha * x),
+                -np.log1p(-alpha * (x + alpha)),
+            )
+            / alpha
+        )
     return np.where(u <= LOG_FLOOR, -np.log(LOG_FLOOR) / alpha, direct)
 
 
@@ -112,7 +143,7 @@ def test_dfdx_matches_closed_form_and_finite_differences(alpha):
     _, gx, _ = _grads(soft_exponential, X_WIDE, alpha)
     np.testing.assert_allclose(gx, ref_dfdx(alpha, X_WIDE), rtol=1e-9, atol=1e-12)
     x = X_WIDE[np.abs(X_WIDE) <= 100]
-    x = x[np.abs(1 - alpha * (x + alpha) - LOG_FLOOR) > 1e-4]   # not astride the floor's kink
+    x = x[np.abs(1 - alpha * (x + alpha) - LOG_FLOOR) > 1e-4]  # not astride the floor's kink
     fd = gradcheck.elementwise_finite_diff(lambda t: soft_exponential(t, alpha), x, eps=1e-7)
     np.testing.assert_allclose(_grads(soft_exponential, x, alpha)[1], fd, rtol=1e-5, atol=1e-6)
 
@@ -124,8 +155,9 @@ def test_dfdalpha_matches_finite_differences(alpha):
         x = x[1 - alpha * (x + alpha) > 1e-2]
     _, _, ga = _grads(soft_exponential, x, alpha)
     eps = 1e-7
-    fd = gradcheck.elementwise_finite_diff(lambda a: soft_exponential(tf.constant(x), a),
-                                           np.full(x.shape, alpha), eps=eps)
+    fd = gradcheck.elementwise_finite_diff(
+        lambda a: soft_exponential(tf.constant(x), a), np.full(x.shape, alpha), eps=eps
+    )
     np.testing.assert_allclose(ga, fd, rtol=1e-5, atol=1e-6)
 
 
@@ -182,20 +214,27 @@ def test_soft_exponential_traces_under_xla():
     x = tf.constant(X_MODERATE, tf.float32)
     assert_xla(fn, x, tf.constant(0.5))
     for alpha in ALPHAS:
-        np.testing.assert_allclose(fn(x, tf.constant(alpha)), soft_exponential(x, alpha),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(fn(x, tf.constant(alpha)), soft_exponential(x, alpha), rtol=1e-6)
     cfn = tf.function(lambda x, a, b: complex_soft_exponential_concat(x, a, b), jit_compile=True)
     assert_xla(cfn, x, tf.constant(0.0), tf.constant(1.0))
     for a, b in ((0.0, 1.0), (1e-8, -1e-8), (-1.0, 0.5)):
         want = np.asarray(complex_soft_exponential_concat(x, a, b))
         # Im f at x = ±1e6 is ~5e3 next to |f| ~ 1e6: float32 accuracy is relative to |f|
-        np.testing.assert_allclose(cfn(x, tf.constant(a), tf.constant(b)), want, rtol=1e-6,
-                                   atol=1e-6 * np.max(np.abs(want)))
+        np.testing.assert_allclose(
+            cfn(x, tf.constant(a), tf.constant(b)),
+            want,
+            rtol=1e-6,
+            atol=1e-6 * np.max(np.abs(want)),
+        )
 
 
 # --------------------------------------------------------------------------- complex function
 
-COMPLEX_ALPHAS = [complex(a, b) for a in ALPHAS for b in ALPHAS] + [0.5 + 2j, -2 - 0.5j, 2e-3 - 1e-3j]
+COMPLEX_ALPHAS = [complex(a, b) for a in ALPHAS for b in ALPHAS] + [
+    0.5 + 2j,
+    -2 - 0.5j,
+    2e-3 - 1e-3j,
+]
 
 
 def _complex(x, a, b):
@@ -237,19 +276,25 @@ def test_complex_gradients_finite_and_match_finite_differences(alpha):
     with tf.GradientTape(persistent=True) as tape:
         tape.watch([xt, at, bt])
         re, im = complex_soft_exponential(xt, at, bt)
-    grads = {(part, var): tape.gradient(out, v).numpy()
-             for part, out in (("re", re), ("im", im)) for var, v in (("x", xt), ("a", at), ("b", bt))}
+    grads = {
+        (part, var): tape.gradient(out, v).numpy()
+        for part, out in (("re", re), ("im", im))
+        for var, v in (("x", xt), ("a", at), ("b", bt))
+    }
     for g in grads.values():
         assert np.all(np.isfinite(g))
     eps = 1e-7
     for var, base in (("x", x), ("a", a), ("b", b)):
         for k, part in enumerate(("re", "im")):
+
             def fn(v, var=var, k=k):
                 args = {"x": xt, "a": at, "b": bt, var: v}
                 return complex_soft_exponential(args["x"], args["a"], args["b"])[k]
+
             fd = gradcheck.elementwise_finite_diff(fn, base, eps=eps)
-            np.testing.assert_allclose(grads[(part, var)], fd, rtol=1e-5, atol=1e-6,
-                                       err_msg=f"d{part}/d{var}")
+            np.testing.assert_allclose(
+                grads[(part, var)], fd, rtol=1e-5, atol=1e-6, err_msg=f"d{part}/d{var}"
+            )
     # analytic in α: Cauchy–Riemann equations
     np.testing.assert_allclose(grads[("re", "a")], grads[("im", "b")], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(grads[("re", "b")], -grads[("im", "a")], rtol=1e-9, atol=1e-12)
@@ -262,8 +307,9 @@ def test_complex_float32_finite_and_cap_as_documented():
         assert np.all(np.isfinite(re)) and np.all(np.isfinite(im)), alpha
         alpha32 = complex(np.float32(alpha.real), np.float32(alpha.imag))  # what float32 sees
         # rtol: the phase b·x reaches 1e3 rad here, and float32 rounds it by up to ~6e-5 rad
-        np.testing.assert_allclose(np.asarray(re) + 1j * np.asarray(im), ref_complex(alpha32, x),
-                                   rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            np.asarray(re) + 1j * np.asarray(im), ref_complex(alpha32, x), rtol=1e-4, atol=1e-5
+        )
         xt = tf.constant(x, tf.float32)
         at, bt = tf.constant(alpha.real, tf.float32), tf.constant(alpha.imag, tf.float32)
         with tf.GradientTape(persistent=True) as tape:
@@ -310,7 +356,7 @@ def test_complex_layer_doubles_output_and_names_weights():
     y = np.asarray(layer(x))
     assert y.shape == (2, 14)
     assert sorted(w.name for w in layer.trainable_weights) == ["alpha_imag", "alpha_real"]
-    np.testing.assert_allclose(y[:, :7], np.sin(x), atol=1e-6)          # α = i
+    np.testing.assert_allclose(y[:, :7], np.sin(x), atol=1e-6)  # α = i
     np.testing.assert_allclose(y[:, 7:], 2 - np.cos(x), atol=1e-6)
     inputs = keras.Input((7,))
     assert tuple(ComplexSoftExponential()(inputs).shape) == (None, 14)
@@ -318,12 +364,16 @@ def test_complex_layer_doubles_output_and_names_weights():
 
 def test_regularizers_appear_in_model_losses():
     inputs = keras.Input((3,))
-    h = SoftExponential(alpha_initializer=keras.initializers.Constant(0.5),
-                        alpha_regularizer=keras.regularizers.L1(0.1))(inputs)
-    h = ComplexSoftExponential(alpha_real_initializer=keras.initializers.Constant(-0.2),
-                               alpha_imag_initializer=keras.initializers.Constant(0.4),
-                               alpha_real_regularizer="l2",
-                               alpha_imag_regularizer=keras.regularizers.L1(1.0))(h)
+    h = SoftExponential(
+        alpha_initializer=keras.initializers.Constant(0.5),
+        alpha_regularizer=keras.regularizers.L1(0.1),
+    )(inputs)
+    h = ComplexSoftExponential(
+        alpha_real_initializer=keras.initializers.Constant(-0.2),
+        alpha_imag_initializer=keras.initializers.Constant(0.4),
+        alpha_real_regularizer="l2",
+        alpha_imag_regularizer=keras.regularizers.L1(1.0),
+    )(h)
     model = keras.Model(inputs, h)
     losses = sorted(float(v) for v in model.losses)
     # L1(0.1)·3·0.5, default l2 (0.01)·3·0.04, L1(1)·3·0.4
@@ -332,19 +382,25 @@ def test_regularizers_appear_in_model_losses():
 
 def test_constraint_clamps_alpha_during_training():
     def train(constraint):
-        layer = SoftExponential(alpha_initializer=keras.initializers.Constant(0.9),
-                                alpha_constraint=constraint)
+        layer = SoftExponential(
+            alpha_initializer=keras.initializers.Constant(0.9), alpha_constraint=constraint
+        )
         model = keras.Sequential([keras.Input((2,)), layer])
         with xla_allowed():
             model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=True)
             assert_xla(model)
             # f(α, 1) grows with α, so a large target pushes α up
-            model.fit(np.ones((8, 2), "float32"), np.full((8, 2), 10.0, "float32"), epochs=1,
-                      batch_size=8, verbose=0)   # one step: α += 0.1 · 14.3
+            model.fit(
+                np.ones((8, 2), "float32"),
+                np.full((8, 2), 10.0, "float32"),
+                epochs=1,
+                batch_size=8,
+                verbose=0,
+            )  # one step: α += 0.1 · 14.3
         return layer.alpha.numpy()
 
-    assert np.all(train(None) > 1.0)          # without the clamp α leaves [−1, 1] ...
-    np.testing.assert_array_equal(train(ClipAlpha(-1.0, 1.0)), 1.0)   # ... with it, it stops at 1
+    assert np.all(train(None) > 1.0)  # without the clamp α leaves [−1, 1] ...
+    np.testing.assert_array_equal(train(ClipAlpha(-1.0, 1.0)), 1.0)  # ... with it, it stops at 1
 
 
 def test_fixed_alpha_without_lambda():
@@ -360,12 +416,17 @@ def test_fixed_alpha_without_lambda():
 def test_save_load_roundtrip_safe_mode(tmp_path):
     inputs = keras.Input((4,))
     h = keras.layers.Dense(5)(inputs)
-    h = SoftExponential(alpha_initializer=keras.initializers.RandomUniform(-1, 1, seed=1),
-                        alpha_regularizer="l1", alpha_constraint=ClipAlpha(-1, 1))(h)
-    h = ComplexSoftExponential(alpha_real_initializer=keras.initializers.RandomUniform(-1, 1, seed=2),
-                               alpha_imag_initializer=keras.initializers.RandomUniform(-1, 1, seed=3),
-                               alpha_imag_regularizer=keras.regularizers.L2(1e-3),
-                               alpha_real_constraint=ClipAlpha(-0.5, 0.5))(h)
+    h = SoftExponential(
+        alpha_initializer=keras.initializers.RandomUniform(-1, 1, seed=1),
+        alpha_regularizer="l1",
+        alpha_constraint=ClipAlpha(-1, 1),
+    )(h)
+    h = ComplexSoftExponential(
+        alpha_real_initializer=keras.initializers.RandomUniform(-1, 1, seed=2),
+        alpha_imag_initializer=keras.initializers.RandomUniform(-1, 1, seed=3),
+        alpha_imag_regularizer=keras.regularizers.L2(1e-3),
+        alpha_real_constraint=ClipAlpha(-0.5, 0.5),
+    )(h)
     model = keras.Model(inputs, keras.layers.Dense(2)(h))
     x = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
     loaded = gradcheck.assert_save_load_roundtrip(model, x, tmp_path, atol=1e-6)
@@ -377,22 +438,25 @@ def test_save_load_roundtrip_safe_mode(tmp_path):
     assert len(loaded.losses) == 2
 
 
-@pytest.mark.parametrize("cls,kwargs,name", [
-    (SoftExponential, {"alpha_initializer": "no_such_init"}, "alpha_initializer"),
-    (SoftExponential, {"alpha_regularizer": "no_such_reg"}, "alpha_regularizer"),
-    (SoftExponential, {"alpha_constraint": "no_such_constraint"}, "alpha_constraint"),
-    (SoftExponential, {"shared_axes": [0]}, "shared_axes"),
-    (SoftExponential, {"shared_axes": "1"}, "shared_axes"),
-    (ComplexSoftExponential, {"alpha_real_initializer": 3.5}, "alpha_real_initializer"),
-    (ComplexSoftExponential, {"alpha_imag_initializer": "bogus"}, "alpha_imag_initializer"),
-    (ComplexSoftExponential, {"alpha_real_regularizer": "bogus"}, "alpha_real_regularizer"),
-    (ComplexSoftExponential, {"alpha_imag_regularizer": "bogus"}, "alpha_imag_regularizer"),
-    (ComplexSoftExponential, {"alpha_real_constraint": "bogus"}, "alpha_real_constraint"),
-    (ComplexSoftExponential, {"alpha_imag_constraint": "bogus"}, "alpha_imag_constraint"),
-    (ComplexSoftExponential, {"shared_axes": [-1]}, "shared_axes"),
-    (ClipAlpha, {"min_value": 1.0, "max_value": -1.0}, "min_value"),
-    (ClipAlpha, {"min_value": "a"}, "min_value"),
-])
+@pytest.mark.parametrize(
+    "cls,kwargs,name",
+    [
+        (SoftExponential, {"alpha_initializer": "no_such_init"}, "alpha_initializer"),
+        (SoftExponential, {"alpha_regularizer": "no_such_reg"}, "alpha_regularizer"),
+        (SoftExponential, {"alpha_constraint": "no_such_constraint"}, "alpha_constraint"),
+        (SoftExponential, {"shared_axes": [0]}, "shared_axes"),
+        (SoftExponential, {"shared_axes": "1"}, "shared_axes"),
+        (ComplexSoftExponential, {"alpha_real_initializer": 3.5}, "alpha_real_initializer"),
+        (ComplexSoftExponential, {"alpha_imag_initializer": "bogus"}, "alpha_imag_initializer"),
+        (ComplexSoftExponential, {"alpha_real_regularizer": "bogus"}, "alpha_real_regularizer"),
+        (ComplexSoftExponential, {"alpha_imag_regularizer": "bogus"}, "alpha_imag_regularizer"),
+        (ComplexSoftExponential, {"alpha_real_constraint": "bogus"}, "alpha_real_constraint"),
+        (ComplexSoftExponential, {"alpha_imag_constraint": "bogus"}, "alpha_imag_constraint"),
+        (ComplexSoftExponential, {"shared_axes": [-1]}, "shared_axes"),
+        (ClipAlpha, {"min_value": 1.0, "max_value": -1.0}, "min_value"),
+        (ClipAlpha, {"min_value": "a"}, "min_value"),
+    ],
+)
 def test_bad_arguments_raise_value_error_naming_them(cls, kwargs, name):
     with pytest.raises(ValueError, match=f"{name}="):
         cls(**kwargs)
@@ -406,14 +470,23 @@ def test_shared_axes_beyond_rank_and_unknown_unit_axis_are_rejected():
 
 
 def test_config_round_trip_keeps_every_argument():
-    for layer in (SoftExponential(alpha_initializer="ones", alpha_regularizer="l2",
-                                  alpha_constraint=ClipAlpha(-0.5, 0.5), shared_axes=[1]),
-                  ComplexSoftExponential(alpha_real_initializer="ones",
-                                         alpha_imag_initializer="glorot_uniform",
-                                         alpha_real_regularizer="l1",
-                                         alpha_imag_regularizer="l2",
-                                         alpha_real_constraint=ClipAlpha(-1, 0),
-                                         alpha_imag_constraint="non_neg", shared_axes=[1])):
+    for layer in (
+        SoftExponential(
+            alpha_initializer="ones",
+            alpha_regularizer="l2",
+            alpha_constraint=ClipAlpha(-0.5, 0.5),
+            shared_axes=[1],
+        ),
+        ComplexSoftExponential(
+            alpha_real_initializer="ones",
+            alpha_imag_initializer="glorot_uniform",
+            alpha_real_regularizer="l1",
+            alpha_imag_regularizer="l2",
+            alpha_real_constraint=ClipAlpha(-1, 0),
+            alpha_imag_constraint="non_neg",
+            shared_axes=[1],
+        ),
+    ):
         config = layer.get_config()
         clone = type(layer).from_config(config)
         assert clone.get_config() == config
@@ -435,8 +508,10 @@ def _all_grads(fn, x, alphas, dtype):
         outs = outs if isinstance(outs, tuple) else (outs,)
         rng = np.random.default_rng(1)
         losses = [tf.reduce_sum(o * tf.constant(rng.normal(size=o.shape), dtype)) for o in outs]
-    return [(o.numpy(), [g.numpy() for g in tape.gradient(loss, [xt, *ats])])
-            for o, loss in zip(outs, losses, strict=True)]
+    return [
+        (o.numpy(), [g.numpy() for g in tape.gradient(loss, [xt, *ats])])
+        for o, loss in zip(outs, losses, strict=True)
+    ]
 
 
 # α per column: both branches, both sides of 0, the series region, and each cap/floor
@@ -449,8 +524,8 @@ def test_written_out_gradients_equal_autodiff_of_the_same_scheme(dtype):
     # on its own; the reduction to α's shape is tested below)
     x = np.repeat(X_MODERATE[:, None], len(_UNIT_ALPHAS), axis=1)
     alpha = np.broadcast_to(_UNIT_ALPHAS, x.shape).copy()
-    (y, grads), = _all_grads(soft_exponential, x, [alpha], dtype)
-    (y_ref, grads_ref), = _all_grads(soft_exponential_autodiff, x, [alpha], dtype)
+    ((y, grads),) = _all_grads(soft_exponential, x, [alpha], dtype)
+    ((y_ref, grads_ref),) = _all_grads(soft_exponential_autodiff, x, [alpha], dtype)
     # ∂f/∂α in the direct exp branch is (x e^z − expm1(z)/α)/α, which cancels up to ~2/|z| = 200x
     # near the series threshold; both versions use it, but e^z is rounded differently.
     rtol = 1e-12 if dtype == "float64" else 5e-5
@@ -463,14 +538,16 @@ def test_written_out_gradients_equal_autodiff_of_the_same_scheme(dtype):
 def test_written_out_gradients_reduce_over_shared_axes_and_broadcast_x():
     x = np.random.default_rng(0).normal(size=(3, 4, 5))
     alpha = np.random.default_rng(1).uniform(-1, 1, size=(1, 5))
-    (_, g), = _all_grads(soft_exponential, x, [alpha], "float64")
-    (_, g_ref), = _all_grads(soft_exponential_autodiff, x, [alpha], "float64")
+    ((_, g),) = _all_grads(soft_exponential, x, [alpha], "float64")
+    ((_, g_ref),) = _all_grads(soft_exponential_autodiff, x, [alpha], "float64")
     assert g[1].shape == (1, 5)
     for a, b in zip(g, g_ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     # x broadcast against a larger α: the x gradient is summed back to x's shape
-    (_, g), = _all_grads(soft_exponential, np.array([0.7]), [_UNIT_ALPHAS], "float64")
-    (_, g_ref), = _all_grads(soft_exponential_autodiff, np.array([0.7]), [_UNIT_ALPHAS], "float64")
+    ((_, g),) = _all_grads(soft_exponential, np.array([0.7]), [_UNIT_ALPHAS], "float64")
+    ((_, g_ref),) = _all_grads(
+        soft_exponential_autodiff, np.array([0.7]), [_UNIT_ALPHAS], "float64"
+    )
     assert g[0].shape == (1,)
     np.testing.assert_allclose(g[0], g_ref[0], rtol=1e-10)
 
@@ -480,7 +557,7 @@ def test_complex_written_out_gradients_equal_autodiff(dtype):
     x = np.array([-1e3, -10.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 2.0, 10.0, 100.0, 1e3])
     pairs = [(a, b) for a in (-1.0, -1e-8, 0.0, 2e-3, 0.5, 1.0) for b in (-0.5, 0.0, 1e-8, 1.0)]
     grid = np.repeat(x[:, None], len(pairs), axis=1)
-    a = np.broadcast_to([p[0] for p in pairs], grid.shape).copy()   # one α per element
+    a = np.broadcast_to([p[0] for p in pairs], grid.shape).copy()  # one α per element
     b = np.broadcast_to([p[1] for p in pairs], grid.shape).copy()
     got = _all_grads(complex_soft_exponential, grid, [a, b], dtype)
     want = _all_grads(complex_soft_exponential_autodiff, grid, [a, b], dtype)
@@ -510,7 +587,7 @@ def test_complex_written_out_gradients_reduce_to_alpha_shape():
 def test_mse_comparisons_are_paired_on_a_log_scale():
     from actlab.collection.experiments import softexp as se
 
-    a = se.mean_std([1.2e3, 50.0, 4.6e4])   # heavy-tailed: one seed dominates the mean
+    a = se.mean_std([1.2e3, 50.0, 4.6e4])  # heavy-tailed: one seed dominates the mean
     b = se.mean_std([13.6, 20.0, 9.0])
     assert a["median"] == 1.2e3 and a["values"] == [1.2e3, 50.0, 4.6e4]
     rec = se.compare_mse(a, b, "soft exp / ReLU, extrapolation MSE", headline=True)

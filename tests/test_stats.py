@@ -12,10 +12,22 @@ from actlab import stats
 # Two-sided critical values t(p, df) from standard tables (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2),
 # to seven significant digits.
 TABLE = [
-    (0.975, 1, 12.70620), (0.975, 2, 4.302653), (0.975, 3, 3.182446), (0.975, 4, 2.776445),
-    (0.975, 5, 2.570582), (0.975, 9, 2.262157), (0.975, 10, 2.228139), (0.975, 30, 2.042272),
-    (0.975, 100, 1.983972), (0.95, 1, 6.313752), (0.95, 2, 2.919986), (0.95, 7, 1.894579),
-    (0.995, 1, 63.65674), (0.995, 5, 4.032143), (0.995, 20, 2.845340), (0.9, 3, 1.637744),
+    (0.975, 1, 12.70620),
+    (0.975, 2, 4.302653),
+    (0.975, 3, 3.182446),
+    (0.975, 4, 2.776445),
+    (0.975, 5, 2.570582),
+    (0.975, 9, 2.262157),
+    (0.975, 10, 2.228139),
+    (0.975, 30, 2.042272),
+    (0.975, 100, 1.983972),
+    (0.95, 1, 6.313752),
+    (0.95, 2, 2.919986),
+    (0.95, 7, 1.894579),
+    (0.995, 1, 63.65674),
+    (0.995, 5, 4.032143),
+    (0.995, 20, 2.845340),
+    (0.9, 3, 1.637744),
 ]
 
 
@@ -29,7 +41,10 @@ def test_t_quantile_matches_scipy_across_df():
     scipy_stats = pytest.importorskip("scipy.stats")
     for df in [1, 2, 3, 4, 6, 11, 50, 999, 1000, 1001, 5000, 10**6]:
         for p in [0.6, 0.9, 0.95, 0.975, 0.995, 0.9995]:
-            assert stats.t_quantile(p, df) == pytest.approx(scipy_stats.t.ppf(p, df), rel=1e-9), (p, df)
+            assert stats.t_quantile(p, df) == pytest.approx(scipy_stats.t.ppf(p, df), rel=1e-9), (
+                p,
+                df,
+            )
     assert stats.t_quantile(0.5, 3) == 0.0
 
 
@@ -88,8 +103,13 @@ def _half_width(sd: float, n: int, confidence: float = 0.95) -> float:
 def test_verdict_boundaries_without_margin(n):
     h = _half_width(1.0, n)
     zeros = np.zeros(n)
-    cases = [(h + 1e-6, "a higher"), (h - 1e-6, "no clear difference"), (0.0, "no clear difference"),
-             (-h + 1e-6, "no clear difference"), (-h - 1e-6, "b higher")]
+    cases = [
+        (h + 1e-6, "a higher"),
+        (h - 1e-6, "no clear difference"),
+        (0.0, "no clear difference"),
+        (-h + 1e-6, "no clear difference"),
+        (-h - 1e-6, "b higher"),
+    ]
     for mean, verdict in cases:
         r = stats.compare_paired(_sample(mean, 1.0, n), zeros)
         assert r["verdict"] == verdict, (mean, r)
@@ -100,8 +120,12 @@ def test_verdict_boundaries_without_margin(n):
 def test_verdict_boundaries_with_margin(margin):
     n, h = 5, _half_width(1.0, 5)
     zeros = np.zeros(n)
-    cases = [(-margin + h + 1e-6, "non-inferior"), (-margin + h - 1e-6, "inconclusive"),
-             (-margin - h + 1e-6, "inconclusive"), (-margin - h - 1e-6, "inferior")]
+    cases = [
+        (-margin + h + 1e-6, "non-inferior"),
+        (-margin + h - 1e-6, "inconclusive"),
+        (-margin - h + 1e-6, "inconclusive"),
+        (-margin - h - 1e-6, "inferior"),
+    ]
     for mean, verdict in cases:
         r = stats.compare_paired(_sample(mean, 1.0, n), zeros, margin=margin)
         assert r["verdict"] == verdict, (margin, mean, r)
@@ -141,25 +165,34 @@ def test_identical_variants():
     assert (r["mean_diff"], r["ci_low"], r["ci_high"]) == (0.0, 0.0, 0.0)
     assert r["verdict"] == "no clear difference"
     assert math.isnan(r["seeds_needed"])  # no difference at all: no number of seeds decides
-    assert stats.format_comparison(r).endswith("no clear difference; the two are identical in every seed")
+    assert stats.format_comparison(r).endswith(
+        "no clear difference; the two are identical in every seed"
+    )
     assert stats.compare_paired(a, a, margin=0.5)["verdict"] == "non-inferior"
     assert stats.compare_paired(a, a, margin=0.0)["verdict"] == "inconclusive"
 
 
 def test_seeds_needed_is_where_the_interval_starts_deciding():
-    for mean, sd, margin in [(-0.5, 0.5, None), (-0.3, 1.0, 0.5), (0.1, 0.3, None), (-0.7, 0.2, 0.5)]:
+    for mean, sd, margin in [
+        (-0.5, 0.5, None),
+        (-0.3, 1.0, 0.5),
+        (0.1, 0.3, None),
+        (-0.7, 0.2, 0.5),
+    ]:
         k = stats.seeds_needed(_sample(mean, sd, 3), np.zeros(3), margin=margin)
         assert k >= 2 and float(k).is_integer()
         decided = stats.compare_paired(_sample(mean, sd, int(k)), np.zeros(int(k)), margin=margin)
         assert decided["decided"], (mean, sd, margin, k)
         if k > 2:
-            before = stats.compare_paired(_sample(mean, sd, int(k) - 1), np.zeros(int(k) - 1),
-                                          margin=margin)
+            before = stats.compare_paired(
+                _sample(mean, sd, int(k) - 1), np.zeros(int(k) - 1), margin=margin
+            )
             assert not before["decided"], (mean, sd, margin, k)
     # Already decided: at or below the seeds used. A larger effect needs fewer seeds.
     assert stats.seeds_needed(_sample(2.0, 0.5, 6), np.zeros(6)) <= 6
-    assert (stats.seeds_needed(_sample(0.2, 1.0, 4), np.zeros(4))
-            > stats.seeds_needed(_sample(0.4, 1.0, 4), np.zeros(4)))
+    assert stats.seeds_needed(_sample(0.2, 1.0, 4), np.zeros(4)) > stats.seeds_needed(
+        _sample(0.4, 1.0, 4), np.zeros(4)
+    )
     # Exactly on the margin: no estimate.
     assert math.isnan(stats.seeds_needed(_sample(-0.5, 1.0, 4), np.zeros(4), margin=0.5))
     # compare_paired carries the same number.
@@ -193,14 +226,28 @@ def test_bad_arguments_name_the_argument():
 
 
 def test_format_comparison_sentences():
-    r = {"n": 5, "mean_diff": -0.5, "ci_low": -0.93, "ci_high": -0.07, "verdict": "inconclusive",
-         "margin": 0.5, "confidence": 0.95, "decided": False, "seeds_needed": 12.0, "sd_diff": 0.3}
-    assert stats.format_comparison(r) == ("−0.50 points (95 % CI −0.93 to −0.07, 5 paired seeds): "
-                                          "inconclusive at a 0.5-point margin; about 12 seeds would decide")
-    decided = dict(r, verdict="a higher", margin=None, decided=True, mean_diff=0.8, ci_low=0.1,
-                   ci_high=1.5)
+    r = {
+        "n": 5,
+        "mean_diff": -0.5,
+        "ci_low": -0.93,
+        "ci_high": -0.07,
+        "verdict": "inconclusive",
+        "margin": 0.5,
+        "confidence": 0.95,
+        "decided": False,
+        "seeds_needed": 12.0,
+        "sd_diff": 0.3,
+    }
+    assert stats.format_comparison(r) == (
+        "−0.50 points (95 % CI −0.93 to −0.07, 5 paired seeds): "
+        "inconclusive at a 0.5-point margin; about 12 seeds would decide"
+    )
+    decided = dict(
+        r, verdict="a higher", margin=None, decided=True, mean_diff=0.8, ci_low=0.1, ci_high=1.5
+    )
     assert stats.format_comparison(decided, decimals=1) == (
-        "+0.8 points (95 % CI 0.1 to 1.5, 5 paired seeds): a higher")
+        "+0.8 points (95 % CI 0.1 to 1.5, 5 paired seeds): a higher"
+    )
     open_no_estimate = dict(r, seeds_needed=float("nan"))
     assert "no estimate" in stats.format_comparison(open_no_estimate)
     real = stats.compare_paired([95.2, 95.6, 94.9], [95.5, 96.3, 95.6], margin=0.5)
@@ -221,9 +268,17 @@ def test_format_mean_std_and_numbers():
 
 
 def test_compare_records_pairs_by_seed():
-    records = [{"variant": v, "seed": s, "acc": acc} for v, s, acc in [
-        ("relu", 0, 0.90), ("relu", 1, 0.92), ("relu", 2, 0.91),
-        ("poly", 2, 0.905), ("poly", 0, 0.895), ("poly", 1, 0.915)]]  # other order: paired by seed
+    records = [
+        {"variant": v, "seed": s, "acc": acc}
+        for v, s, acc in [
+            ("relu", 0, 0.90),
+            ("relu", 1, 0.92),
+            ("relu", 2, 0.91),
+            ("poly", 2, 0.905),
+            ("poly", 0, 0.895),
+            ("poly", 1, 0.915),
+        ]
+    ]  # other order: paired by seed
     r = stats.compare_records(records, "poly", "relu", value="acc", scale=100)
     assert r["mean_diff"] == pytest.approx(-0.5) and r["sd_diff"] == pytest.approx(0.0, abs=1e-9)
     assert r["a"] == "poly" and r["b"] == "relu" and r["seeds"] == [2, 0, 1]
@@ -234,8 +289,17 @@ def test_compare_records_pairs_by_seed():
         stats.compare_records(records, "poly", "gelu", value="acc")
     with pytest.raises(ValueError, match="two runs"):
         stats.compare_records(records + [records[0]], "poly", "relu", value="acc")
-    mse = [{"model": m, "seed": s, "mse": v} for m, s, v in [
-        ("a", 0, 10.0), ("a", 1, 1000.0), ("a", 2, 100.0), ("b", 0, 1.0), ("b", 1, 100.0), ("b", 2, 10.0)]]
+    mse = [
+        {"model": m, "seed": s, "mse": v}
+        for m, s, v in [
+            ("a", 0, 10.0),
+            ("a", 1, 1000.0),
+            ("a", 2, 100.0),
+            ("b", 0, 1.0),
+            ("b", 1, 100.0),
+            ("b", 2, 10.0),
+        ]
+    ]
     r = stats.compare_records(mse, "a", "b", value="mse", group="model", log10=True)
     assert r["mean_diff"] == pytest.approx(1.0) and r["ci_low"] == pytest.approx(1.0)
     assert stats.format_ratio(r).startswith("×10 (95 % CI ×10 to ×10, 3 paired seeds): a higher")
@@ -244,17 +308,26 @@ def test_compare_records_pairs_by_seed():
 def test_verdict_record_is_json_ready_and_short():
     import json
 
-    r = stats.compare_paired([95.2, 95.6, 94.9, 95.1, 95.4], [95.5, 96.3, 95.6, 95.4, 95.9], margin=0.5)
-    rec = stats.verdict_record({**r, "a": "x", "b": "y", "seeds": [0, 1, 2, 3, 4]},
-                               "x − y, test accuracy", headline=True)
+    r = stats.compare_paired(
+        [95.2, 95.6, 94.9, 95.1, 95.4], [95.5, 96.3, 95.6, 95.4, 95.9], margin=0.5
+    )
+    rec = stats.verdict_record(
+        {**r, "a": "x", "b": "y", "seeds": [0, 1, 2, 3, 4]}, "x − y, test accuracy", headline=True
+    )
     json.dumps(rec)
     assert rec["verdict"] == r["verdict"] and rec["headline"] and rec["a"] == "x"
     assert rec["text"] == stats.format_comparison(r)
     assert len(rec["short"]) <= 60 and rec["short"].endswith(r["verdict"])
     one = stats.verdict_record(stats.compare_paired([1.0], [2.0]), "q")
     assert one["short"] == "−1.00 pts (1 seed)" and "nan" not in one["text"]
-    logged = stats.verdict_record(stats.compare_paired([1.0, 2.0, 1.5], [0.0, 0.5, 0.4]), "q", log10=True)
-    assert logged["scale"] == "log10" and logged["short"].startswith("×") and len(logged["short"]) <= 60
+    logged = stats.verdict_record(
+        stats.compare_paired([1.0, 2.0, 1.5], [0.0, 0.5, 0.4]), "q", log10=True
+    )
+    assert (
+        logged["scale"] == "log10"
+        and logged["short"].startswith("×")
+        and len(logged["short"]) <= 60
+    )
 
 
 def test_a_mean_on_the_margin_needs_unboundedly_many_seeds():
@@ -276,6 +349,10 @@ def test_sentences_can_name_the_variants():
     assert stats.format_comparison(r, names=("complex", "ReLU")).endswith(": ReLU higher")
     rec = stats.verdict_record(r, "q", names=("complex", "ReLU"))
     assert rec["verdict"] == "b higher" and rec["short"].endswith("ReLU higher")
-    logged = stats.verdict_record(r, "q", log10=True, names=("complex", "ReLU"), higher="has the higher MSE")
+    logged = stats.verdict_record(
+        r, "q", log10=True, names=("complex", "ReLU"), higher="has the higher MSE"
+    )
     assert logged["text"].endswith("ReLU has the higher MSE") and len(logged["short"]) <= 60
-    assert stats.verdict_words(stats.compare_paired([1.0, 2.0], [1.5, 1.0])) == "no clear difference"
+    assert (
+        stats.verdict_words(stats.compare_paired([1.0, 2.0], [1.5, 1.0])) == "no clear difference"
+    )

@@ -12,11 +12,22 @@ from actlab.collection import tables
 
 
 def test_for_people_formats_percent_booleans_and_hides_the_index():
-    frame = pd.DataFrame({"acc": [0.9518, 0.9, np.nan], "finite": [True, False, np.bool_(True)],
-                          "params": [337418, 669706, 1]}, index=pd.Index(["a", "b", "c"], name="model"))
-    styler = tables.for_people(frame, rename={"acc": "test accuracy", "model": "network"},
-                               percent_columns=["acc"], decimals=2, formats={"params": "{:,}"},
-                               caption="cap")
+    frame = pd.DataFrame(
+        {
+            "acc": [0.9518, 0.9, np.nan],
+            "finite": [True, False, np.bool_(True)],
+            "params": [337418, 669706, 1],
+        },
+        index=pd.Index(["a", "b", "c"], name="model"),
+    )
+    styler = tables.for_people(
+        frame,
+        rename={"acc": "test accuracy", "model": "network"},
+        percent_columns=["acc"],
+        decimals=2,
+        formats={"params": "{:,}"},
+        caption="cap",
+    )
     data = styler.data
     assert list(data.columns) == ["network", "test accuracy", "finite", "params"]
     assert data["test accuracy"].tolist() == ["95.18 %", "90.00 %", "–"]
@@ -38,15 +49,39 @@ def test_cells_for_people():
 
 
 def test_people_table_html():
-    df = pd.DataFrame({"name": ["a", "b"], "x_builtin": [1.23456, 2.0], "ok": [True, False],
-                       "params": [136458, 269834], "hidden": [1, 2]}, index=[7, 9])
-    styler = tables.people_table(df, {"name": "activation", "x_builtin": "× built-in",
-                                      "ok": "within target", "params": "parameters"},
-                                 decimals={"× built-in": 3},
-                                 formats={"activation": str.upper})
+    df = pd.DataFrame(
+        {
+            "name": ["a", "b"],
+            "x_builtin": [1.23456, 2.0],
+            "ok": [True, False],
+            "params": [136458, 269834],
+            "hidden": [1, 2],
+        },
+        index=[7, 9],
+    )
+    styler = tables.people_table(
+        df,
+        {
+            "name": "activation",
+            "x_builtin": "× built-in",
+            "ok": "within target",
+            "params": "parameters",
+        },
+        decimals={"× built-in": 3},
+        formats={"activation": str.upper},
+    )
     html = styler.to_html()
-    for text in ("activation", "× built-in", "within target", "1.235", "2.000", "✓", "✗",
-                 "136,458", "A"):
+    for text in (
+        "activation",
+        "× built-in",
+        "within target",
+        "1.235",
+        "2.000",
+        "✓",
+        "✗",
+        "136,458",
+        "A",
+    ):
         assert text in html, text
     assert "x_builtin" not in html and "hidden" not in html and ">7<" not in html
     assert "row_heading" not in html  # no positional index column

@@ -13,9 +13,12 @@ from actlab.activations import truncate
 from actlab.collection.experiments import truncation as ex
 from actlab.layers import MIN_TRUNCATION_THRESHOLD, Truncation
 
-pytestmark = pytest.mark.tensorflow_only(reason=(
-    "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX truncation "
-    "is checked by test_backends.py"))
+pytestmark = pytest.mark.tensorflow_only(
+    reason=(
+        "its gradient checks use tf.GradientTape and tf.function/XLA; on JAX truncation "
+        "is checked by test_backends.py"
+    )
+)
 
 GRADIENTS = ("clip", "straight_through")
 T = 0.75
@@ -119,7 +122,9 @@ def test_threshold_gradient_against_finite_differences(gradient):
     fd = gradcheck.finite_diff_grad(as_fn_of_t, np.array([T]))
     np.testing.assert_allclose(auto, fd, atol=1e-7)
     # PACT: +1 above T, -1 below -T, 0 inside
-    np.testing.assert_allclose(auto, [np.sum(w * np.where(x > T, 1.0, np.where(x < -T, -1.0, 0.0)))])
+    np.testing.assert_allclose(
+        auto, [np.sum(w * np.where(x > T, 1.0, np.where(x < -T, -1.0, 0.0)))]
+    )
 
 
 @pytest.mark.parametrize("gradient", GRADIENTS)
@@ -135,10 +140,16 @@ def test_input_gradient_values_inside_outside_boundary(gradient):
 
 
 @pytest.mark.parametrize("gradient", GRADIENTS)
-@pytest.mark.parametrize(("xv", "dydx", "dydt"), [
-    (T, 1.0, 0.0), (-T, 1.0, 0.0),   # exactly on the boundary: counts as inside
-    (0.5, 1.0, 0.0), (2.0, None, 1.0), (-2.0, None, -1.0),
-])
+@pytest.mark.parametrize(
+    ("xv", "dydx", "dydt"),
+    [
+        (T, 1.0, 0.0),
+        (-T, 1.0, 0.0),  # exactly on the boundary: counts as inside
+        (0.5, 1.0, 0.0),
+        (2.0, None, 1.0),
+        (-2.0, None, -1.0),
+    ],
+)
 def test_elementwise_gradients_and_boundary_convention(gradient, xv, dydx, dydt):
     gx, gt = grad_x_and_t(np.array([xv]), T, gradient)
     expected_dx = dydx if dydx is not None else (0.0 if gradient == "clip" else 1.0)
@@ -179,10 +190,18 @@ def test_answer_gradients_in_comparison():
     x, grads = ex.input_gradients(1.0, n=61)
     assert {-1.0, 0.0, 1.0} <= set(x.tolist())
     inside = (np.abs(x) <= 1.0).astype("float32")
-    for name in ("tf.clip_by_value", "switch (answer 2)", "lib truncate, clip", "lib Truncation layer, clip"):
+    for name in (
+        "tf.clip_by_value",
+        "switch (answer 2)",
+        "lib truncate, clip",
+        "lib Truncation layer, clip",
+    ):
         np.testing.assert_array_equal(grads[name], inside, err_msg=name)
-    for name in ("stop_gradient (answer 1)", "lib truncate, straight_through",
-                 "lib Truncation layer, straight_through"):
+    for name in (
+        "stop_gradient (answer 1)",
+        "lib truncate, straight_through",
+        "lib Truncation layer, straight_through",
+    ):
         np.testing.assert_array_equal(grads[name], np.ones_like(x), err_msg=name)
     tg = ex.threshold_gradients(x, 1.0)
     pact = np.where(x > 1, 1.0, np.where(x < -1, -1.0, 0.0))
@@ -193,6 +212,7 @@ def test_answer_gradients_in_comparison():
 def test_jit_compile_matches_eager():
     x = tf.constant(np.random.default_rng(5).normal(0, 2, 1000).astype("float32"))
     for gradient in GRADIENTS:
+
         def f(v, g=gradient):
             with tf.GradientTape() as tape:
                 tape.watch(v)
@@ -241,7 +261,9 @@ def test_layer_values_and_shape(gradient, per_channel):
 
 def test_layer_trainable_threshold_gradient_is_pact():
     layer = Truncation(threshold=T, trainable_threshold=True, per_channel=True)
-    x = np.array([[[0.1, 2.0], [-3.0, T]], [[-T, -0.2], [5.0, 9.0]]], dtype="float32")  # channels: 2
+    x = np.array(
+        [[[0.1, 2.0], [-3.0, T]], [[-T, -0.2], [5.0, 9.0]]], dtype="float32"
+    )  # channels: 2
     with tf.GradientTape() as tape:
         y = tf.reduce_sum(layer(x))
     (g,) = tape.gradient(y, layer.trainable_weights)
@@ -250,8 +272,12 @@ def test_layer_trainable_threshold_gradient_is_pact():
 
 
 def test_layer_regularizer_is_l2_on_threshold():
-    layer = Truncation(threshold=0.5, trainable_threshold=True, per_channel=True,
-                       threshold_regularizer=keras.regularizers.L2(0.1))
+    layer = Truncation(
+        threshold=0.5,
+        trainable_threshold=True,
+        per_channel=True,
+        threshold_regularizer=keras.regularizers.L2(0.1),
+    )
     layer(np.zeros((1, 2, 2, 4), "float32"))
     np.testing.assert_allclose(float(sum(layer.losses)), 0.1 * 4 * 0.25, rtol=1e-6)
 
@@ -262,9 +288,14 @@ def test_threshold_stays_positive_under_training_that_pushes_it_down(gradient, u
     """Target 0 for saturated inputs: dL/dT > 0, plus strong L2 and big SGD steps drive T down.
     Without the floor T would go negative within a step or two."""
     keras.utils.set_random_seed(0)
-    layer = Truncation(threshold=1.0, gradient=gradient, trainable_threshold=True,
-                       threshold_regularizer=keras.regularizers.L2(1.0),
-                       threshold_constraint=user_constraint, name="truncation")
+    layer = Truncation(
+        threshold=1.0,
+        gradient=gradient,
+        trainable_threshold=True,
+        threshold_regularizer=keras.regularizers.L2(1.0),
+        threshold_constraint=user_constraint,
+        name="truncation",
+    )
     model = keras.Sequential([keras.Input((16,)), layer])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=5.0), loss="mse")
     x = np.full((32, 16), 10.0, dtype="float32")
@@ -273,18 +304,28 @@ def test_threshold_stays_positive_under_training_that_pushes_it_down(gradient, u
         model.fit(x, np.zeros_like(x), epochs=1, batch_size=32, verbose=0)
         trajectory.append(float(np.asarray(layer.threshold)))
     assert all(t > 0 for t in trajectory), trajectory
-    assert trajectory[-1] == pytest.approx(MIN_TRUNCATION_THRESHOLD), trajectory  # it was pushed to the floor
+    assert trajectory[-1] == pytest.approx(MIN_TRUNCATION_THRESHOLD), (
+        trajectory
+    )  # it was pushed to the floor
     assert np.all(np.isfinite(np.asarray(model(x))))
 
 
 def test_user_constraint_applied_before_floor():
-    layer = Truncation(threshold=1.0, trainable_threshold=True, per_channel=True,
-                       threshold_constraint=keras.constraints.MaxNorm(1.0, axis=0))
+    layer = Truncation(
+        threshold=1.0,
+        trainable_threshold=True,
+        per_channel=True,
+        threshold_constraint=keras.constraints.MaxNorm(1.0, axis=0),
+    )
     layer.build((None, 2))
-    np.testing.assert_allclose(np.asarray(layer.threshold.constraint(tf.constant([3.0, 4.0]))),
-                               [0.6, 0.8], rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(layer.threshold.constraint(tf.constant([-3.0, 0.0]))),
-                               [MIN_TRUNCATION_THRESHOLD, MIN_TRUNCATION_THRESHOLD], rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(layer.threshold.constraint(tf.constant([3.0, 4.0]))), [0.6, 0.8], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        np.asarray(layer.threshold.constraint(tf.constant([-3.0, 0.0]))),
+        [MIN_TRUNCATION_THRESHOLD, MIN_TRUNCATION_THRESHOLD],
+        rtol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("gradient", GRADIENTS)
@@ -298,8 +339,9 @@ def test_threshold_is_cast_to_input_dtype(gradient):
 @pytest.mark.parametrize("gradient", GRADIENTS)
 def test_layer_mixed_precision(gradient):
     """float16 compute with a float32 threshold variable: the threshold is cast to the input."""
-    layer = Truncation(threshold=T, gradient=gradient, trainable_threshold=True,
-                       dtype="mixed_float16")
+    layer = Truncation(
+        threshold=T, gradient=gradient, trainable_threshold=True, dtype="mixed_float16"
+    )
     x = np.array([[-2.0, -T, 0.25, T, 3.0]], dtype="float16")
     y = layer(x)
     assert keras.backend.standardize_dtype(y.dtype) == "float16"
@@ -314,13 +356,24 @@ def test_floor_respects_a_small_initial_threshold():
     assert float(clipped) == pytest.approx(1e-5)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"gradient": "clip"},
-    {"gradient": "straight_through", "per_channel": True},
-    {"trainable_threshold": True, "threshold_regularizer": "l2", "threshold_constraint": "non_neg"},
-    {"trainable_threshold": True, "per_channel": True, "gradient": "straight_through",
-     "threshold_regularizer": {"class_name": "L2", "config": {"l2": 0.05}}},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"gradient": "clip"},
+        {"gradient": "straight_through", "per_channel": True},
+        {
+            "trainable_threshold": True,
+            "threshold_regularizer": "l2",
+            "threshold_constraint": "non_neg",
+        },
+        {
+            "trainable_threshold": True,
+            "per_channel": True,
+            "gradient": "straight_through",
+            "threshold_regularizer": {"class_name": "L2", "config": {"l2": 0.05}},
+        },
+    ],
+)
 def test_layer_config_and_save_load_safe_mode(kwargs, tmp_path):
     layer = Truncation(threshold=0.8, **kwargs)
     config = layer.get_config()
@@ -336,36 +389,47 @@ def test_layer_config_and_save_load_safe_mode(kwargs, tmp_path):
         assert (getattr(clone, attr) is None) == (attr not in kwargs), attr
 
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((6, 6, 1)),
-                              keras.layers.Conv2D(4, 3, padding="same", use_bias=False),
-                              Truncation(threshold=0.8, name="trunc", **kwargs)])
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 1)),
+            keras.layers.Conv2D(4, 3, padding="same", use_bias=False),
+            Truncation(threshold=0.8, name="trunc", **kwargs),
+        ]
+    )
     model.compile(optimizer="adam", loss="mse")
     x = np.random.default_rng(7).normal(0, 3, (8, 6, 6, 1)).astype("float32")
     model.fit(x, np.zeros((8, 6, 6, 4), "float32"), epochs=2, verbose=0)  # moves a trainable T
     loaded = gradcheck.assert_save_load_roundtrip(model, x, tmp_path)
     got = loaded.get_layer("trunc")
-    np.testing.assert_array_equal(np.asarray(got.threshold), np.asarray(model.get_layer("trunc").threshold))
+    np.testing.assert_array_equal(
+        np.asarray(got.threshold), np.asarray(model.get_layer("trunc").threshold)
+    )
     assert got.get_config() == model.get_layer("trunc").get_config()
     assert got.threshold.trainable == bool(kwargs.get("trainable_threshold"))
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [
-    ({"threshold": 0.0}, "threshold"),
-    ({"threshold": -1.0}, "threshold"),
-    ({"threshold": float("nan")}, "threshold"),
-    ({"threshold": float("inf")}, "threshold"),
-    ({"threshold": "1.0"}, "threshold"),
-    ({"threshold": True}, "threshold"),
-    ({"gradient": "ste"}, "gradient"),
-    ({"gradient": None}, "gradient"),
-    ({"trainable_threshold": "yes"}, "trainable_threshold"),
-    ({"per_channel": 1}, "per_channel"),
-    ({"threshold_regularizer": "l2"}, "threshold_regularizer"),
-    ({"threshold_constraint": "non_neg"}, "threshold_constraint"),
-    ({"trainable_threshold": True, "threshold_regularizer": "no_such_regularizer"},
-     "threshold_regularizer"),
-    ({"trainable_threshold": True, "threshold_constraint": 3}, "threshold_constraint"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"threshold": 0.0}, "threshold"),
+        ({"threshold": -1.0}, "threshold"),
+        ({"threshold": float("nan")}, "threshold"),
+        ({"threshold": float("inf")}, "threshold"),
+        ({"threshold": "1.0"}, "threshold"),
+        ({"threshold": True}, "threshold"),
+        ({"gradient": "ste"}, "gradient"),
+        ({"gradient": None}, "gradient"),
+        ({"trainable_threshold": "yes"}, "trainable_threshold"),
+        ({"per_channel": 1}, "per_channel"),
+        ({"threshold_regularizer": "l2"}, "threshold_regularizer"),
+        ({"threshold_constraint": "non_neg"}, "threshold_constraint"),
+        (
+            {"trainable_threshold": True, "threshold_regularizer": "no_such_regularizer"},
+            "threshold_regularizer",
+        ),
+        ({"trainable_threshold": True, "threshold_constraint": 3}, "threshold_constraint"),
+    ],
+)
 def test_layer_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):
         Truncation(**kwargs)
@@ -383,7 +447,13 @@ def test_layer_per_channel_needs_known_channels():
 def test_user_model_builds_and_runs():
     model = ex.user_model(threshold=1.0)
     assert [layer.name for layer in model.layers] == [
-        "image", "conv", "truncation", "tanh", "avg_pool", "batch_norm"]
+        "image",
+        "conv",
+        "truncation",
+        "tanh",
+        "avg_pool",
+        "batch_norm",
+    ]
     conv = model.get_layer("conv")
     assert conv.kernel_size == (5, 5) and conv.filters == 8 and not conv.use_bias
     assert conv.padding == "same" and conv.strides == (1, 1)
@@ -396,14 +466,22 @@ def test_train_variants_records():
     from actlab import data as mnist
 
     ds = mnist.load_mnist("embedded", n_train=100, n_test=50)
-    records = ex.train_variants(ds, ["none", "trainable_l2"], seeds=[0], epochs=1, batch_size=50,
-                                threshold=0.25, probe_size=20, verbose=False)
+    records = ex.train_variants(
+        ds,
+        ["none", "trainable_l2"],
+        seeds=[0],
+        epochs=1,
+        batch_size=50,
+        threshold=0.25,
+        probe_size=20,
+        verbose=False,
+    )
     assert [r["variant"] for r in records] == ["none", "trainable_l2"]
     for r in records:
         assert len(r["test_accuracy"]) == 1
         assert len(r["saturation"]) == len(r["threshold"]) == len(r["near_linear"]) == 2
         assert all(0.0 <= s <= 1.0 for s in r["saturation"])
-    assert records[0]["threshold"] == [0.25] * 2          # no layer: nominal threshold
+    assert records[0]["threshold"] == [0.25] * 2  # no layer: nominal threshold
     assert records[1]["threshold"][0] == pytest.approx(0.25)
     assert records[1]["threshold"][-1] != records[1]["threshold"][0]  # trained
     table = ex.summary_table(records)
@@ -416,16 +494,29 @@ def test_train_variants_records():
 
 def test_pairwise_comparison():
     def run(variant, seed, acc):
-        return {"variant": variant, "seed": seed, "final_test_accuracy": acc, "saturation": [0.2, 0.3],
-                "near_linear": [0.8, 0.7], "threshold": [0.25, 0.25]}
+        return {
+            "variant": variant,
+            "seed": seed,
+            "final_test_accuracy": acc,
+            "saturation": [0.2, 0.3],
+            "near_linear": [0.8, 0.7],
+            "threshold": [0.25, 0.25],
+        }
 
-    records = ([run("none", s, a) for s, a in enumerate([0.90, 0.91, 0.89])]
-               + [run("soft_clip", s, a) for s, a in enumerate([0.93, 0.95, 0.92])]
-               + [run("clip", s, a) for s, a in enumerate([0.955, 0.95, 0.94])])
+    records = (
+        [run("none", s, a) for s, a in enumerate([0.90, 0.91, 0.89])]
+        + [run("soft_clip", s, a) for s, a in enumerate([0.93, 0.95, 0.92])]
+        + [run("clip", s, a) for s, a in enumerate([0.955, 0.95, 0.94])]
+    )
     table, verdicts = ex.pairwise(records)
     assert list(zip(table["a"], table["b"], strict=True)) == [
-        ("soft_clip", "none"), ("clip", "none"), ("clip", "soft_clip")]  # pairs not run are left out
-    np.testing.assert_allclose(table["mean_diff"], [100 * 0.1 / 3, 100 * 0.145 / 3, 100 * 0.045 / 3])
+        ("soft_clip", "none"),
+        ("clip", "none"),
+        ("clip", "soft_clip"),
+    ]  # pairs not run are left out
+    np.testing.assert_allclose(
+        table["mean_diff"], [100 * 0.1 / 3, 100 * 0.145 / 3, 100 * 0.045 / 3]
+    )
     assert table["verdict"].tolist()[:2] == ["a higher", "a higher"]
     assert table["verdict"].tolist()[2] == "no clear difference"
     assert [v["headline"] for v in verdicts] == [True, False, True]

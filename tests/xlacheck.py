@@ -18,7 +18,8 @@ def assert_xla(obj: Any, *args: Any) -> None:
     if isinstance(obj, keras.Model):
         assert obj.jit_compile is True, (
             "Keras compiled this model without XLA (op determinism on? wrap the test in "
-            "runtime.xla_allowed())")
+            "runtime.xla_allowed())"
+        )
         return
     concrete = obj.get_concrete_function(*args)
     attr = concrete.function_def.attr.get("_XlaMustCompile")

@@ -15,8 +15,6 @@ def is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-
-
 def to_jsonable(obj: Any) -> Any:
     """NumPy scalars/arrays and tuples to plain JSON types; non-finite floats to strings."""
     if isinstance(obj, Mapping):

@@ -29,8 +29,9 @@ def _cotangent(upstream, i: int, y) -> Any:
     return upstream
 
 
-def vjp_tensors(fn: Callable, inputs: Sequence[Any], upstream=None, *,
-                unconnected: str = "zero") -> tuple[Any, list[Any]]:
+def vjp_tensors(
+    fn: Callable, inputs: Sequence[Any], upstream=None, *, unconnected: str = "zero"
+) -> tuple[Any, list[Any]]:
     """``(fn(*inputs), [d Σ_k sum(w_k * y_k) / d input for each input])`` as backend tensors.
 
     Works eagerly and inside `tf.function` / `jax.jit`.
@@ -47,8 +48,9 @@ def vjp_tensors(fn: Callable, inputs: Sequence[Any], upstream=None, *,
             gradient path. JAX always returns zeros.
     """
     if unconnected not in UNCONNECTED:
-        raise ValueError(f"`unconnected` must be one of {UNCONNECTED}. Received: "
-                         f"unconnected={unconnected!r}")
+        raise ValueError(
+            f"`unconnected` must be one of {UNCONNECTED}. Received: unconnected={unconnected!r}"
+        )
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -59,10 +61,20 @@ def vjp_tensors(fn: Callable, inputs: Sequence[Any], upstream=None, *,
                 tape.watch(t)
             out = fn(*xs)
         ys = list(out) if isinstance(out, (tuple, list)) else [out]
-        ws = [tf.broadcast_to(tf.cast(_cotangent(upstream, i, y), y.dtype), tf.shape(y))
-              for i, y in enumerate(ys)]
-        grads = tape.gradient(ys, xs, output_gradients=ws, unconnected_gradients=(
-            tf.UnconnectedGradients.ZERO if unconnected == "zero" else tf.UnconnectedGradients.NONE))
+        ws = [
+            tf.broadcast_to(tf.cast(_cotangent(upstream, i, y), y.dtype), tf.shape(y))
+            for i, y in enumerate(ys)
+        ]
+        grads = tape.gradient(
+            ys,
+            xs,
+            output_gradients=ws,
+            unconnected_gradients=(
+                tf.UnconnectedGradients.ZERO
+                if unconnected == "zero"
+                else tf.UnconnectedGradients.NONE
+            ),
+        )
         return out, list(grads)
     if backend == "jax":
         import jax
@@ -74,16 +86,18 @@ def vjp_tensors(fn: Callable, inputs: Sequence[Any], upstream=None, *,
 
         out, pullback = jax.vjp(wrapped, *[jnp.asarray(v) for v in inputs])
         ys = list(out) if isinstance(out, tuple) else [out]
-        ws = [jnp.broadcast_to(jnp.asarray(_cotangent(upstream, i, y), y.dtype), y.shape)
-              for i, y in enumerate(ys)]
+        ws = [
+            jnp.broadcast_to(jnp.asarray(_cotangent(upstream, i, y), y.dtype), y.shape)
+            for i, y in enumerate(ys)
+        ]
         grads = pullback(tuple(ws) if isinstance(out, tuple) else ws[0])
         return out, list(grads)
-    raise NotImplementedError(f"actlab.autodiff supports the tensorflow and jax backends. "
-                              f"Received: backend={backend!r}")
+    raise NotImplementedError(
+        f"actlab.autodiff supports the tensorflow and jax backends. Received: backend={backend!r}"
+    )
 
 
-def vjp(fn: Callable, inputs: Sequence[np.ndarray], upstream=None
-        ) -> tuple[Any, list[np.ndarray]]:
+def vjp(fn: Callable, inputs: Sequence[np.ndarray], upstream=None) -> tuple[Any, list[np.ndarray]]:
     """`vjp_tensors` with NumPy arrays in and out: ``(y, [gradient for each input])``, `y` a
     list of arrays when `fn` returns several outputs. Unconnected inputs get zeros."""
     out, grads = vjp_tensors(fn, [np.asarray(v) for v in inputs], upstream)

@@ -66,12 +66,14 @@ def _layer(make: Callable) -> Callable[[tuple[int, int]], tuple[Callable, list]]
 
 def _fn_with_units(fn: Callable, n_params: int, value: float):
     """A function of (x, *params) with `n_params` per-unit float32 variables set to `value`."""
+
     def factory(shape):
         import keras
 
         if keras.backend.backend() != "tensorflow":  # read through keras's StatelessScope
-            params = [keras.Variable(np.full((shape[-1],), value, "float32"))
-                      for _ in range(n_params)]
+            params = [
+                keras.Variable(np.full((shape[-1],), value, "float32")) for _ in range(n_params)
+            ]
             return (lambda x: fn(x, *params)), params
         import tensorflow as tf
 
@@ -108,28 +110,59 @@ def default_candidates() -> list[Candidate]:
         Candidate("ELU", "elu_double_where", "custom", _fn(A.elu_double_where)),
         Candidate("ELU", "elu_custom_gradient", "custom", _fn(A.elu_custom_gradient)),
         Candidate("PolyReLUBlend", "relu", "builtin", relu),
-        Candidate("PolyReLUBlend", "PolyReLUBlend(d=0.5)", "custom",
-                  _layer(lambda: L.PolyReLUBlend(relu_weight=0.5))),
+        Candidate(
+            "PolyReLUBlend",
+            "PolyReLUBlend(d=0.5)",
+            "custom",
+            _layer(lambda: L.PolyReLUBlend(relu_weight=0.5)),
+        ),
         Candidate("SoftExponential", "PReLU", "builtin", prelu),
-        Candidate("SoftExponential", "SoftExponential", "custom",
-                  _layer(lambda: L.SoftExponential(alpha_initializer=keras.initializers.Constant(0.3)))),
-        Candidate("SoftExponential", "soft_exponential_autodiff", "before",
-                  _fn_with_units(soft_exponential_autodiff, 1, 0.3)),
+        Candidate(
+            "SoftExponential",
+            "SoftExponential",
+            "custom",
+            _layer(lambda: L.SoftExponential(alpha_initializer=keras.initializers.Constant(0.3))),
+        ),
+        Candidate(
+            "SoftExponential",
+            "soft_exponential_autodiff",
+            "before",
+            _fn_with_units(soft_exponential_autodiff, 1, 0.3),
+        ),
         Candidate("ComplexSoftExponential", "PReLU", "builtin", prelu),
-        Candidate("ComplexSoftExponential", "ComplexSoftExponential", "custom",
-                  _layer(lambda: L.ComplexSoftExponential(
-                      alpha_real_initializer=keras.initializers.Constant(0.3),
-                      alpha_imag_initializer=keras.initializers.Constant(0.3)))),
-        Candidate("ComplexSoftExponential", "complex_soft_exponential_autodiff", "before",
-                  _fn_with_units(complex_autodiff_concat, 2, 0.3)),
+        Candidate(
+            "ComplexSoftExponential",
+            "ComplexSoftExponential",
+            "custom",
+            _layer(
+                lambda: L.ComplexSoftExponential(
+                    alpha_real_initializer=keras.initializers.Constant(0.3),
+                    alpha_imag_initializer=keras.initializers.Constant(0.3),
+                )
+            ),
+        ),
+        Candidate(
+            "ComplexSoftExponential",
+            "complex_soft_exponential_autodiff",
+            "before",
+            _fn_with_units(complex_autodiff_concat, 2, 0.3),
+        ),
         Candidate("Antirectifier", "concat(relu(x), relu(-x))", "builtin", plain_crelu),
         Candidate("Antirectifier", "Antirectifier", "custom", _layer(lambda: L.Antirectifier())),
         Candidate("Antirectifier", "antirectify_autodiff", "before", _fn(A.antirectify_autodiff)),
         Candidate("Truncation", "ops.clip", "builtin", clip),
-        Candidate("Truncation", "Truncation(clip)", "custom",
-                  _layer(lambda: L.Truncation(threshold=1.0, gradient="clip"))),
-        Candidate("Truncation", "Truncation(straight_through)", "custom",
-                  _layer(lambda: L.Truncation(threshold=1.0, gradient="straight_through"))),
+        Candidate(
+            "Truncation",
+            "Truncation(clip)",
+            "custom",
+            _layer(lambda: L.Truncation(threshold=1.0, gradient="clip")),
+        ),
+        Candidate(
+            "Truncation",
+            "Truncation(straight_through)",
+            "custom",
+            _layer(lambda: L.Truncation(threshold=1.0, gradient="straight_through")),
+        ),
     ]
 
 
@@ -146,8 +179,13 @@ def _inputs(shape: tuple[int, int], y_shape: tuple[int, ...], cache: dict) -> tu
     return cache[key]
 
 
-def _prepare(candidate: Candidate, shape: tuple[int, int], mode: str, direction: str,
-             cache: dict | None = None):
+def _prepare(
+    candidate: Candidate,
+    shape: tuple[int, int],
+    mode: str,
+    direction: str,
+    cache: dict | None = None,
+):
     """Return a zero-argument callable that runs one step on a fixed input."""
     import tensorflow as tf
 
@@ -157,9 +195,11 @@ def _prepare(candidate: Candidate, shape: tuple[int, int], mode: str, direction:
     x, dy = _inputs(shape, y_shape, {} if cache is None else cache)
 
     if direction == "forward":
+
         def step(x):
             return fn(x)
     else:
+
         def step(x):  # returns y too: in training the next layer reads it
             with tf.GradientTape() as tape:
                 tape.watch(x)
@@ -227,9 +267,14 @@ def copy_bandwidth(n_elements: int = 1 << 24, repeats: int = 15) -> float:
     return max(copy_bandwidths(n_elements, repeats).values())
 
 
-def run_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int],
-                  modes: Sequence[str] = MODES, directions: Sequence[str] = DIRECTIONS,
-                  repeats: int = 5, progress: Callable[[str], None] | None = log.info) -> list[dict]:
+def run_benchmark(
+    candidates: Sequence[Candidate],
+    sizes_log2: Sequence[int],
+    modes: Sequence[str] = MODES,
+    directions: Sequence[str] = DIRECTIONS,
+    repeats: int = 5,
+    progress: Callable[[str], None] | None = log.info,
+) -> list[dict]:
     """Time every candidate x size x mode x direction; repetitions interleaved.
 
     Returns one row per combination with `median_s`, `q1_s`, `q3_s` (per call) and
@@ -251,26 +296,51 @@ def _run_benchmark(candidates, sizes_log2, modes, directions, repeats, progress)
                 steps, out_elements = {}, {}
                 for cand in candidates:
                     try:
-                        steps[cand], out_elements[cand] = _prepare(cand, shape, mode, direction,
-                                                                   inputs)
+                        steps[cand], out_elements[cand] = _prepare(
+                            cand, shape, mode, direction, inputs
+                        )
                     except Exception as exc:  # noqa: BLE001 - reported as data, not a crash
                         rows.append(_row(cand, log2, mode, direction, [], 0, error=repr(exc)[:200]))
                 for cand, ts in time_interleaved(steps, repeats).items():
                     rows.append(_row(cand, log2, mode, direction, ts, out_elements[cand]))
                 if progress:
-                    progress(f"2^{log2} elements, {mode:>8}, {direction:<16}: {len(steps)} candidates timed")
+                    progress(
+                        f"2^{log2} elements, {mode:>8}, {direction:<16}: {len(steps)} candidates timed"
+                    )
     return rows
 
 
-def _row(cand: Candidate, log2: int, mode: str, direction: str, ts: list[float],
-         out_elements: int, error: str | None = None) -> dict:
+def _row(
+    cand: Candidate,
+    log2: int,
+    mode: str,
+    direction: str,
+    ts: list[float],
+    out_elements: int,
+    error: str | None = None,
+) -> dict:
     n = (max((1 << log2) // ROW, 1)) * ROW
-    row = {"pair": cand.pair, "name": cand.name, "role": cand.role, "log2_size": log2,
-           "elements": n, "out_elements": out_elements, "mode": mode, "direction": direction, "repeats": len(ts), "error": error}
+    row = {
+        "pair": cand.pair,
+        "name": cand.name,
+        "role": cand.role,
+        "log2_size": log2,
+        "elements": n,
+        "out_elements": out_elements,
+        "mode": mode,
+        "direction": direction,
+        "repeats": len(ts),
+        "error": error,
+    }
     if ts:
         q = np.quantile(ts, [0.25, 0.5, 0.75])
-        row.update(q1_s=float(q[0]), median_s=float(q[1]), q3_s=float(q[2]),
-                   ns_per_element=float(q[1]) / n * 1e9, times_s=[float(t) for t in ts])
+        row.update(
+            q1_s=float(q[0]),
+            median_s=float(q[1]),
+            q3_s=float(q[2]),
+            ns_per_element=float(q[1]) / n * 1e9,
+            times_s=[float(t) for t in ts],
+        )
     return row
 
 
@@ -290,8 +360,11 @@ def paired_ratio(a: dict, b: dict) -> tuple[float, float | None, float | None]:
 
 def add_ratios(rows: list[dict], bandwidth: float) -> list[dict]:
     """Add `x_floor` (time / memory floor) and `x_builtin` (time / the pair's built-in)."""
-    builtin = {(r["pair"], r["log2_size"], r["mode"], r["direction"]): r
-               for r in rows if r["role"] == "builtin" and "median_s" in r}
+    builtin = {
+        (r["pair"], r["log2_size"], r["mode"], r["direction"]): r
+        for r in rows
+        if r["role"] == "builtin" and "median_s" in r
+    }
     for r in rows:
         if "median_s" not in r:
             continue
@@ -303,8 +376,9 @@ def add_ratios(rows: list[dict], bandwidth: float) -> list[dict]:
     return rows
 
 
-def target_table(rows: list[dict], log2_size: int = 22, max_x_builtin: float = 1.25,
-                 max_x_floor: float = 3.0) -> list[dict]:
+def target_table(
+    rows: list[dict], log2_size: int = 22, max_x_builtin: float = 1.25, max_x_floor: float = 3.0
+) -> list[dict]:
     """The cost targets (within `max_x_builtin` of the built-in, `max_x_floor` of the copy floor),
     per custom candidate: jit, forward + backward, at `log2_size`.
 
@@ -316,18 +390,34 @@ def target_table(rows: list[dict], log2_size: int = 22, max_x_builtin: float = 1
     for r in picked:
         if r["role"] != "custom":
             continue
-        builtin = next((b for b in picked if b["pair"] == r["pair"] and b["role"] == "builtin"), None)
+        builtin = next(
+            (b for b in picked if b["pair"] == r["pair"] and b["role"] == "builtin"), None
+        )
         ratio, q1, q3 = paired_ratio(r, builtin) if builtin else (None, None, None)
-        out.append({"pair": r["pair"], "name": r["name"], "x_builtin": ratio,
-                    "x_builtin_q1": q1, "x_builtin_q3": q3, "x_floor": r["x_floor"],
-                    "within_builtin_target": ratio is not None and ratio <= max_x_builtin,
-                    "within_floor_target": r["x_floor"] <= max_x_floor})
+        out.append(
+            {
+                "pair": r["pair"],
+                "name": r["name"],
+                "x_builtin": ratio,
+                "x_builtin_q1": q1,
+                "x_builtin_q3": q3,
+                "x_floor": r["x_floor"],
+                "within_builtin_target": ratio is not None and ratio <= max_x_builtin,
+                "within_floor_target": r["x_floor"] <= max_x_floor,
+            }
+        )
     return out
 
 
 def _judged_rows(rows: list[dict], log2_size: int) -> list[dict]:
-    return [r for r in rows if r["mode"] == "jit" and r["direction"] == "forward_backward"
-            and r["log2_size"] == log2_size and "median_s" in r]
+    return [
+        r
+        for r in rows
+        if r["mode"] == "jit"
+        and r["direction"] == "forward_backward"
+        and r["log2_size"] == log2_size
+        and "median_s" in r
+    ]
 
 
 def before_after_table(rows: list[dict], log2_size: int = 22) -> list[dict]:
@@ -344,16 +434,34 @@ def before_after_table(rows: list[dict], log2_size: int = 22) -> list[dict]:
         for before in roles.get("before", []):
             for after in roles.get("custom", []):
                 speedup, q1, q3 = paired_ratio(before, after)
-                out.append({"pair": pair, "before": before["name"], "after": after["name"],
-                            "before_x_builtin": paired_ratio(before, builtin)[0] if builtin else None,
-                            "after_x_builtin": paired_ratio(after, builtin)[0] if builtin else None,
-                            "before_x_floor": before["x_floor"], "after_x_floor": after["x_floor"],
-                            "speedup": speedup, "speedup_q1": q1, "speedup_q3": q3})
+                out.append(
+                    {
+                        "pair": pair,
+                        "before": before["name"],
+                        "after": after["name"],
+                        "before_x_builtin": paired_ratio(before, builtin)[0] if builtin else None,
+                        "after_x_builtin": paired_ratio(after, builtin)[0] if builtin else None,
+                        "before_x_floor": before["x_floor"],
+                        "after_x_floor": after["x_floor"],
+                        "speedup": speedup,
+                        "speedup_q1": q1,
+                        "speedup_q3": q3,
+                    }
+                )
     return out
 
 
-ELEMENTARY_OPS = ("x + c", "exp", "expm1", "log", "log1p", "sin", "cos", "row sum (reduce)",
-                  "row sum (matvec)")
+ELEMENTARY_OPS = (
+    "x + c",
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "sin",
+    "cos",
+    "row sum (reduce)",
+    "row sum (matvec)",
+)
 
 
 def elementary_op_costs(log2_size: int = 22, repeats: int = 15) -> list[dict]:
@@ -368,27 +476,41 @@ def elementary_op_costs(log2_size: int = 22, repeats: int = 15) -> list[dict]:
     n = 1 << log2_size
     x = tf.constant(np.random.default_rng(0).normal(size=(max(n // ROW, 1), ROW)).astype("float32"))
     ones = tf.ones((ROW, 1))
-    ops_ = {"x + c": lambda t: t + 0.5, "exp": tf.exp, "expm1": tf.math.expm1,
-            "log": lambda t: tf.math.log(tf.abs(t) + 0.5),
-            "log1p": lambda t: tf.math.log1p(tf.abs(t)), "sin": tf.sin, "cos": tf.cos,
-            "row sum (reduce)": lambda t: tf.reduce_sum(t * t, axis=-1, keepdims=True),
-            "row sum (matvec)": lambda t: tf.matmul(t * t, ones)}
+    ops_ = {
+        "x + c": lambda t: t + 0.5,
+        "exp": tf.exp,
+        "expm1": tf.math.expm1,
+        "log": lambda t: tf.math.log(tf.abs(t) + 0.5),
+        "log1p": lambda t: tf.math.log1p(tf.abs(t)),
+        "sin": tf.sin,
+        "cos": tf.cos,
+        "row sum (reduce)": lambda t: tf.reduce_sum(t * t, axis=-1, keepdims=True),
+        "row sum (matvec)": lambda t: tf.matmul(t * t, ones),
+    }
     with xla_allowed():
         steps = {name: tf.function(fn, jit_compile=True) for name, fn in ops_.items()}
         for step in steps.values():
             step(x)
-        times = time_interleaved({name: lambda step=step: step(x) for name, step in steps.items()},
-                                 repeats)
-    return [{"op": name, "ns_per_element": float(np.median(ts)) / int(np.prod(x.shape)) * 1e9}
-            for name, ts in times.items()]
+        times = time_interleaved(
+            {name: lambda step=step: step(x) for name, step in steps.items()}, repeats
+        )
+    return [
+        {"op": name, "ns_per_element": float(np.median(ts)) / int(np.prod(x.shape)) * 1e9}
+        for name, ts in times.items()
+    ]
 
 
 # --------------------------------------------------------------------------- training steps
 
 
-def run_training_steps(pairs, basis: dict | None = None, batch_size: int = 128,
-                       repeats: int = 10, jit_compile: bool = True,
-                       progress: Callable[[str], None] | None = log.info) -> list[dict]:
+def run_training_steps(
+    pairs,
+    basis: dict | None = None,
+    batch_size: int = 128,
+    repeats: int = 10,
+    jit_compile: bool = True,
+    progress: Callable[[str], None] | None = log.info,
+) -> list[dict]:
     """Median seconds of one `train_on_batch` per model (compiled, warmed up, interleaved).
 
     `pairs` are ``(pair, name, role, build)`` tuples: models of one pair are timed against the
@@ -415,22 +537,40 @@ def _run_training_steps(pairs, basis, batch_size, repeats, jit_compile, progress
         y = rng.integers(0, 10, size=batch_size)
         # the scenarios' builders end in softmax/sigmoid, the replicas here in logits
         probabilities = getattr(model.layers[-1], "activation", None) in (
-            keras.activations.softmax, keras.activations.sigmoid)
-        model.compile(optimizer=keras.optimizers.SGD(0.01),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
-                      jit_compile=jit_compile)
+            keras.activations.softmax,
+            keras.activations.sigmoid,
+        )
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.01),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not probabilities),
+            jit_compile=jit_compile,
+        )
         model.train_on_batch(x, y)  # build, trace, compile
         if jit_compile and not model.jit_compile:
             raise RuntimeError(f"{name}: Keras did not compile with XLA")
         steps[(scenario, name, role, model.count_params())] = (model, x, y)
-    times = time_interleaved({key: lambda m=model, x=x, y=y: m.train_on_batch(x, y)
-                              for key, (model, x, y) in steps.items()}, repeats)
+    times = time_interleaved(
+        {
+            key: lambda m=model, x=x, y=y: m.train_on_batch(x, y)
+            for key, (model, x, y) in steps.items()
+        },
+        repeats,
+    )
     rows = []
     for (scenario, name, role, params), ts in times.items():
         q = np.quantile(ts, [0.25, 0.5, 0.75])
-        rows.append({"pair": scenario, "name": name, "role": role, "params": params,
-                     "basis": basis.get(scenario, ""),
-                     "median_s": float(q[1]), "q1_s": float(q[0]), "q3_s": float(q[2])})
+        rows.append(
+            {
+                "pair": scenario,
+                "name": name,
+                "role": role,
+                "params": params,
+                "basis": basis.get(scenario, ""),
+                "median_s": float(q[1]),
+                "q1_s": float(q[0]),
+                "q3_s": float(q[2]),
+            }
+        )
     builtin = {r["pair"]: r["median_s"] for r in rows if r["role"] == "builtin"}
     for r in rows:
         r["x_builtin"] = r["median_s"] / builtin[r["pair"]]
@@ -473,9 +613,12 @@ def cpu_snapshot() -> dict | None:
     except (OSError, ValueError, IndexError):
         return None
     own = os.times()
-    return {"busy_s": (total - idle) / os.sysconf("SC_CLK_TCK"),
-            "own_s": own.user + own.system + own.children_user + own.children_system,
-            "wall_s": time.monotonic(), "cpus": os.cpu_count() or 1}
+    return {
+        "busy_s": (total - idle) / os.sysconf("SC_CLK_TCK"),
+        "own_s": own.user + own.system + own.children_user + own.children_system,
+        "wall_s": time.monotonic(),
+        "cpus": os.cpu_count() or 1,
+    }
 
 
 def others_cpu_share(start: dict | None, end: dict | None) -> float | None:
@@ -494,21 +637,33 @@ def others_cpu_share(start: dict | None, end: dict | None) -> float | None:
 def others_text(share: float | None, caution_above: float = 0.1) -> str:
     """One sentence on `others_cpu_share`, with a caution above `caution_above`."""
     if share is None:
-        return "Other processes' CPU use during the benchmark could not be measured (no /proc/stat)."
+        return (
+            "Other processes' CPU use during the benchmark could not be measured (no /proc/stat)."
+        )
     if share > caution_above:
-        return (f"**Caution:** other processes used {share:.0%} of the machine's CPU time while "
-                "this benchmark ran; its timings are inflated and noisy.")
-    return (f"Other processes used {share:.0%} of the machine's CPU time while this benchmark ran "
-            "(its own threads not counted).")
+        return (
+            f"**Caution:** other processes used {share:.0%} of the machine's CPU time while "
+            "this benchmark ran; its timings are inflated and noisy."
+        )
+    return (
+        f"Other processes used {share:.0%} of the machine's CPU time while this benchmark ran "
+        "(its own threads not counted)."
+    )
 
 
 def quiet_text(quiet: dict) -> str:
     """One line on what `wait_for_quiet` saw."""
     idle = quiet.get("idle_after_wait")
-    seen = (f"CPUs {idle:.0%} idle over {quiet['window_s']:g} s" if idle is not None
-            else f"1-minute load average {quiet['load_after_wait']:.2f} (no /proc/stat)")
-    return (f"Waited {quiet['waited_s']} s for a quiet machine: {seen}"
-            + ("" if quiet["quiet"] else f", below the {quiet['min_idle']:.0%} asked for") + ".")
+    seen = (
+        f"CPUs {idle:.0%} idle over {quiet['window_s']:g} s"
+        if idle is not None
+        else f"1-minute load average {quiet['load_after_wait']:.2f} (no /proc/stat)"
+    )
+    return (
+        f"Waited {quiet['waited_s']} s for a quiet machine: {seen}"
+        + ("" if quiet["quiet"] else f", below the {quiet['min_idle']:.0%} asked for")
+        + "."
+    )
 
 
 def wait_for_quiet(min_idle: float = 0.9, window_s: float = 1.0, max_wait_s: float = 120.0) -> dict:
@@ -533,10 +688,16 @@ def wait_for_quiet(min_idle: float = 0.9, window_s: float = 1.0, max_wait_s: flo
         idle = cpu_idle_fraction(window_s)
         if idle is None:
             time.sleep(window_s)
-    return {"idle_at_start": first, "idle_after_wait": idle, "min_idle": min_idle,
-            "window_s": window_s, "load_at_start": load_first,
-            "load_after_wait": os.getloadavg()[0],
-            "waited_s": round(time.monotonic() - start, 1), "quiet": quiet()}
+    return {
+        "idle_at_start": first,
+        "idle_after_wait": idle,
+        "min_idle": min_idle,
+        "window_s": window_s,
+        "load_at_start": load_first,
+        "load_after_wait": os.getloadavg()[0],
+        "waited_s": round(time.monotonic() - start, 1),
+        "quiet": quiet(),
+    }
 
 
 # --------------------------------------------------------------------------- JAX's XLA
@@ -565,12 +726,15 @@ def _prepare_jax(candidate: Candidate, shape: tuple[int, int], direction: str, c
     key = (shape, y_shape)
     if key not in cache:
         rng = np.random.default_rng(0)
-        cache[key] = (jax.numpy.asarray(rng.normal(size=shape).astype("float32")),
-                      jax.numpy.asarray(rng.normal(size=y_shape).astype("float32")))
+        cache[key] = (
+            jax.numpy.asarray(rng.normal(size=shape).astype("float32")),
+            jax.numpy.asarray(rng.normal(size=y_shape).astype("float32")),
+        )
     x, dy = cache[key]
     if direction == "forward":
         step = jax.jit(forward)
     else:
+
         def forward_backward(x, dy, *vals):
             y, pullback = jax.vjp(forward, x, *vals)
             return y, pullback(dy)
@@ -584,14 +748,20 @@ def _prepare_jax(candidate: Candidate, shape: tuple[int, int], direction: str, c
     return run, int(np.prod(y_shape))
 
 
-def run_jax_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int],
-                      directions: Sequence[str] = DIRECTIONS, repeats: int = 5) -> list[dict]:
+def run_jax_benchmark(
+    candidates: Sequence[Candidate],
+    sizes_log2: Sequence[int],
+    directions: Sequence[str] = DIRECTIONS,
+    repeats: int = 5,
+) -> list[dict]:
     """`run_benchmark` on Keras's JAX backend (this process must run it): mode `JAX_MODE`."""
     import keras
 
     if keras.backend.backend() != "jax":
-        raise RuntimeError("run_jax_benchmark needs KERAS_BACKEND=jax; use "
-                           f"run_in_jax_subprocess. Running backend: {keras.backend.backend()!r}")
+        raise RuntimeError(
+            "run_jax_benchmark needs KERAS_BACKEND=jax; use "
+            f"run_in_jax_subprocess. Running backend: {keras.backend.backend()!r}"
+        )
     rows = []
     for log2 in sizes_log2:
         n = 1 << log2
@@ -603,15 +773,18 @@ def run_jax_benchmark(candidates: Sequence[Candidate], sizes_log2: Sequence[int]
                 try:
                     steps[cand], out_elements[cand] = _prepare_jax(cand, shape, direction, inputs)
                 except Exception as exc:  # noqa: BLE001 - reported as data, not a crash
-                    rows.append(_row(cand, log2, JAX_MODE, direction, [], 0,
-                                     error=repr(exc)[:200]))
+                    rows.append(_row(cand, log2, JAX_MODE, direction, [], 0, error=repr(exc)[:200]))
             for cand, ts in time_interleaved(steps, repeats).items():
                 rows.append(_row(cand, log2, JAX_MODE, direction, ts, out_elements[cand]))
     return rows
 
 
-def run_in_jax_subprocess(sizes_log2: Sequence[int], repeats: int = 5,
-                          directions: Sequence[str] = DIRECTIONS, timeout_s: float = 1800) -> dict:
+def run_in_jax_subprocess(
+    sizes_log2: Sequence[int],
+    repeats: int = 5,
+    directions: Sequence[str] = DIRECTIONS,
+    timeout_s: float = 1800,
+) -> dict:
     """`run_jax_benchmark` of `default_candidates()` in a child process on the JAX backend.
 
     Keras fixes its backend when imported, so the JAX timings of a TensorFlow notebook come
@@ -628,29 +801,53 @@ def run_in_jax_subprocess(sizes_log2: Sequence[int], repeats: int = 5,
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "rows.json")
         env = child_env(KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="2")
-        cmd = [sys.executable, "-m", "actlab.bench", "--jax-rows", out, "--repeats", str(repeats),
-               "--sizes", *map(str, sizes_log2), "--directions", *directions]
+        cmd = [
+            sys.executable,
+            "-m",
+            "actlab.bench",
+            "--jax-rows",
+            out,
+            "--repeats",
+            str(repeats),
+            "--sizes",
+            *map(str, sizes_log2),
+            "--directions",
+            *directions,
+        ]
         start = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
         if proc.returncode != 0:
-            raise RuntimeError(f"the JAX timing process failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+            raise RuntimeError(
+                f"the JAX timing process failed:\n{(proc.stdout + proc.stderr)[-3000:]}"
+            )
         with open(out) as f:
             result = json.load(f)
     result["wall_s"] = round(time.perf_counter() - start, 1)
     return result
 
 
-def backend_table(tf_rows: list[dict], jax_rows: list[dict], log2_size: int = 22,
-                  direction: str = "forward_backward") -> list[dict]:
+def backend_table(
+    tf_rows: list[dict],
+    jax_rows: list[dict],
+    log2_size: int = 22,
+    direction: str = "forward_backward",
+) -> list[dict]:
     """Per candidate: TensorFlow XLA (`jit`) against JAX XLA (`JAX_MODE`) at one size.
 
     ``jax_over_tf`` is the ratio of the medians (the two processes ran one after the other, so
     rounds are not paired); ``faster`` names the backend with the lower median, or
     ``"unclear"`` when the two interquartile ranges overlap.
     """
+
     def pick(rows, mode):
-        return {(r["pair"], r["name"]): r for r in rows if r["mode"] == mode
-                and r["direction"] == direction and r["log2_size"] == log2_size and "median_s" in r}
+        return {
+            (r["pair"], r["name"]): r
+            for r in rows
+            if r["mode"] == mode
+            and r["direction"] == direction
+            and r["log2_size"] == log2_size
+            and "median_s" in r
+        }
 
     tf_by, jax_by = pick(tf_rows, "jit"), pick(jax_rows, JAX_MODE)
     out = []
@@ -659,11 +856,20 @@ def backend_table(tf_rows: list[dict], jax_rows: list[dict], log2_size: int = 22
         if j is None:
             continue
         overlap = not (j["q3_s"] < t["q1_s"] or t["q3_s"] < j["q1_s"])
-        faster = "unclear" if overlap else ("jax" if j["median_s"] < t["median_s"] else "tensorflow")
-        out.append({"pair": t["pair"], "name": name, "role": t["role"],
-                    "tf_ns_per_element": t["ns_per_element"],
-                    "jax_ns_per_element": j["ns_per_element"],
-                    "jax_over_tf": j["median_s"] / t["median_s"], "faster": faster})
+        faster = (
+            "unclear" if overlap else ("jax" if j["median_s"] < t["median_s"] else "tensorflow")
+        )
+        out.append(
+            {
+                "pair": t["pair"],
+                "name": name,
+                "role": t["role"],
+                "tf_ns_per_element": t["ns_per_element"],
+                "jax_ns_per_element": j["ns_per_element"],
+                "jax_over_tf": j["median_s"] / t["median_s"],
+                "faster": faster,
+            }
+        )
     return out
 
 
@@ -682,8 +888,17 @@ def _main(argv: Sequence[str] | None = None) -> None:
 
     rows = run_jax_benchmark(default_candidates(), args.sizes, args.directions, args.repeats)
     with open(args.jax_rows, "w") as f:
-        json.dump({"rows": rows, "versions": {"jax": jax.__version__, "keras": keras.__version__,
-                                              "backend": keras.backend.backend()}}, f)
+        json.dump(
+            {
+                "rows": rows,
+                "versions": {
+                    "jax": jax.__version__,
+                    "keras": keras.__version__,
+                    "backend": keras.backend.backend(),
+                },
+            },
+            f,
+        )
 
 
 if __name__ == "__main__":

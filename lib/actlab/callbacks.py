@@ -35,8 +35,9 @@ __all__ = [
 SCHEDULES = ("linear", "cosine", "step")
 
 
-def schedule_value(schedule: str | Callable[[float, int], float], t: float,
-                   total_epochs: int) -> float:
+def schedule_value(
+    schedule: str | Callable[[float, int], float], t: float, total_epochs: int
+) -> float:
     """The ReLU weight d at (possibly fractional, 0-based) epoch `t` of a blend.
 
     Formula (T = `total_epochs`; d is 0 for every t >= T: the hold period):
@@ -61,11 +62,15 @@ def schedule_value(schedule: str | Callable[[float, int], float], t: float,
         try:
             return check_relu_weight(value, "schedule")
         except ValueError as exc:
-            raise ValueError(f"`schedule` returned {value!r} at t={t}; it must return a number in "
-                             f"[0, 1]. Received: schedule={schedule!r}") from exc
+            raise ValueError(
+                f"`schedule` returned {value!r} at t={t}; it must return a number in "
+                f"[0, 1]. Received: schedule={schedule!r}"
+            ) from exc
     else:
-        raise ValueError(f"`schedule` must be one of {SCHEDULES} or a callable (t, total_epochs) "
-                         f"-> d. Received: schedule={schedule!r}")
+        raise ValueError(
+            f"`schedule` must be one of {SCHEDULES} or a callable (t, total_epochs) "
+            f"-> d. Received: schedule={schedule!r}"
+        )
     return min(max(value, 0.0), 1.0)
 
 
@@ -96,8 +101,9 @@ class EpochVariable(keras.callbacks.Callback):
         if variable is None:
             variable = keras.Variable(0.0, dtype="float32", trainable=False, name="epoch")
         if not isinstance(variable, keras.Variable):
-            raise ValueError("`variable` must be a keras.Variable or None. "
-                             f"Received: variable={variable!r}")
+            raise ValueError(
+                f"`variable` must be a keras.Variable or None. Received: variable={variable!r}"
+            )
         self.variable = variable
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -135,27 +141,44 @@ class BlendSchedule(keras.callbacks.Callback):
     needed. Without a model, the first call raises a `RuntimeError` that says what to call.
     """
 
-    def __init__(self, total_epochs: int, schedule: str | Callable = "linear", hold_epochs: int = 0,
-                 per_batch: bool = False, layers: Sequence | None = None,
-                 log_key: str = "relu_weight"):
+    def __init__(
+        self,
+        total_epochs: int,
+        schedule: str | Callable = "linear",
+        hold_epochs: int = 0,
+        per_batch: bool = False,
+        layers: Sequence | None = None,
+        log_key: str = "relu_weight",
+    ):
         super().__init__()
         if not (is_int(total_epochs) and total_epochs > 0):
-            raise ValueError("`total_epochs` must be an integer > 0. "
-                             f"Received: total_epochs={total_epochs!r}")
+            raise ValueError(
+                f"`total_epochs` must be an integer > 0. Received: total_epochs={total_epochs!r}"
+            )
         if not (callable(schedule) or schedule in SCHEDULES):
-            raise ValueError(f"`schedule` must be one of {SCHEDULES} or a callable (t, "
-                             f"total_epochs) -> d. Received: schedule={schedule!r}")
+            raise ValueError(
+                f"`schedule` must be one of {SCHEDULES} or a callable (t, "
+                f"total_epochs) -> d. Received: schedule={schedule!r}"
+            )
         if not (is_int(hold_epochs) and hold_epochs >= 0):
-            raise ValueError("`hold_epochs` must be an integer >= 0. "
-                             f"Received: hold_epochs={hold_epochs!r}")
+            raise ValueError(
+                f"`hold_epochs` must be an integer >= 0. Received: hold_epochs={hold_epochs!r}"
+            )
         if not isinstance(per_batch, bool):
-            raise ValueError(f"`per_batch` must be True or False. Received: per_batch={per_batch!r}")
+            raise ValueError(
+                f"`per_batch` must be True or False. Received: per_batch={per_batch!r}"
+            )
         if layers is not None:
-            ok = (isinstance(layers, (list, tuple)) and len(layers) > 0
-                  and all(isinstance(la, (str, PolyReLUBlend)) for la in layers))
+            ok = (
+                isinstance(layers, (list, tuple))
+                and len(layers) > 0
+                and all(isinstance(la, (str, PolyReLUBlend)) for la in layers)
+            )
             if not ok:
-                raise ValueError("`layers` must be None or a non-empty list of PolyReLUBlend "
-                                 f"layers or layer names. Received: layers={layers!r}")
+                raise ValueError(
+                    "`layers` must be None or a non-empty list of PolyReLUBlend "
+                    f"layers or layer names. Received: layers={layers!r}"
+                )
         if not (isinstance(log_key, str) and log_key):
             raise ValueError(f"`log_key` must be a non-empty string. Received: log_key={log_key!r}")
         self.total_epochs = int(total_epochs)
@@ -188,21 +211,26 @@ class BlendSchedule(keras.callbacks.Callback):
                 "BlendSchedule has no model, so it cannot find the PolyReLUBlend layers to move. "
                 "Pass it to `model.fit(..., callbacks=[schedule])`, or, in a custom training "
                 "loop, call `schedule.set_model(model)` once before "
-                "`schedule.on_epoch_begin(epoch)`.")
+                "`schedule.on_epoch_begin(epoch)`."
+            )
         blends = find_layers(self.model, PolyReLUBlend)
         if self.layers is None:
             if not blends:
-                raise ValueError("BlendSchedule found no PolyReLUBlend layer in the model; pass "
-                                 "`layers` or add blends. Received: layers=None")
+                raise ValueError(
+                    "BlendSchedule found no PolyReLUBlend layer in the model; pass "
+                    "`layers` or add blends. Received: layers=None"
+                )
             return blends
         by_name = {layer.name: layer for layer in blends}
         resolved = []
         for item in self.layers:
             layer = by_name.get(item) if isinstance(item, str) else item
             if layer is None or all(layer is not b for b in blends):
-                raise ValueError(f"`layers` names {item!r}, which is not a PolyReLUBlend of this "
-                                 f"model (its blends: {sorted(by_name)}). Received: "
-                                 f"layers={self.layers!r}")
+                raise ValueError(
+                    f"`layers` names {item!r}, which is not a PolyReLUBlend of this "
+                    f"model (its blends: {sorted(by_name)}). Received: "
+                    f"layers={self.layers!r}"
+                )
             resolved.append(layer)
         return resolved
 
@@ -259,8 +287,10 @@ class PreActivationMonitor(keras.callbacks.Callback):
         super().__init__()
         self.probe_x = np.asarray(probe_x)
         if self.probe_x.ndim < 1 or len(self.probe_x) == 0:
-            raise ValueError("`probe_x` must be a non-empty batch. Received: "
-                             f"probe_x.shape={self.probe_x.shape!r}")
+            raise ValueError(
+                "`probe_x` must be a non-empty batch. Received: "
+                f"probe_x.shape={self.probe_x.shape!r}"
+            )
         self.kind = kind
         self.layers = None if layers is None else list(layers)
         self.history: dict[str, list[float]] = {}
@@ -274,12 +304,16 @@ class PreActivationMonitor(keras.callbacks.Callback):
             by_name = {layer.name: layer for layer in find_layers(self.model, keras.layers.Layer)}
             missing = [la for la in self.layers if isinstance(la, str) and la not in by_name]
             if missing:
-                raise ValueError(f"`layers` names {missing}, not layers of this model. "
-                                 f"Received: layers={self.layers!r}")
+                raise ValueError(
+                    f"`layers` names {missing}, not layers of this model. "
+                    f"Received: layers={self.layers!r}"
+                )
             watched = [by_name[la] if isinstance(la, str) else la for la in self.layers]
         if not watched:
-            raise ValueError(f"PreActivationMonitor found no layer to watch (kind={self.kind}). "
-                             f"Received: layers={self.layers!r}")
+            raise ValueError(
+                f"PreActivationMonitor found no layer to watch (kind={self.kind}). "
+                f"Received: layers={self.layers!r}"
+            )
         self._names = [layer.name for layer in watched]
         inputs = self.model.inputs
         inputs = inputs[0] if len(inputs) == 1 else inputs

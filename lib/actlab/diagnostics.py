@@ -104,11 +104,15 @@ def _chain_layers(model: keras.Model) -> list[keras.layers.Layer] | None:
             return None
         for layer in layers:
             if layer.input is not previous and getattr(layer.input, "name", 1) != getattr(
-                    previous, "name", 2):
+                previous, "name", 2
+            ):
                 return None
             previous = layer.output
-        return layers if previous is model.outputs[0] or previous.name == model.outputs[0].name \
+        return (
+            layers
+            if previous is model.outputs[0] or previous.name == model.outputs[0].name
             else None
+        )
     except (AttributeError, ValueError):
         return None
 
@@ -116,16 +120,32 @@ def _chain_layers(model: keras.Model) -> list[keras.layers.Layer] | None:
 #: Layers whose ``call`` ends with ``self.activation(...)`` of a linear map: their pre-activation
 #: is the layer's output with the activation swapped for `linear`.
 SPLIT_ACTIVATION_LAYERS = tuple(
-    getattr(keras.layers, name) for name in (
-        "Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
-        "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
-        "SeparableConv2D") if hasattr(keras.layers, name))
+    getattr(keras.layers, name)
+    for name in (
+        "Dense",
+        "EinsumDense",
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Conv1DTranspose",
+        "Conv2DTranspose",
+        "Conv3DTranspose",
+        "DepthwiseConv1D",
+        "DepthwiseConv2D",
+        "SeparableConv1D",
+        "SeparableConv2D",
+    )
+    if hasattr(keras.layers, name)
+)
 
 
 def _has_split_activation(layer: keras.layers.Layer) -> bool:
     activation = getattr(layer, "activation", None)
-    return (isinstance(layer, SPLIT_ACTIVATION_LAYERS) and activation is not None
-            and activation is not keras.activations.linear)
+    return (
+        isinstance(layer, SPLIT_ACTIVATION_LAYERS)
+        and activation is not None
+        and activation is not keras.activations.linear
+    )
 
 
 def _forward_chain(layers, x, tape):
@@ -166,9 +186,13 @@ def _stats(tensor) -> dict[str, Any]:
     }
 
 
-def locate_nonfinite(model: keras.Model, x: np.ndarray, y: np.ndarray,
-                     weights_before: Sequence[np.ndarray],
-                     weights_after: Sequence[np.ndarray] | None = None) -> dict[str, Any]:
+def locate_nonfinite(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    weights_before: Sequence[np.ndarray],
+    weights_after: Sequence[np.ndarray] | None = None,
+) -> dict[str, Any]:
     """Re-run one training batch eagerly on `weights_before` and find the first non-finite tensor.
 
     Returns a dict with ``layer``, ``tensor``, ``variable``, ``preactivation_range``,
@@ -178,9 +202,16 @@ def locate_nonfinite(model: keras.Model, x: np.ndarray, y: np.ndarray,
     import tensorflow as tf
 
     entry_weights = model.get_weights()
-    out: dict[str, Any] = {"layer": None, "tensor": None, "variable": None,
-                           "preactivation_range": None, "fraction_above_exp_overflow": None,
-                           "loss_before": None, "located": False, "layers": []}
+    out: dict[str, Any] = {
+        "layer": None,
+        "tensor": None,
+        "variable": None,
+        "preactivation_range": None,
+        "fraction_above_exp_overflow": None,
+        "loss_before": None,
+        "located": False,
+        "layers": [],
+    }
 
     def hit(layer_name, tensor, variable=None, pre=None):
         if out["tensor"] is None:
@@ -215,17 +246,25 @@ def locate_nonfinite(model: keras.Model, x: np.ndarray, y: np.ndarray,
             loss = model.compute_loss(x=xt, y=yt, y_pred=y_pred, training=True)
         out["loss_before"] = float(loss)
         pre_by_layer = {layer.name: pre for layer, pre, _ in records}
-        rows = {layer.name: {"layer": layer.name, "class": type(layer).__name__,
-                             "activation": getattr(getattr(layer, "activation", None), "__name__",
-                                                   None),
-                             "nonfinite": []} for layer, _, _ in records}
+        rows = {
+            layer.name: {
+                "layer": layer.name,
+                "class": type(layer).__name__,
+                "activation": getattr(getattr(layer, "activation", None), "__name__", None),
+                "nonfinite": [],
+            }
+            for layer, _, _ in records
+        }
         # 3. forward, in layer order
         for layer, pre, act in records:
             row = rows[layer.name]
             if pre is not None:
                 s = _stats(pre)
-                row.update(pre_min=s["min"], pre_max=s["max"],
-                           fraction_above_exp_overflow=s["fraction_above_exp_overflow"])
+                row.update(
+                    pre_min=s["min"],
+                    pre_max=s["max"],
+                    fraction_above_exp_overflow=s["fraction_above_exp_overflow"],
+                )
                 if not s["finite"]:
                     row["nonfinite"].append("pre-activation")
                     hit(layer.name, "pre-activation", pre=pre)
@@ -237,9 +276,11 @@ def locate_nonfinite(model: keras.Model, x: np.ndarray, y: np.ndarray,
             hit(None, "loss")
         # 5. backward, from the output layer to the input layer
         variables = model.trainable_variables
-        targets = {"vars": variables,
-                   "acts": [act for _, _, act in records],
-                   "pres": [pre if pre is not None else act for _, pre, act in records]}
+        targets = {
+            "vars": variables,
+            "acts": [act for _, _, act in records],
+            "pres": [pre if pre is not None else act for _, pre, act in records],
+        }
         grads = tape.gradient(loss, targets)
         for i in reversed(range(len(records))):
             layer, pre, _ = records[i]
@@ -295,12 +336,15 @@ class NaNDiagnosis(keras.callbacks.Callback):
     def __init__(self, batch_fn: BatchFn | None = None, stop: bool = True, initial_step: int = 0):
         super().__init__()
         if batch_fn is not None and not callable(batch_fn):
-            raise ValueError(f"`batch_fn` must be callable or None. Received: batch_fn={batch_fn!r}")
+            raise ValueError(
+                f"`batch_fn` must be callable or None. Received: batch_fn={batch_fn!r}"
+            )
         if not isinstance(stop, bool):
             raise ValueError(f"`stop` must be True or False. Received: stop={stop!r}")
         if isinstance(initial_step, bool) or not isinstance(initial_step, int) or initial_step < 0:
             raise ValueError(
-                f"`initial_step` must be an integer >= 0. Received: initial_step={initial_step!r}")
+                f"`initial_step` must be an integer >= 0. Received: initial_step={initial_step!r}"
+            )
         self.batch_fn = batch_fn
         self.stop = stop
         self.step = initial_step
@@ -312,7 +356,9 @@ class NaNDiagnosis(keras.callbacks.Callback):
     def for_arrays(cls, x: np.ndarray, y: np.ndarray, batch_size: int, **kwargs) -> NaNDiagnosis:
         """A diagnosis for ``model.fit(x, y, batch_size=batch_size, shuffle=False)``."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"`batch_size` must be an integer > 0. Received: batch_size={batch_size!r}")
+            raise ValueError(
+                f"`batch_size` must be an integer > 0. Received: batch_size={batch_size!r}"
+            )
 
         def batch_fn(epoch: int, batch: int):
             sl = slice(batch * batch_size, (batch + 1) * batch_size)
@@ -323,8 +369,10 @@ class NaNDiagnosis(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         steps = getattr(self.model, "steps_per_execution", 1)
         if steps != 1:
-            raise ValueError("NaNDiagnosis checks after every step and needs the model compiled "
-                             f"with steps_per_execution=1. Received: steps_per_execution={steps!r}")
+            raise ValueError(
+                "NaNDiagnosis checks after every step and needs the model compiled "
+                f"with steps_per_execution=1. Received: steps_per_execution={steps!r}"
+            )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -368,26 +416,40 @@ class NaNDiagnosis(keras.callbacks.Callback):
 def _describe(r: NaNReport) -> str:
     where = f"step {r.step} (epoch {r.epoch}, batch {r.batch}; 0-based)"
     if not r.located:
-        return (f"Non-finite {r.trigger} after {where}; the batch was not available to "
-                f"locate the first non-finite tensor.")
+        return (
+            f"Non-finite {r.trigger} after {where}; the batch was not available to "
+            f"locate the first non-finite tensor."
+        )
     what = r.tensor + (f" `{r.variable}`" if r.variable else "")
     layer = f" in layer `{r.layer}`" if r.layer else ""
-    text = (f"First non-finite value at {where}, in computation order (forward pass, loss, then "
-            f"the backward pass from the output layer down): {what}{layer}.")
+    text = (
+        f"First non-finite value at {where}, in computation order (forward pass, loss, then "
+        f"the backward pass from the output layer down): {what}{layer}."
+    )
     if r.preactivation_range is not None:
         lo, hi = r.preactivation_range
-        text += (f" That layer's pre-activations on the failing batch ranged over "
-                 f"[{lo:.4g}, {hi:.4g}]; {r.fraction_above_exp_overflow:.1%} of them were above "
-                 f"ln(FLT_MAX) = {EXP_OVERFLOW_FLOAT32:.4f}.")
+        text += (
+            f" That layer's pre-activations on the failing batch ranged over "
+            f"[{lo:.4g}, {hi:.4g}]; {r.fraction_above_exp_overflow:.1%} of them were above "
+            f"ln(FLT_MAX) = {EXP_OVERFLOW_FLOAT32:.4f}."
+        )
     return text
 
 
 # --------------------------------------------------------------------------- convenience
 
 
-def diagnose_fit(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int, epochs: int,
-                 shuffle: bool = True, seed: int = 0, callbacks: Sequence | None = None,
-                 **fit_kwargs) -> tuple[NaNReport, dict[str, list]]:
+def diagnose_fit(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    epochs: int,
+    shuffle: bool = True,
+    seed: int = 0,
+    callbacks: Sequence | None = None,
+    **fit_kwargs,
+) -> tuple[NaNReport, dict[str, list]]:
     """``model.fit`` (graph mode) with a `NaNDiagnosis`; returns ``(report, history)``.
 
     Each epoch's order is a seeded permutation (``shuffle=True``) that this function applies
@@ -396,26 +458,37 @@ def diagnose_fit(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: i
     logged metric to its per-epoch values (epochs after a stop are absent).
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"`batch_size` must be an integer > 0. Received: batch_size={batch_size!r}")
+        raise ValueError(
+            f"`batch_size` must be an integer > 0. Received: batch_size={batch_size!r}"
+        )
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"`epochs` must be an integer > 0. Received: epochs={epochs!r}")
     if len(x) != len(y):
-        raise ValueError(f"`x` and `y` must have the same length. Received: len(x)={len(x)!r}, "
-                         f"len(y)={len(y)!r}")
+        raise ValueError(
+            f"`x` and `y` must have the same length. Received: len(x)={len(x)!r}, len(y)={len(y)!r}"
+        )
     rng = np.random.default_rng(seed)
     orders = [rng.permutation(len(x)) if shuffle else np.arange(len(x)) for _ in range(epochs)]
 
     def batch_fn(epoch: int, batch: int):
-        idx = orders[epoch][batch * batch_size:(batch + 1) * batch_size]
+        idx = orders[epoch][batch * batch_size : (batch + 1) * batch_size]
         return x[idx], y[idx]
 
     diagnosis = NaNDiagnosis(batch_fn=batch_fn)
     history: dict[str, list] = {}
     for epoch in range(epochs):
         order = orders[epoch]
-        h = model.fit(x[order], y[order], batch_size=batch_size, epochs=epoch + 1,
-                      initial_epoch=epoch, shuffle=False, verbose=0,
-                      callbacks=[diagnosis, *(callbacks or [])], **fit_kwargs)
+        h = model.fit(
+            x[order],
+            y[order],
+            batch_size=batch_size,
+            epochs=epoch + 1,
+            initial_epoch=epoch,
+            shuffle=False,
+            verbose=0,
+            callbacks=[diagnosis, *(callbacks or [])],
+            **fit_kwargs,
+        )
         for key, values in h.history.items():
             history.setdefault(key, []).extend(values)
         if diagnosis.report.found:

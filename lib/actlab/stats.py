@@ -114,31 +114,47 @@ def _per_seed(name: str, values: Any) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype="float64")
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a sequence of per-seed numbers. "
-                         f"Received: {name}={values!r}") from None
+        raise ValueError(
+            f"`{name}` must be a sequence of per-seed numbers. Received: {name}={values!r}"
+        ) from None
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"`{name}` must be a non-empty 1-D sequence of per-seed numbers. "
-                         f"Received: {name}={values!r}")
+        raise ValueError(
+            f"`{name}` must be a non-empty 1-D sequence of per-seed numbers. "
+            f"Received: {name}={values!r}"
+        )
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must contain finite numbers only (one per seed). "
-                         f"Received: {name}={values!r}")
+        raise ValueError(
+            f"`{name}` must contain finite numbers only (one per seed). Received: {name}={values!r}"
+        )
     return arr
 
 
 def _check(a: Any, b: Any, margin: Any, confidence: Any) -> tuple[np.ndarray, float | None, float]:
     arr_a, arr_b = _per_seed("a", a), _per_seed("b", b)
     if arr_a.shape != arr_b.shape:
-        raise ValueError(f"`b` must hold one value per seed of `a` (same seeds, same order): "
-                         f"len(a)={arr_a.size}, len(b)={arr_b.size}. Received: b={b!r}")
+        raise ValueError(
+            f"`b` must hold one value per seed of `a` (same seeds, same order): "
+            f"len(a)={arr_a.size}, len(b)={arr_b.size}. Received: b={b!r}"
+        )
     if margin is not None:
-        if (isinstance(margin, bool) or not isinstance(margin, int | float | np.integer | np.floating)
-                or not math.isfinite(margin) or margin < 0):
-            raise ValueError(f"`margin` must be None or a finite number ≥ 0. Received: margin={margin!r}")
+        if (
+            isinstance(margin, bool)
+            or not isinstance(margin, int | float | np.integer | np.floating)
+            or not math.isfinite(margin)
+            or margin < 0
+        ):
+            raise ValueError(
+                f"`margin` must be None or a finite number ≥ 0. Received: margin={margin!r}"
+            )
         margin = float(margin)
-    if (isinstance(confidence, bool) or not isinstance(confidence, int | float | np.floating)
-            or not 0.0 < float(confidence) < 1.0):
-        raise ValueError(f"`confidence` must be strictly between 0 and 1. "
-                         f"Received: confidence={confidence!r}")
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int | float | np.floating)
+        or not 0.0 < float(confidence) < 1.0
+    ):
+        raise ValueError(
+            f"`confidence` must be strictly between 0 and 1. Received: confidence={confidence!r}"
+        )
     return arr_a - arr_b, margin, float(confidence)
 
 
@@ -172,8 +188,9 @@ def _needed(mean: float, sd: float, n: int, margin: float | None, confidence: fl
 
 
 # --------------------------------------------------------------------------- public API
-def compare_paired(a: Sequence[float], b: Sequence[float], margin: float | None = None,
-                   confidence: float = 0.95) -> dict[str, Any]:
+def compare_paired(
+    a: Sequence[float], b: Sequence[float], margin: float | None = None, confidence: float = 0.95
+) -> dict[str, Any]:
     """Compare two variants run on the same seeds: a Student-t interval on the paired differences.
 
     Args:
@@ -204,14 +221,22 @@ def compare_paired(a: Sequence[float], b: Sequence[float], margin: float | None 
         low, high = mean - half, mean + half
         verdict = _verdict(low, high, margin)
     return {
-        "n": n, "mean_diff": mean, "ci_low": low, "ci_high": high, "verdict": verdict,
-        "sd_diff": sd, "margin": margin, "confidence": confidence, "decided": _decided(verdict),
+        "n": n,
+        "mean_diff": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "verdict": verdict,
+        "sd_diff": sd,
+        "margin": margin,
+        "confidence": confidence,
+        "decided": _decided(verdict),
         "seeds_needed": _needed(mean, sd, n, margin, confidence),
     }
 
 
-def seeds_needed(a: Sequence[float], b: Sequence[float], margin: float | None = None,
-                 confidence: float = 0.95) -> float:
+def seeds_needed(
+    a: Sequence[float], b: Sequence[float], margin: float | None = None, confidence: float = 0.95
+) -> float:
     """Roughly how many paired seeds would let the interval decide, if the mean and the spread of
     the differences stayed as observed: the smallest k ≥ 2 with t(k−1)·sd/√k < |mean| (no margin)
     or < |mean + margin| (with one). At or below ``len(a)`` when the verdict is already decided.
@@ -227,14 +252,16 @@ def seeds_needed(a: Sequence[float], b: Sequence[float], margin: float | None = 
 
 
 # --------------------------------------------------------------------------- sentences
-def verdict_words(result: dict[str, Any], names: tuple[str, str] | None = None,
-                  higher: str = "higher") -> str:
+def verdict_words(
+    result: dict[str, Any], names: tuple[str, str] | None = None, higher: str = "higher"
+) -> str:
     """The verdict for a reader: with `names`, "a higher"/"b higher" name the variant, e.g.
     ``"ReLU higher"`` or, with ``higher="has the higher MSE"``, ``"ReLU has the higher MSE"``."""
     verdict = result["verdict"]
     if names and verdict in ("a higher", "b higher"):
         return f"{names[0] if verdict == 'a higher' else names[1]} {higher}"
     return verdict
+
 
 def format_number(x: float, decimals: int = 2, sign: bool = False) -> str:
     """`x` with `decimals` decimals and a typographic minus (−), ``+`` in front when `sign`."""
@@ -246,9 +273,14 @@ def format_number(x: float, decimals: int = 2, sign: bool = False) -> str:
     return text.replace("-", MINUS)
 
 
-def format_comparison(result: dict[str, Any], unit: str = "points", decimals: int = 2,
-                      margin_unit: str = "point", names: tuple[str, str] | None = None,
-                      higher: str = "higher") -> str:
+def format_comparison(
+    result: dict[str, Any],
+    unit: str = "points",
+    decimals: int = 2,
+    margin_unit: str = "point",
+    names: tuple[str, str] | None = None,
+    higher: str = "higher",
+) -> str:
     """A verdict sentence from a `compare_paired` result, e.g. "−0.50 points (95 % CI −0.93 to
     −0.07, 5 paired seeds): inconclusive at a 0.5-point margin; about 12 seeds would decide".
 
@@ -267,8 +299,11 @@ def format_comparison(result: dict[str, Any], unit: str = "points", decimals: in
     if margin is not None:
         m = f"{margin:g}"
         article = "an" if m[0] == "8" or m.startswith(("11", "18")) else "a"
-        verdict_text = f"{verdict} at {article} {m}-{margin_unit} margin" if margin_unit else \
-            f"{verdict} at a margin of {m}"
+        verdict_text = (
+            f"{verdict} at {article} {m}-{margin_unit} margin"
+            if margin_unit
+            else f"{verdict} at a margin of {m}"
+        )
     else:
         verdict_text = verdict
     text += f": {verdict_text}"
@@ -287,13 +322,16 @@ def _seeds_clause(k: float) -> str:
     if math.isfinite(k) and k <= SEEDS_QUOTE_LIMIT:
         return f"; about {int(k)} seeds would decide"
     if k > SEEDS_QUOTE_LIMIT:  # finite and large, or inf
-        return (f"; the mean difference sits at the boundary: more than {SEEDS_QUOTE_LIMIT:,} seeds "
-                "would be needed, so more seeds alone will not settle it")
+        return (
+            f"; the mean difference sits at the boundary: more than {SEEDS_QUOTE_LIMIT:,} seeds "
+            "would be needed, so more seeds alone will not settle it"
+        )
     return "; the observed difference gives no estimate of how many seeds would decide"
 
 
-def format_mean_std(values: Sequence[float], decimals: int = 1, unit: str = "",
-                    scale: float = 1.0) -> str:
+def format_mean_std(
+    values: Sequence[float], decimals: int = 1, unit: str = "", scale: float = 1.0
+) -> str:
     """Mean ± sample std (ddof=1) over seeds, e.g. "95.2 ± 0.3 %" or, for one seed, "95.2 % (1 seed)"
     (never "± nan" or "± 0.0" for a single value). `scale` multiplies first (100 for percent)."""
     arr = np.asarray(values, dtype="float64").ravel() * scale
@@ -306,8 +344,13 @@ def format_mean_std(values: Sequence[float], decimals: int = 1, unit: str = "",
     return f"{mean} ± {format_number(float(arr.std(ddof=1)), decimals)}{unit_text}"
 
 
-def format_short(result: dict[str, Any], decimals: int = 2, unit: str = "pts",
-                 names: tuple[str, str] | None = None, higher: str = "higher") -> str:
+def format_short(
+    result: dict[str, Any],
+    decimals: int = 2,
+    unit: str = "pts",
+    names: tuple[str, str] | None = None,
+    higher: str = "higher",
+) -> str:
     """A card-sized verdict (at most ~60 characters), e.g. "−0.50 pts [−0.76, −0.24]: inconclusive"
     or "+0.3 pts (1 seed)"."""
     head = f"{format_number(result['mean_diff'], decimals, sign=True)}{' ' + unit if unit else ''}"
@@ -317,29 +360,45 @@ def format_short(result: dict[str, Any], decimals: int = 2, unit: str = "pts",
     return f"{head} [{low}, {high}]: {verdict_words(result, names, higher)}"
 
 
-def format_ratio(result: dict[str, Any], digits: int = 2, names: tuple[str, str] | None = None,
-                 higher: str = "higher") -> str:
+def format_ratio(
+    result: dict[str, Any],
+    digits: int = 2,
+    names: tuple[str, str] | None = None,
+    higher: str = "higher",
+) -> str:
     """A verdict sentence for a comparison made on log10 values (heavy-tailed metrics such as an
     MSE): the ratio of geometric means ``10**mean_diff`` with its interval, e.g.
     "×3.2 (95 % CI ×0.41 to ×25, 3 paired seeds): no clear difference"."""
+
     def ratio(x: float) -> str:
-        return f"×{10 ** x:.{digits}g}" if math.isfinite(x) else "n/a"
+        return f"×{10**x:.{digits}g}" if math.isfinite(x) else "n/a"
 
     head = f"{ratio(result['mean_diff'])}"
     if result["n"] < 2:
         return f"{head} (1 seed): a single seed, no interval; run more seeds to judge"
     level = f"{100 * result['confidence']:g} % CI"
-    text = (f"{head} ({level} {ratio(result['ci_low'])} to {ratio(result['ci_high'])}, "
-            f"{result['n']} paired seeds): {verdict_words(result, names, higher)}")
+    text = (
+        f"{head} ({level} {ratio(result['ci_low'])} to {ratio(result['ci_high'])}, "
+        f"{result['n']} paired seeds): {verdict_words(result, names, higher)}"
+    )
     if not result["decided"]:
         text += _seeds_clause(result["seeds_needed"])
     return text
 
 
-def compare_records(records: Sequence[dict[str, Any]], a: str, b: str, *, value: str,
-                    group: str = "variant", seed: str = "seed", margin: float | None = None,
-                    scale: float = 1.0, log10: bool = False,
-                    confidence: float = 0.95) -> dict[str, Any]:
+def compare_records(
+    records: Sequence[dict[str, Any]],
+    a: str,
+    b: str,
+    *,
+    value: str,
+    group: str = "variant",
+    seed: str = "seed",
+    margin: float | None = None,
+    scale: float = 1.0,
+    log10: bool = False,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
     """`compare_paired` on run records (one dict per run): the `value` of runs whose `group` is `a`
     against those whose `group` is `b`, paired by `seed`. `scale` multiplies first (100: fractions
     to percentage points); `log10` compares log10 values (for heavy-tailed, positive metrics).
@@ -348,13 +407,15 @@ def compare_records(records: Sequence[dict[str, Any]], a: str, b: str, *, value:
     initial weights of every variant, which is what makes the pairs); otherwise ValueError.
     The result carries ``a``, ``b`` and ``seeds`` as well.
     """
+
     def by_seed(name: str) -> dict[Any, float]:
         out = {}
         for r in records:
             if r[group] == name:
                 if r[seed] in out:
-                    raise ValueError(f"`records` hold two runs of {group}={name!r} for "
-                                     f"{seed}={r[seed]!r}.")
+                    raise ValueError(
+                        f"`records` hold two runs of {group}={name!r} for {seed}={r[seed]!r}."
+                    )
                 out[r[seed]] = float(r[value])
         if not out:
             raise ValueError(f"`records` hold no run with {group}={name!r}.")
@@ -362,8 +423,10 @@ def compare_records(records: Sequence[dict[str, Any]], a: str, b: str, *, value:
 
     va, vb = by_seed(a), by_seed(b)
     if set(va) != set(vb):
-        raise ValueError(f"`records` must hold the same seeds for both variants to pair them: "
-                         f"{a!r} has {sorted(va)}, {b!r} has {sorted(vb)}.")
+        raise ValueError(
+            f"`records` must hold the same seeds for both variants to pair them: "
+            f"{a!r} has {sorted(va)}, {b!r} has {sorted(vb)}."
+        )
     seeds = list(va)
     xa = np.array([va[s] for s in seeds]) * scale
     xb = np.array([vb[s] for s in seeds]) * scale
@@ -373,9 +436,16 @@ def compare_records(records: Sequence[dict[str, Any]], a: str, b: str, *, value:
     return {**result, "a": a, "b": b, "seeds": seeds}
 
 
-def verdict_record(result: dict[str, Any], question: str, unit: str = "points",
-                   decimals: int = 2, log10: bool = False, headline: bool = False,
-                   names: tuple[str, str] | None = None, higher: str = "higher") -> dict[str, Any]:
+def verdict_record(
+    result: dict[str, Any],
+    question: str,
+    unit: str = "points",
+    decimals: int = 2,
+    log10: bool = False,
+    headline: bool = False,
+    names: tuple[str, str] | None = None,
+    higher: str = "higher",
+) -> dict[str, Any]:
     """A JSON-ready record of a comparison for results.json (and the README's findings table):
     the numbers, the verdict, `question` (what was compared, e.g. "Antirectifier-256 − ReLU-512,
     test accuracy"), the full sentence (``text``), a card-sized one (``short``) and whether it is
@@ -384,17 +454,41 @@ def verdict_record(result: dict[str, Any], question: str, unit: str = "points",
     words = verdict_words(result, names, higher)
     if log10:
         text = format_ratio(result, names=names, higher=higher)
-        short = (f"×{10 ** result['mean_diff']:.2g}" + (" (1 seed)" if result["n"] < 2 else
-                 f" [×{10 ** result['ci_low']:.2g}, ×{10 ** result['ci_high']:.2g}]: {words}"))
+        short = f"×{10 ** result['mean_diff']:.2g}" + (
+            " (1 seed)"
+            if result["n"] < 2
+            else f" [×{10 ** result['ci_low']:.2g}, ×{10 ** result['ci_high']:.2g}]: {words}"
+        )
     else:
         text = format_comparison(result, unit=unit, decimals=decimals, names=names, higher=higher)
-        short = format_short(result, decimals=decimals, unit="pts" if unit == "points" else unit,
-                             names=names, higher=higher)
-    keys = ("n", "mean_diff", "ci_low", "ci_high", "verdict", "decided", "margin", "confidence",
-            "seeds_needed", "sd_diff")
-    record = {"question": question, **{k: result[k] for k in keys}, "unit": unit,
-              "scale": "log10" if log10 else "linear", "text": text, "short": short,
-              "headline": bool(headline)}
+        short = format_short(
+            result,
+            decimals=decimals,
+            unit="pts" if unit == "points" else unit,
+            names=names,
+            higher=higher,
+        )
+    keys = (
+        "n",
+        "mean_diff",
+        "ci_low",
+        "ci_high",
+        "verdict",
+        "decided",
+        "margin",
+        "confidence",
+        "seeds_needed",
+        "sd_diff",
+    )
+    record = {
+        "question": question,
+        **{k: result[k] for k in keys},
+        "unit": unit,
+        "scale": "log10" if log10 else "linear",
+        "text": text,
+        "short": short,
+        "headline": bool(headline),
+    }
     for k in ("a", "b", "seeds"):
         if k in result:
             record[k] = result[k]

@@ -56,8 +56,9 @@ def sum_to_shape(grad, shape):
     extra = len(grad.shape) - len(shape)
     if extra > 0:
         grad = ops.sum(grad, axis=tuple(range(extra)))
-    axes = tuple(i for i, (g, s) in enumerate(zip(grad.shape, shape, strict=True))
-                 if s == 1 and g != 1)
+    axes = tuple(
+        i for i, (g, s) in enumerate(zip(grad.shape, shape, strict=True)) if s == 1 and g != 1
+    )
     if axes:
         grad = ops.sum(grad, axis=axes, keepdims=True)
     return grad

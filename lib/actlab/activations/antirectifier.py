@@ -27,8 +27,13 @@ from keras import ops
 
 from actlab.activations._gradients import in_float32, is_half, upstream_gradients
 
-__all__ = ["antirectify", "antirectify_autodiff", "centered_l2_normalize", "crelu",
-           "ANTIRECTIFIER_EPSILON"]
+__all__ = [
+    "antirectify",
+    "antirectify_autodiff",
+    "centered_l2_normalize",
+    "crelu",
+    "ANTIRECTIFIER_EPSILON",
+]
 
 #: Added to the sum of squares before the square root. 1e-6 bounds the Jacobian at a constant
 #: row by 1e3 and is still representable in float16 (mixed precision), where 1e-12 underflows to 0
@@ -43,14 +48,20 @@ def _check_axis(x, axis) -> int:
         raise ValueError(f"`axis` must be an integer. Received: axis={axis!r}")
     rank = len(x.shape)
     if not -rank <= axis < rank:
-        raise ValueError(f"`axis` must be in [-{rank}, {rank}) for an input of rank {rank}. "
-                         f"Received: axis={axis!r}")
+        raise ValueError(
+            f"`axis` must be in [-{rank}, {rank}) for an input of rank {rank}. "
+            f"Received: axis={axis!r}"
+        )
     return axis % rank
 
 
 def _check_epsilon(epsilon) -> None:
-    if (isinstance(epsilon, bool) or not isinstance(epsilon, (int, float))
-            or not math.isfinite(epsilon) or epsilon <= 0):
+    if (
+        isinstance(epsilon, bool)
+        or not isinstance(epsilon, (int, float))
+        or not math.isfinite(epsilon)
+        or epsilon <= 0
+    ):
         raise ValueError(f"`epsilon` must be a finite number > 0. Received: epsilon={epsilon!r}")
 
 

@@ -43,8 +43,12 @@ EXP_OVERFLOW_FLOAT32 = math.log(3.4028234663852886e38)
 
 
 def _check_alpha(alpha) -> None:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha) \
-            or alpha < 0:
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float))
+        or not math.isfinite(alpha)
+        or alpha < 0
+    ):
         raise ValueError(f"`alpha` must be a finite number >= 0. Received: alpha={alpha!r}")
 
 

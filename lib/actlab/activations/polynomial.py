@@ -43,12 +43,16 @@ def check_coefficients(coefficients) -> tuple[float, ...]:
             numbers.
     """
     if isinstance(coefficients, (str, bytes)) or not isinstance(coefficients, Sequence):
-        raise ValueError("`coefficients` must be a sequence of numbers (c0, c1, ...), lowest power "
-                         f"first. Received: coefficients={coefficients!r}")
+        raise ValueError(
+            "`coefficients` must be a sequence of numbers (c0, c1, ...), lowest power "
+            f"first. Received: coefficients={coefficients!r}"
+        )
     values = tuple(coefficients)
     if len(values) < 2 or not all(_is_number(c) for c in values):
-        raise ValueError("`coefficients` must hold at least two finite numbers (c0, c1, ...), "
-                         f"lowest power first. Received: coefficients={coefficients!r}")
+        raise ValueError(
+            "`coefficients` must hold at least two finite numbers (c0, c1, ...), "
+            f"lowest power first. Received: coefficients={coefficients!r}"
+        )
     return tuple(float(c) for c in values)
 
 
@@ -57,8 +61,10 @@ def check_relu_cap(relu_cap) -> float | None:
     if relu_cap is None:
         return None
     if not (_is_number(relu_cap) and relu_cap > 0):
-        raise ValueError("`relu_cap` must be None or a finite number > 0 (6 gives ReLU6). "
-                         f"Received: relu_cap={relu_cap!r}")
+        raise ValueError(
+            "`relu_cap` must be None or a finite number > 0 (6 gives ReLU6). "
+            f"Received: relu_cap={relu_cap!r}"
+        )
     return float(relu_cap)
 
 
@@ -91,8 +97,9 @@ def relu_poly_approx(x, coefficients: Sequence[float] = DELPHI_COEFFICIENTS):
     return result
 
 
-def poly_relu_blend(x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS,
-                    relu_cap: float | None = None):
+def poly_relu_blend(
+    x, d, coefficients: Sequence[float] = DELPHI_COEFFICIENTS, relu_cap: float | None = None
+):
     """Convex blend of ReLU (or capped ReLU) and its polynomial approximation.
 
     Formula:

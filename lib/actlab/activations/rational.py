@@ -100,39 +100,58 @@ def approximation_target(approximates) -> Callable[[np.ndarray], np.ndarray]:
         return _TARGETS[approximates]
     if callable(approximates) and not isinstance(approximates, str):
         return approximates
-    raise ValueError(f"`approximates` must be one of {list(APPROXIMATIONS)} or a callable "
-                     f"f(x) of a float64 NumPy array. Received: approximates={approximates!r}")
+    raise ValueError(
+        f"`approximates` must be one of {list(APPROXIMATIONS)} or a callable "
+        f"f(x) of a float64 NumPy array. Received: approximates={approximates!r}"
+    )
 
 
 def check_degrees(degrees, name: str = "degrees", min_denominator: int = 0) -> tuple[int, int]:
     """`(m, n)`: numerator degree m in [0, MAX_DEGREE], denominator degree n in
     [min_denominator, MAX_DEGREE]."""
-    ok = (isinstance(degrees, (tuple, list)) and len(degrees) == 2
-          and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in degrees)
-          and 0 <= degrees[0] <= MAX_DEGREE and min_denominator <= degrees[1] <= MAX_DEGREE)
+    ok = (
+        isinstance(degrees, (tuple, list))
+        and len(degrees) == 2
+        and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in degrees)
+        and 0 <= degrees[0] <= MAX_DEGREE
+        and min_denominator <= degrees[1] <= MAX_DEGREE
+    )
     if not ok:
-        raise ValueError(f"`{name}` must be a pair of integers (numerator degree m in "
-                         f"[0, {MAX_DEGREE}], denominator degree n in [{min_denominator}, "
-                         f"{MAX_DEGREE}]). Received: {name}={degrees!r}")
+        raise ValueError(
+            f"`{name}` must be a pair of integers (numerator degree m in "
+            f"[0, {MAX_DEGREE}], denominator degree n in [{min_denominator}, "
+            f"{MAX_DEGREE}]). Received: {name}={degrees!r}"
+        )
     return int(degrees[0]), int(degrees[1])
 
 
 def check_fit_range(fit_range, name: str = "fit_range") -> tuple[float, float]:
     """`(lo, hi)`: two finite numbers with lo < hi."""
-    ok = (isinstance(fit_range, (tuple, list)) and len(fit_range) == 2
-          and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                  and math.isfinite(v) for v in fit_range)
-          and fit_range[0] < fit_range[1])
+    ok = (
+        isinstance(fit_range, (tuple, list))
+        and len(fit_range) == 2
+        and all(
+            isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            for v in fit_range
+        )
+        and fit_range[0] < fit_range[1]
+    )
     if not ok:
-        raise ValueError(f"`{name}` must be a pair of finite numbers (lo, hi) with lo < hi. "
-                         f"Received: {name}={fit_range!r}")
+        raise ValueError(
+            f"`{name}` must be a pair of finite numbers (lo, hi) with lo < hi. "
+            f"Received: {name}={fit_range!r}"
+        )
     return float(fit_range[0]), float(fit_range[1])
 
 
 def check_safe(safe) -> bool:
     if not isinstance(safe, bool):
-        raise ValueError("`safe` must be True (denominator 1 + |b1 x + … + bn xⁿ|) or False "
-                         f"(1 + b1 x + … + bn xⁿ, can have poles). Received: safe={safe!r}")
+        raise ValueError(
+            "`safe` must be True (denominator 1 + |b1 x + … + bn xⁿ|) or False "
+            f"(1 + b1 x + … + bn xⁿ, can have poles). Received: safe={safe!r}"
+        )
     return safe
 
 
@@ -145,8 +164,10 @@ def _coefficients(value, dtype, name):
     if isinstance(value, (list, tuple, np.ndarray, np.generic, int, float)):
         arr = np.asarray(value, dtype=dtype)
         if arr.ndim == 0:
-            raise ValueError(f"`{name}` must be a sequence of coefficients, lowest power first. "
-                             f"Received: {name}={value!r}")
+            raise ValueError(
+                f"`{name}` must be a sequence of coefficients, lowest power first. "
+                f"Received: {name}={value!r}"
+            )
         return ops.convert_to_tensor(arr)
     return ops.cast(ops.convert_to_tensor(value), dtype)
 
@@ -193,8 +214,9 @@ def rational(x, numerator, denominator, safe: bool = True):
     b = _coefficients(denominator, dtype, "denominator")
     m, n = a.shape[0], b.shape[0]
     if not m:
-        raise ValueError("`numerator` needs at least one coefficient (a0). "
-                         f"Received: numerator={numerator!r}")
+        raise ValueError(
+            f"`numerator` needs at least one coefficient (a0). Received: numerator={numerator!r}"
+        )
     p = a[m - 1] * ops.ones_like(x)
     for k in range(m - 2, -1, -1):
         p = p * x + a[k]
@@ -202,7 +224,7 @@ def rational(x, numerator, denominator, safe: bool = True):
         s = b[n - 1] * ops.ones_like(x)
         for k in range(n - 2, -1, -1):
             s = s * x + b[k]
-        s = s * x                                    # b1 x + … + bn x^n
+        s = s * x  # b1 x + … + bn x^n
         if safe:  # |s| with d|s|/ds = sign(s), 0 at s = 0 on every backend (see the docstring)
             s = s * ops.stop_gradient(ops.sign(s))
         p = p / (1.0 + s)
@@ -254,9 +276,9 @@ def _lm(theta, u, y, sw, m, safe, iterations):
     nb = len(theta) - (m + 1)
 
     def residual_and_jacobian(t):
-        a, b = t[: m + 1], t[m + 1:]
+        a, b = t[: m + 1], t[m + 1 :]
         p = vander[:, : m + 1] @ a
-        s = (vander[:, :nb] @ b) * u if nb else np.zeros_like(u)   # b1 u + … + bn uⁿ
+        s = (vander[:, :nb] @ b) * u if nb else np.zeros_like(u)  # b1 u + … + bn uⁿ
         q = 1.0 + (np.abs(s) if safe else s)
         r = sw * (p / q - y)
         jac_a = sw[:, None] * vander[:, : m + 1] / q[:, None]
@@ -292,9 +314,16 @@ def _lm(theta, u, y, sw, m, safe, iterations):
     return theta, cost
 
 
-def fit_rational(fn, degrees: Sequence[int] = (5, 4), fit_range: Sequence[float] = (-3.0, 3.0),
-                 *, safe: bool = True, weight: str = "uniform", n_points: int = 2001,
-                 iterations: int = 200) -> RationalFit:
+def fit_rational(
+    fn,
+    degrees: Sequence[int] = (5, 4),
+    fit_range: Sequence[float] = (-3.0, 3.0),
+    *,
+    safe: bool = True,
+    weight: str = "uniform",
+    n_points: int = 2001,
+    iterations: int = 200,
+) -> RationalFit:
     """Least-squares rational approximation of `fn` on `fit_range`, in float64.
 
     See the module docstring for the method (linearized least squares, then
@@ -324,18 +353,25 @@ def fit_rational(fn, degrees: Sequence[int] = (5, 4), fit_range: Sequence[float]
     target = approximation_target(fn)
     if weight not in ("uniform", "normal"):
         raise ValueError(f"`weight` must be 'uniform' or 'normal'. Received: weight={weight!r}")
-    if not (isinstance(n_points, int) and not isinstance(n_points, bool)
-            and n_points >= 2 * (m + n + 1)):
-        raise ValueError(f"`n_points` must be an integer >= 2 (m + n + 1) = {2 * (m + n + 1)}. "
-                         f"Received: n_points={n_points!r}")
+    if not (
+        isinstance(n_points, int) and not isinstance(n_points, bool) and n_points >= 2 * (m + n + 1)
+    ):
+        raise ValueError(
+            f"`n_points` must be an integer >= 2 (m + n + 1) = {2 * (m + n + 1)}. "
+            f"Received: n_points={n_points!r}"
+        )
     if not (isinstance(iterations, int) and not isinstance(iterations, bool) and iterations >= 0):
-        raise ValueError(f"`iterations` must be an integer >= 0. Received: iterations={iterations!r}")
+        raise ValueError(
+            f"`iterations` must be an integer >= 0. Received: iterations={iterations!r}"
+        )
 
     x = np.linspace(lo, hi, n_points)
     y = np.asarray(target(x.copy()), dtype="float64")
     if y.shape != x.shape or not np.all(np.isfinite(y)):
-        raise ValueError("`fn` must return a finite array of the input's shape on `fit_range`. "
-                         f"Received: fn={fn!r}")
+        raise ValueError(
+            "`fn` must return a finite array of the input's shape on `fit_range`. "
+            f"Received: fn={fn!r}"
+        )
     w = _grid_weights(x, weight)
     sw = np.sqrt(w)
     scale = max(abs(lo), abs(hi))
@@ -343,7 +379,7 @@ def fit_rational(fn, degrees: Sequence[int] = (5, 4), fit_range: Sequence[float]
 
     # linearized least squares: P(u) − y B(u) ≈ y
     vander = np.vander(u, max(m, n) + 1, increasing=True)
-    design = np.hstack([vander[:, : m + 1], -y[:, None] * vander[:, 1: n + 1]])
+    design = np.hstack([vander[:, : m + 1], -y[:, None] * vander[:, 1 : n + 1]])
     linear, *_ = np.linalg.lstsq(sw[:, None] * design, sw * y, rcond=None)
     starts = [linear]
     if n:
@@ -357,7 +393,7 @@ def fit_rational(fn, degrees: Sequence[int] = (5, 4), fit_range: Sequence[float]
 
     def unscale(theta):
         a = theta[: m + 1] / scale ** np.arange(m + 1)
-        b = theta[m + 1:] / scale ** np.arange(1, n + 1)
+        b = theta[m + 1 :] / scale ** np.arange(1, n + 1)
         return a, b
 
     def errors(theta):
@@ -368,7 +404,16 @@ def fit_rational(fn, degrees: Sequence[int] = (5, 4), fit_range: Sequence[float]
     a, b = unscale(best)
     max_err, rms_err = errors(best)
     lin_max, lin_rms = errors(linear)
-    return RationalFit(numerator=tuple(float(v) for v in a), denominator=tuple(float(v) for v in b),
-                       max_error=max_err, rms_error=rms_err, linearized_max_error=lin_max,
-                       linearized_rms_error=lin_rms, degrees=(m, n), fit_range=(lo, hi),
-                       weight=weight, safe=safe, n_points=n_points)
+    return RationalFit(
+        numerator=tuple(float(v) for v in a),
+        denominator=tuple(float(v) for v in b),
+        max_error=max_err,
+        rms_error=rms_err,
+        linearized_max_error=lin_max,
+        linearized_rms_error=lin_rms,
+        degrees=(m, n),
+        fit_range=(lo, hi),
+        weight=weight,
+        safe=safe,
+        n_points=n_points,
+    )

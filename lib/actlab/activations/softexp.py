@@ -64,7 +64,7 @@ def _derivative(coeffs):
     return [k * c for k, c in enumerate(coeffs)][1:]
 
 
-_EXPM1_DERIV = _derivative(_EXPM1_COEFFS)   # (z e^z − expm1 z)/z² = 1/2 + z/3 + z²/8 + ...
+_EXPM1_DERIV = _derivative(_EXPM1_COEFFS)  # (z e^z − expm1 z)/z² = 1/2 + z/3 + z²/8 + ...
 _LOG1P_DERIV = _derivative(_LOG1P_COEFFS)
 
 
@@ -138,21 +138,21 @@ def _soft_exponential(x, alpha):
     capped = z > ops.minimum(ops.log1p(a * EXP_CAP), _EXPONENT_HARD_CAP)
     z_series = ops.where(small_z, z, ops.zeros_like(z))
     expm1_z = ops.expm1(ops.minimum(z, _EXPONENT_HARD_CAP))
-    exp_direct = expm1_z / a                        # inf/NaN only where not selected
+    exp_direct = expm1_z / a  # inf/NaN only where not selected
     exp_part = ops.where(small_z, x * _horner(_EXPM1_COEFFS, z_series), exp_direct)
     f_exp = ops.where(capped, ops.full_like(exp_part, EXP_CAP), exp_part) + a
 
     # ---- logarithmic branch (α < 0). Where α ≥ 0 it computes with α = −1; never selected.
     b = ops.where(negative, alpha, -ops.ones_like(alpha))
     s = x + b
-    w = -b * s                                      # u − 1, accurate for small |w|
-    u = (1.0 - b) * (1.0 + b) - b * x               # 1 − α(x + α), accurate near 0
+    w = -b * s  # u − 1, accurate for small |w|
+    u = (1.0 - b) * (1.0 + b) - b * x  # 1 − α(x + α), accurate near 0
     small_w = ops.abs(w) < tau
     w_series = ops.where(small_w, w, ops.zeros_like(w))
-    near_zero = u < 0.5                             # log(u) there, log1p(w) elsewhere
+    near_zero = u < 0.5  # log(u) there, log1p(w) elsewhere
     floored = u <= LOG_FLOOR
     log_u = ops.where(near_zero, ops.log(ops.maximum(u, LOG_FLOOR)), ops.log1p(w))
-    log_series = _horner(_LOG1P_COEFFS, w_series)   # log1p(w)/w, also used by the gradient
+    log_series = _horner(_LOG1P_COEFFS, w_series)  # log1p(w)/w, also used by the gradient
     f_log = ops.where(small_w, s * log_series, -log_u / b)
 
     y = ops.where(negative, f_log, f_exp)
@@ -161,10 +161,11 @@ def _soft_exponential(x, alpha):
         (dy,) = upstream_gradients(args, upstream)
         # exponential branch: ∂f/∂x = e^z; ∂f/∂α = (x e^z − (e^z − 1)/α)/α + 1, which is
         # x²·d/dz[expm1(z)/z] + 1 by the series near z = 0; capped: ∂f/∂x = 0, ∂f/∂α = 1.
-        e_z = ops.exp(ops.minimum(z, _EXPONENT_HARD_CAP))   # not expm1_z + 1: lost for z ≪ 0
+        e_z = ops.exp(ops.minimum(z, _EXPONENT_HARD_CAP))  # not expm1_z + 1: lost for z ≪ 0
         dx_exp = ops.where(capped, ops.zeros_like(e_z), e_z)
-        da_exp = ops.where(small_z, x * x * _horner(_EXPM1_DERIV, z_series),
-                           (x * e_z - exp_direct) / a)
+        da_exp = ops.where(
+            small_z, x * x * _horner(_EXPM1_DERIV, z_series), (x * e_z - exp_direct) / a
+        )
         da_exp = ops.where(capped, ops.zeros_like(da_exp), da_exp) + 1.0
         # logarithmic branch: ∂f/∂x = 1/u; ∂f/∂α = (x + 2α)/(α u) + ln(u)/α², and by the
         # series L(w) = log1p(w)/w: ∂f/∂x = L + w L', ∂f/∂α = L − (x + α)(x + 2α) L'.
@@ -236,7 +237,7 @@ def complex_soft_exponential(x, alpha_real, alpha_imag):
 @ops.custom_gradient
 def _complex_soft_exponential(x, a, b):
     tau = SERIES_THRESHOLD
-    p, q = a * x, b * x                              # z = αx = p + iq
+    p, q = a * x, b * x  # z = αx = p + iq
     small = p * p + q * q < tau * tau
     uncapped = p <= COMPLEX_EXPONENT_CAP
 
@@ -250,18 +251,18 @@ def _complex_soft_exponential(x, a, b):
     ones = ops.ones_like(p)
     pd = ops.where(small, zeros, ops.minimum(p, COMPLEX_EXPONENT_CAP))
     qd = ops.where(small, zeros, q)
-    ad = ops.where(small, ones, a + zeros)           # α replaced by 1 where the series is used
+    ad = ops.where(small, ones, a + zeros)  # α replaced by 1 where the series is used
     bd = ops.where(small, zeros, b + zeros)
     half_sin, half_cos = ops.sin(qd / 2), ops.cos(qd / 2)
     sin_q = 2.0 * half_sin * half_cos
     one_minus_cos_q = 2.0 * half_sin * half_sin
     cos_q = 1.0 - one_minus_cos_q
     expm1_p = ops.expm1(pd)
-    exp_p = ops.exp(pd)                              # not expm1_p + 1: lost for p ≪ 0
-    num_r = expm1_p * cos_q - one_minus_cos_q           # e^p cos q − 1
+    exp_p = ops.exp(pd)  # not expm1_p + 1: lost for p ≪ 0
+    num_r = expm1_p * cos_q - one_minus_cos_q  # e^p cos q − 1
     num_i = exp_p * sin_q
     den = ad * ad + bd * bd
-    inv_r, inv_i = ad / den, -bd / den               # 1/α
+    inv_r, inv_i = ad / den, -bd / den  # 1/α
     g_r, g_i = _cmul(num_r, num_i, inv_r, inv_i)
 
     real = ops.where(small, x * pr, g_r) + a
@@ -269,7 +270,7 @@ def _complex_soft_exponential(x, a, b):
 
     def grad(*args, upstream=None):
         dyr, dyi = upstream_gradients(args, upstream)
-        e_r, e_i = exp_p * cos_q, num_i                        # E = e^{p + iq}
+        e_r, e_i = exp_p * cos_q, num_i  # E = e^{p + iq}
         # direct: ∂f/∂x = E (m a + i b)/α, ∂f/∂a = (m E x − g)/α + 1, ∂f/∂b = i(E x − g)/α + i,
         # with m = 0 where the exponent's real part is capped (it no longer depends on a, x).
         m = ops.where(uncapped, ones, zeros)
@@ -277,7 +278,7 @@ def _complex_soft_exponential(x, a, b):
         dx_r, dx_i = _cmul(ex_r, ex_i, inv_r, inv_i)
         da_r, da_i = _cmul(m * e_r * x - g_r, m * e_i * x - g_i, inv_r, inv_i)
         db_r, db_i = _cmul(e_r * x - g_r, e_i * x - g_i, inv_r, inv_i)
-        db_r, db_i = -db_i, db_r + 1.0                         # i·(...) + i
+        db_r, db_i = -db_i, db_r + 1.0  # i·(...) + i
         da_r = da_r + 1.0
         # series: f = x P(z) + α, so ∂f/∂x = P + z P', ∂f/∂a = x² P' + 1, ∂f/∂b = i ∂f/∂a
         sr, si = _chorner(_EXPM1_DERIV, ps, qs)
@@ -291,8 +292,7 @@ def _complex_soft_exponential(x, a, b):
         dx = dyr * dx_r + dyi * dx_i
         da = dyr * da_r + dyi * da_i
         db = dyr * db_r + dyi * db_i
-        return (sum_to_shape(dx, x.shape), sum_to_shape(da, a.shape),
-                sum_to_shape(db, b.shape))
+        return (sum_to_shape(dx, x.shape), sum_to_shape(da, a.shape), sum_to_shape(db, b.shape))
 
     return (real, imag), grad
 

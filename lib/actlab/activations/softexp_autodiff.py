@@ -48,19 +48,20 @@ def soft_exponential_autodiff(x, alpha):
     z_direct = ops.where(direct, z, ops.ones_like(z))
     a_direct = ops.where(direct, a_exp, ops.ones_like(z))
     exp_direct = expm1(z_direct) / a_direct
-    exp_part = ops.where(capped, ops.full_like(exp_direct, EXP_CAP),
-                         ops.where(small_z, exp_series, exp_direct))
+    exp_part = ops.where(
+        capped, ops.full_like(exp_direct, EXP_CAP), ops.where(small_z, exp_series, exp_direct)
+    )
     f_exp = exp_part + a_exp
 
     # ---- logarithmic branch (α < 0); α ≥ 0 is replaced by 0 before any arithmetic
     a_log = ops.where(alpha < 0, alpha, zero)
     s = x + a_log
-    w = -a_log * s                                  # u − 1, accurate for small |w|
-    u = (1.0 - a_log) * (1.0 + a_log) - a_log * x   # 1 − α(x + α), accurate near 0
+    w = -a_log * s  # u − 1, accurate for small |w|
+    u = (1.0 - a_log) * (1.0 + a_log) - a_log * x  # 1 − α(x + α), accurate near 0
     small_w = ops.abs(w) < tau
     w_series = ops.where(small_w, w, ops.zeros_like(w))
     log_series = s * _horner(_LOG1P_COEFFS, w_series)
-    near_zero = u < 0.5                             # use log(u) there, log1p(w) elsewhere
+    near_zero = u < 0.5  # use log(u) there, log1p(w) elsewhere
     u_safe = ops.where(near_zero, maximum(u, ops.full_like(u, LOG_FLOOR)), ops.ones_like(u))
     w_safe = ops.where(near_zero, ops.zeros_like(w), w)
     log_u = ops.where(near_zero, ops.log(u_safe), ops.log1p(w_safe))
@@ -76,7 +77,7 @@ def complex_soft_exponential_autodiff(x, alpha_real, alpha_imag):
     """`actlab.activations.complex_soft_exponential` with autodiff gradients (three sines per element)."""
     x, (a, b), out_dtype = _prepare(x, alpha_real, alpha_imag)
     tau = SERIES_THRESHOLD
-    p, q = a * x, b * x                              # z = αx = p + iq
+    p, q = a * x, b * x  # z = αx = p + iq
     small = p * p + q * q < tau * tau
 
     # series: x · sum z^k/(k+1)!, with z replaced by 0 where not selected
@@ -92,7 +93,7 @@ def complex_soft_exponential_autodiff(x, alpha_real, alpha_imag):
     ad = ops.where(small, ones, a + ops.zeros_like(p))
     bd = ops.where(small, ops.zeros_like(q), b + ops.zeros_like(q))
     half_sin = ops.sin(qd / 2)
-    num_r = expm1(pd) * ops.cos(qd) - 2.0 * half_sin * half_sin   # e^p cos q − 1
+    num_r = expm1(pd) * ops.cos(qd) - 2.0 * half_sin * half_sin  # e^p cos q − 1
     num_i = ops.exp(pd) * ops.sin(qd)
     den = ad * ad + bd * bd
     direct_r = (num_r * ad + num_i * bd) / den

@@ -81,11 +81,17 @@ def truncate(x, threshold, gradient="clip"):
         networks", arXiv:1805.06085.
     """
     if gradient not in TRUNCATION_GRADIENTS:
-        raise ValueError(f"`gradient` must be one of {TRUNCATION_GRADIENTS}. "
-                         f"Received: gradient={gradient!r}")
-    if isinstance(threshold, str | bytes) or isinstance(threshold, numbers.Real) and (
-            isinstance(threshold, bool) or not math.isfinite(threshold) or threshold <= 0):
-        raise ValueError(f"`threshold` must be a finite number > 0. Received: threshold={threshold!r}")
+        raise ValueError(
+            f"`gradient` must be one of {TRUNCATION_GRADIENTS}. Received: gradient={gradient!r}"
+        )
+    if (
+        isinstance(threshold, str | bytes)
+        or isinstance(threshold, numbers.Real)
+        and (isinstance(threshold, bool) or not math.isfinite(threshold) or threshold <= 0)
+    ):
+        raise ValueError(
+            f"`threshold` must be a finite number > 0. Received: threshold={threshold!r}"
+        )
     x = ops.convert_to_tensor(x)
     t = ops.cast(threshold, x.dtype)
     if gradient == "clip":

@@ -53,22 +53,44 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CHECKS", "STATUSES", "BACKENDS", "CheckResult", "ActivationReport",
-           "check_activation", "assert_healthy", "compare_backends", "profile_activation",
-           "resolve_target", "main"]
+__all__ = [
+    "CHECKS",
+    "STATUSES",
+    "BACKENDS",
+    "CheckResult",
+    "ActivationReport",
+    "check_activation",
+    "assert_healthy",
+    "compare_backends",
+    "profile_activation",
+    "resolve_target",
+    "main",
+]
 
-CHECKS = ("forward_finite", "gradient_finite", "gradient_correct", "kinks", "gradient_alive",
-          "compiles", "traced_state", "float16", "bfloat16", "serializes", "training", "cost")
+CHECKS = (
+    "forward_finite",
+    "gradient_finite",
+    "gradient_correct",
+    "kinks",
+    "gradient_alive",
+    "compiles",
+    "traced_state",
+    "float16",
+    "bfloat16",
+    "serializes",
+    "training",
+    "cost",
+)
 STATUSES = ("pass", "warn", "fail", "skip")
 
 FLT_MAX = float(np.finfo(np.float32).max)
 #: Inputs beyond this magnitude only warn (forward_finite, gradient_finite).
 LARGE_INPUT = 1e4
-WIDTH = 4                      # features of every probe input
-SHAPE_RANGE = 6.0              # gradient_correct / kinks / gradient_alive on [-6, 6]
-SHAPE_STEP = 0.02              # 601 points, exact multiples of 0.02 (0, ±0.5, ±1, ... included)
+WIDTH = 4  # features of every probe input
+SHAPE_RANGE = 6.0  # gradient_correct / kinks / gradient_alive on [-6, 6]
+SHAPE_STEP = 0.02  # 601 points, exact multiples of 0.02 (0, ±0.5, ±1, ... included)
 FD_RTOL, FD_ATOL = 1e-3, 1e-5  # finite differences in float64
-KINK_TOL = 1e-3                # one-sided derivatives differing by more than this (relative)
+KINK_TOL = 1e-3  # one-sided derivatives differing by more than this (relative)
 ALIVE_FAIL, ALIVE_WARN = 0.1, 0.5
 COST_WARN_X_FLOOR = 3.0
 
@@ -88,8 +110,12 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         from actlab._util import to_jsonable
 
-        return {"name": self.name, "status": self.status, "detail": self.detail,
-                "evidence": to_jsonable(self.evidence)}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "evidence": to_jsonable(self.evidence),
+        }
 
 
 @dataclass
@@ -119,14 +145,21 @@ class ActivationReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serializable; the same keys on every backend so runs can be compared."""
-        return {"target": self.target, "ok": self.ok, "backend": self.backend,
-                "seconds": round(self.seconds, 2), "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "target": self.target,
+            "ok": self.ok,
+            "backend": self.backend,
+            "seconds": round(self.seconds, 2),
+            "checks": [c.to_dict() for c in self.checks],
+        }
 
     def verdict(self) -> str:
         failed, warned, skipped = self.names("fail"), self.names("warn"), self.names("skip")
         head = "OK" if self.ok else "FAIL"
-        parts = [f"{len(failed)} of {len(self.checks)} checks failed"
-                 + (f" ({', '.join(failed)})" if failed else "")]
+        parts = [
+            f"{len(failed)} of {len(self.checks)} checks failed"
+            + (f" ({', '.join(failed)})" if failed else "")
+        ]
         if warned:
             parts.append(f"{len(warned)} warned ({', '.join(warned)})")
         if skipped:
@@ -134,8 +167,12 @@ class ActivationReport:
         return f"{head}: {self.target}: " + "; ".join(parts) + f" [{self.seconds:.1f} s]"
 
     def format(self, statuses: Sequence[str] = STATUSES) -> str:
-        rows = [f"{c.status.upper() if c.status in ('fail', 'warn') else c.status:<5} "
-                f"{c.name:<17} {c.detail}" for c in self.checks if c.status in statuses]
+        rows = [
+            f"{c.status.upper() if c.status in ('fail', 'warn') else c.status:<5} "
+            f"{c.name:<17} {c.detail}"
+            for c in self.checks
+            if c.status in statuses
+        ]
         return "\n".join([*rows, self.verdict()])
 
     def __str__(self) -> str:
@@ -148,11 +185,11 @@ class ActivationReport:
 @dataclass
 class _Target:
     label: str
-    fn: Callable                       # the callable checked (float32 eager)
-    obj: Any                           # the function or layer as given/built
-    layer: Any = None                  # a keras Layer, or None for a function
+    fn: Callable  # the callable checked (float32 eager)
+    obj: Any  # the function or layer as given/built
+    layer: Any = None  # a keras Layer, or None for a function
     elementwise: bool = True
-    out_shape: tuple = ()              # output shape of one probe row (without batch)
+    out_shape: tuple = ()  # output shape of one probe row (without batch)
 
     def clone(self, dtype: str):
         """The same activation computing in `dtype` (a layer is rebuilt from its config with
@@ -165,8 +202,9 @@ class _Target:
         layer(keras.ops.zeros((1, WIDTH), dtype=_compute_dtype(dtype)))
         source = self.layer.get_weights()
         if source:
-            layer.set_weights([np.asarray(w).astype(v.dtype) for w, v in
-                               zip(source, layer.weights, strict=True)])
+            layer.set_weights(
+                [np.asarray(w).astype(v.dtype) for w, v in zip(source, layer.weights, strict=True)]
+            )
         return layer
 
 
@@ -176,8 +214,11 @@ def _rebuild(layer, **overrides):
     import keras
 
     if isinstance(layer, keras.layers.Lambda):  # its config holds bytecode without globals
-        return keras.layers.Lambda(layer.function, arguments=layer.arguments,
-                                   **{k: v for k, v in overrides.items() if k in ("dtype", "name")})
+        return keras.layers.Lambda(
+            layer.function,
+            arguments=layer.arguments,
+            **{k: v for k, v in overrides.items() if k in ("dtype", "name")},
+        )
     try:
         from keras.src.saving.serialization_lib import SafeModeScope
     except ImportError:  # pragma: no cover - older/newer Keras layouts
@@ -192,18 +233,25 @@ def _compute_dtype(policy: str) -> str:
     return policy.removeprefix("mixed_")
 
 
-_PATH = re.compile(r"^\s*(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)\s*"
-                   r"(?:\((?P<args>.*)\))?\s*$", re.S)
+_PATH = re.compile(
+    r"^\s*(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)\s*"
+    r"(?:\((?P<args>.*)\))?\s*$",
+    re.S,
+)
 
 
 def _parse_call(args: str, target: str) -> tuple[list, dict]:
     try:
         call = ast.parse(f"f({args})", mode="eval").body
-        return ([ast.literal_eval(a) for a in call.args],
-                {k.arg: ast.literal_eval(k.value) for k in call.keywords})
+        return (
+            [ast.literal_eval(a) for a in call.args],
+            {k.arg: ast.literal_eval(k.value) for k in call.keywords},
+        )
     except (SyntaxError, ValueError) as exc:
-        raise ValueError(f"Cannot parse the arguments of target {target!r}: only literal values "
-                         f"are accepted ({exc}).") from None
+        raise ValueError(
+            f"Cannot parse the arguments of target {target!r}: only literal values "
+            f"are accepted ({exc})."
+        ) from None
 
 
 def resolve_target(target: Any) -> tuple[str, Any]:
@@ -224,13 +272,16 @@ def resolve_target(target: Any) -> tuple[str, Any]:
             try:
                 module = importlib.import_module(match["module"])
             except Exception as exc:  # noqa: BLE001 - any import error is the user's target
-                raise ValueError(f"Cannot import target {target!r}: {type(exc).__name__}: "
-                                 f"{exc}") from None
+                raise ValueError(
+                    f"Cannot import target {target!r}: {type(exc).__name__}: {exc}"
+                ) from None
             obj = module
             for part in match["attr"].split("."):
                 if not hasattr(obj, part):
-                    raise ValueError(f"Cannot import target {target!r}: module "
-                                     f"{match['module']!r} has no attribute {match['attr']!r}.")
+                    raise ValueError(
+                        f"Cannot import target {target!r}: module "
+                        f"{match['module']!r} has no attribute {match['attr']!r}."
+                    )
                 obj = getattr(obj, part)
             if match["args"] is not None:
                 args, kwargs = _parse_call(match["args"], target)
@@ -244,14 +295,18 @@ def resolve_target(target: Any) -> tuple[str, Any]:
             try:
                 obj = keras.activations.get(target)
             except (ValueError, TypeError):
-                raise ValueError(f"Target {target!r} is neither a Keras activation name nor an "
-                                 "import path 'package.module:attribute'.") from None
+                raise ValueError(
+                    f"Target {target!r} is neither a Keras activation name nor an "
+                    "import path 'package.module:attribute'."
+                ) from None
     if isinstance(obj, type) and issubclass(obj, keras.layers.Layer):
         obj = _instantiate(obj, label)
     if isinstance(obj, type) or not callable(obj):
-        raise ValueError(f"Target {label!r} is not an activation: expected a callable of one "
-                         f"tensor, a Keras layer (instance or class), a Keras activation name or "
-                         f"'package.module:attribute'. Received: {obj!r}")
+        raise ValueError(
+            f"Target {label!r} is not an activation: expected a callable of one "
+            f"tensor, a Keras layer (instance or class), a Keras activation name or "
+            f"'package.module:attribute'. Received: {obj!r}"
+        )
     return label, obj
 
 
@@ -259,8 +314,10 @@ def _instantiate(cls, target, *args, **kwargs):
     try:
         return cls(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001
-        raise ValueError(f"Target {target!r}: cannot build {cls.__name__} with these arguments "
-                         f"({type(exc).__name__}: {exc}).") from None
+        raise ValueError(
+            f"Target {target!r}: cannot build {cls.__name__} with these arguments "
+            f"({type(exc).__name__}: {exc})."
+        ) from None
 
 
 def _name_of(obj: Any) -> str:
@@ -298,21 +355,36 @@ def _prepare(target: Any) -> _Target:
             layer = obj = _rebuild(layer)
             y = _np(obj(ops.convert_to_tensor(x)))
     except Exception as exc:  # noqa: BLE001
-        raise ValueError(f"Target {label!r} is not an activation: calling it on a float32 tensor "
-                         f"of shape {x.shape} raised {type(exc).__name__}: "
-                         f"{_first_line(exc)}") from None
-    if y is None or y.ndim < 2 or y.shape[0] != x.shape[0] or not np.issubdtype(y.dtype, np.floating):
-        raise ValueError(f"Target {label!r} is not an activation: on a float32 tensor of shape "
-                         f"{x.shape} it returned {_describe_output(y)}, not one floating tensor "
-                         "with the same batch size.")
+        raise ValueError(
+            f"Target {label!r} is not an activation: calling it on a float32 tensor "
+            f"of shape {x.shape} raised {type(exc).__name__}: "
+            f"{_first_line(exc)}"
+        ) from None
+    if (
+        y is None
+        or y.ndim < 2
+        or y.shape[0] != x.shape[0]
+        or not np.issubdtype(y.dtype, np.floating)
+    ):
+        raise ValueError(
+            f"Target {label!r} is not an activation: on a float32 tensor of shape "
+            f"{x.shape} it returned {_describe_output(y)}, not one floating tensor "
+            "with the same batch size."
+        )
     elementwise = y.shape == x.shape
     if elementwise:
         x2 = x.copy()
         x2[:, 0] += 0.37
         y2 = _np(obj(ops.convert_to_tensor(x2)))
         elementwise = bool(np.array_equal(y2[:, 1:], y[:, 1:], equal_nan=True))
-    return _Target(label=label, fn=obj, obj=obj, layer=layer, elementwise=elementwise,
-                   out_shape=tuple(y.shape[1:]))
+    return _Target(
+        label=label,
+        fn=obj,
+        obj=obj,
+        layer=layer,
+        elementwise=elementwise,
+        out_shape=tuple(y.shape[1:]),
+    )
 
 
 def _describe_output(y) -> str:
@@ -386,7 +458,9 @@ def _jit(fn: Callable) -> Callable:
         import jax
 
         return jax.jit(fn)
-    raise NotImplementedError(f"actlab.checkup supports the TensorFlow and JAX backends, not {backend!r}")
+    raise NotImplementedError(
+        f"actlab.checkup supports the TensorFlow and JAX backends, not {backend!r}"
+    )
 
 
 def _x64_context():
@@ -429,8 +503,30 @@ def range_grid() -> tuple[np.ndarray, np.ndarray]:
     mid = np.arange(1, 25) * 0.25
     from actlab.activations.elu import EXP_OVERFLOW_FLOAT32
 
-    overflow = [10, 11, 11.1, 12, 20, 40, 80, 85, 88, 88.5, 88.7, 88.72, EXP_OVERFLOW_FLOAT32,
-                88.73, 88.75, 89, 90, 100, 200, 500, 1000, 5000]
+    overflow = [
+        10,
+        11,
+        11.1,
+        12,
+        20,
+        40,
+        80,
+        85,
+        88,
+        88.5,
+        88.7,
+        88.72,
+        EXP_OVERFLOW_FLOAT32,
+        88.73,
+        88.75,
+        89,
+        90,
+        100,
+        200,
+        500,
+        1000,
+        5000,
+    ]
     pos = np.unique(np.concatenate([tiny, mags, mid, overflow]).astype("float32").astype("float64"))
     grid = np.concatenate([-pos[::-1], [0.0], pos])
     big = np.array([1e5, 6e4, 1e6, 1e8, 1e10, 1e13, 1e15, 1e20, 1e30, 1e38, FLT_MAX])
@@ -449,10 +545,13 @@ class _Probe:
     def __init__(self, target: _Target, seed: int):
         rng = np.random.default_rng(seed)
         self.elementwise = target.elementwise
-        self.v = np.array([1.0, -0.6, 0.35, -0.85])                # direction, max |v| = 1
+        self.v = np.array([1.0, -0.6, 0.35, -0.85])  # direction, max |v| = 1
         self.base = np.round(rng.normal(scale=0.5, size=WIDTH), 3)  # row offset (shape grid)
-        self.c = np.ones(target.out_shape) if self.elementwise else \
-            np.round(1 + 0.5 * rng.uniform(-1, 1, size=target.out_shape), 3)
+        self.c = (
+            np.ones(target.out_shape)
+            if self.elementwise
+            else np.round(1 + 0.5 * rng.uniform(-1, 1, size=target.out_shape), 3)
+        )
 
     def layout(self, t: np.ndarray, offset: bool) -> np.ndarray:
         t = np.asarray(t, dtype="float64")
@@ -483,26 +582,41 @@ class _Probe:
     def evidence(self) -> dict[str, Any]:
         if self.elementwise:
             return {"layout": "elementwise"}
-        return {"layout": "row-wise", "direction_v": self.v, "base": self.base,
-                "cotangent_c": self.c.reshape(-1)}
+        return {
+            "layout": "row-wise",
+            "direction_v": self.v,
+            "base": self.base,
+            "cotangent_c": self.c.reshape(-1),
+        }
 
-    def evaluate(self, fn: Callable, t: np.ndarray, dtype: str, grad: bool = True,
-                 offset: bool = False) -> dict[str, Any]:
+    def evaluate(
+        self, fn: Callable, t: np.ndarray, dtype: str, grad: bool = True, offset: bool = False
+    ) -> dict[str, Any]:
         """Per-point values `F`, derivatives `dF` (None: no gradient path) and `out_dtype`."""
         from keras import ops
 
-        x = ops.cast(ops.convert_to_tensor(self.layout(t, offset).astype("float32")
-                                           if dtype != "float64" else self.layout(t, offset)),
-                     dtype)
+        x = ops.cast(
+            ops.convert_to_tensor(
+                self.layout(t, offset).astype("float32")
+                if dtype != "float64"
+                else self.layout(t, offset)
+            ),
+            dtype,
+        )
         if grad:
             y, dx = _vjp(fn, x, self.c)
         else:
             y, dx = fn(x), None
         y_np = _np(y).astype("float64")
-        out = {"F": self.points(y_np, len(t)), "dF": None, "no_gradient": grad and dx is None,
-               "out_dtype": str(_np(y).dtype),
-               "x_used": self.points(_np(x).astype("float64"), len(t)) if self.elementwise
-               else np.asarray(t, dtype="float64")}
+        out = {
+            "F": self.points(y_np, len(t)),
+            "dF": None,
+            "no_gradient": grad and dx is None,
+            "out_dtype": str(_np(y).dtype),
+            "x_used": self.points(_np(x).astype("float64"), len(t))
+            if self.elementwise
+            else np.asarray(t, dtype="float64"),
+        }
         if dx is not None:
             out["dF"] = self.slopes(_np(dx).astype("float64"), len(t))
         if not self.elementwise:  # a row with any non-finite output is non-finite
@@ -525,8 +639,9 @@ class _Checker:
         self.seed = seed
         self.probe = _Probe(target, seed)
         self.grid, self.beyond = range_grid()
-        self.f32 = self.probe.evaluate(target.fn, np.concatenate([self.grid, self.beyond]),
-                                       "float32")
+        self.f32 = self.probe.evaluate(
+            target.fn, np.concatenate([self.grid, self.beyond]), "float32"
+        )
         self.kinks: list[dict] = []
         self.fd: dict[str, Any] | None = None
         self.compiled = None
@@ -540,55 +655,87 @@ class _Checker:
         F = self.f32["F"]
         bad = ~np.isfinite(F)
         inside = np.abs(t) <= LARGE_INPUT
-        ev = {**self.probe.evidence(), "n_inputs": int(inside.sum()), "n_beyond": int((~inside).sum()),
-              "nonfinite_inputs": t[bad & inside], "nonfinite_beyond": t[bad & ~inside]}
+        ev = {
+            **self.probe.evidence(),
+            "n_inputs": int(inside.sum()),
+            "n_beyond": int((~inside).sum()),
+            "nonfinite_inputs": t[bad & inside],
+            "nonfinite_beyond": t[bad & ~inside],
+        }
         if (bad & inside).any():
             worst = t[bad & inside][np.argmin(np.abs(t[bad & inside]))]
             ev["smallest_nonfinite_abs_x"] = abs(worst)
-            return CheckResult("forward_finite", "fail",
-                               f"Non-finite output ({F[t == worst][0]}) at {self._x(worst)} in float32; "
-                               f"{int((bad & inside).sum())} of {int(inside.sum())} inputs with "
-                               f"|x| <= {LARGE_INPUT:g} give non-finite values.", ev)
+            return CheckResult(
+                "forward_finite",
+                "fail",
+                f"Non-finite output ({F[t == worst][0]}) at {self._x(worst)} in float32; "
+                f"{int((bad & inside).sum())} of {int(inside.sum())} inputs with "
+                f"|x| <= {LARGE_INPUT:g} give non-finite values.",
+                ev,
+            )
         if (bad & ~inside).any():
             worst = t[bad & ~inside][np.argmin(np.abs(t[bad & ~inside]))]
             ev["smallest_nonfinite_abs_x"] = abs(worst)
-            return CheckResult("forward_finite", "warn",
-                               f"Finite up to |x| = {LARGE_INPUT:g}, but non-finite from "
-                               f"{self._x(worst)} (float32), outside the range pre-activations "
-                               "normally reach.", ev)
-        return CheckResult("forward_finite", "pass",
-                           f"Finite outputs in float32 for all {len(t)} inputs from 0 and ±subnormals "
-                           f"to ±{FLT_MAX:.4g}, including x around ln(FLT_MAX) = "
-                           f"{_exp_overflow():.2f}.", ev)
+            return CheckResult(
+                "forward_finite",
+                "warn",
+                f"Finite up to |x| = {LARGE_INPUT:g}, but non-finite from "
+                f"{self._x(worst)} (float32), outside the range pre-activations "
+                "normally reach.",
+                ev,
+            )
+        return CheckResult(
+            "forward_finite",
+            "pass",
+            f"Finite outputs in float32 for all {len(t)} inputs from 0 and ±subnormals "
+            f"to ±{FLT_MAX:.4g}, including x around ln(FLT_MAX) = "
+            f"{_exp_overflow():.2f}.",
+            ev,
+        )
 
     # -- gradient_finite
     def gradient_finite(self) -> CheckResult:
         t = np.concatenate([self.grid, self.beyond])
         if self.f32["no_gradient"]:
-            return CheckResult("gradient_finite", "fail",
-                               "Autodiff returns no gradient (None) with respect to the input: "
-                               "the output is not connected to x through differentiable ops "
-                               "(stop_gradient, round, a cast, NumPy?).", {"no_gradient": True})
+            return CheckResult(
+                "gradient_finite",
+                "fail",
+                "Autodiff returns no gradient (None) with respect to the input: "
+                "the output is not connected to x through differentiable ops "
+                "(stop_gradient, round, a cast, NumPy?).",
+                {"no_gradient": True},
+            )
         F, dF = self.f32["F"], self.f32["dF"]
         bad = np.isfinite(F) & ~np.isfinite(dF)
         inside = np.abs(t) <= LARGE_INPUT
-        ev = {"no_gradient": False, "nonfinite_gradient_inputs": t[bad & inside],
-              "nonfinite_gradient_beyond": t[bad & ~inside]}
+        ev = {
+            "no_gradient": False,
+            "nonfinite_gradient_inputs": t[bad & inside],
+            "nonfinite_gradient_beyond": t[bad & ~inside],
+        }
         for where, status in ((bad & inside, "fail"), (bad & ~inside, "warn")):
             if where.any():
                 worst = t[where][np.argmin(np.abs(t[where]))]
                 i = int(np.flatnonzero(t == worst)[0])
                 ev["smallest_abs_x"] = abs(worst)
                 extra = "" if status == "fail" else f" (only beyond |x| = {LARGE_INPUT:g})"
-                return CheckResult("gradient_finite", status,
-                                   f"The output is finite ({F[i]:.6g}) but the autodiff gradient "
-                                   f"is {dF[i]} at {self._x(worst)} in float32{extra}, at "
-                                   f"{int(where.sum())} input(s) in all: a branch that is not "
-                                   "selected still overflows in the backward pass (the `where` "
-                                   "trap; clamp its input or write the gradient).", ev)
-        return CheckResult("gradient_finite", "pass",
-                           f"Wherever the output is finite the gradient is finite too "
-                           f"({int(np.isfinite(F).sum())} inputs, float32).", ev)
+                return CheckResult(
+                    "gradient_finite",
+                    status,
+                    f"The output is finite ({F[i]:.6g}) but the autodiff gradient "
+                    f"is {dF[i]} at {self._x(worst)} in float32{extra}, at "
+                    f"{int(where.sum())} input(s) in all: a branch that is not "
+                    "selected still overflows in the backward pass (the `where` "
+                    "trap; clamp its input or write the gradient).",
+                    ev,
+                )
+        return CheckResult(
+            "gradient_finite",
+            "pass",
+            f"Wherever the output is finite the gradient is finite too "
+            f"({int(np.isfinite(F).sum())} inputs, float32).",
+            ev,
+        )
 
     # -- finite differences shared by gradient_correct, kinks, gradient_alive
     def _finite_differences(self) -> dict[str, Any]:
@@ -617,11 +764,22 @@ class _Checker:
         minus10 = self.probe.evaluate(fn64, t - 10 * h, dtype, grad=False, offset=True)["F"]
         with np.errstate(all="ignore"):
             central10 = (plus10 - minus10) / (20 * h)
-            return {"t": t, "h": h, "F": mid["F"], "dF": mid["dF"], "no_gradient": mid["no_gradient"],
-                       "central": (plus - minus) / (2 * h), "central10": central10, "right": (plus - mid["F"]) / h,
-                       "left": (mid["F"] - minus) / h, "dtype": dtype, "note": note,
-                       "right10": (plus10 - mid["F"]) / (10 * h),
-                       "left10": (mid["F"] - minus10) / (10 * h), "n_shape": len(shape)}
+            return {
+                "t": t,
+                "h": h,
+                "F": mid["F"],
+                "dF": mid["dF"],
+                "no_gradient": mid["no_gradient"],
+                "central": (plus - minus) / (2 * h),
+                "central10": central10,
+                "right": (plus - mid["F"]) / h,
+                "left": (mid["F"] - minus) / h,
+                "dtype": dtype,
+                "note": note,
+                "right10": (plus10 - mid["F"]) / (10 * h),
+                "left10": (mid["F"] - minus10) / (10 * h),
+                "n_shape": len(shape),
+            }
 
     # -- kinks
     def kinks_check(self) -> CheckResult:
@@ -633,27 +791,56 @@ class _Checker:
             # a kink: the one-sided slopes differ by about as much at h as at 10h (on a smooth
             # curve the difference is h·f'' and shrinks tenfold with h)
             gap, gap10 = np.abs(right - left), np.abs(fd["right10"] - fd["left10"])
-            is_kink = np.isfinite(left) & np.isfinite(right) & np.isfinite(fd["F"]) & \
-                (gap > KINK_TOL * scale) & (gap > 0.5 * gap10)
+            is_kink = (
+                np.isfinite(left)
+                & np.isfinite(right)
+                & np.isfinite(fd["F"])
+                & (gap > KINK_TOL * scale)
+                & (gap > 0.5 * gap10)
+            )
             # a jump: the central difference grows like 1/h (ten times larger at h than at 10h)
             c1, c10 = fd["central"], fd["central10"]
             is_jump = np.isfinite(c1) & np.isfinite(c10) & (np.abs(c1) > 5 * (1 + np.abs(c10)))
-        self.kinks = [{"x": float(t[i]), "kind": "jump" if is_jump[i] else "kink",
-                       "left": float(left[i]), "right": float(right[i]),
-                       "autodiff": float(dF[i])} for i in np.flatnonzero(is_kink | is_jump)]
+        self.kinks = [
+            {
+                "x": float(t[i]),
+                "kind": "jump" if is_jump[i] else "kink",
+                "left": float(left[i]),
+                "right": float(right[i]),
+                "autodiff": float(dF[i]),
+            }
+            for i in np.flatnonzero(is_kink | is_jump)
+        ]
         ev = {"kinks": self.kinks, "dtype": fd["dtype"]}
-        shown = "; ".join(f"{k['kind']} at {self._x(k['x'], True)}: left {k['left']:.4g}, right {k['right']:.4g}, "
-                          f"autodiff {k['autodiff']:.4g}" for k in self.kinks[:4])
+        shown = "; ".join(
+            f"{k['kind']} at {self._x(k['x'], True)}: left {k['left']:.4g}, right {k['right']:.4g}, "
+            f"autodiff {k['autodiff']:.4g}"
+            for k in self.kinks[:4]
+        )
         more = f" (and {len(self.kinks) - 4} more)" if len(self.kinks) > 4 else ""
         bad = [k for k in self.kinks if not math.isfinite(k["autodiff"])]
         if bad:
-            return CheckResult("kinks", "fail", f"The autodiff gradient is {bad[0]['autodiff']} at "
-                               f"the {bad[0]['kind']} at {self._x(bad[0]['x'], True)}.", ev)
+            return CheckResult(
+                "kinks",
+                "fail",
+                f"The autodiff gradient is {bad[0]['autodiff']} at "
+                f"the {bad[0]['kind']} at {self._x(bad[0]['x'], True)}.",
+                ev,
+            )
         if not self.kinks:
-            return CheckResult("kinks", "pass", f"No kink on the {len(t)} test points (one-sided "
-                               f"derivatives agree everywhere, {fd['dtype']}).", ev)
-        return CheckResult("kinks", "pass", f"{len(self.kinks)} point(s) where the one-sided "
-                           f"derivatives differ: {shown}{more}.", ev)
+            return CheckResult(
+                "kinks",
+                "pass",
+                f"No kink on the {len(t)} test points (one-sided "
+                f"derivatives agree everywhere, {fd['dtype']}).",
+                ev,
+            )
+        return CheckResult(
+            "kinks",
+            "pass",
+            f"{len(self.kinks)} point(s) where the one-sided derivatives differ: {shown}{more}.",
+            ev,
+        )
 
     # -- gradient_correct
     def gradient_correct(self) -> CheckResult:
@@ -661,9 +848,12 @@ class _Checker:
         if not self.kinks:
             self.kinks_check()
         if fd["no_gradient"]:
-            return CheckResult("gradient_correct", "skip",
-                               "No gradient to compare (autodiff returns None; see gradient_finite).",
-                               {"no_gradient": True})
+            return CheckResult(
+                "gradient_correct",
+                "skip",
+                "No gradient to compare (autodiff returns None; see gradient_finite).",
+                {"no_gradient": True},
+            )
         t, ad, num = fd["t"], fd["dF"], fd["central"]
         near_kink = np.zeros(len(t), bool)
         for k in self.kinks:
@@ -673,29 +863,50 @@ class _Checker:
         err = np.abs(ad - num)
         tol = atol + rtol * np.maximum(np.abs(ad), np.abs(num))
         bad = usable & (err > tol)
-        ev = {"dtype": fd["dtype"], "n_points": int(usable.sum()), "n_skipped_near_kinks": int(near_kink.sum()),
-              "n_skipped_nonfinite": int((~usable & ~near_kink).sum()), "rtol": rtol, "atol": atol,
-              "n_mismatch": int(bad.sum()), "note": fd["note"]}
+        ev = {
+            "dtype": fd["dtype"],
+            "n_points": int(usable.sum()),
+            "n_skipped_near_kinks": int(near_kink.sum()),
+            "n_skipped_nonfinite": int((~usable & ~near_kink).sum()),
+            "rtol": rtol,
+            "atol": atol,
+            "n_mismatch": int(bad.sum()),
+            "note": fd["note"],
+        }
         if usable.any():
             i = int(np.argmax(np.where(usable, err / tol, -np.inf)))
-            ev.update(worst_x=t[i], worst_autodiff=ad[i], worst_finite_difference=num[i],
-                      max_abs_error=err[i])
+            ev.update(
+                worst_x=t[i],
+                worst_autodiff=ad[i],
+                worst_finite_difference=num[i],
+                max_abs_error=err[i],
+            )
         if bad.any():
             i = int(np.argmax(np.where(usable, err / tol, -np.inf)))
             status = "warn" if self.allow_surrogate else "fail"
-            why = (" (allowed: a deliberate surrogate gradient such as a straight-through estimator)"
-                   if self.allow_surrogate else
-                   "; if this is a deliberate surrogate (straight-through) gradient, pass "
-                   "allow_surrogate_gradient=True")
-            return CheckResult("gradient_correct", status,
-                               f"Autodiff gives {ad[i]:.6g} but the central finite difference is "
-                               f"{num[i]:.6g} at {self._x(t[i], True)} ({fd['dtype']}); "
-                               f"{int(bad.sum())} of {int(usable.sum())} points disagree{why}.", ev)
-        return CheckResult("gradient_correct", "pass",
-                           f"Autodiff matches central finite differences ({fd['dtype']}) at "
-                           f"{int(usable.sum())} points on [-6, 6] and up to |x| = {LARGE_INPUT:g}"
-                           f" (worst |error| {ev.get('max_abs_error', 0):.2g}); "
-                           f"{int(near_kink.sum())} point(s) at kinks skipped.", ev)
+            why = (
+                " (allowed: a deliberate surrogate gradient such as a straight-through estimator)"
+                if self.allow_surrogate
+                else "; if this is a deliberate surrogate (straight-through) gradient, pass "
+                "allow_surrogate_gradient=True"
+            )
+            return CheckResult(
+                "gradient_correct",
+                status,
+                f"Autodiff gives {ad[i]:.6g} but the central finite difference is "
+                f"{num[i]:.6g} at {self._x(t[i], True)} ({fd['dtype']}); "
+                f"{int(bad.sum())} of {int(usable.sum())} points disagree{why}.",
+                ev,
+            )
+        return CheckResult(
+            "gradient_correct",
+            "pass",
+            f"Autodiff matches central finite differences ({fd['dtype']}) at "
+            f"{int(usable.sum())} points on [-6, 6] and up to |x| = {LARGE_INPUT:g}"
+            f" (worst |error| {ev.get('max_abs_error', 0):.2g}); "
+            f"{int(near_kink.sum())} point(s) at kinks skipped.",
+            ev,
+        )
 
     # -- gradient_alive
     def gradient_alive(self) -> CheckResult:
@@ -709,23 +920,45 @@ class _Checker:
         tv = float(np.sum(np.abs(np.diff(F)))) if len(F) > 1 else 0.0
         integral = float(np.trapezoid(np.abs(dF), t)) if len(t) > 1 else 0.0
         ratio = integral / tv if tv > 0 else float("nan")
-        ev = {"total_variation": tv, "integral_abs_gradient": integral, "ratio": ratio,
-              "no_gradient": bool(fd["no_gradient"])}
+        ev = {
+            "total_variation": tv,
+            "integral_abs_gradient": integral,
+            "ratio": ratio,
+            "no_gradient": bool(fd["no_gradient"]),
+        }
         span = f"on [-{SHAPE_RANGE:g}, {SHAPE_RANGE:g}]"
         if tv <= 1e-9 * (1 + float(np.max(np.abs(F), initial=0))):
-            return CheckResult("gradient_alive", "pass", f"The function is constant {span}: no "
-                               "gradient is expected.", ev)
-        text = (f"f changes by {tv:.4g} {span} (total variation) but the integral of |f'| is "
-                f"only {integral:.3g} ({ratio:.1%})")
+            return CheckResult(
+                "gradient_alive",
+                "pass",
+                f"The function is constant {span}: no gradient is expected.",
+                ev,
+            )
+        text = (
+            f"f changes by {tv:.4g} {span} (total variation) but the integral of |f'| is "
+            f"only {integral:.3g} ({ratio:.1%})"
+        )
         if ratio < ALIVE_FAIL:
-            return CheckResult("gradient_alive", "fail", text + ": almost no gradient flows "
-                               "(round, sign or a stop_gradient inside?).", ev)
+            return CheckResult(
+                "gradient_alive",
+                "fail",
+                text + ": almost no gradient flows (round, sign or a stop_gradient inside?).",
+                ev,
+            )
         if ratio < ALIVE_WARN:
-            return CheckResult("gradient_alive", "warn", text + ": much of the change carries no "
-                               "gradient (jumps or flat steps).", ev)
-        return CheckResult("gradient_alive", "pass",
-                           f"The gradient accounts for the change of f {span} (integral of |f'| "
-                           f"{integral:.4g} against total variation {tv:.4g}).", ev)
+            return CheckResult(
+                "gradient_alive",
+                "warn",
+                text + ": much of the change carries no gradient (jumps or flat steps).",
+                ev,
+            )
+        return CheckResult(
+            "gradient_alive",
+            "pass",
+            f"The gradient accounts for the change of f {span} (integral of |f'| "
+            f"{integral:.4g} against total variation {tv:.4g}).",
+            ev,
+        )
 
     # -- compiles
     def compiles(self) -> CheckResult:
@@ -746,28 +979,43 @@ class _Checker:
 
                 g = _jit(gradient)(x)
         except Exception as exc:  # noqa: BLE001 - the compiler's error is the finding
-            return CheckResult("compiles", "fail", f"Does not compile under XLA: "
-                               f"{type(exc).__name__}: {_first_line(exc)}",
-                               {"error": f"{type(exc).__name__}: {_first_line(exc)}"})
+            return CheckResult(
+                "compiles",
+                "fail",
+                f"Does not compile under XLA: {type(exc).__name__}: {_first_line(exc)}",
+                {"error": f"{type(exc).__name__}: {_first_line(exc)}"},
+            )
         self.compiled = compiled
         both = np.isfinite(eager) & np.isfinite(got)
         with np.errstate(all="ignore"):
             rel = np.where(both, np.abs(got - eager) / np.maximum(1.0, np.abs(eager)), 0.0)
         same_nonfinite = bool(np.array_equal(np.isfinite(eager), np.isfinite(got)))
         worst = float(rel.max(initial=0.0))
-        ev = {"max_relative_difference": worst, "same_nonfinite_pattern": same_nonfinite,
-              "gradient_compiled": g is not None, "mode": "tf.function(jit_compile=True)"
-              if _backend() == "tensorflow" else "jax.jit"}
+        ev = {
+            "max_relative_difference": worst,
+            "same_nonfinite_pattern": same_nonfinite,
+            "gradient_compiled": g is not None,
+            "mode": "tf.function(jit_compile=True)" if _backend() == "tensorflow" else "jax.jit",
+        }
         if worst > 1e-3 or not same_nonfinite:
             i = np.unravel_index(np.argmax(rel), rel.shape)
-            return CheckResult("compiles", "fail",
-                               f"Compiles under XLA but gives different values: {got[i]:.6g} "
-                               f"instead of {eager[i]:.6g} (eager) on input "
-                               f"{_np(x)[i[0]].tolist() if not self.probe.elementwise else _np(x)[i]}"
-                               + ("" if same_nonfinite else "; non-finite outputs differ") + ".", ev)
-        return CheckResult("compiles", "pass",
-                           f"Forward and backward compile under XLA ({ev['mode']}); values equal "
-                           f"eager ones to {worst:.1g} relative.", ev)
+            return CheckResult(
+                "compiles",
+                "fail",
+                f"Compiles under XLA but gives different values: {got[i]:.6g} "
+                f"instead of {eager[i]:.6g} (eager) on input "
+                f"{_np(x)[i[0]].tolist() if not self.probe.elementwise else _np(x)[i]}"
+                + ("" if same_nonfinite else "; non-finite outputs differ")
+                + ".",
+                ev,
+            )
+        return CheckResult(
+            "compiles",
+            "pass",
+            f"Forward and backward compile under XLA ({ev['mode']}); values equal "
+            f"eager ones to {worst:.1g} relative.",
+            ev,
+        )
 
     def shape_points(self) -> np.ndarray:
         return shape_grid()[::5]
@@ -779,7 +1027,9 @@ class _Checker:
         if self.compiled is None:
             return CheckResult("traced_state", "skip", "Needs a compiled function (see compiles).")
         candidates = _python_numbers(self.t)
-        x = ops.convert_to_tensor(self.probe.layout(self.shape_points(), offset=True).astype("float32"))
+        x = ops.convert_to_tensor(
+            self.probe.layout(self.shape_points(), offset=True).astype("float32")
+        )
         with _xla_context():
             base_eager, base_comp = _np(self.t.fn(x)), _np(self.compiled(x))
             frozen, checked = [], []
@@ -794,27 +1044,47 @@ class _Checker:
                     setattr(owner, name, value)
                 moved = not np.allclose(eager, base_eager, equal_nan=True)
                 stuck = np.array_equal(comp, base_comp, equal_nan=True)
-                checked.append({"value": where, "was": value, "set_to": new, "eager_moved": moved,
-                                "compiled_moved": not stuck})
+                checked.append(
+                    {
+                        "value": where,
+                        "was": value,
+                        "set_to": new,
+                        "eager_moved": moved,
+                        "compiled_moved": not stuck,
+                    }
+                )
                 if moved and stuck:
                     frozen.append(where)
         read = [c["value"] for c in checked if c["eager_moved"]]
         ev = {"values": checked}
         if frozen:
-            return CheckResult("traced_state", "fail",
-                               f"{', '.join(frozen)} is read as a Python number: after compiling, "
-                               f"changing it moves the eager output but not the compiled one (it "
-                               "is frozen at trace time; hold it in a variable, as PolyReLUBlend "
-                               "does).", ev)
+            return CheckResult(
+                "traced_state",
+                "fail",
+                f"{', '.join(frozen)} is read as a Python number: after compiling, "
+                f"changing it moves the eager output but not the compiled one (it "
+                "is frozen at trace time; hold it in a variable, as PolyReLUBlend "
+                "does).",
+                ev,
+            )
         if not read:
-            return CheckResult("traced_state", "pass", "The activation reads no Python float that "
-                               "could change after compiling (layer attributes outside the "
-                               "config, lowercase module globals)"
-                               + (f"; {', '.join(c['value'] for c in checked)} changed nothing"
-                                  if checked else "") + ".", ev)
-        return CheckResult("traced_state", "pass",
-                           f"Changing {', '.join(read)} after compiling changes the compiled "
-                           "output as it changes the eager one.", ev)
+            return CheckResult(
+                "traced_state",
+                "pass",
+                "The activation reads no Python float that "
+                "could change after compiling (layer attributes outside the "
+                "config, lowercase module globals)"
+                + (f"; {', '.join(c['value'] for c in checked)} changed nothing" if checked else "")
+                + ".",
+                ev,
+            )
+        return CheckResult(
+            "traced_state",
+            "pass",
+            f"Changing {', '.join(read)} after compiling changes the compiled "
+            "output as it changes the eager one.",
+            ev,
+        )
 
     # -- float16 / bfloat16
     def half(self, dtype: str) -> CheckResult:
@@ -828,9 +1098,13 @@ class _Checker:
             fn = self.t.clone(f"mixed_{dtype}") if self.t.layer is not None else self.t.fn
             low = self.probe.evaluate(fn, t, dtype)
         except Exception as exc:  # noqa: BLE001
-            return CheckResult(dtype, "fail", f"Does not run in {dtype}: {type(exc).__name__}: "
-                               f"{_first_line(exc)}", {"error": _first_line(exc)})
-        x_used = low["x_used"]   # the inputs after rounding to `dtype`
+            return CheckResult(
+                dtype,
+                "fail",
+                f"Does not run in {dtype}: {type(exc).__name__}: {_first_line(exc)}",
+                {"error": _first_line(exc)},
+            )
+        x_used = low["x_used"]  # the inputs after rounding to `dtype`
         ref = self.probe.evaluate(self.t.fn, x_used if self.probe.elementwise else t, "float32")
         with np.errstate(all="ignore"):
             fits_y = np.isfinite(ref["F"]) & (np.abs(ref["F"]) <= top)
@@ -840,20 +1114,34 @@ class _Checker:
             else:
                 fits_g = np.isfinite(ref["dF"]) & (np.abs(ref["dF"]) <= top) & np.isfinite(low["F"])
                 bad_g = fits_g & ~np.isfinite(low["dF"])
-        ev = {"max": top, "n_inputs": len(t), "forward_nonfinite_inputs": t[bad_y],
-              "gradient_nonfinite_inputs": t[bad_g]}
-        for what, bad, vals, refs in (("output", bad_y, low["F"], ref["F"]),
-                                      ("gradient", bad_g, low["dF"], ref["dF"])):
+        ev = {
+            "max": top,
+            "n_inputs": len(t),
+            "forward_nonfinite_inputs": t[bad_y],
+            "gradient_nonfinite_inputs": t[bad_g],
+        }
+        for what, bad, vals, refs in (
+            ("output", bad_y, low["F"], ref["F"]),
+            ("gradient", bad_g, low["dF"], ref["dF"]),
+        ):
             if bad.any():
                 i = int(np.flatnonzero(bad)[np.argmin(np.abs(t[bad]))])
                 ev["smallest_abs_x"] = abs(t[i])
-                return CheckResult(dtype, "fail",
-                                   f"In {dtype} the {what} is {vals[i]} at {self._x(t[i])} although "
-                                   f"the float32 {what} ({refs[i]:.6g}) fits (max {top:.6g}): an "
-                                   f"internal overflow; {int(bad.sum())} input(s) affected.", ev)
-        return CheckResult(dtype, "pass",
-                           f"Output and gradient finite in {dtype} at all {len(t)} inputs up to "
-                           f"|x| = {top:.4g} wherever the float32 result fits in {dtype}.", ev)
+                return CheckResult(
+                    dtype,
+                    "fail",
+                    f"In {dtype} the {what} is {vals[i]} at {self._x(t[i])} although "
+                    f"the float32 {what} ({refs[i]:.6g}) fits (max {top:.6g}): an "
+                    f"internal overflow; {int(bad.sum())} input(s) affected.",
+                    ev,
+                )
+        return CheckResult(
+            dtype,
+            "pass",
+            f"Output and gradient finite in {dtype} at all {len(t)} inputs up to "
+            f"|x| = {top:.4g} wherever the float32 result fits in {dtype}.",
+            ev,
+        )
 
     # -- serializes
     def serializes(self) -> CheckResult:
@@ -865,15 +1153,19 @@ class _Checker:
             what = f"a model holding the {type(layer).__name__} layer"
             cls = type(layer)
             builtin = cls.__module__.startswith("keras.")
-            registered = keras.saving.get_registered_object(
-                keras.saving.get_registered_name(cls)) is cls
+            registered = (
+                keras.saving.get_registered_object(keras.saving.get_registered_name(cls)) is cls
+            )
             if not (builtin or registered):
-                return CheckResult("serializes", "warn",
-                                   f"The layer class {cls.__name__} is not registered, so a model "
-                                   "using it reloads only with custom_objects: decorate it with "
-                                   "@keras.saving.register_keras_serializable(package=...) and "
-                                   "return every constructor argument from get_config.",
-                                   {"registered": False})
+                return CheckResult(
+                    "serializes",
+                    "warn",
+                    f"The layer class {cls.__name__} is not registered, so a model "
+                    "using it reloads only with custom_objects: decorate it with "
+                    "@keras.saving.register_keras_serializable(package=...) and "
+                    "return every constructor argument from get_config.",
+                    {"registered": False},
+                )
         else:
             problem = _unregistered(obj)
             if problem:
@@ -890,17 +1182,29 @@ class _Checker:
                 loaded = keras.saving.load_model(path, safe_mode=True)
                 got = _np(loaded(x))
         except Exception as exc:  # noqa: BLE001
-            return CheckResult("serializes", "fail",
-                               f"Saving {what} as .keras and reloading it with safe_mode=True "
-                               f"failed: {type(exc).__name__}: {_first_line(exc)}",
-                               {"error": _first_line(exc)})
+            return CheckResult(
+                "serializes",
+                "fail",
+                f"Saving {what} as .keras and reloading it with safe_mode=True "
+                f"failed: {type(exc).__name__}: {_first_line(exc)}",
+                {"error": _first_line(exc)},
+            )
         diff = float(np.nanmax(np.abs(got - expected), initial=0.0))
         ev = {"max_abs_difference": diff, "registered": True}
         if not np.allclose(got, expected, rtol=1e-6, atol=1e-6, equal_nan=True):
-            return CheckResult("serializes", "fail", f"{what} reloads with safe_mode=True but its "
-                               f"outputs differ by up to {diff:.3g}.", ev)
-        return CheckResult("serializes", "pass", f"{what[0].upper()}{what[1:]} saves as .keras and "
-                           "reloads with safe_mode=True, giving the same outputs.", ev)
+            return CheckResult(
+                "serializes",
+                "fail",
+                f"{what} reloads with safe_mode=True but its outputs differ by up to {diff:.3g}.",
+                ev,
+            )
+        return CheckResult(
+            "serializes",
+            "pass",
+            f"{what[0].upper()}{what[1:]} saves as .keras and "
+            "reloads with safe_mode=True, giving the same outputs.",
+            ev,
+        )
 
     # -- training
     def training(self, n_train: int | None, epochs: int = 1) -> CheckResult:
@@ -910,17 +1214,29 @@ class _Checker:
         ev = {"runs": rows}
         unit, raw = rows["unit"], rows["raw"]
         if unit["nonfinite"]:
-            return CheckResult("training", "fail", f"Training on pixels / 255 went non-finite: "
-                               f"{unit['message']}", ev)
+            return CheckResult(
+                "training",
+                "fail",
+                f"Training on pixels / 255 went non-finite: {unit['message']}",
+                ev,
+            )
         if raw["nonfinite"]:
-            return CheckResult("training", "warn",
-                               f"Trains on pixels / 255 (test accuracy {unit['test_accuracy']:.3f}) "
-                               f"but goes non-finite on raw 0..255 pixels: {raw['message']} Scale "
-                               "the inputs (e.g. to [0, 1]).", ev)
-        return CheckResult("training", "pass",
-                           f"One epoch of a 2 x Dense(64) network on MNIST stays finite on pixels / "
-                           f"255 (test accuracy {unit['test_accuracy']:.3f}) and on raw pixels "
-                           f"({raw['test_accuracy']:.3f}).", ev)
+            return CheckResult(
+                "training",
+                "warn",
+                f"Trains on pixels / 255 (test accuracy {unit['test_accuracy']:.3f}) "
+                f"but goes non-finite on raw 0..255 pixels: {raw['message']} Scale "
+                "the inputs (e.g. to [0, 1]).",
+                ev,
+            )
+        return CheckResult(
+            "training",
+            "pass",
+            f"One epoch of a 2 x Dense(64) network on MNIST stays finite on pixels / "
+            f"255 (test accuracy {unit['test_accuracy']:.3f}) and on raw pixels "
+            f"({raw['test_accuracy']:.3f}).",
+            ev,
+        )
 
     # -- cost
     def cost(self, log2_size: int, repeats: int) -> CheckResult:
@@ -941,27 +1257,47 @@ class _Checker:
             layer.build(shape)
             return layer, list(layer.trainable_variables)
 
-        candidates = [bench.Candidate("checkup", "relu", "builtin",
-                                      lambda shape: (keras.activations.relu, [])),
-                      bench.Candidate("checkup", target.label, "custom", factory)]
-        rows = bench.run_benchmark(candidates, [log2_size], modes=("jit",),
-                                   directions=("forward_backward",), repeats=repeats, progress=None)
+        candidates = [
+            bench.Candidate(
+                "checkup", "relu", "builtin", lambda shape: (keras.activations.relu, [])
+            ),
+            bench.Candidate("checkup", target.label, "custom", factory),
+        ]
+        rows = bench.run_benchmark(
+            candidates,
+            [log2_size],
+            modes=("jit",),
+            directions=("forward_backward",),
+            repeats=repeats,
+            progress=None,
+        )
         bandwidth = bench.copy_bandwidth(n_elements=1 << 22, repeats=5)
         bench.add_ratios(rows, bandwidth)
         mine = next(r for r in rows if r["role"] == "custom")
         relu = next(r for r in rows if r["role"] == "builtin")
         if mine.get("error"):
-            return CheckResult("cost", "skip", f"Could not be timed: {mine['error']}",
-                               {"error": mine["error"]})
+            return CheckResult(
+                "cost", "skip", f"Could not be timed: {mine['error']}", {"error": mine["error"]}
+            )
         ratio = bench.paired_ratio(mine, relu)[0]
-        ev = {"log2_size": log2_size, "repeats": repeats, "ns_per_element": mine["ns_per_element"],
-              "relu_ns_per_element": relu["ns_per_element"], "x_floor": mine["x_floor"],
-              "x_relu": ratio, "copy_bandwidth_GBps": bandwidth / 1e9}
-        text = (f"Forward + backward under XLA: {mine['ns_per_element']:.2g} ns per element at "
-                f"2^{log2_size} elements, {mine['x_floor']:.2g}x the copy floor and {ratio:.2g}x "
-                "ReLU (a measurement on this machine)")
+        ev = {
+            "log2_size": log2_size,
+            "repeats": repeats,
+            "ns_per_element": mine["ns_per_element"],
+            "relu_ns_per_element": relu["ns_per_element"],
+            "x_floor": mine["x_floor"],
+            "x_relu": ratio,
+            "copy_bandwidth_GBps": bandwidth / 1e9,
+        }
+        text = (
+            f"Forward + backward under XLA: {mine['ns_per_element']:.2g} ns per element at "
+            f"2^{log2_size} elements, {mine['x_floor']:.2g}x the copy floor and {ratio:.2g}x "
+            "ReLU (a measurement on this machine)"
+        )
         if mine["x_floor"] > COST_WARN_X_FLOOR:
-            return CheckResult("cost", "warn", text + f": above {COST_WARN_X_FLOOR:g}x the floor.", ev)
+            return CheckResult(
+                "cost", "warn", text + f": above {COST_WARN_X_FLOOR:g}x the floor.", ev
+            )
         return CheckResult("cost", "pass", text + ".", ev)
 
 
@@ -970,16 +1306,22 @@ def _unregistered(fn) -> str | None:
     import keras
 
     if isinstance(fn, functools.partial):
-        return ("A functools.partial with fixed arguments cannot be saved by reference: make it a "
-                "registered function with those defaults, or a Layer with them in get_config.")
+        return (
+            "A functools.partial with fixed arguments cannot be saved by reference: make it a "
+            "registered function with those defaults, or a Layer with them in get_config."
+        )
     name = getattr(fn, "__name__", None)
     if name is None or not isinstance(fn, types.FunctionType):
-        return (f"`{_name_of(fn)}` is not a plain Python function (a decorated or callable "
-                "object), so a model using it cannot be saved by reference: wrap it in a "
-                "registered function or Layer.")
+        return (
+            f"`{_name_of(fn)}` is not a plain Python function (a decorated or callable "
+            "object), so a model using it cannot be saved by reference: wrap it in a "
+            "registered function or Layer."
+        )
     if name == "<lambda>":
-        return ("A lambda cannot be saved by reference: define it with `def` and decorate it with "
-                "@keras.saving.register_keras_serializable(package=...).")
+        return (
+            "A lambda cannot be saved by reference: define it with `def` and decorate it with "
+            "@keras.saving.register_keras_serializable(package=...)."
+        )
     try:
         if keras.activations.get(name) is fn:
             return None
@@ -988,8 +1330,10 @@ def _unregistered(fn) -> str | None:
     registered = keras.saving.get_registered_name(fn)
     if registered != name and keras.saving.get_registered_object(registered) is fn:
         return None
-    return (f"`{name}` is not registered, so a model using it reloads only with custom_objects: "
-            f"decorate it with @keras.saving.register_keras_serializable(package=...).")
+    return (
+        f"`{name}` is not registered, so a model using it reloads only with custom_objects: "
+        f"decorate it with @keras.saving.register_keras_serializable(package=...)."
+    )
 
 
 def _python_numbers(target: _Target) -> list[tuple[Any, str, float, str]]:
@@ -1049,8 +1393,14 @@ def _mnist(seed: int, n_train: int | None):
     return data.load_mnist(source="embedded", scale="unit", seed=seed, n_train=n_train)
 
 
-def _train_once(target: _Target, scale: str, seed: int, n_train: int | None, epochs: int,
-                run_eagerly: bool = True) -> dict:
+def _train_once(
+    target: _Target,
+    scale: str,
+    seed: int,
+    n_train: int | None,
+    epochs: int,
+    run_eagerly: bool = True,
+) -> dict:
     """One run of the training check. Eager by default: a network this small trains faster
     than it traces, and a function that only fails when compiled is the `compiles` check's."""
     import keras
@@ -1065,25 +1415,49 @@ def _train_once(target: _Target, scale: str, seed: int, n_train: int | None, epo
     for i in range(2):
         init = keras.initializers.GlorotUniform(seed=seed + i)
         if target.layer is None and target.elementwise:  # the diagnosis sees pre-activations
-            layers.append(keras.layers.Dense(64, activation=target.fn, kernel_initializer=init,
-                                             name=f"hidden_{i + 1}"))
+            layers.append(
+                keras.layers.Dense(
+                    64, activation=target.fn, kernel_initializer=init, name=f"hidden_{i + 1}"
+                )
+            )
         else:
             layers.append(keras.layers.Dense(64, kernel_initializer=init, name=f"dense_{i + 1}"))
-            layers.append(_rebuild(target.layer, name=f"activation_{i + 1}") if target.layer
-                          is not None else _apply_function_layer(target.fn))
-    layers.append(keras.layers.Dense(10, activation="softmax", name="output",
-                                     kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 9)))
+            layers.append(
+                _rebuild(target.layer, name=f"activation_{i + 1}")
+                if target.layer is not None
+                else _apply_function_layer(target.fn)
+            )
+    layers.append(
+        keras.layers.Dense(
+            10,
+            activation="softmax",
+            name="output",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 9),
+        )
+    )
     model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], run_eagerly=run_eagerly)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        run_eagerly=run_eagerly,
+    )
     start = time.perf_counter()
     if _backend() == "tensorflow":
-        report, history = diagnostics.diagnose_fit(model, x_train, ds.y_train, batch_size=64,
-                                                   epochs=epochs, seed=seed)
+        report, history = diagnostics.diagnose_fit(
+            model, x_train, ds.y_train, batch_size=64, epochs=epochs, seed=seed
+        )
     else:  # actlab.diagnostics locates layers with tf.GradientTape: on JAX only the step
         diagnosis = diagnostics.NaNDiagnosis()
-        history = model.fit(x_train, ds.y_train, batch_size=64, epochs=epochs, verbose=0,
-                            shuffle=True, callbacks=[diagnosis]).history
+        history = model.fit(
+            x_train,
+            ds.y_train,
+            batch_size=64,
+            epochs=epochs,
+            verbose=0,
+            shuffle=True,
+            callbacks=[diagnosis],
+        ).history
         report = diagnosis.report
     seconds = time.perf_counter() - start
     weights = model.get_weights()
@@ -1091,19 +1465,29 @@ def _train_once(target: _Target, scale: str, seed: int, n_train: int | None, epo
     acc = float("nan")
     if not nonfinite:
         acc = float(model.evaluate(x_test, ds.y_test, verbose=0, batch_size=256)[1])
-    return {"scale": scale, "nonfinite": bool(nonfinite), "message": report.message,
-            "step": report.step, "layer": report.layer, "tensor": report.tensor,
-            "loss": [float(v) for v in history.get("loss", [])], "test_accuracy": acc,
-            "nonfinite_weight_fraction": diagnostics.nonfinite_fraction(weights),
-            "n_train": len(x_train), "epochs": epochs, "seconds": seconds,
-            "data": ds.provenance["description"]}
+    return {
+        "scale": scale,
+        "nonfinite": bool(nonfinite),
+        "message": report.message,
+        "step": report.step,
+        "layer": report.layer,
+        "tensor": report.tensor,
+        "loss": [float(v) for v in history.get("loss", [])],
+        "test_accuracy": acc,
+        "nonfinite_weight_fraction": diagnostics.nonfinite_fraction(weights),
+        "n_train": len(x_train),
+        "epochs": epochs,
+        "seconds": seconds,
+        "data": ds.provenance["description"],
+    }
 
 
 # --------------------------------------------------------------------------- curves for plots
 
 
-def profile_activation(target: Any, seed: int = 0,
-                       dtypes: Sequence[str] = ("float16", "bfloat16")) -> dict[str, Any]:
+def profile_activation(
+    target: Any, seed: int = 0, dtypes: Sequence[str] = ("float16", "bfloat16")
+) -> dict[str, Any]:
     """The curves behind the checks, for plotting one target: f and f' in float32 on the
     range grid (non-finite points included), autodiff against finite differences on [-6, 6],
     and where each half-precision dtype's output or gradient is non-finite."""
@@ -1115,20 +1499,31 @@ def profile_activation(target: Any, seed: int = 0,
     half = {}
     for dtype in dtypes:
         result = checker.half(dtype)
-        half[dtype] = {"status": result.status, "max": result.evidence.get("max"),
-                       "forward_nonfinite": result.evidence.get("forward_nonfinite_inputs", []),
-                       "gradient_nonfinite": result.evidence.get("gradient_nonfinite_inputs", [])}
-    return {"label": prepared.label, "elementwise": prepared.elementwise, "x": t,
-            "f": checker.f32["F"], "df": checker.f32["dF"], "shape_x": fd["t"][:n],
-            "autodiff": None if fd["dF"] is None else fd["dF"][:n], "finite_difference":
-            fd["central"][:n], "fd_dtype": fd["dtype"], "half": half}
+        half[dtype] = {
+            "status": result.status,
+            "max": result.evidence.get("max"),
+            "forward_nonfinite": result.evidence.get("forward_nonfinite_inputs", []),
+            "gradient_nonfinite": result.evidence.get("gradient_nonfinite_inputs", []),
+        }
+    return {
+        "label": prepared.label,
+        "elementwise": prepared.elementwise,
+        "x": t,
+        "f": checker.f32["F"],
+        "df": checker.f32["dF"],
+        "shape_x": fd["t"][:n],
+        "autodiff": None if fd["dF"] is None else fd["dF"][:n],
+        "finite_difference": fd["central"][:n],
+        "fd_dtype": fd["dtype"],
+        "half": half,
+    }
 
 
 # --------------------------------------------------------------------------- backends
 
 BACKENDS = ("tensorflow", "jax")
-BACKEND_RTOL = 1e-5            # float32: a few ulps of each backend's own exp/log/sin
-BACKEND_ATOL = 1e-6            # for values that cancel to ~0
+BACKEND_RTOL = 1e-5  # float32: a few ulps of each backend's own exp/log/sin
+BACKEND_ATOL = 1e-6  # for values that cancel to ~0
 
 
 def _float32_profile(target: Any, seed: int) -> dict[str, np.ndarray]:
@@ -1147,21 +1542,36 @@ def _float32_profile(target: Any, seed: int) -> dict[str, np.ndarray]:
                 F64, dF64 = ref["F"], nan if ref["dF"] is None else ref["dF"]
         except Exception:  # noqa: BLE001 - no float64 reference: no rounding allowance either
             pass
-    return {"t": t, "F": out["F"], "dF": nan if out["dF"] is None else out["dF"],
-            "F64": F64, "dF64": dF64, "x_used": out["x_used"]}
+    return {
+        "t": t,
+        "F": out["F"],
+        "dF": nan if out["dF"] is None else out["dF"],
+        "F64": F64,
+        "dF64": dF64,
+        "x_used": out["x_used"],
+    }
 
 
-def _profile_in_subprocess(target: str, backend: str, seed: int, tmp: Path) -> dict[str, np.ndarray]:
+def _profile_in_subprocess(
+    target: str, backend: str, seed: int, tmp: Path
+) -> dict[str, np.ndarray]:
     import subprocess
 
     from actlab._util import child_env
 
     out = tmp / f"{backend}.npz"
-    code = ("import sys, numpy as np; from actlab.checkup import _float32_profile; "
-            "np.savez(sys.argv[3], **_float32_profile(sys.argv[1], int(sys.argv[2])))")
+    code = (
+        "import sys, numpy as np; from actlab.checkup import _float32_profile; "
+        "np.savez(sys.argv[3], **_float32_profile(sys.argv[1], int(sys.argv[2])))"
+    )
     env = child_env(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, "-c", code, target, str(seed), str(out)], env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, target, str(seed), str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         raise RuntimeError(f"{backend}: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
@@ -1182,9 +1592,11 @@ def compare_backends(target: str, backends: Sequence[str] = BACKENDS, seed: int 
     example on which one-sided derivative a kink takes).
     """
     if not isinstance(target, str):
-        raise ValueError("Comparing backends re-imports the target in a child process per "
-                         "backend, so it must be an import path or a Keras activation name. "
-                         f"Received: target={target!r}")
+        raise ValueError(
+            "Comparing backends re-imports the target in a child process per "
+            "backend, so it must be an import path or a Keras activation name. "
+            f"Received: target={target!r}"
+        )
     for b in backends:
         if b not in BACKENDS:
             raise ValueError(f"`backends` may hold {BACKENDS!r}. Received: backends={backends!r}")
@@ -1192,14 +1604,22 @@ def compare_backends(target: str, backends: Sequence[str] = BACKENDS, seed: int 
         try:
             runs = {b: _profile_in_subprocess(target, b, seed, Path(tmp)) for b in backends}
         except (RuntimeError, OSError) as exc:
-            return CheckResult("backends", "fail", f"The target could not run on every backend: "
-                               f"{exc}.", {"error": str(exc)})
+            return CheckResult(
+                "backends",
+                "fail",
+                f"The target could not run on every backend: {exc}.",
+                {"error": str(exc)},
+            )
     first, *others = backends
     ref = runs[first]
     worst: dict[str, Any] | None = None
-    evidence: dict[str, Any] = {"backends": list(backends), "points": int(len(ref["t"])),
-                                "rtol": BACKEND_RTOL, "atol": BACKEND_ATOL,
-                                "float64_reference": bool(np.isfinite(ref["F64"]).any())}
+    evidence: dict[str, Any] = {
+        "backends": list(backends),
+        "points": int(len(ref["t"])),
+        "rtol": BACKEND_RTOL,
+        "atol": BACKEND_ATOL,
+        "float64_reference": bool(np.isfinite(ref["F64"]).any()),
+    }
     for other in others:
         cur = runs[other]
         for key, what in (("F", "value"), ("dF", "gradient")):
@@ -1208,37 +1628,63 @@ def compare_backends(target: str, backends: Sequence[str] = BACKENDS, seed: int 
             with np.errstate(all="ignore"):
                 rounding = np.fmax(np.abs(a - ref[key + "64"]), np.abs(b - cur[key + "64"]))
                 rounding = np.where(np.isfinite(rounding), rounding, 0.0)
-                excess = np.abs(a - b) / (BACKEND_RTOL * np.maximum(np.abs(a), np.abs(b))
-                                          + BACKEND_ATOL + 2 * rounding)
+                excess = np.abs(a - b) / (
+                    BACKEND_RTOL * np.maximum(np.abs(a), np.abs(b)) + BACKEND_ATOL + 2 * rounding
+                )
             excess = np.where(finite_a & finite_b, excess, 0.0)
             excess = np.where(finite_a != finite_b, np.inf, excess)
             evidence[f"max_{what}_excess_{other}"] = float(np.max(excess))
             evidence[f"{what}_disagrees_at_{other}"] = sorted(
-                {float(x) for x in ref["x_used"][excess > 1]})[:20]
+                {float(x) for x in ref["x_used"][excess > 1]}
+            )[:20]
             i = int(np.argmax(excess))
             if excess[i] > 1 and (worst is None or excess[i] > worst["excess"]):
-                worst = {"excess": float(excess[i]), "what": what, "other": other,
-                         "x": float(ref["x_used"][i]), first: float(a[i]), "other_value": float(b[i])}
+                worst = {
+                    "excess": float(excess[i]),
+                    "what": what,
+                    "other": other,
+                    "x": float(ref["x_used"][i]),
+                    first: float(a[i]),
+                    "other_value": float(b[i]),
+                }
     if worst is None:
-        return CheckResult("backends", "pass", f"{' and '.join(backends)} give the same float32 "
-                           f"values and gradients at all {len(ref['t'])} probe points (within "
-                           f"{BACKEND_RTOL:g} relative + {BACKEND_ATOL:g} + their own float32 "
-                           f"rounding).", evidence)
+        return CheckResult(
+            "backends",
+            "pass",
+            f"{' and '.join(backends)} give the same float32 "
+            f"values and gradients at all {len(ref['t'])} probe points (within "
+            f"{BACKEND_RTOL:g} relative + {BACKEND_ATOL:g} + their own float32 "
+            f"rounding).",
+            evidence,
+        )
     evidence["worst"] = worst
-    return CheckResult("backends", "fail", f"The backends disagree on the {worst['what']} at "
-                       f"x = {worst['x']:.6g}: {first} gives {worst[first]:.8g}, {worst['other']} "
-                       f"gives {worst['other_value']:.8g}; choose one convention and enforce it "
-                       f"on both (as actlab.activations does at its kinks).", evidence)
+    return CheckResult(
+        "backends",
+        "fail",
+        f"The backends disagree on the {worst['what']} at "
+        f"x = {worst['x']:.6g}: {first} gives {worst[first]:.8g}, {worst['other']} "
+        f"gives {worst['other_value']:.8g}; choose one convention and enforce it "
+        f"on both (as actlab.activations does at its kinks).",
+        evidence,
+    )
 
 
 # --------------------------------------------------------------------------- entry points
 
 
-def check_activation(target: Any, *, dtypes: Sequence[str] = ("float32", "float16", "bfloat16"),
-                     train: bool = True, timing: bool = True, allow_surrogate_gradient: bool = False,
-                     seed: int = 0, n_train: int | None = None, cost_log2_size: int = 20,
-                     cost_repeats: int = 10, backends: Sequence[str] | None = None
-                     ) -> ActivationReport:
+def check_activation(
+    target: Any,
+    *,
+    dtypes: Sequence[str] = ("float32", "float16", "bfloat16"),
+    train: bool = True,
+    timing: bool = True,
+    allow_surrogate_gradient: bool = False,
+    seed: int = 0,
+    n_train: int | None = None,
+    cost_log2_size: int = 20,
+    cost_repeats: int = 10,
+    backends: Sequence[str] | None = None,
+) -> ActivationReport:
     """Run every check on `target` and return an `ActivationReport` (see the module docstring).
 
     Args:
@@ -1262,8 +1708,10 @@ def check_activation(target: Any, *, dtypes: Sequence[str] = ("float32", "float1
     """
     for d in dtypes:
         if d not in ("float32", "float16", "bfloat16"):
-            raise ValueError(f"`dtypes` may hold 'float32', 'float16' and 'bfloat16'. "
-                             f"Received: dtypes={dtypes!r}")
+            raise ValueError(
+                f"`dtypes` may hold 'float32', 'float16' and 'bfloat16'. "
+                f"Received: dtypes={dtypes!r}"
+            )
     start = time.perf_counter()
     prepared = _prepare(target)
     checker = _Checker(prepared, allow_surrogate_gradient, seed)
@@ -1289,9 +1737,12 @@ def check_activation(target: Any, *, dtypes: Sequence[str] = ("float32", "float1
         try:
             result = run()
         except Exception as exc:  # noqa: BLE001 - a crash inside a check is reported, not raised
-            result = CheckResult(name, "fail", f"The check could not run the activation: "
-                                 f"{type(exc).__name__}: {_first_line(exc)}",
-                                 {"error": f"{type(exc).__name__}: {_first_line(exc)}"})
+            result = CheckResult(
+                name,
+                "fail",
+                f"The check could not run the activation: {type(exc).__name__}: {_first_line(exc)}",
+                {"error": f"{type(exc).__name__}: {_first_line(exc)}"},
+            )
         result.name = name
         results.append(result)
     if backends:
@@ -1309,8 +1760,10 @@ def assert_healthy(target: Any, **kwargs) -> ActivationReport:
     """
     report = check_activation(target, **kwargs)
     if not report.ok:
-        raise AssertionError(f"{report.target} failed {len(report.names('fail'))} check(s):\n"
-                             + report.format(("fail",)))
+        raise AssertionError(
+            f"{report.target} failed {len(report.names('fail'))} check(s):\n"
+            + report.format(("fail",))
+        )
     return report
 
 
@@ -1322,21 +1775,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m actlab.checkup",
         description="Check an activation for non-finite values and gradients, wrong gradients, "
-                    "XLA, traced state, half precision, serialization, training and cost.")
-    parser.add_argument("target", help="package.module:attribute (optionally with literal "
-                        "arguments, e.g. \"actlab.layers:Truncation(threshold=2.0)\") or a Keras "
-                        "activation name such as gelu")
+        "XLA, traced state, half precision, serialization, training and cost.",
+    )
+    parser.add_argument(
+        "target",
+        help="package.module:attribute (optionally with literal "
+        'arguments, e.g. "actlab.layers:Truncation(threshold=2.0)") or a Keras '
+        "activation name such as gelu",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON to FILE")
     parser.add_argument("--no-train", action="store_true", help="skip the training check")
     parser.add_argument("--no-timing", action="store_true", help="skip the cost check")
-    parser.add_argument("--allow-surrogate-gradient", action="store_true",
-                        help="a gradient that differs from finite differences only warns")
-    parser.add_argument("--backends", action="store_true",
-                        help="also compare values and gradients on TensorFlow and JAX "
-                             "(one child process per backend)")
-    parser.add_argument("--log", metavar="FILE", default=DEFAULT_LOG,
-                        help="where TensorFlow's and JAX's own messages go (default: "
-                             f"{DEFAULT_LOG} in the current directory)")
+    parser.add_argument(
+        "--allow-surrogate-gradient",
+        action="store_true",
+        help="a gradient that differs from finite differences only warns",
+    )
+    parser.add_argument(
+        "--backends",
+        action="store_true",
+        help="also compare values and gradients on TensorFlow and JAX "
+        "(one child process per backend)",
+    )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        default=DEFAULT_LOG,
+        help="where TensorFlow's and JAX's own messages go (default: "
+        f"{DEFAULT_LOG} in the current directory)",
+    )
     args = parser.parse_args(argv)
     log = Path(args.log).absolute()
     shown = os.path.relpath(log) if log.resolve().is_relative_to(Path.cwd()) else str(log)
@@ -1344,9 +1811,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _native_stderr_to(log):
             report = check_activation(
-                args.target, train=not args.no_train, timing=not args.no_timing,
+                args.target,
+                train=not args.no_train,
+                timing=not args.no_timing,
                 allow_surrogate_gradient=args.allow_surrogate_gradient,
-                backends=BACKENDS if args.backends else None)
+                backends=BACKENDS if args.backends else None,
+            )
     except ValueError as exc:
         print(f"checkup: error: {exc}", file=sys.stderr)
         return 2

@@ -62,11 +62,15 @@ def resolve_blend(blend, stages: Sequence[int] = (16, 32), blocks_per_stage: int
             return names
         if blend == "inner":
             return names[1:-1]
-        raise ValueError(f"`blend` must be one of {BLEND_PRESETS}, a list of stage numbers or a "
-                         f"list of activation names. Received: blend={blend!r}")
+        raise ValueError(
+            f"`blend` must be one of {BLEND_PRESETS}, a list of stage numbers or a "
+            f"list of activation names. Received: blend={blend!r}"
+        )
     if not (isinstance(blend, (list, tuple)) and len(blend) > 0):
-        raise ValueError("`blend` must be a preset name, or a non-empty list of stage numbers or "
-                         f"activation names. Received: blend={blend!r}")
+        raise ValueError(
+            "`blend` must be a preset name, or a non-empty list of stage numbers or "
+            f"activation names. Received: blend={blend!r}"
+        )
     chosen = set()
     for item in blend:
         if is_int(item) and 1 <= item <= len(stages):
@@ -76,16 +80,26 @@ def resolve_blend(blend, stages: Sequence[int] = (16, 32), blocks_per_stage: int
         elif isinstance(item, str) and item in names:
             chosen.add(item)
         else:
-            raise ValueError(f"`blend` item {item!r} is neither a stage number in 1..{len(stages)}, "
-                             f"'head', nor an activation name {names}. Received: blend={blend!r}")
+            raise ValueError(
+                f"`blend` item {item!r} is neither a stage number in 1..{len(stages)}, "
+                f"'head', nor an activation name {names}. Received: blend={blend!r}"
+            )
     return [n for n in names if n in chosen]
 
 
-def build_resnet(blend="none", stages: Sequence[int] = (16, 32), blocks_per_stage: int = 1,
-                 num_classes: int = 10, input_shape: Sequence[int] = (28, 28, 1),
-                 coefficients=DELPHI_COEFFICIENTS, relu_cap: float | None = None,
-                 relu_weight: float = 1.0, stem_strides: int = 1, bn_momentum: float = 0.9,
-                 name: str = "resnet") -> keras.Model:
+def build_resnet(
+    blend="none",
+    stages: Sequence[int] = (16, 32),
+    blocks_per_stage: int = 1,
+    num_classes: int = 10,
+    input_shape: Sequence[int] = (28, 28, 1),
+    coefficients=DELPHI_COEFFICIENTS,
+    relu_cap: float | None = None,
+    relu_weight: float = 1.0,
+    stem_strides: int = 1,
+    bn_momentum: float = 0.9,
+    name: str = "resnet",
+) -> keras.Model:
     """A small pre-activation ResNet (functional) with the chosen activations as blends.
 
     Args:
@@ -103,35 +117,57 @@ def build_resnet(blend="none", stages: Sequence[int] = (16, 32), blocks_per_stag
             epoch of a small data set.
         name: model name.
     """
-    if not (isinstance(stages, (list, tuple)) and stages and all(is_int(f) and f > 0 for f in stages)):
-        raise ValueError(f"`stages` must be a non-empty list of filter counts > 0. Received: "
-                         f"stages={stages!r}")
+    if not (
+        isinstance(stages, (list, tuple)) and stages and all(is_int(f) and f > 0 for f in stages)
+    ):
+        raise ValueError(
+            f"`stages` must be a non-empty list of filter counts > 0. Received: stages={stages!r}"
+        )
     if not (is_int(blocks_per_stage) and blocks_per_stage > 0):
-        raise ValueError("`blocks_per_stage` must be an integer > 0. "
-                         f"Received: blocks_per_stage={blocks_per_stage!r}")
+        raise ValueError(
+            "`blocks_per_stage` must be an integer > 0. "
+            f"Received: blocks_per_stage={blocks_per_stage!r}"
+        )
     if not (is_int(num_classes) and num_classes > 1):
-        raise ValueError(f"`num_classes` must be an integer > 1. Received: num_classes={num_classes!r}")
+        raise ValueError(
+            f"`num_classes` must be an integer > 1. Received: num_classes={num_classes!r}"
+        )
     coefficients = check_coefficients(coefficients)
     relu_cap = check_relu_cap(relu_cap)
     relu_weight = check_relu_weight(relu_weight)
     if not (is_int(stem_strides) and stem_strides > 0):
-        raise ValueError(f"`stem_strides` must be an integer > 0. Received: stem_strides={stem_strides!r}")
-    if not (isinstance(bn_momentum, (int, float)) and not isinstance(bn_momentum, bool)
-            and 0 <= bn_momentum < 1):
-        raise ValueError(f"`bn_momentum` must be a number in [0, 1). Received: bn_momentum={bn_momentum!r}")
+        raise ValueError(
+            f"`stem_strides` must be an integer > 0. Received: stem_strides={stem_strides!r}"
+        )
+    if not (
+        isinstance(bn_momentum, (int, float))
+        and not isinstance(bn_momentum, bool)
+        and 0 <= bn_momentum < 1
+    ):
+        raise ValueError(
+            f"`bn_momentum` must be a number in [0, 1). Received: bn_momentum={bn_momentum!r}"
+        )
     blends = set(resolve_blend(blend, stages, blocks_per_stage))
 
     def act(x, act_name):
         if act_name in blends:
-            layer = PolyReLUBlend(coefficients, relu_cap=relu_cap, relu_weight=relu_weight,
-                                  name=act_name)
+            layer = PolyReLUBlend(
+                coefficients, relu_cap=relu_cap, relu_weight=relu_weight, name=act_name
+            )
         else:
             layer = keras.layers.ReLU(max_value=relu_cap, name=act_name)
         return layer(x)
 
     def conv(x, filters, kernel, strides, conv_name):
-        return keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False,
-                                   kernel_initializer="he_normal", name=conv_name)(x)
+        return keras.layers.Conv2D(
+            filters,
+            kernel,
+            strides=strides,
+            padding="same",
+            use_bias=False,
+            kernel_initializer="he_normal",
+            name=conv_name,
+        )(x)
 
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = conv(inputs, stages[0], 3, stem_strides, "stem_conv")

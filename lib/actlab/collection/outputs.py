@@ -92,11 +92,15 @@ class RunKey:
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
-            raise ValueError(f"Unknown profile {self.profile!r}; expected one of {PROFILES}. "
-                             f"Received: profile={self.profile!r}")
+            raise ValueError(
+                f"Unknown profile {self.profile!r}; expected one of {PROFILES}. "
+                f"Received: profile={self.profile!r}"
+            )
         if self.backend not in BACKENDS:
-            raise ValueError(f"Unknown backend {self.backend!r}; expected one of {BACKENDS}. "
-                             f"Received: backend={self.backend!r}")
+            raise ValueError(
+                f"Unknown backend {self.backend!r}; expected one of {BACKENDS}. "
+                f"Received: backend={self.backend!r}"
+            )
 
     def __hash__(self) -> int:
         overrides = json.dumps(dict(self.overrides), sort_keys=True, default=repr)
@@ -126,8 +130,13 @@ class RunKey:
         return f"{self.label} [{spelled}]"
 
     def to_json(self) -> dict[str, Any]:
-        return {"profile": self.profile, "backend": self.backend,
-                "overrides": dict(self.overrides), "label": self.label, "variant": self.variant}
+        return {
+            "profile": self.profile,
+            "backend": self.backend,
+            "overrides": dict(self.overrides),
+            "label": self.label,
+            "variant": self.variant,
+        }
 
 
 def default_backend() -> str:
@@ -183,8 +192,13 @@ def figures_root(key: RunKey) -> Path:
 def keyed_locations(notebook: str, key: RunKey) -> Locations:
     """The standard locations of `key` (what `make figures` uses)."""
     executed = executed_dir(key) / f"{notebook}.ipynb"
-    return Locations(notebook=notebook, executed=executed, figures_root=figures_root(key),
-                     log=logs_dir(key) / f"{notebook}.log", stamp=stamp_path(notebook, key))
+    return Locations(
+        notebook=notebook,
+        executed=executed,
+        figures_root=figures_root(key),
+        log=logs_dir(key) / f"{notebook}.log",
+        stamp=stamp_path(notebook, key),
+    )
 
 
 def stamp_path(notebook: str, key: RunKey) -> Path:
@@ -217,11 +231,17 @@ def locations(notebook: str, key: RunKey, output: Path | None = None) -> Locatio
             if other != key and _same(output, keyed_locations(notebook, other).executed):
                 raise OutputConflictError(
                     f"--output {output} is where `make figures` keeps the {other.label} run of "
-                    f"{notebook}; a {key.label} run must write elsewhere.")
+                    f"{notebook}; a {key.label} run must write elsewhere."
+                )
     output = Path(output)
     root = output.parent / "figures" if key.overrides else keyed.figures_root
-    return Locations(notebook=notebook, executed=output, figures_root=root,
-                     log=output.with_suffix(".log"), stamp=output.parent / f".{notebook}.ok")
+    return Locations(
+        notebook=notebook,
+        executed=output,
+        figures_root=root,
+        log=output.with_suffix(".log"),
+        stamp=output.parent / f".{notebook}.ok",
+    )
 
 
 def current_run() -> dict[str, Any] | None:
@@ -236,7 +256,27 @@ def current_run() -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "DEFAULT_PROFILE", "Locations", "OutputConflictError",
-           "PROFILES", "REPO_ROOT", "RunKey", "current_run", "data_dir", "default_backend",
-           "executed_dir", "figures_base", "figures_dir", "figures_root", "keyed_locations",
-           "locations", "logs_dir", "notebook_dir", "report_dir", "reports_base", "stamp_path"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "DEFAULT_PROFILE",
+    "Locations",
+    "OutputConflictError",
+    "PROFILES",
+    "REPO_ROOT",
+    "RunKey",
+    "current_run",
+    "data_dir",
+    "default_backend",
+    "executed_dir",
+    "figures_base",
+    "figures_dir",
+    "figures_root",
+    "keyed_locations",
+    "locations",
+    "logs_dir",
+    "notebook_dir",
+    "report_dir",
+    "reports_base",
+    "stamp_path",
+]

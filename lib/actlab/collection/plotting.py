@@ -16,14 +16,16 @@ PALETTE = "colorblind"
 def set_theme() -> None:
     """The collection's look: seaborn whitegrid, colorblind palette, fixed dpi and SVG hash salt."""
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
-    plt.rcParams.update({
-        "figure.dpi": DPI,
-        "savefig.dpi": DPI,
-        "savefig.bbox": "tight",
-        "figure.autolayout": False,
-        "svg.hashsalt": "actlab",  # deterministic SVG ids
-        "axes.titleweight": "bold",
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": DPI,
+            "savefig.dpi": DPI,
+            "savefig.bbox": "tight",
+            "figure.autolayout": False,
+            "svg.hashsalt": "actlab",  # deterministic SVG ids
+            "axes.titleweight": "bold",
+        }
+    )
 
 
 def save_figure(fig: plt.Figure, notebook: str, name: str, svg: bool = False) -> Path:

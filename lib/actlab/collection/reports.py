@@ -117,17 +117,23 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def headline_numbers(results: Mapping[str, Any] | None, limit: int = MAX_HEADLINE) -> list[tuple[str, str]]:
+def headline_numbers(
+    results: Mapping[str, Any] | None, limit: int = MAX_HEADLINE
+) -> list[tuple[str, str]]:
     """``[(label, formatted value), ...]`` for a card (see the module docstring for the convention)."""
     if not isinstance(results, Mapping):
         return []
     headline = results.get("headline")
     if isinstance(headline, Mapping):
-        items = [(str(k), v) for k, v in headline.items()
-                 if _is_headline_scalar(v) or (isinstance(v, str) and len(v) <= 60)]
+        items = [
+            (str(k), v)
+            for k, v in headline.items()
+            if _is_headline_scalar(v) or (isinstance(v, str) and len(v) <= 60)
+        ]
     else:
-        items = [(str(k), v) for k, v in results.items()
-                 if k != "main_figure" and _is_headline_scalar(v)]
+        items = [
+            (str(k), v) for k, v in results.items() if k != "main_figure" and _is_headline_scalar(v)
+        ]
     return [(label.replace("_", " "), format_value(value)) for label, value in items[:limit]]
 
 
@@ -178,8 +184,10 @@ def figure_data_uris(png: Path, width: int = THUMBNAIL_WIDTH) -> tuple[str, str 
 
     with Image.open(png) as img:
         wide = img.width > width
-    return (thumbnail_data_uri(png, width),
-            thumbnail_data_uri(png, FULL_FIGURE_WIDTH) if wide else None)
+    return (
+        thumbnail_data_uri(png, width),
+        thumbnail_data_uri(png, FULL_FIGURE_WIDTH) if wide else None,
+    )
 
 
 # --------------------------------------------------------------------------- what a reader sees
@@ -193,8 +201,11 @@ def _machine_paths() -> list[tuple[str, str]]:
     from actlab.collection import session
 
     pairs = {}
-    for path in {sysconfig.get_paths().get("purelib"), sysconfig.get_paths().get("platlib"),
-                 *site.getsitepackages()}:
+    for path in {
+        sysconfig.get_paths().get("purelib"),
+        sysconfig.get_paths().get("platlib"),
+        *site.getsitepackages(),
+    }:
         if path:
             pairs[str(path)] = "[site-packages]"
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
@@ -227,20 +238,23 @@ def strip_machine_paths(text: str) -> str:
     return text
 
 
-_SPREAD = re.compile(r"(?P<value>\d[\d,]*(?:\.\d+)?)(?P<u1>\s?%)?\s*±\s*"
-                     r"(?P<spread>nan|NaN|0(?:\.0+)?)(?!\.?\d)(?P<u2>\s?%)?")
+_SPREAD = re.compile(
+    r"(?P<value>\d[\d,]*(?:\.\d+)?)(?P<u1>\s?%)?\s*±\s*"
+    r"(?P<spread>nan|NaN|0(?:\.0+)?)(?!\.?\d)(?P<u2>\s?%)?"
+)
 
 
 def single_seed_text(text: str, n_seeds: int | None = None) -> str:
-    """"73.0 ± nan %" -> "73.0 % (1 seed)"; also "± 0.0" when the run had `n_seeds` == 1.
+    """ "73.0 ± nan %" -> "73.0 % (1 seed)"; also "± 0.0" when the run had `n_seeds` == 1.
 
     A sample standard deviation over one seed is undefined (NaN), and "± 0.0" from a single seed
     reads like a measured spread: either way the honest text is "(1 seed)".
     """
+
     def fix(m: re.Match) -> str:
         if m["spread"].lower() != "nan" and n_seeds != 1:
             return m.group(0)
-        unit = (m["u1"] or m["u2"] or "")
+        unit = m["u1"] or m["u2"] or ""
         return f"{m['value']}{unit} (1 seed)"
 
     return _SPREAD.sub(fix, text)
@@ -291,7 +305,7 @@ def _provenance_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     prov = record.get("provenance") or {}
     data = record.get("data") or {}
     commit = prov.get("git_commit")
-    commit_text = (commit[:10] if commit else "unknown (not a git checkout?)")
+    commit_text = commit[:10] if commit else "unknown (not a git checkout?)"
     if commit and prov.get("git_dirty"):
         commit_text += " + uncommitted changes"
     wall = prov.get("wall_time_s")
@@ -300,9 +314,18 @@ def _provenance_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
         data_text += f" ({data['n_train']:,} train / {data['n_test']:,} test)"
     return [
         ("commit", commit_text),
-        ("finished (UTC)", str(prov.get("finished_utc", "n/a")).replace("T", " ").removesuffix("+00:00")),
-        ("Python / TF / Keras", " / ".join(str(prov.get(k, "?")) for k in ("python", "tensorflow", "keras"))),
-        ("Keras backend", f"{prov.get('backend', 'tensorflow')} {prov.get('backend_version') or ''}".strip()),
+        (
+            "finished (UTC)",
+            str(prov.get("finished_utc", "n/a")).replace("T", " ").removesuffix("+00:00"),
+        ),
+        (
+            "Python / TF / Keras",
+            " / ".join(str(prov.get(k, "?")) for k in ("python", "tensorflow", "keras")),
+        ),
+        (
+            "Keras backend",
+            f"{prov.get('backend', 'tensorflow')} {prov.get('backend_version') or ''}".strip(),
+        ),
         ("data", data_text),
         ("profile", run_label(record)),
         ("wall time", f"{wall:.1f} s" if isinstance(wall, int | float) else "n/a"),
@@ -318,8 +341,10 @@ def read_entry(executed: Path, figures_dir: Path) -> Entry:
     entry = Entry(name=name, title=notebook_title(nb, name), report=f"{name}.html")
     failed = executed.with_suffix(executed.suffix + ".failed")
     if failed.exists():
-        entry.warnings.append("execution failed; the report shows the partial run: "
-                              + failed.read_text().strip().splitlines()[0])
+        entry.warnings.append(
+            "execution failed; the report shows the partial run: "
+            + failed.read_text().strip().splitlines()[0]
+        )
     fig_dir = figures_dir / name
     results_path = fig_dir / "results.json"
     if not results_path.is_file():
@@ -381,13 +406,17 @@ def pairing_problem(nb: Any, record: Mapping[str, Any], results_path: Path) -> s
     if ran and wrote:
         if ran == wrote:
             return None
-        return (f"{REFUSAL} {results_path} with this executed notebook: it is not from this executed "
-                f"notebook's run ({run_label(record)}, run {wrote}; the notebook is "
-                f"{meta.get('label', '?')}, run {ran})")
+        return (
+            f"{REFUSAL} {results_path} with this executed notebook: it is not from this executed "
+            f"notebook's run ({run_label(record)}, run {wrote}; the notebook is "
+            f"{meta.get('label', '?')}, run {ran})"
+        )
     finished = (record.get("provenance") or {}).get("finished_utc")
     if not finished or str(finished) not in _outputs_text(nb):
-        return (f"{REFUSAL} {results_path} (finished {finished}) with this executed notebook: it is "
-                "not from this executed notebook (its provenance block shows another run)")
+        return (
+            f"{REFUSAL} {results_path} (finished {finished}) with this executed notebook: it is "
+            "not from this executed notebook (its provenance block shows another run)"
+        )
     return None
 
 
@@ -408,8 +437,9 @@ def _reader_preprocessor():
             fix = lambda text: reader_text(text, self._n_seeds)  # noqa: E731
             for out in cell.get("outputs", []):
                 if "text" in out:
-                    out["text"] = fix(out["text"] if isinstance(out["text"], str)
-                                      else "".join(out["text"]))
+                    out["text"] = fix(
+                        out["text"] if isinstance(out["text"], str) else "".join(out["text"])
+                    )
                 if "traceback" in out:
                     out["traceback"] = [fix(line) for line in out["traceback"]]
                 for mime, value in (out.get("data") or {}).items():
@@ -444,8 +474,14 @@ def make_exporter(hide_code: bool = False):
     return exporter
 
 
-def render_report(executed: Path, out: Path, hide_code: bool = False, exporter: Any = None,
-                  title: str | None = None, source_dir: Path | None = None) -> Path:
+def render_report(
+    executed: Path,
+    out: Path,
+    hide_code: bool = False,
+    exporter: Any = None,
+    title: str | None = None,
+    source_dir: Path | None = None,
+) -> Path:
     """Render one executed notebook to the self-contained HTML file `out`.
 
     `source_dir` is where relative image paths in markdown cells are looked up (embedded as
@@ -457,9 +493,10 @@ def render_report(executed: Path, out: Path, hide_code: bool = False, exporter: 
     nb = nbformat.read(executed, as_version=4)
     if title:
         nb.metadata["title"] = title  # the <title> the lab template uses
-    resources = {"metadata": {"name": executed.stem,
-                              "path": str(source_dir or REPO_ROOT / "notebooks")},
-                 "actlab_paper": hide_code}  # the template then also drops stderr streams
+    resources = {
+        "metadata": {"name": executed.stem, "path": str(source_dir or REPO_ROOT / "notebooks")},
+        "actlab_paper": hide_code,
+    }  # the template then also drops stderr streams
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")
@@ -474,15 +511,22 @@ def render_index(entries: Sequence[Entry], out: Path, hide_code: bool = False) -
     """
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
     def reader_entry(e: Entry) -> Entry:
         fix = lambda text: reader_text(text, e.n_seeds)  # noqa: E731
         return dataclasses.replace(
-            e, title=fix(e.title), finding=fix(e.finding) if e.finding else e.finding,
+            e,
+            title=fix(e.title),
+            finding=fix(e.finding) if e.finding else e.finding,
             headline=[(fix(k), fix(v)) for k, v in e.headline],
             provenance=[(k, fix(v)) for k, v in e.provenance],
-            warnings=[fix(w) for w in e.warnings])
+            warnings=[fix(w) for w in e.warnings],
+        )
 
     api = out.parent / API_DIR / "index.html"
     page = env.get_template(INDEX_TEMPLATE).render(
@@ -509,8 +553,14 @@ def build_api_docs(out: Path | None = None) -> Path:
     from actlab import __version__
 
     out = Path(out) if out is not None else REPO_ROOT / "reports" / API_DIR
-    pdoc.render.configure(docformat="google", math=False, mermaid=False, search=True,
-                          show_source=False, footer_text=f"actlab {__version__}")
+    pdoc.render.configure(
+        docformat="google",
+        math=False,
+        mermaid=False,
+        search=True,
+        show_source=False,
+        footer_text=f"actlab {__version__}",
+    )
     pdoc.pdoc("actlab", output_directory=out)
     for page in [*out.rglob("*.html"), *out.rglob("*.js")]:  # e.g. REPO_ROOT's default value
         text = page.read_text(encoding="utf-8")
@@ -533,20 +583,33 @@ def discover(executed_dir: Path, names: Iterable[str] | None = None) -> list[Pat
     return [by_name[n] for n in wanted]
 
 
-def build(executed_dir: Path, figures_dir: Path, out_dir: Path, hide_code: bool = False,
-          names: Iterable[str] | None = None, source_dir: Path | None = None,
-          log=print) -> list[Entry]:
+def build(
+    executed_dir: Path,
+    figures_dir: Path,
+    out_dir: Path,
+    hide_code: bool = False,
+    names: Iterable[str] | None = None,
+    source_dir: Path | None = None,
+    log=print,
+) -> list[Entry]:
     """Render every executed notebook to ``out_dir/<name>.html`` and write ``out_dir/index.html``."""
     notebooks = discover(Path(executed_dir), names)
     if not notebooks:
-        raise FileNotFoundError(f"no executed notebooks ({NOTEBOOK_GLOB}) in {executed_dir}; "
-                                "run `make figures` first")
+        raise FileNotFoundError(
+            f"no executed notebooks ({NOTEBOOK_GLOB}) in {executed_dir}; run `make figures` first"
+        )
     exporter = make_exporter(hide_code)
     entries = []
     for path in notebooks:
         entry = read_entry(path, Path(figures_dir))
-        render_report(path, Path(out_dir) / entry.report, hide_code, exporter, title=entry.title,
-                      source_dir=source_dir)
+        render_report(
+            path,
+            Path(out_dir) / entry.report,
+            hide_code,
+            exporter,
+            title=entry.title,
+            source_dir=source_dir,
+        )
         for warning in entry.warnings:
             log(f"[{entry.name}] WARNING: {warning}")
         entries.append(entry)
@@ -558,21 +621,43 @@ def build(executed_dir: Path, figures_dir: Path, out_dir: Path, hide_code: bool 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help="notebook names (e.g. 01_x); default: every executed notebook")
-    parser.add_argument("--profile", default=outputs.DEFAULT_PROFILE, choices=outputs.PROFILES,
-                        help="whose outputs to render (default: default); sets the three folders")
-    parser.add_argument("--backend", default=None, choices=outputs.BACKENDS,
-                        help="the backend of those outputs (default: $KERAS_BACKEND or tensorflow)")
-    parser.add_argument("--executed", type=Path,
-                        help="folder of executed notebooks (default: the profile's, reports/executed/...)")
-    parser.add_argument("--figures", type=Path,
-                        help="folder holding <notebook>/results.json and PNGs (default: the profile's)")
-    parser.add_argument("--out", type=Path,
-                        help="where the HTML reports and index.html go (default: reports/ or its "
-                             "profile sub-folder)")
-    parser.add_argument("--hide-code", action="store_true",
-                        help="paper variant: no code cells, outputs only")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="notebook names (e.g. 01_x); default: every executed notebook",
+    )
+    parser.add_argument(
+        "--profile",
+        default=outputs.DEFAULT_PROFILE,
+        choices=outputs.PROFILES,
+        help="whose outputs to render (default: default); sets the three folders",
+    )
+    parser.add_argument(
+        "--backend",
+        default=None,
+        choices=outputs.BACKENDS,
+        help="the backend of those outputs (default: $KERAS_BACKEND or tensorflow)",
+    )
+    parser.add_argument(
+        "--executed",
+        type=Path,
+        help="folder of executed notebooks (default: the profile's, reports/executed/...)",
+    )
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        help="folder holding <notebook>/results.json and PNGs (default: the profile's)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where the HTML reports and index.html go (default: reports/ or its "
+        "profile sub-folder)",
+    )
+    parser.add_argument(
+        "--hide-code", action="store_true", help="paper variant: no code cells, outputs only"
+    )
     args = parser.parse_args(argv)
     key = outputs.RunKey(args.profile, args.backend or outputs.default_backend())
     executed = args.executed or outputs.executed_dir(key)
@@ -585,8 +670,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     refused = [e.name for e in entries if any(w.startswith(REFUSAL) for w in e.warnings)]
     if refused:
-        print(f"reports: {len(refused)} card(s) without numbers, their results.json is from another "
-              f"run: {', '.join(refused)}; run `make figures` for this profile first", file=sys.stderr)
+        print(
+            f"reports: {len(refused)} card(s) without numbers, their results.json is from another "
+            f"run: {', '.join(refused)}; run `make figures` for this profile first",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -595,8 +683,28 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["REFUSAL", "Entry", "build", "build_api_docs", "card_figure", "discover", "executed_run",
-           "figure_data_uris", "format_value", "headline_numbers", "main", "main_figure",
-           "make_exporter", "notebook_title", "pairing_problem", "read_entry", "reader_text",
-           "render_index", "render_report", "run_label", "single_seed_text", "strip_machine_paths",
-           "thumbnail_data_uri"]
+__all__ = [
+    "REFUSAL",
+    "Entry",
+    "build",
+    "build_api_docs",
+    "card_figure",
+    "discover",
+    "executed_run",
+    "figure_data_uris",
+    "format_value",
+    "headline_numbers",
+    "main",
+    "main_figure",
+    "make_exporter",
+    "notebook_title",
+    "pairing_problem",
+    "read_entry",
+    "reader_text",
+    "render_index",
+    "render_report",
+    "run_label",
+    "single_seed_text",
+    "strip_machine_paths",
+    "thumbnail_data_uri",
+]

@@ -118,7 +118,9 @@ def describe_parameters(notebook: Path) -> str:
     dwidth = max([len(s["default"]) for s in specs.values() if len(s["default"]) <= 28] + [4])
     lines = [f"parameters of {notebook.name} (name, default, comment; -p NAME=VALUE overrides):"]
     for name, spec in specs.items():
-        lines.append(f"  {name:<{width}}  {spec['default']:<{dwidth}}  {spec.get('help') or ''}".rstrip())
+        lines.append(
+            f"  {name:<{width}}  {spec['default']:<{dwidth}}  {spec.get('help') or ''}".rstrip()
+        )
     for profile in PROFILES[1:]:
         values = table.get(profile) or {}
         shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(none)"
@@ -173,8 +175,9 @@ def _profile_table(notebook: Path) -> dict[str, Any]:
     table = yaml.safe_load(path.read_text()) or {}
     bad_profiles = set(table) - set(PROFILES)
     if bad_profiles:
-        raise NotebookParameterError(f"{path}: unknown profile(s) {sorted(bad_profiles)}; "
-                                     f"expected {PROFILES}.")
+        raise NotebookParameterError(
+            f"{path}: unknown profile(s) {sorted(bad_profiles)}; expected {PROFILES}."
+        )
     return table
 
 
@@ -198,8 +201,12 @@ class Plan:
     defaults: dict[str, Any] = field(default_factory=dict)
 
 
-def plan_run(notebook: Path, profile: str = "default", extra: Mapping[str, Any] | None = None,
-             backend: str | None = None) -> Plan:
+def plan_run(
+    notebook: Path,
+    profile: str = "default",
+    extra: Mapping[str, Any] | None = None,
+    backend: str | None = None,
+) -> Plan:
     """The parameters to inject and the run's key: the profile's values, then `extra`.
 
     Overrides are the `extra` values that differ from what the profile (or the cell) gives, so a
@@ -219,7 +226,8 @@ def plan_run(notebook: Path, profile: str = "default", extra: Mapping[str, Any] 
     if unknown:
         raise NotebookParameterError(
             f"{notebook.name}: unknown parameter(s) {unknown} (profile {profile!r}); the notebook's "
-            f"parameters are {sorted(known)}.")
+            f"parameters are {sorted(known)}."
+        )
     baseline = {**known, **values}
     overrides = {k: v for k, v in extra.items() if not _same_value(baseline[k], v)}
     params = {**values, **extra}
@@ -228,7 +236,9 @@ def plan_run(notebook: Path, profile: str = "default", extra: Mapping[str, Any] 
     return Plan(params=params, key=RunKey(profile, backend, overrides), defaults=baseline)
 
 
-def resolve_parameters(notebook: Path, profile: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def resolve_parameters(
+    notebook: Path, profile: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The overrides to inject: the profile's values, then `extra`, plus ``profile`` itself."""
     return plan_run(notebook, profile, extra).params
 
@@ -280,8 +290,9 @@ def _register_engine() -> None:
 
     class RunEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, actlab_on_cell=None,
-                                     actlab_metadata=None, **kwargs):
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, actlab_on_cell=None, actlab_metadata=None, **kwargs
+        ):
             if actlab_metadata is not None:
                 nb_man.nb.metadata["actlab"] = actlab_metadata
             if actlab_on_cell is not None:
@@ -324,12 +335,14 @@ def _parent_logs_to(log: Path):
 def kernel_environment(loc: Locations, info: Mapping[str, Any]) -> dict[str, str]:
     """The variables the runner sets in the kernel's environment."""
     env = {k: os.environ.get(k, v) for k, v in KERNEL_LOG_ENV.items()}
-    env.update({
-        "KERAS_BACKEND": info["backend"],
-        "ACTLAB_FIGURES_DIR": str(loc.figures_root.resolve()),
-        "ACTLAB_DATA_DIR": str(outputs.data_dir().resolve()),
-        outputs.RUN_ENV: json.dumps(info),
-    })
+    env.update(
+        {
+            "KERAS_BACKEND": info["backend"],
+            "ACTLAB_FIGURES_DIR": str(loc.figures_root.resolve()),
+            "ACTLAB_DATA_DIR": str(outputs.data_dir().resolve()),
+            outputs.RUN_ENV: json.dumps(info),
+        }
+    )
     # the kernel imports this checkout's actlab (lib/actlab), whatever the editable install
     # points at
     path = os.environ.get("PYTHONPATH", "")
@@ -354,8 +367,13 @@ class Execution:
         return self.plan.key
 
 
-def prepare(notebook: Path, output: Path | None = None, profile: str = "default",
-            extra: Mapping[str, Any] | None = None, backend: str | None = None) -> Execution:
+def prepare(
+    notebook: Path,
+    output: Path | None = None,
+    profile: str = "default",
+    extra: Mapping[str, Any] | None = None,
+    backend: str | None = None,
+) -> Execution:
     """Check the parameters and decide the locations (nothing runs yet)."""
     plan = plan_run(Path(notebook), profile, extra, backend)
     loc = outputs.locations(Path(notebook).stem, plan.key, output)
@@ -370,9 +388,14 @@ def run(ex: Execution, on_cell: Callable[[int, int], None] | None = None) -> Exe
     for path in (loc.executed.parent, loc.log.parent):
         path.mkdir(parents=True, exist_ok=True)
     loc.failed.unlink(missing_ok=True)
-    info = {**key.to_json(), "run_id": ex.run_id, "notebook": loc.notebook,
-            "executed": _relative(loc.executed, REPO_ROOT), "figures": _relative(loc.figures, REPO_ROOT),
-            "log": _relative(loc.log, REPO_ROOT)}
+    info = {
+        **key.to_json(),
+        "run_id": ex.run_id,
+        "notebook": loc.notebook,
+        "executed": _relative(loc.executed, REPO_ROOT),
+        "figures": _relative(loc.figures, REPO_ROOT),
+        "log": _relative(loc.log, REPO_ROOT),
+    }
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     loc.log.write_text(f"# {loc.notebook}: {key.describe()}, run {ex.run_id}, started {started}\n")
     _register_engine()
@@ -380,21 +403,32 @@ def run(ex: Execution, on_cell: Callable[[int, int], None] | None = None) -> Exe
     try:
         with _parent_logs_to(loc.log):
             papermill.execute_notebook(
-                str(ex.notebook), str(loc.executed), parameters=ex.plan.params,
-                kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME, cwd=str(ex.notebook.parent),
-                progress_bar=False, request_save_on_cell_execute=True,
+                str(ex.notebook),
+                str(loc.executed),
+                parameters=ex.plan.params,
+                kernel_name=KERNEL_NAME,
+                engine_name=ENGINE_NAME,
+                cwd=str(ex.notebook.parent),
+                progress_bar=False,
+                request_save_on_cell_execute=True,
                 kernel_manager_class=_kernel_manager_class(loc.log, kernel_environment(loc, info)),
                 extra_arguments=list(KERNEL_ARGUMENTS),
-                actlab_on_cell=on_cell, actlab_metadata={**info, "started_utc": started},
+                actlab_on_cell=on_cell,
+                actlab_metadata={**info, "started_utc": started},
             )
     finally:
         ex.seconds = time.monotonic() - begin
     return ex
 
 
-def execute(notebook: Path, output: Path | None = None, profile: str = "default",
-            extra: Mapping[str, Any] | None = None, progress: bool | None = None,
-            backend: str | None = None) -> Locations:
+def execute(
+    notebook: Path,
+    output: Path | None = None,
+    profile: str = "default",
+    extra: Mapping[str, Any] | None = None,
+    progress: bool | None = None,
+    backend: str | None = None,
+) -> Locations:
     """Run the notebook (quietly unless `progress`); raise `papermill.PapermillExecutionError`
     if a cell fails. Returns where the run wrote (`actlab.collection.outputs.Locations`)."""
     ex = prepare(notebook, output, profile, extra, backend)
@@ -437,7 +471,9 @@ class Failure:
 
 def describe_failure(exc: Any, executed: Path | None = None) -> Failure:
     """The failing line of the cell and the exception, from a `PapermillExecutionError`."""
-    error = f"{exc.ename}: {str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ''}"
+    error = (
+        f"{exc.ename}: {str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ''}"
+    )
     tb = _ANSI.sub("", "\n".join(getattr(exc, "traceback", None) or []))
     cell_frames = re.findall(r"Cell In\[(\d+)\], line (\d+)", tb)
     line_no = None
@@ -479,13 +515,20 @@ def _clock(seconds: float) -> str:
 class Terminal:
     """Start line, progress (in place on a terminal, plain lines otherwise), result line."""
 
-    def __init__(self, name: str, stream: TextIO | None = None, live: bool | None = None,
-                 every_s: float = PLAIN_PROGRESS_EVERY_S):
+    def __init__(
+        self,
+        name: str,
+        stream: TextIO | None = None,
+        live: bool | None = None,
+        every_s: float = PLAIN_PROGRESS_EVERY_S,
+    ):
         self.name = name
         self.stream = stream or sys.stdout
         mode = os.environ.get("ACTLAB_PROGRESS", "")
         if live is None:
-            live = mode == "live" or (mode != "plain" and self.stream.isatty() and not _parallel_make())
+            live = mode == "live" or (
+                mode != "plain" and self.stream.isatty() and not _parallel_make()
+            )
         self.live = live
         self.every_s = every_s
         self.start = time.monotonic()
@@ -547,11 +590,16 @@ def write_stamp(stamp: Path, ex: Execution) -> None:
     """The Makefile's target: what ran, and fingerprints of the files it wrote."""
     loc = ex.loc
     record = {
-        "notebook": loc.notebook, "label": ex.key.label, "key": ex.key.to_json(),
-        "run_id": ex.run_id, "seconds": round(ex.seconds, 1),
+        "notebook": loc.notebook,
+        "label": ex.key.label,
+        "key": ex.key.to_json(),
+        "run_id": ex.run_id,
+        "seconds": round(ex.seconds, 1),
         "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "executed": str(loc.executed.resolve()), "executed_sha256": sha256(loc.executed),
-        "results": str(loc.results.resolve()), "results_sha256": sha256(loc.results),
+        "executed": str(loc.executed.resolve()),
+        "executed_sha256": sha256(loc.executed),
+        "results": str(loc.results.resolve()),
+        "results_sha256": sha256(loc.results),
     }
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(json.dumps(record, indent=1) + "\n")
@@ -609,8 +657,9 @@ def _finding(loc: Locations, run_id: str | None) -> str:
     return " ".join(str(record.get("finding") or "").split()) or "(no finding recorded)"
 
 
-def summary(names: Iterable[str], key: RunKey, since: float | None = None,
-            width: int | None = None) -> str:
+def summary(
+    names: Iterable[str], key: RunKey, since: float | None = None, width: int | None = None
+) -> str:
     """The table `make figures` ends with: status, time and finding per notebook, and where."""
     from actlab.collection.session import unsupported_reason
 
@@ -631,19 +680,29 @@ def summary(names: Iterable[str], key: RunKey, since: float | None = None,
             secs = f"{record.get('seconds', 0):.0f} s"
             note = _finding(loc, record.get("run_id"))
         elif unsupported_reason(name, key.backend):
-            status, secs, note = "not run", "", f"not on {key.backend}: " \
-                f"{unsupported_reason(name, key.backend)}"
+            status, secs, note = (
+                "not run",
+                "",
+                f"not on {key.backend}: {unsupported_reason(name, key.backend)}",
+            )
         else:
-            status, secs, note = "not run", "", "(waits for the other notebooks)" \
-                if any(outputs.keyed_locations(n, key).failed.exists() for n in names) else ""
+            status, secs, note = (
+                "not run",
+                "",
+                "(waits for the other notebooks)"
+                if any(outputs.keyed_locations(n, key).failed.exists() for n in names)
+                else "",
+            )
         counts[status] += 1
         rows.append((name, status, secs, note))
     nw = max([len(r[0]) for r in rows] + [8])
-    lines = [f"make figures ({key.label}): " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)]
+    lines = [
+        f"make figures ({key.label}): " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+    ]
     for name, status, secs, note in rows:
         head = f"  {name:<{nw}}  {status:<10}  {secs:>6}  "
         room = max(20, width - len(head))
-        lines.append(head + (note if len(note) <= room else note[:room - 1] + "…"))
+        lines.append(head + (note if len(note) <= room else note[: room - 1] + "…"))
     rel = _relative
     lines += [
         f"  executed notebooks: {rel(outputs.executed_dir(key))}/   logs: {rel(outputs.logs_dir(key))}/",
@@ -671,8 +730,12 @@ def _relative(path: Path, to: Path | None = None) -> str:
 
 def _key_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="default", choices=PROFILES)
-    parser.add_argument("--backend", default=None, choices=BACKENDS,
-                        help="Keras backend of the kernel (default: $KERAS_BACKEND or tensorflow)")
+    parser.add_argument(
+        "--backend",
+        default=None,
+        choices=BACKENDS,
+        help="Keras backend of the kernel (default: $KERAS_BACKEND or tensorflow)",
+    )
 
 
 def _helper_main(argv: list[str]) -> int:
@@ -691,20 +754,35 @@ def _helper_main(argv: list[str]) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m actlab.collection.runner", add_help=False,
+        prog="python -m actlab.collection.runner",
+        add_help=False,
         description="Execute one notebook headlessly (papermill) with a profile, a backend and "
-                    "-p overrides. `python -m actlab.collection.runner NOTEBOOK --help` lists its parameters.")
+        "-p overrides. `python -m actlab.collection.runner NOTEBOOK --help` lists its parameters.",
+    )
     parser.add_argument("notebook", type=Path, nargs="?")
     _key_args(parser)
-    parser.add_argument("--output", type=Path,
-                        help="executed copy (default: the run's own folder under reports/executed/); "
-                             "an ad-hoc run (-p) also writes its figures next to it, in figures/")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="executed copy (default: the run's own folder under reports/executed/); "
+        "an ad-hoc run (-p) also writes its figures next to it, in figures/",
+    )
     parser.add_argument("--stamp", type=Path, help="written on success (the Makefile's target)")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a parameter; VALUE is read like the parameters cell "
-                             "(None, 2, 1e-3, [0, 1], 'relu'; else text). Repeatable.")
-    parser.add_argument("-h", "--help", action="store_true", help="show this help (and the "
-                        "notebook's parameters when NOTEBOOK is given)")
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameter; VALUE is read like the parameters cell "
+        "(None, 2, 1e-3, [0, 1], 'relu'; else text). Repeatable.",
+    )
+    parser.add_argument(
+        "-h",
+        "--help",
+        action="store_true",
+        help="show this help (and the notebook's parameters when NOTEBOOK is given)",
+    )
     return parser
 
 
@@ -751,22 +829,30 @@ def main(argv: list[str] | None = None) -> int:
     from actlab.collection.session import unsupported_reason
 
     reason = unsupported_reason(name, ex.key.backend)
-    if reason:  # e.g. a TensorFlow-only notebook under BACKEND=jax: nothing runs, nothing is written
+    if (
+        reason
+    ):  # e.g. a TensorFlow-only notebook under BACKEND=jax: nothing runs, nothing is written
         print(f"[{name}] not run on the {ex.key.backend} backend: {reason}", flush=True)
         return 0
     term = Terminal(name)
     for note in notes:
         term.line(f"[{name}] -p {note}")
-    term.line(f"[{name}] running ({ex.key.describe()}) -> {_relative(loc.executed)}; "
-              f"log {_relative(loc.log)}")
+    term.line(
+        f"[{name}] running ({ex.key.describe()}) -> {_relative(loc.executed)}; "
+        f"log {_relative(loc.log)}"
+    )
     try:
         run(ex, term.cell)
     except papermill.PapermillExecutionError as exc:
         term.stop()
         failure = describe_failure(exc, loc.executed)
-        _fail(name, loc.failed,
-              f"FAILED after {ex.seconds:.0f} s at {failure}; log: {_relative(loc.log)}; "
-              f"partial executed copy: {_relative(loc.executed)}", term)
+        _fail(
+            name,
+            loc.failed,
+            f"FAILED after {ex.seconds:.0f} s at {failure}; log: {_relative(loc.log)}; "
+            f"partial executed copy: {_relative(loc.executed)}",
+            term,
+        )
         return 1
     except BaseException:
         term.stop()
@@ -783,7 +869,27 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["Execution", "Failure", "NotebookParameterError", "Plan", "REPO_ROOT", "Terminal",
-           "check", "describe_failure", "describe_parameters", "execute", "kernel_logging", "main",
-           "notebook_parameters", "parse_overrides", "parse_value", "plan_run", "prepare",
-           "resolve_parameters", "run", "stale_reason", "summary", "write_stamp"]
+__all__ = [
+    "Execution",
+    "Failure",
+    "NotebookParameterError",
+    "Plan",
+    "REPO_ROOT",
+    "Terminal",
+    "check",
+    "describe_failure",
+    "describe_parameters",
+    "execute",
+    "kernel_logging",
+    "main",
+    "notebook_parameters",
+    "parse_overrides",
+    "parse_value",
+    "plan_run",
+    "prepare",
+    "resolve_parameters",
+    "run",
+    "stale_reason",
+    "summary",
+    "write_stamp",
+]

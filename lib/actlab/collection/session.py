@@ -70,8 +70,12 @@ def optional_positive_int(name: str, value: Any) -> None:
 
 
 def positive_float(name: str, value: Any) -> None:
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0):
+    if not (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    ):
         _fail(name, value, "a finite number > 0")
 
 
@@ -86,8 +90,12 @@ def boolean(name: str, value: Any) -> None:
 
 
 def seed_list(name: str, value: Any) -> None:
-    if not (isinstance(value, (list, tuple)) and value and all(is_int(s) and s >= 0 for s in value)
-            and len(set(value)) == len(value)):
+    if not (
+        isinstance(value, (list, tuple))
+        and value
+        and all(is_int(s) and s >= 0 for s in value)
+        and len(set(value)) == len(value)
+    ):
         _fail(name, value, "a non-empty list of distinct integers >= 0")
 
 
@@ -139,8 +147,9 @@ def validate_params(params: Mapping[str, Any], validators: Mapping[str, Validato
 
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                             timeout=10, check=True)
+        out = subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10, check=True
+        )
         return out.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -186,15 +195,14 @@ def environment_provenance() -> dict[str, Any]:
         "keras": keras.__version__,
         "numpy": np.__version__,
         "backend": backend,
-        "backend_version": _version({"tensorflow": "tensorflow", "jax": "jax"}.get(backend, backend),
-                                    "tensorflow-cpu"),
+        "backend_version": _version(
+            {"tensorflow": "tensorflow", "jax": "jax"}.get(backend, backend), "tensorflow-cpu"
+        ),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "gpus": gpus,
         "op_threads": op_threads,
     }
-
-
 
 
 @dataclass
@@ -224,16 +232,28 @@ class Run:
         info = current_run()
         backend = keras.backend.backend()
         if info is None:
-            return {"label": f"{self.profile} parameters, run outside actlab.collection.runner (interactive)",
-                    "overrides": None, "backend": backend, "run_id": None}
+            return {
+                "label": f"{self.profile} parameters, run outside actlab.collection.runner (interactive)",
+                "overrides": None,
+                "backend": backend,
+                "run_id": None,
+            }
         label = str(info.get("label", self.profile))
         if info.get("backend") not in (None, backend):
             label += f" [asked for the {info['backend']} backend, ran on {backend}]"
-        return {"label": label, "overrides": dict(info.get("overrides") or {}),
-                "backend": backend, "run_id": info.get("run_id")}
+        return {
+            "label": label,
+            "overrides": dict(info.get("overrides") or {}),
+            "backend": backend,
+            "run_id": info.get("run_id"),
+        }
 
-    def finish(self, results: Mapping[str, Any], data: Mapping[str, Any] | None = None,
-               finding: str | None = None) -> Path:
+    def finish(
+        self,
+        results: Mapping[str, Any],
+        data: Mapping[str, Any] | None = None,
+        finding: str | None = None,
+    ) -> Path:
         """Write `figures/<notebook>/results.json` and return its path.
 
         `results` holds the numbers the figures and findings show; `data` is the data set's
@@ -266,14 +286,14 @@ class Run:
 #: Notebooks that need TensorFlow, and why (`start_run` refuses them on other backends).
 TENSORFLOW_ONLY_NOTEBOOKS = {
     "02_soft_exponential": "its training loop (actlab.collection.experiments.softexp) is a tf.function over "
-                           "tf.GradientTape steps",
+    "tf.GradientTape steps",
     "03_nan_diagnosis": "its NaN locator (actlab.diagnostics.locate_nonfinite) replays a batch "
-                        "layer by layer under tf.GradientTape",
+    "layer by layer under tf.GradientTape",
     "05_truncation_layer": "it examines tf.clip_by_value's gradient, which keras.ops.clip is "
-                           "only on TensorFlow (on JAX it is jnp.clip, which splits a boundary "
-                           "tie's gradient)",
+    "only on TensorFlow (on JAX it is jnp.clip, which splits a boundary "
+    "tie's gradient)",
     "06_activation_cost": "it times eager, tf.function and tf.function(jit_compile=True) "
-                          "execution, which are TensorFlow's modes",
+    "execution, which are TensorFlow's modes",
 }
 
 
@@ -290,14 +310,20 @@ def unsupported_reason(notebook: str, backend: str | None = None) -> str | None:
     reason = TENSORFLOW_ONLY_NOTEBOOKS.get(notebook)
     if backend == "tensorflow" or reason is None:
         return None
-    return (f"{notebook} runs on TensorFlow only: {reason}. This process runs Keras's "
-            f"{backend!r} backend; run it with KERAS_BACKEND=tensorflow (the default). "
-            "Nothing was computed or written.")
+    return (
+        f"{notebook} runs on TensorFlow only: {reason}. This process runs Keras's "
+        f"{backend!r} backend; run it with KERAS_BACKEND=tensorflow (the default). "
+        "Nothing was computed or written."
+    )
 
 
-def start_run(notebook: str, params: Mapping[str, Any],
-              validators: Mapping[str, Validator] | None = None, seed: int | None = None,
-              op_threads: int | None = OP_THREADS) -> Run:
+def start_run(
+    notebook: str,
+    params: Mapping[str, Any],
+    validators: Mapping[str, Validator] | None = None,
+    seed: int | None = None,
+    op_threads: int | None = OP_THREADS,
+) -> Run:
     """Validate parameters (before any training), fix TensorFlow's threads per op
     (`set_op_threads(op_threads)`), apply the plot theme, seed, and start the clock.
 
@@ -335,11 +361,16 @@ def _display_provenance(record: Mapping[str, Any]) -> None:
         ("notebook", record["notebook"]),
         ("run", _run_text(record)),
         ("data", data.get("description", "n/a")),
-        ("git commit", f"{prov['git_commit']}{' (uncommitted changes)' if prov['git_dirty'] else ''}"),
+        (
+            "git commit",
+            f"{prov['git_commit']}{' (uncommitted changes)' if prov['git_dirty'] else ''}",
+        ),
         ("finished (UTC)", prov["finished_utc"]),
         ("wall time", f"{prov['wall_time_s']} s"),
-        ("Python / Keras / backend",
-         f"{prov['python']} / {prov['keras']} / {prov['backend']} {prov.get('backend_version')}"),
+        (
+            "Python / Keras / backend",
+            f"{prov['python']} / {prov['keras']} / {prov['backend']} {prov.get('backend_version')}",
+        ),
         ("machine", f"{prov['platform']}, {prov['cpu_count']} CPUs, {prov['gpus']} GPUs"),
     ]
     try:
@@ -348,9 +379,13 @@ def _display_provenance(record: Mapping[str, Any]) -> None:
 
         if get_ipython() is None:
             raise ImportError
-        cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}"
-                        f"</td></tr>" for k, v in rows)
-        display(HTML(f"<div class='actlab-provenance'><h3>Provenance</h3><table>{cells}</table></div>"))
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>"
+            for k, v in rows
+        )
+        display(
+            HTML(f"<div class='actlab-provenance'><h3>Provenance</h3><table>{cells}</table></div>")
+        )
     except ImportError:
         for k, v in rows:
             print(f"{k:>28}: {v}", file=sys.stdout)

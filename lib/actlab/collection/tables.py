@@ -32,8 +32,11 @@ MISSING = "–"
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
-                             and math.isnan(float(value)))
+    return value is None or (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and math.isnan(float(value))
+    )
 
 
 def percent(value: Any, decimals: int = 1) -> str:
@@ -56,10 +59,12 @@ def cell_text(value: Any, decimals: int = 2) -> str:
 
 def _styled(table: pd.DataFrame, text_columns: Iterable[str], caption: str | None):
     """The shared look: no index, compact cells, text columns left-aligned, a caption."""
-    styler = table.style.hide(axis="index").set_table_styles([
-        {"selector": "th", "props": "text-align: left; padding: 2px 10px;"},
-        {"selector": "td", "props": "padding: 2px 10px; font-variant-numeric: tabular-nums;"},
-    ])
+    styler = table.style.hide(axis="index").set_table_styles(
+        [
+            {"selector": "th", "props": "text-align: left; padding: 2px 10px;"},
+            {"selector": "td", "props": "padding: 2px 10px; font-variant-numeric: tabular-nums;"},
+        ]
+    )
     text_columns = list(text_columns)
     if text_columns:  # names and labels left-aligned, numbers right-aligned
         styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
@@ -70,9 +75,15 @@ def _is_text(column: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(column) or column.dtype == object
 
 
-def for_people(frame: pd.DataFrame, *, rename: Mapping[str, str] | None = None,
-               percent_columns: Iterable[str] = (), decimals: int = 1,
-               formats: Mapping[str, str] | None = None, caption: str | None = None):
+def for_people(
+    frame: pd.DataFrame,
+    *,
+    rename: Mapping[str, str] | None = None,
+    percent_columns: Iterable[str] = (),
+    decimals: int = 1,
+    formats: Mapping[str, str] | None = None,
+    caption: str | None = None,
+):
     """A Styler of every column of `frame` for display.
 
     Args:
@@ -100,8 +111,13 @@ def for_people(frame: pd.DataFrame, *, rename: Mapping[str, str] | None = None,
     return _styled(df.rename(columns=names), [names.get(c, c) for c in text_columns], caption)
 
 
-def people_table(df, columns: Mapping[str, str], decimals: int | Mapping[str, int] = 2,
-                 formats: Mapping[str, Callable[[Any], str]] | None = None, caption: str | None = None):
+def people_table(
+    df,
+    columns: Mapping[str, str],
+    decimals: int | Mapping[str, int] = 2,
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
+    caption: str | None = None,
+):
     """A `Styler` of `df` restricted to `columns` (``{column: shown name}``, in that order).
 
     `decimals` is one number for every float column or ``{shown name: decimals}`` (default 2);
@@ -109,8 +125,10 @@ def people_table(df, columns: Mapping[str, str], decimals: int | Mapping[str, in
     """
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ValueError(f"`columns` names columns that `df` does not have: {missing}. "
-                         f"Received: columns={list(columns)!r}")
+        raise ValueError(
+            f"`columns` names columns that `df` does not have: {missing}. "
+            f"Received: columns={list(columns)!r}"
+        )
     table = df[list(columns)].rename(columns=dict(columns)).reset_index(drop=True)
     formats = dict(formats or {})
 
@@ -122,4 +140,5 @@ def people_table(df, columns: Mapping[str, str], decimals: int | Mapping[str, in
 
     text_columns = [shown for column, shown in columns.items() if _is_text(df[column])]
     return _styled(table, text_columns, caption).format(
-        {name: formatter(name) for name in table.columns})
+        {name: formatter(name) for name in table.columns}
+    )

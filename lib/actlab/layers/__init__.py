@@ -17,6 +17,9 @@ from .rational import *
 from .softexp import *
 from .truncation import *
 
-__all__ = [name for module in (_antirectifier, _polynomial, _rational, _softexp, _truncation)
-           for name in module.__all__]
+__all__ = [
+    name
+    for module in (_antirectifier, _polynomial, _rational, _softexp, _truncation)
+    for name in module.__all__
+]
 _register_legacy_names(globals()[name] for name in __all__)

@@ -25,16 +25,22 @@ def _resolve_axis(axis: int, input_shape, min_size: int) -> int:
     """The non-negative feature axis for `input_shape`; `ValueError` naming `axis` otherwise."""
     rank = len(input_shape)
     if not -rank <= axis < rank:
-        raise ValueError(f"`axis` must be in [-{rank}, {rank}) for an input of rank {rank} "
-                         f"(shape {tuple(input_shape)}). Received: axis={axis!r}")
+        raise ValueError(
+            f"`axis` must be in [-{rank}, {rank}) for an input of rank {rank} "
+            f"(shape {tuple(input_shape)}). Received: axis={axis!r}"
+        )
     resolved = axis % rank
     if resolved == 0:
-        raise ValueError(f"`axis` resolves to the batch axis 0 for an input of rank {rank}. "
-                         f"Received: axis={axis!r}")
+        raise ValueError(
+            f"`axis` resolves to the batch axis 0 for an input of rank {rank}. "
+            f"Received: axis={axis!r}"
+        )
     size = input_shape[resolved]
     if size is not None and size < min_size:
-        raise ValueError(f"`axis` {axis} has size {size} in input shape {tuple(input_shape)}; "
-                         f"it needs at least {min_size} features. Received: axis={axis!r}")
+        raise ValueError(
+            f"`axis` {axis} has size {size} in input shape {tuple(input_shape)}; "
+            f"it needs at least {min_size} features. Received: axis={axis!r}"
+        )
     return resolved
 
 

@@ -19,11 +19,17 @@ __all__ = ["PolyReLUBlend", "check_relu_weight"]
 
 def check_relu_weight(value, name: str = "relu_weight") -> float:
     """Return `value` as a float if it is a finite number in [0, 1]; else raise naming `name`."""
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-          and math.isfinite(value) and 0.0 <= value <= 1.0)
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0.0 <= value <= 1.0
+    )
     if not ok:
-        raise ValueError(f"`{name}` (the ReLU weight d) must be a number in [0, 1] "
-                         f"(1 = pure ReLU, 0 = pure polynomial). Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` (the ReLU weight d) must be a number in [0, 1] "
+            f"(1 = pure ReLU, 0 = pure polynomial). Received: {name}={value!r}"
+        )
     return float(value)
 
 
@@ -59,8 +65,7 @@ class PolyReLUBlend(keras.layers.Layer):
         (USENIX Security 2020).
     """
 
-    def __init__(self, coefficients=DELPHI_COEFFICIENTS, relu_cap=None, relu_weight=1.0,
-                 **kwargs):
+    def __init__(self, coefficients=DELPHI_COEFFICIENTS, relu_cap=None, relu_weight=1.0, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.coefficients = check_coefficients(coefficients)
@@ -98,9 +103,11 @@ class PolyReLUBlend(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "coefficients": list(self.coefficients),
-            "relu_cap": self.relu_cap,
-            "relu_weight": self.initial_relu_weight,
-        })
+        config.update(
+            {
+                "coefficients": list(self.coefficients),
+                "relu_cap": self.relu_cap,
+                "relu_weight": self.initial_relu_weight,
+            }
+        )
         return config

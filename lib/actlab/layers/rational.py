@@ -32,8 +32,9 @@ def _constant(values: np.ndarray):
 
     def init(shape, dtype=None):
         full = np.broadcast_to(values.reshape((-1,) + (1,) * (len(shape) - 1)), shape)
-        return ops.convert_to_tensor(np.array(full, dtype=keras.backend.standardize_dtype(
-            dtype or keras.config.floatx())))
+        return ops.convert_to_tensor(
+            np.array(full, dtype=keras.backend.standardize_dtype(dtype or keras.config.floatx()))
+        )
 
     return init
 
@@ -87,11 +88,21 @@ class Rational(keras.layers.Layer):
         Flexible Activation Functions in Deep Networks", ICLR 2020, arXiv:1907.06732.
     """
 
-    def __init__(self, degrees=(5, 4), approximates="leaky_relu", fit_range=(-3.0, 3.0),
-                 numerator_initializer=None, denominator_initializer=None,
-                 numerator_regularizer=None, denominator_regularizer=None,
-                 numerator_constraint=None, denominator_constraint=None, shared_axes=None,
-                 safe=True, **kwargs):
+    def __init__(
+        self,
+        degrees=(5, 4),
+        approximates="leaky_relu",
+        fit_range=(-3.0, 3.0),
+        numerator_initializer=None,
+        denominator_initializer=None,
+        numerator_regularizer=None,
+        denominator_regularizer=None,
+        numerator_constraint=None,
+        denominator_constraint=None,
+        shared_axes=None,
+        safe=True,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.degrees = check_degrees(degrees, min_denominator=1)
@@ -101,26 +112,41 @@ class Rational(keras.layers.Layer):
             approximates = keras.saving.deserialize_keras_object(approximates)
         self.approximates = approximates
         approximation_target(approximates)  # raises naming `approximates`
-        self.numerator_initializer = (None if numerator_initializer is None else resolve(
-            initializers.get, "numerator_initializer", numerator_initializer))
-        self.denominator_initializer = (None if denominator_initializer is None else resolve(
-            initializers.get, "denominator_initializer", denominator_initializer))
-        self.numerator_regularizer = resolve(regularizers.get, "numerator_regularizer",
-                                              numerator_regularizer)
-        self.denominator_regularizer = resolve(regularizers.get, "denominator_regularizer",
-                                                denominator_regularizer)
-        self.numerator_constraint = resolve(constraints.get, "numerator_constraint",
-                                             numerator_constraint)
-        self.denominator_constraint = resolve(constraints.get, "denominator_constraint",
-                                               denominator_constraint)
-        self.shared_axes = check_shared_axes(shared_axes, none_means="one set of coefficients for the layer")
+        self.numerator_initializer = (
+            None
+            if numerator_initializer is None
+            else resolve(initializers.get, "numerator_initializer", numerator_initializer)
+        )
+        self.denominator_initializer = (
+            None
+            if denominator_initializer is None
+            else resolve(initializers.get, "denominator_initializer", denominator_initializer)
+        )
+        self.numerator_regularizer = resolve(
+            regularizers.get, "numerator_regularizer", numerator_regularizer
+        )
+        self.denominator_regularizer = resolve(
+            regularizers.get, "denominator_regularizer", denominator_regularizer
+        )
+        self.numerator_constraint = resolve(
+            constraints.get, "numerator_constraint", numerator_constraint
+        )
+        self.denominator_constraint = resolve(
+            constraints.get, "denominator_constraint", denominator_constraint
+        )
+        self.shared_axes = check_shared_axes(
+            shared_axes, none_means="one set of coefficients for the layer"
+        )
         self.initial_fit = None
         if self.numerator_initializer is None or self.denominator_initializer is None:
             if isinstance(approximates, str):
-                self.initial_fit = _cached_fit(approximates, self.degrees, self.fit_range, self.safe)
+                self.initial_fit = _cached_fit(
+                    approximates, self.degrees, self.fit_range, self.safe
+                )
             else:
-                self.initial_fit = fit_rational(approximates, self.degrees, self.fit_range,
-                                                safe=self.safe)
+                self.initial_fit = fit_rational(
+                    approximates, self.degrees, self.fit_range, safe=self.safe
+                )
 
     def _param_shape(self, input_shape):
         if self.shared_axes is None:  # one set of coefficients for the layer
@@ -132,13 +158,19 @@ class Rational(keras.layers.Layer):
         m, n = self.degrees
         fit = self.initial_fit
         self.numerator = self.add_weight(
-            shape=(m + 1, *shape), name="numerator",
+            shape=(m + 1, *shape),
+            name="numerator",
             initializer=self.numerator_initializer or _constant(np.asarray(fit.numerator)),
-            regularizer=self.numerator_regularizer, constraint=self.numerator_constraint)
+            regularizer=self.numerator_regularizer,
+            constraint=self.numerator_constraint,
+        )
         self.denominator = self.add_weight(
-            shape=(n, *shape), name="denominator",
+            shape=(n, *shape),
+            name="denominator",
             initializer=self.denominator_initializer or _constant(np.asarray(fit.denominator)),
-            regularizer=self.denominator_regularizer, constraint=self.denominator_constraint)
+            regularizer=self.denominator_regularizer,
+            constraint=self.denominator_constraint,
+        )
 
     def call(self, inputs):
         return rational(inputs, self.numerator, self.denominator, safe=self.safe)
@@ -151,19 +183,27 @@ class Rational(keras.layers.Layer):
         approximates = self.approximates
         if not isinstance(approximates, str):
             approximates = keras.saving.serialize_keras_object(approximates)
-        config.update({
-            "degrees": list(self.degrees),
-            "approximates": approximates,
-            "fit_range": list(self.fit_range),
-            "numerator_initializer": (None if self.numerator_initializer is None
-                                      else initializers.serialize(self.numerator_initializer)),
-            "denominator_initializer": (None if self.denominator_initializer is None
-                                        else initializers.serialize(self.denominator_initializer)),
-            "numerator_regularizer": regularizers.serialize(self.numerator_regularizer),
-            "denominator_regularizer": regularizers.serialize(self.denominator_regularizer),
-            "numerator_constraint": constraints.serialize(self.numerator_constraint),
-            "denominator_constraint": constraints.serialize(self.denominator_constraint),
-            "shared_axes": self.shared_axes,
-            "safe": self.safe,
-        })
+        config.update(
+            {
+                "degrees": list(self.degrees),
+                "approximates": approximates,
+                "fit_range": list(self.fit_range),
+                "numerator_initializer": (
+                    None
+                    if self.numerator_initializer is None
+                    else initializers.serialize(self.numerator_initializer)
+                ),
+                "denominator_initializer": (
+                    None
+                    if self.denominator_initializer is None
+                    else initializers.serialize(self.denominator_initializer)
+                ),
+                "numerator_regularizer": regularizers.serialize(self.numerator_regularizer),
+                "denominator_regularizer": regularizers.serialize(self.denominator_regularizer),
+                "numerator_constraint": constraints.serialize(self.numerator_constraint),
+                "denominator_constraint": constraints.serialize(self.denominator_constraint),
+                "shared_axes": self.shared_axes,
+                "safe": self.safe,
+            }
+        )
         return config

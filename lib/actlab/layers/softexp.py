@@ -29,8 +29,10 @@ class ClipAlpha(keras.constraints.Constraint):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"`{name}` must be a number. Received: {name}={value!r}")
         if min_value > max_value:
-            raise ValueError("`min_value` must be <= `max_value`. Received: "
-                             f"min_value={min_value!r}, max_value={max_value!r}")
+            raise ValueError(
+                "`min_value` must be <= `max_value`. Received: "
+                f"min_value={min_value!r}, max_value={max_value!r}"
+            )
         self.min_value = float(min_value)
         self.max_value = float(max_value)
 
@@ -73,8 +75,14 @@ class SoftExponential(keras.layers.Layer):
         arXiv:1602.01321.
     """
 
-    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
-                 shared_axes=None, **kwargs):
+    def __init__(
+        self,
+        alpha_initializer="zeros",
+        alpha_regularizer=None,
+        alpha_constraint=None,
+        shared_axes=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.alpha_initializer = resolve(initializers.get, "alpha_initializer", alpha_initializer)
@@ -84,9 +92,12 @@ class SoftExponential(keras.layers.Layer):
 
     def build(self, input_shape):
         self.alpha = self.add_weight(
-            shape=param_shape(self, input_shape, "one α"), name="alpha",
-            initializer=self.alpha_initializer, regularizer=self.alpha_regularizer,
-            constraint=self.alpha_constraint)
+            shape=param_shape(self, input_shape, "one α"),
+            name="alpha",
+            initializer=self.alpha_initializer,
+            regularizer=self.alpha_regularizer,
+            constraint=self.alpha_constraint,
+        )
 
     def call(self, inputs):
         return soft_exponential(inputs, self.alpha)
@@ -96,12 +107,14 @@ class SoftExponential(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "alpha_initializer": initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-            "alpha_constraint": constraints.serialize(self.alpha_constraint),
-            "shared_axes": self.shared_axes,
-        })
+        config.update(
+            {
+                "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes,
+            }
+        )
         return config
 
 
@@ -138,27 +151,54 @@ class ComplexSoftExponential(keras.layers.Layer):
         Godfrey & Gashler, arXiv:1602.01321 (complex α for sinusoids).
     """
 
-    def __init__(self, alpha_real_initializer="zeros", alpha_imag_initializer="zeros",
-                 alpha_real_regularizer=None, alpha_imag_regularizer=None,
-                 alpha_real_constraint=None, alpha_imag_constraint=None, shared_axes=None,
-                 **kwargs):
+    def __init__(
+        self,
+        alpha_real_initializer="zeros",
+        alpha_imag_initializer="zeros",
+        alpha_real_regularizer=None,
+        alpha_imag_regularizer=None,
+        alpha_real_constraint=None,
+        alpha_imag_constraint=None,
+        shared_axes=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.alpha_real_initializer = resolve(initializers.get, "alpha_real_initializer", alpha_real_initializer)
-        self.alpha_imag_initializer = resolve(initializers.get, "alpha_imag_initializer", alpha_imag_initializer)
-        self.alpha_real_regularizer = resolve(regularizers.get, "alpha_real_regularizer", alpha_real_regularizer)
-        self.alpha_imag_regularizer = resolve(regularizers.get, "alpha_imag_regularizer", alpha_imag_regularizer)
-        self.alpha_real_constraint = resolve(constraints.get, "alpha_real_constraint", alpha_real_constraint)
-        self.alpha_imag_constraint = resolve(constraints.get, "alpha_imag_constraint", alpha_imag_constraint)
+        self.alpha_real_initializer = resolve(
+            initializers.get, "alpha_real_initializer", alpha_real_initializer
+        )
+        self.alpha_imag_initializer = resolve(
+            initializers.get, "alpha_imag_initializer", alpha_imag_initializer
+        )
+        self.alpha_real_regularizer = resolve(
+            regularizers.get, "alpha_real_regularizer", alpha_real_regularizer
+        )
+        self.alpha_imag_regularizer = resolve(
+            regularizers.get, "alpha_imag_regularizer", alpha_imag_regularizer
+        )
+        self.alpha_real_constraint = resolve(
+            constraints.get, "alpha_real_constraint", alpha_real_constraint
+        )
+        self.alpha_imag_constraint = resolve(
+            constraints.get, "alpha_imag_constraint", alpha_imag_constraint
+        )
         self.shared_axes = check_shared_axes(shared_axes)
 
     def build(self, input_shape):
         shape = param_shape(self, input_shape, "one α")
         self.alpha_real = self.add_weight(
-            shape=shape, name="alpha_real", initializer=self.alpha_real_initializer,
-            regularizer=self.alpha_real_regularizer, constraint=self.alpha_real_constraint)
+            shape=shape,
+            name="alpha_real",
+            initializer=self.alpha_real_initializer,
+            regularizer=self.alpha_real_regularizer,
+            constraint=self.alpha_real_constraint,
+        )
         self.alpha_imag = self.add_weight(
-            shape=shape, name="alpha_imag", initializer=self.alpha_imag_initializer,
-            regularizer=self.alpha_imag_regularizer, constraint=self.alpha_imag_constraint)
+            shape=shape,
+            name="alpha_imag",
+            initializer=self.alpha_imag_initializer,
+            regularizer=self.alpha_imag_regularizer,
+            constraint=self.alpha_imag_constraint,
+        )
 
     def call(self, inputs):
         return complex_soft_exponential_concat(inputs, self.alpha_real, self.alpha_imag, axis=-1)
@@ -170,13 +210,18 @@ class ComplexSoftExponential(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         for part in ("real", "imag"):
-            config.update({
-                f"alpha_{part}_initializer": initializers.serialize(
-                    getattr(self, f"alpha_{part}_initializer")),
-                f"alpha_{part}_regularizer": regularizers.serialize(
-                    getattr(self, f"alpha_{part}_regularizer")),
-                f"alpha_{part}_constraint": constraints.serialize(
-                    getattr(self, f"alpha_{part}_constraint")),
-            })
+            config.update(
+                {
+                    f"alpha_{part}_initializer": initializers.serialize(
+                        getattr(self, f"alpha_{part}_initializer")
+                    ),
+                    f"alpha_{part}_regularizer": regularizers.serialize(
+                        getattr(self, f"alpha_{part}_regularizer")
+                    ),
+                    f"alpha_{part}_constraint": constraints.serialize(
+                        getattr(self, f"alpha_{part}_constraint")
+                    ),
+                }
+            )
         config["shared_axes"] = self.shared_axes
         return config

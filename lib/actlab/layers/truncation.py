@@ -84,37 +84,60 @@ class Truncation(keras.layers.Layer):
         (straight-through estimator).
     """
 
-    def __init__(self, threshold=1.0, gradient="clip", trainable_threshold=False,
-                 threshold_regularizer=None, threshold_constraint=None, per_channel=False,
-                 **kwargs):
+    def __init__(
+        self,
+        threshold=1.0,
+        gradient="clip",
+        trainable_threshold=False,
+        threshold_regularizer=None,
+        threshold_constraint=None,
+        per_channel=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        if (isinstance(threshold, bool) or not isinstance(threshold, numbers.Real)
-                or not math.isfinite(threshold) or threshold <= 0):
-            raise ValueError("`threshold` must be a finite number > 0. "
-                             f"Received: threshold={threshold!r}")
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, numbers.Real)
+            or not math.isfinite(threshold)
+            or threshold <= 0
+        ):
+            raise ValueError(
+                f"`threshold` must be a finite number > 0. Received: threshold={threshold!r}"
+            )
         if gradient not in TRUNCATION_GRADIENTS:
-            raise ValueError(f"`gradient` must be one of {TRUNCATION_GRADIENTS}. "
-                             f"Received: gradient={gradient!r}")
+            raise ValueError(
+                f"`gradient` must be one of {TRUNCATION_GRADIENTS}. Received: gradient={gradient!r}"
+            )
         if not isinstance(trainable_threshold, bool):
-            raise ValueError("`trainable_threshold` must be True or False. "
-                             f"Received: trainable_threshold={trainable_threshold!r}")
+            raise ValueError(
+                "`trainable_threshold` must be True or False. "
+                f"Received: trainable_threshold={trainable_threshold!r}"
+            )
         if not isinstance(per_channel, bool):
-            raise ValueError(f"`per_channel` must be True or False. Received: per_channel={per_channel!r}")
+            raise ValueError(
+                f"`per_channel` must be True or False. Received: per_channel={per_channel!r}"
+            )
         if not trainable_threshold:
-            for name, value in (("threshold_regularizer", threshold_regularizer),
-                                ("threshold_constraint", threshold_constraint)):
+            for name, value in (
+                ("threshold_regularizer", threshold_regularizer),
+                ("threshold_constraint", threshold_constraint),
+            ):
                 if value is not None:
-                    raise ValueError(f"`{name}` needs `trainable_threshold=True` (a fixed threshold "
-                                     f"is neither regularized nor constrained). Received: "
-                                     f"{name}={value!r}, trainable_threshold=False")
+                    raise ValueError(
+                        f"`{name}` needs `trainable_threshold=True` (a fixed threshold "
+                        f"is neither regularized nor constrained). Received: "
+                        f"{name}={value!r}, trainable_threshold=False"
+                    )
         self.supports_masking = True
         self.initial_threshold = float(threshold)
         self.gradient = gradient
         self.trainable_threshold = trainable_threshold
-        self.threshold_regularizer = resolve(regularizers.get, "threshold_regularizer",
-                                             threshold_regularizer)
-        self.threshold_constraint = resolve(constraints.get, "threshold_constraint",
-                                            threshold_constraint)
+        self.threshold_regularizer = resolve(
+            regularizers.get, "threshold_regularizer", threshold_regularizer
+        )
+        self.threshold_constraint = resolve(
+            constraints.get, "threshold_constraint", threshold_constraint
+        )
         self.per_channel = per_channel
 
     def build(self, input_shape):
@@ -122,8 +145,10 @@ class Truncation(keras.layers.Layer):
         if self.per_channel:
             channels = input_shape[-1] if len(input_shape) else None
             if channels is None:
-                raise ValueError("`per_channel=True` needs a known last (channel) axis. "
-                                 f"Received: input_shape={input_shape!r}")
+                raise ValueError(
+                    "`per_channel=True` needs a known last (channel) axis. "
+                    f"Received: input_shape={input_shape!r}"
+                )
             shape = (channels,)
         floor = min(MIN_TRUNCATION_THRESHOLD, self.initial_threshold)
         self.threshold = self.add_weight(
@@ -143,12 +168,14 @@ class Truncation(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "threshold": self.initial_threshold,
-            "gradient": self.gradient,
-            "trainable_threshold": self.trainable_threshold,
-            "threshold_regularizer": regularizers.serialize(self.threshold_regularizer),
-            "threshold_constraint": constraints.serialize(self.threshold_constraint),
-            "per_channel": self.per_channel,
-        })
+        config.update(
+            {
+                "threshold": self.initial_threshold,
+                "gradient": self.gradient,
+                "trainable_threshold": self.trainable_threshold,
+                "threshold_regularizer": regularizers.serialize(self.threshold_regularizer),
+                "threshold_constraint": constraints.serialize(self.threshold_constraint),
+                "per_channel": self.per_channel,
+            }
+        )
         return config

@@ -83,8 +83,9 @@ def _activation_layer(activation: str, name: str) -> keras.layers.Layer:
     return keras.layers.ReLU(name=name)
 
 
-def build_mlp(kind: str, input_dim: int = 784, num_classes: int = 10,
-              dropout: float = 0.1) -> keras.Model:
+def build_mlp(
+    kind: str, input_dim: int = 784, num_classes: int = 10, dropout: float = 0.1
+) -> keras.Model:
     """One of `MODELS`: Dense(w) -> act -> Dropout -> Dense(w) -> act -> Dropout -> Dense(10)."""
     _check_kind(kind, MODELS)
     width, activation = _SPEC[kind]
@@ -98,8 +99,12 @@ def build_mlp(kind: str, input_dim: int = 784, num_classes: int = 10,
     return keras.Model(inputs, outputs, name=kind)
 
 
-def build_conv(kind: str = "antirectifier", filters: Sequence[int] = (16, 32),
-               num_classes: int = 10, dropout: float = 0.1) -> keras.Model:
+def build_conv(
+    kind: str = "antirectifier",
+    filters: Sequence[int] = (16, 32),
+    num_classes: int = 10,
+    dropout: float = 0.1,
+) -> keras.Model:
     """A small conv net with the activation applied to the channel axis of 4-D feature maps.
 
     [Conv2D(f, 3) -> act -> MaxPool(2)] per entry of `filters` -> Flatten -> Dropout ->
@@ -120,8 +125,11 @@ def build_conv(kind: str = "antirectifier", filters: Sequence[int] = (16, 32),
 
 def compile_like_example(model: keras.Model) -> keras.Model:
     """RMSprop (Keras defaults, learning rate 1e-3) and cross-entropy, as in the example."""
-    model.compile(optimizer=keras.optimizers.RMSprop(),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -145,8 +153,16 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def train_one(model: keras.Model, x_train, y_train, x_test, y_test, seed: int, epochs: int,
-              batch_size: int = 128) -> dict[str, Any]:
+def train_one(
+    model: keras.Model,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    seed: int,
+    epochs: int,
+    batch_size: int = 128,
+) -> dict[str, Any]:
     """Seed, compile like the example, fit with the test split as validation data.
 
     Returns per-epoch ``val_accuracy``/``val_loss``/``loss``, ``epoch_seconds``, the last
@@ -155,8 +171,15 @@ def train_one(model: keras.Model, x_train, y_train, x_test, y_test, seed: int, e
     session.seed_everything(seed)
     compile_like_example(model)
     timer = EpochTimer()
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
-                        validation_data=(x_test, y_test), callbacks=[timer], verbose=0)
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(x_test, y_test),
+        callbacks=[timer],
+        verbose=0,
+    )
     h = history.history
     return {
         "model": model.name,
@@ -171,8 +194,14 @@ def train_one(model: keras.Model, x_train, y_train, x_test, y_test, seed: int, e
     }
 
 
-def run_comparison(ds, kinds: Sequence[str] = MODELS, seeds: Sequence[int] = (0,),
-                   epochs: int = 10, batch_size: int = 128, log=print) -> list[dict[str, Any]]:
+def run_comparison(
+    ds,
+    kinds: Sequence[str] = MODELS,
+    seeds: Sequence[int] = (0,),
+    epochs: int = 10,
+    batch_size: int = 128,
+    log=print,
+) -> list[dict[str, Any]]:
     """Every network in `kinds` for every seed (`session.seed_everything(seed)` before each)."""
     for kind in kinds:
         _check_kind(kind, MODELS)
@@ -181,12 +210,22 @@ def run_comparison(ds, kinds: Sequence[str] = MODELS, seeds: Sequence[int] = (0,
     for seed in seeds:
         for kind in kinds:
             session.seed_everything(seed)  # the same seed gives the same initial weights draw
-            record = train_one(build_mlp(kind, input_dim=x_train.shape[1]), x_train, ds.y_train,
-                               x_test, ds.y_test, seed=seed, epochs=epochs, batch_size=batch_size)
+            record = train_one(
+                build_mlp(kind, input_dim=x_train.shape[1]),
+                x_train,
+                ds.y_train,
+                x_test,
+                ds.y_test,
+                seed=seed,
+                epochs=epochs,
+                batch_size=batch_size,
+            )
             records.append(record)
             if log:
-                log(f"seed {seed} {LABELS[kind]:>17}: test accuracy {record['test_accuracy']:.4f} "
-                    f"after {epochs} epochs, {sum(record['epoch_seconds']):.1f} s")
+                log(
+                    f"seed {seed} {LABELS[kind]:>17}: test accuracy {record['test_accuracy']:.4f} "
+                    f"after {epochs} epochs, {sum(record['epoch_seconds']):.1f} s"
+                )
     return records
 
 
@@ -195,9 +234,12 @@ def curves(records: Sequence[dict[str, Any]], key: str = "val_accuracy") -> dict
     out = {}
     for kind in dict.fromkeys(r["model"] for r in records):
         values = np.array([r[key] for r in records if r["model"] == kind], dtype=float)
-        out[kind] = {"epoch": np.arange(1, values.shape[1] + 1), "mean": values.mean(axis=0),
-                     "std": values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1]),
-                     "n_seeds": len(values)}
+        out[kind] = {
+            "epoch": np.arange(1, values.shape[1] + 1),
+            "mean": values.mean(axis=0),
+            "std": values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1]),
+            "n_seeds": len(values),
+        }
     return out
 
 
@@ -215,23 +257,29 @@ def summary_table(records: Sequence[dict[str, Any]]):
     for kind in dict.fromkeys(r["model"] for r in records):
         rs = [r for r in records if r["model"] == kind]
         acc = np.array([r["test_accuracy"] for r in rs])
-        secs = np.concatenate([r["epoch_seconds"][1:] if len(r["epoch_seconds"]) > 1
-                               else r["epoch_seconds"] for r in rs])
-        rows.append({
-            "model": kind,
-            "label": LABELS.get(kind, kind),
-            "params": rs[0]["params"],
-            "test_acc_mean": float(acc.mean()),
-            "test_acc_std": session.seed_std(acc),
-            "n_seeds": len(acc),
-            "sec_per_epoch": float(np.median(secs)),
-            "all_finite": all(r["finite"] for r in rs),
-        })
+        secs = np.concatenate(
+            [
+                r["epoch_seconds"][1:] if len(r["epoch_seconds"]) > 1 else r["epoch_seconds"]
+                for r in rs
+            ]
+        )
+        rows.append(
+            {
+                "model": kind,
+                "label": LABELS.get(kind, kind),
+                "params": rs[0]["params"],
+                "test_acc_mean": float(acc.mean()),
+                "test_acc_std": session.seed_std(acc),
+                "n_seeds": len(acc),
+                "sec_per_epoch": float(np.median(secs)),
+                "all_finite": all(r["finite"] for r in rs),
+            }
+        )
     return pd.DataFrame(rows).set_index("model")
 
 
 def pct(mean: float, std: float, unit: str = "") -> str:
-    """"91.00 ± 1.41" (percent, then `unit`), or "91.00 (1 seed)" when there is no std."""
+    """ "91.00 ± 1.41" (percent, then `unit`), or "91.00 (1 seed)" when there is no std."""
     if np.isfinite(std):
         return f"{100 * mean:.2f} ± {100 * std:.2f}{unit}"
     return f"{100 * mean:.2f}{unit} (1 seed)"
@@ -245,25 +293,33 @@ def formatted_table(table):
 
     from actlab.collection.tables import for_people
 
-    frame = pd.DataFrame({
-        "network": table.label.to_numpy(),
-        "parameters": [f"{p:,}" for p in table.params],
-        "test accuracy (%)": [pct(m, s) for m, s in
-                              zip(table.test_acc_mean, table.test_acc_std, strict=True)],
-        "seeds": table.n_seeds.to_numpy(),
-        "seconds / epoch": [f"{v:.2f}" for v in table.sec_per_epoch],
-        "losses finite": table.all_finite.to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "network": table.label.to_numpy(),
+            "parameters": [f"{p:,}" for p in table.params],
+            "test accuracy (%)": [
+                pct(m, s) for m, s in zip(table.test_acc_mean, table.test_acc_std, strict=True)
+            ],
+            "seeds": table.n_seeds.to_numpy(),
+            "seconds / epoch": [f"{v:.2f}" for v in table.sec_per_epoch],
+            "losses finite": table.all_finite.to_numpy(),
+        }
+    )
     return for_people(frame, caption="Final test accuracy: mean ± std over seeds")
 
 
 #: What the non-inferiority verdict means for the example's claim.
-CLAIM = {"non-inferior": "supported", "inferior": "not supported", "inconclusive": "open",
-         "single seed": "open"}
+CLAIM = {
+    "non-inferior": "supported",
+    "inferior": "not supported",
+    "inconclusive": "open",
+    "single seed": "open",
+}
 
 
-def verdict(records: Sequence[dict[str, Any]], table, margin_pp: float, data_description: str,
-            n_train: int) -> dict[str, Any]:
+def verdict(
+    records: Sequence[dict[str, Any]], table, margin_pp: float, data_description: str, n_train: int
+) -> dict[str, Any]:
     """The claim "half the parameters, comparable accuracy to ReLU with 2x wider Dense layers",
     judged by `actlab.stats.compare_paired` on the per-seed test accuracies (percentage points,
     paired by seed: a seed fixes the initial weights draw of every network).
@@ -279,12 +335,23 @@ def verdict(records: Sequence[dict[str, Any]], table, margin_pp: float, data_des
 
     a, r512 = table.loc["antirectifier_256"], table.loc["relu_512"]
     ratio = float(a.params / r512.params)
-    main = stats.compare_records(records, "antirectifier_256", "relu_512", value="test_accuracy",
-                                 group="model", margin=margin_pp, scale=100)
+    main = stats.compare_records(
+        records,
+        "antirectifier_256",
+        "relu_512",
+        value="test_accuracy",
+        group="model",
+        margin=margin_pp,
+        scale=100,
+    )
     claim = CLAIM[main["verdict"]]
-    records_out = [stats.verdict_record(
-        main, f"Antirectifier-256 − ReLU-512, test accuracy (non-inferiority at {margin_pp:g} points)",
-        headline=True)]
+    records_out = [
+        stats.verdict_record(
+            main,
+            f"Antirectifier-256 − ReLU-512, test accuracy (non-inferiority at {margin_pp:g} points)",
+            headline=True,
+        )
+    ]
 
     def fmt(row) -> str:
         return pct(row.test_acc_mean, row.test_acc_std, unit=" %")
@@ -297,32 +364,63 @@ def verdict(records: Sequence[dict[str, Any]], table, margin_pp: float, data_des
         f"Paired by seed, Antirectifier-256 − ReLU-512: {stats.format_comparison(main)}.",
         f"So the claim of comparable accuracy (at most {margin_pp:g} points below) with half the "
         f"parameters is **{claim}** on this run"
-        + {"supported": ": the whole interval lies above the margin.",
-           "not supported": ": the whole interval lies below the margin.",
-           "open": (": the interval straddles the margin, so these seeds cannot tell."
-                    if n > 1 else ": one seed gives no interval.")}[claim],
+        + {
+            "supported": ": the whole interval lies above the margin.",
+            "not supported": ": the whole interval lies below the margin.",
+            "open": (
+                ": the interval straddles the margin, so these seeds cannot tell."
+                if n > 1
+                else ": one seed gives no interval."
+            ),
+        }[claim],
     ]
-    for kind, what in (("relu_256", "ReLU-256 (same Dense widths, {p:,} parameters, {acc})"),
-                       ("crelu_256", "the CReLU ablation (the same concatenation and parameter "
-                                     "count without centring and normalization, so the difference "
-                                     "is what those two add; {acc})")):
+    for kind, what in (
+        ("relu_256", "ReLU-256 (same Dense widths, {p:,} parameters, {acc})"),
+        (
+            "crelu_256",
+            "the CReLU ablation (the same concatenation and parameter "
+            "count without centring and normalization, so the difference "
+            "is what those two add; {acc})",
+        ),
+    ):
         if kind not in table.index:
             continue
         row = table.loc[kind]
-        other = stats.compare_records(records, "antirectifier_256", kind, value="test_accuracy",
-                                      group="model", scale=100)
+        other = stats.compare_records(
+            records, "antirectifier_256", kind, value="test_accuracy", group="model", scale=100
+        )
         names = ("Antirectifier-256", LABELS[kind])
-        records_out.append(stats.verdict_record(
-            other, f"Antirectifier-256 − {LABELS[kind]}, test accuracy", names=names))
-        parts.append(f"Against {what.format(p=row.params, acc=fmt(row))}: "
-                     f"{stats.format_comparison(other, names=names)}.")
-    parts.append(f"Data: {n_train:,} training images ({data_description}); "
-                 + ("a small training set, so the verdict is about this data size, not the "
-                    "example's full-MNIST setting." if n_train < 60_000 else "the full MNIST training set."))
-    return {"claim": claim, "verdict": main["verdict"], "comparison": main,
-            "verdicts": records_out, "param_ratio": ratio, "text": " ".join(parts),
-            "one_line": (f"Antirectifier-256 {fmt(a)} vs ReLU-512 {fmt(r512)} with "
-                         f"{ratio:.2f}x the parameters, paired difference "
-                         f"{records_out[0]['short']}" + (f" ({n} paired seeds" if n > 1 else " (")
-                         + f"{', ' if n > 1 else ''}n_train={n_train}): claim {claim} at a "
-                         f"{margin_pp:g}-point margin")}
+        records_out.append(
+            stats.verdict_record(
+                other, f"Antirectifier-256 − {LABELS[kind]}, test accuracy", names=names
+            )
+        )
+        parts.append(
+            f"Against {what.format(p=row.params, acc=fmt(row))}: "
+            f"{stats.format_comparison(other, names=names)}."
+        )
+    parts.append(
+        f"Data: {n_train:,} training images ({data_description}); "
+        + (
+            "a small training set, so the verdict is about this data size, not the "
+            "example's full-MNIST setting."
+            if n_train < 60_000
+            else "the full MNIST training set."
+        )
+    )
+    return {
+        "claim": claim,
+        "verdict": main["verdict"],
+        "comparison": main,
+        "verdicts": records_out,
+        "param_ratio": ratio,
+        "text": " ".join(parts),
+        "one_line": (
+            f"Antirectifier-256 {fmt(a)} vs ReLU-512 {fmt(r512)} with "
+            f"{ratio:.2f}x the parameters, paired difference "
+            f"{records_out[0]['short']}"
+            + (f" ({n} paired seeds" if n > 1 else " (")
+            + f"{', ' if n > 1 else ''}n_train={n_train}): claim {claim} at a "
+            f"{margin_pp:g}-point margin"
+        ),
+    }

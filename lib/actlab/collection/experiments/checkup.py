@@ -43,8 +43,9 @@ KERAS_BUILTINS = ("relu", "gelu", "silu", "softplus", "elu")
 DEFAULT_TARGETS = (*COLLECTION_TARGETS, *KERAS_BUILTINS)
 
 
-def run_matrix(targets: Sequence[str], progress: Callable[[str], None] | None = print,
-               **kwargs) -> list[dict]:
+def run_matrix(
+    targets: Sequence[str], progress: Callable[[str], None] | None = print, **kwargs
+) -> list[dict]:
     """`check_activation(target, **kwargs).to_dict()` for every target, in order."""
     reports = []
     for i, target in enumerate(targets, 1):
@@ -63,11 +64,19 @@ def status_table(reports: Sequence[dict]) -> pd.DataFrame:
 
 def summarize(reports: Sequence[dict]) -> dict[str, list]:
     """Which targets passed everything, which failed what (with the first failure's detail)."""
-    clean = [r["target"] for r in reports if r["ok"] and
-             not any(c["status"] == "warn" for c in r["checks"])]
+    clean = [
+        r["target"]
+        for r in reports
+        if r["ok"] and not any(c["status"] == "warn" for c in r["checks"])
+    ]
     ok_with_warnings = [r["target"] for r in reports if r["ok"] and r["target"] not in clean]
-    failed = [{"target": r["target"],
-               "checks": [c["name"] for c in r["checks"] if c["status"] == "fail"],
-               "details": {c["name"]: c["detail"] for c in r["checks"] if c["status"] == "fail"}}
-              for r in reports if not r["ok"]]
+    failed = [
+        {
+            "target": r["target"],
+            "checks": [c["name"] for c in r["checks"] if c["status"] == "fail"],
+            "details": {c["name"]: c["detail"] for c in r["checks"] if c["status"] == "fail"},
+        }
+        for r in reports
+        if not r["ok"]
+    ]
     return {"clean": clean, "ok_with_warnings": ok_with_warnings, "failed": failed}

@@ -19,12 +19,18 @@ def _mlp(act: Callable[[], object], width: int = 256, depth: int = 2, inputs: in
 def _convnet(act: Callable[[], object]):
     import keras
 
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(8, 5, padding="same", use_bias=False), act(),
-        keras.layers.Activation("tanh"), keras.layers.AveragePooling2D(5, strides=2),
-        keras.layers.BatchNormalization(), keras.layers.Flatten(), keras.layers.Dense(10),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(8, 5, padding="same", use_bias=False),
+            act(),
+            keras.layers.Activation("tanh"),
+            keras.layers.AveragePooling2D(5, strides=2),
+            keras.layers.BatchNormalization(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10),
+        ]
+    )
 
 
 #: What each training-step pair holds equal between the custom and the built-in model.
@@ -32,7 +38,7 @@ TRAINING_STEP_BASIS = {
     "ELU": "same network (8 × Dense(128)), only the activation differs",
     "PolyReLUBlend": "same ResNet, only the activations differ",
     "SoftExponential": "equal width: 2 hidden layers of 256 units; the complex form outputs two "
-                       "features per unit, so the layer after it has twice the weights",
+    "features per unit, so the layer after it has twice the weights",
     "Antirectifier": "equal width: 256 units, both concatenate to 512 features",
     "Truncation": "same network, only the truncation differs",
 }
@@ -72,14 +78,35 @@ def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
         ("PolyReLUBlend", "ResNet blends", "custom", lambda: models.build_resnet(blend="all")),
         ("SoftExponential", "MLP PReLU", "builtin", lambda: _mlp(keras.layers.PReLU)),
         ("SoftExponential", "MLP SoftExponential", "custom", lambda: _mlp(L.SoftExponential)),
-        ("SoftExponential", "MLP ComplexSoftExponential", "custom",
-         lambda: _mlp(L.ComplexSoftExponential)),
-        ("Antirectifier", "example net, CReLU-256", "builtin",
-         lambda: antirectifier.build_mlp("crelu_256")),
-        ("Antirectifier", "example net, Antirectifier-256", "custom",
-         lambda: antirectifier.build_mlp("antirectifier_256")),
-        ("Truncation", "conv ops.clip", "builtin", lambda: _convnet(act(lambda x: ops.clip(x, -1., 1.)))),
+        (
+            "SoftExponential",
+            "MLP ComplexSoftExponential",
+            "custom",
+            lambda: _mlp(L.ComplexSoftExponential),
+        ),
+        (
+            "Antirectifier",
+            "example net, CReLU-256",
+            "builtin",
+            lambda: antirectifier.build_mlp("crelu_256"),
+        ),
+        (
+            "Antirectifier",
+            "example net, Antirectifier-256",
+            "custom",
+            lambda: antirectifier.build_mlp("antirectifier_256"),
+        ),
+        (
+            "Truncation",
+            "conv ops.clip",
+            "builtin",
+            lambda: _convnet(act(lambda x: ops.clip(x, -1.0, 1.0))),
+        ),
         ("Truncation", "conv Truncation(clip)", "custom", lambda: _convnet(L.Truncation)),
-        ("Truncation", "conv Truncation(straight_through)", "custom",
-         lambda: _convnet(lambda: L.Truncation(gradient="straight_through"))),
+        (
+            "Truncation",
+            "conv Truncation(straight_through)",
+            "custom",
+            lambda: _convnet(lambda: L.Truncation(gradient="straight_through")),
+        ),
     ]

@@ -67,8 +67,9 @@ def _check_variant(variant: str) -> None:
         raise ValueError(f"`variant` must be one of {VARIANTS}. Received: variant={variant!r}")
 
 
-def build_user_network(variant: str, depth: int = 8, width: int = 128,
-                       learning_rate: float = 0.01) -> keras.Model:
+def build_user_network(
+    variant: str, depth: int = 8, width: int = 128, learning_rate: float = 0.01
+) -> keras.Model:
     """The user's network: ``depth`` x Dense(width, activation), Dense(10, sigmoid), compiled
     with SGD(learning_rate) and categorical cross-entropy (accuracy metric). Layers are named
     ``hidden_1 .. hidden_<depth>`` and ``output``.
@@ -82,19 +83,26 @@ def build_user_network(variant: str, depth: int = 8, width: int = 128,
             raise ValueError(f"`{name}` must be an integer > 0. Received: {name}={value!r}")
     activation = ACTIVATIONS[variant]
     layers = [keras.Input((784,), name="pixels")]
-    layers += [keras.layers.Dense(width, activation=activation, name=f"hidden_{i + 1}")
-               for i in range(depth)]
+    layers += [
+        keras.layers.Dense(width, activation=activation, name=f"hidden_{i + 1}")
+        for i in range(depth)
+    ]
     layers.append(keras.layers.Dense(10, activation="sigmoid", name="output"))
     model = keras.Sequential(layers, name=f"user_net_{variant}")
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate),
-                  loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
 # --------------------------------------------------------------------------- mechanics
 
 
-def gradient_table(points: Sequence[float] = GRADIENT_POINTS, dtype: str = "float32") -> pd.DataFrame:
+def gradient_table(
+    points: Sequence[float] = GRADIENT_POINTS, dtype: str = "float32"
+) -> pd.DataFrame:
     """dy/dx of every variant at `points` (autodiff, in `dtype`); rows are points."""
     x = tf.constant(np.asarray(points, dtype=dtype))
     table = {}
@@ -144,8 +152,9 @@ def preactivation_stats(x_raw: np.ndarray, seed: int, n_samples: int = 1000) -> 
 # --------------------------------------------------------------------------- the failure
 
 
-def reproduce_user_failure(x: np.ndarray, y: np.ndarray, seed: int, epochs: int = 5,
-                           batch_size: int = 64) -> dict[str, Any]:
+def reproduce_user_failure(
+    x: np.ndarray, y: np.ndarray, seed: int, epochs: int = 5, batch_size: int = 64
+) -> dict[str, Any]:
     """The user's run with `naive_elu` on the given (raw) data, twice from the same seed.
 
     1. plain ``model.fit`` for all epochs, as the user did: per-epoch loss and the fraction of
@@ -160,19 +169,28 @@ def reproduce_user_failure(x: np.ndarray, y: np.ndarray, seed: int, epochs: int 
     fraction = nonfinite_fraction(model.get_weights())
     session.seed_everything(seed)
     model = build_user_network("naive")
-    report, diag_history = diagnose_fit(model, x, y, batch_size=batch_size, epochs=epochs,
-                                        shuffle=True, seed=seed)
-    return {"history": {k: list(map(float, v)) for k, v in hist.history.items()},
-            "nonfinite_weight_fraction": fraction, "report": report,
-            "diagnosed_history": diag_history}
+    report, diag_history = diagnose_fit(
+        model, x, y, batch_size=batch_size, epochs=epochs, shuffle=True, seed=seed
+    )
+    return {
+        "history": {k: list(map(float, v)) for k, v in hist.history.items()},
+        "nonfinite_weight_fraction": fraction,
+        "report": report,
+        "diagnosed_history": diag_history,
+    }
 
 
 # --------------------------------------------------------------------------- each fix trains
 
 
-def train_variants(data_by_scale: dict[str, tuple[np.ndarray, ...]], variants: Sequence[str],
-                   seeds: Sequence[int], epochs: int = 5, batch_size: int = 64,
-                   learning_rate: float = 0.01) -> pd.DataFrame:
+def train_variants(
+    data_by_scale: dict[str, tuple[np.ndarray, ...]],
+    variants: Sequence[str],
+    seeds: Sequence[int],
+    epochs: int = 5,
+    batch_size: int = 64,
+    learning_rate: float = 0.01,
+) -> pd.DataFrame:
     """Train the user's network for every variant x scale x seed with plain ``model.fit``.
 
     `data_by_scale` maps ``"raw"``/``"unit"`` to ``(x_train, y_train, x_test, y_test)`` (flat
@@ -195,16 +213,38 @@ def train_variants(data_by_scale: dict[str, tuple[np.ndarray, ...]], variants: S
                 loss0, acc0 = model.evaluate(x_tr, y_tr, batch_size=256, verbose=0)
                 vloss0, vacc0 = model.evaluate(x_te, y_te, batch_size=256, verbose=0)
                 base = {"variant": variant, "scale": scale, "seed": seed}
-                rows.append({**base, "epoch": 0, "loss": loss0, "accuracy": acc0,
-                             "val_loss": vloss0, "val_accuracy": vacc0, "weights_finite": True})
-                hist = model.fit(x_tr, y_tr, batch_size=batch_size, epochs=epochs,
-                                 validation_data=(x_te, y_te), verbose=0).history
+                rows.append(
+                    {
+                        **base,
+                        "epoch": 0,
+                        "loss": loss0,
+                        "accuracy": acc0,
+                        "val_loss": vloss0,
+                        "val_accuracy": vacc0,
+                        "weights_finite": True,
+                    }
+                )
+                hist = model.fit(
+                    x_tr,
+                    y_tr,
+                    batch_size=batch_size,
+                    epochs=epochs,
+                    validation_data=(x_te, y_te),
+                    verbose=0,
+                ).history
                 finite = nonfinite_fraction(model.get_weights()) == 0.0
                 for e in range(epochs):
-                    rows.append({**base, "epoch": e + 1, "loss": hist["loss"][e],
-                                 "accuracy": hist["accuracy"][e], "val_loss": hist["val_loss"][e],
-                                 "val_accuracy": hist["val_accuracy"][e],
-                                 "weights_finite": finite if e == epochs - 1 else None})
+                    rows.append(
+                        {
+                            **base,
+                            "epoch": e + 1,
+                            "loss": hist["loss"][e],
+                            "accuracy": hist["accuracy"][e],
+                            "val_loss": hist["val_loss"][e],
+                            "val_accuracy": hist["val_accuracy"][e],
+                            "weights_finite": finite if e == epochs - 1 else None,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -227,12 +267,12 @@ def final_epoch_summary(curves: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
-
 # --------------------------------------------------------------------------- comparisons, figure
 
 
-def compare_fixes(curves: pd.DataFrame, variants: Sequence[str],
-                  reference: str = "builtin") -> list[dict[str, Any]]:
+def compare_fixes(
+    curves: pd.DataFrame, variants: Sequence[str], reference: str = "builtin"
+) -> list[dict[str, Any]]:
     """Each variant other than `reference` and the naive one against `reference` (the built-in
     ELU), per input scale: last-epoch test accuracy in percentage points, paired by seed
     (`actlab.stats.compare_records`). A variant with a non-finite accuracy in some seed gets a
@@ -252,26 +292,38 @@ def compare_fixes(curves: pd.DataFrame, variants: Sequence[str],
             question = f"{LABELS[v]} − {LABELS[reference]}, test accuracy, {where}"
             values = sub[sub["variant"].isin([v, reference])]["val_accuracy"].astype(float)
             if not np.all(np.isfinite(values)):
-                out.append({"question": question, "a": v, "b": reference, "scale": scale,
-                            "verdict": "not comparable", "headline": False,
-                            "text": "not comparable: a non-finite accuracy in some seed",
-                            "short": "not comparable (non-finite)"})
+                out.append(
+                    {
+                        "question": question,
+                        "a": v,
+                        "b": reference,
+                        "scale": scale,
+                        "verdict": "not comparable",
+                        "headline": False,
+                        "text": "not comparable: a non-finite accuracy in some seed",
+                        "short": "not comparable (non-finite)",
+                    }
+                )
                 continue
             res = stats.compare_records(runs, v, reference, value="val_accuracy", scale=100)
-            rec = stats.verdict_record(res, question, headline=scale == "raw",
-                                       names=(LABELS[v], LABELS[reference]))
+            rec = stats.verdict_record(
+                res, question, headline=scale == "raw", names=(LABELS[v], LABELS[reference])
+            )
             out.append({**rec, "scale": scale})
     return out
 
 
-def identical_groups(curves: pd.DataFrame, scale: str, metric: str,
-                     variants: Sequence[str]) -> list[list[str]]:
+def identical_groups(
+    curves: pd.DataFrame, scale: str, metric: str, variants: Sequence[str]
+) -> list[list[str]]:
     """Variants whose `metric` curves (every seed and epoch) are exactly equal on `scale`, grouped
     in the order of `variants` (a variant alone is a group of one)."""
     groups: list[list[str]] = []
     arrays = {}
     for v in variants:
-        sub = curves[(curves["scale"] == scale) & (curves["variant"] == v)].sort_values(["seed", "epoch"])
+        sub = curves[(curves["scale"] == scale) & (curves["variant"] == v)].sort_values(
+            ["seed", "epoch"]
+        )
         arrays[v] = sub[metric].to_numpy(dtype=float)
     for v in variants:
         for group in groups:
@@ -295,9 +347,15 @@ def plot_training_curves(curves: pd.DataFrame, variants: Sequence[str], n_seeds:
     fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True)
     styles = ["-", "--", "-.", ":", (0, (5, 1))]
     all_groups = {}
-    for row, (scale, scale_title) in enumerate((("raw", "raw pixels 0..255"), ("unit", "pixels / 255"))):
-        for col, (metric, ylabel, factor) in enumerate((("loss", "train loss (cross-entropy)", 1.0),
-                                                        ("val_accuracy", "test accuracy (%)", 100.0))):
+    for row, (scale, scale_title) in enumerate(
+        (("raw", "raw pixels 0..255"), ("unit", "pixels / 255"))
+    ):
+        for col, (metric, ylabel, factor) in enumerate(
+            (
+                ("loss", "train loss (cross-entropy)", 1.0),
+                ("val_accuracy", "test accuracy (%)", 100.0),
+            )
+        ):
             ax = axes[row, col]
             groups = identical_groups(curves, scale, metric, variants)
             all_groups[(scale, metric)] = groups
@@ -309,22 +367,51 @@ def plot_training_curves(curves: pd.DataFrame, variants: Sequence[str], n_seeds:
                 if len(members) > 1:
                     label += f" ({len(members)} identical curves)"
                 label = textwrap.fill(label, 60)
-                ax.plot(st.index, st["mean"], marker="os^vD"[i % 5], ms=7, lw=2.2, color=f"C{i}",
-                        ls=styles[g % len(styles)], label=label)
-                ax.fill_between(st.index, st["mean"] - st["std"].fillna(0),
-                                st["mean"] + st["std"].fillna(0), color=f"C{i}", alpha=0.12)
+                ax.plot(
+                    st.index,
+                    st["mean"],
+                    marker="os^vD"[i % 5],
+                    ms=7,
+                    lw=2.2,
+                    color=f"C{i}",
+                    ls=styles[g % len(styles)],
+                    label=label,
+                )
+                ax.fill_between(
+                    st.index,
+                    st["mean"] - st["std"].fillna(0),
+                    st["mean"] + st["std"].fillna(0),
+                    color=f"C{i}",
+                    alpha=0.12,
+                )
                 nan_epochs = st.index[~np.isfinite(st["mean"])]
                 if metric == "loss" and len(nan_epochs):
-                    ax.text(0.98, 0.95 - 0.07 * g,
-                            f"{LABELS[members[0]]}: loss NaN from epoch {nan_epochs.min()}",
-                            transform=ax.transAxes, ha="right", va="top", color=f"C{i}", fontsize=9)
-            ax.set(title=f"{'Train loss' if metric == 'loss' else 'Test accuracy'}, {scale_title}",
-                   xlabel="epoch (0 = untrained)", ylabel=ylabel)
+                    ax.text(
+                        0.98,
+                        0.95 - 0.07 * g,
+                        f"{LABELS[members[0]]}: loss NaN from epoch {nan_epochs.min()}",
+                        transform=ax.transAxes,
+                        ha="right",
+                        va="top",
+                        color=f"C{i}",
+                        fontsize=9,
+                    )
+            ax.set(
+                title=f"{'Train loss' if metric == 'loss' else 'Test accuracy'}, {scale_title}",
+                xlabel="epoch (0 = untrained)",
+                ylabel=ylabel,
+            )
             ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
             ax.xaxis.set_tick_params(labelbottom=True)
-            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
-                      title=f"ELU version ({n_seeds} seed{'s' if n_seeds != 1 else ''}); "
-                            "identical curves share one line", title_fontsize=8)
+            ax.legend(
+                fontsize=8,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.14),
+                ncol=2,
+                title=f"ELU version ({n_seeds} seed{'s' if n_seeds != 1 else ''}); "
+                "identical curves share one line",
+                title_fontsize=8,
+            )
     fig.tight_layout(h_pad=2.0)
     return fig, all_groups
 
@@ -342,16 +429,19 @@ def people_summary(summary: pd.DataFrame):
     def loss(r) -> str:
         if not np.isfinite(r["loss_mean"]):
             return "NaN"
-        return (f"{r['loss_mean']:.4g}" + (f" ± {r['loss_std']:.2g}" if r["seeds"] > 1
-                                            and np.isfinite(r["loss_std"]) else ""))
+        return f"{r['loss_mean']:.4g}" + (
+            f" ± {r['loss_std']:.2g}" if r["seeds"] > 1 and np.isfinite(r["loss_std"]) else ""
+        )
 
-    frame = pd.DataFrame({
-        "inputs": summary["scale"].map({"raw": "raw pixels", "unit": "pixels / 255"}),
-        "ELU version": summary["label"],
-        "test accuracy": [acc(r) for _, r in summary.iterrows()],
-        "train loss": [loss(r) for _, r in summary.iterrows()],
-        "seeds": summary["seeds"],
-        "seeds with NaN loss": summary["seeds_nan"].astype(int),
-        "weights finite": summary["weights_finite"].astype(bool),
-    })
+    frame = pd.DataFrame(
+        {
+            "inputs": summary["scale"].map({"raw": "raw pixels", "unit": "pixels / 255"}),
+            "ELU version": summary["label"],
+            "test accuracy": [acc(r) for _, r in summary.iterrows()],
+            "train loss": [loss(r) for _, r in summary.iterrows()],
+            "seeds": summary["seeds"],
+            "seeds with NaN loss": summary["seeds_nan"].astype(int),
+            "weights finite": summary["weights_finite"].astype(bool),
+        }
+    )
     return for_people(frame, caption="Last epoch: mean ± std over seeds")

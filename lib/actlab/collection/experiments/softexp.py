@@ -21,12 +21,35 @@ from actlab.collection import session
 from actlab.layers.softexp import ClipAlpha, ComplexSoftExponential, SoftExponential
 
 __all__ = [
-    "curve_family", "complex_curves", "product_data", "exact_product_model",
-    "build_product_model", "AlphaHistory", "run_product_experiment", "sinusoid_data",
-    "build_sinusoid_model", "run_sinusoid_experiment", "REGULARIZERS", "make_regularizer",
-    "run_regularization_sweep", "build_mnist_model", "run_mnist_comparison", "mean_std",
-    "count_params", "compare_mse", "compare_accuracy", "mse_text", "MSE_FLOOR", "plot_curves", "plot_complex_curves", "plot_product",
-    "plot_alpha_trajectories", "plot_sinusoid", "plot_regularization", "plot_mnist", "summary",
+    "curve_family",
+    "complex_curves",
+    "product_data",
+    "exact_product_model",
+    "build_product_model",
+    "AlphaHistory",
+    "run_product_experiment",
+    "sinusoid_data",
+    "build_sinusoid_model",
+    "run_sinusoid_experiment",
+    "REGULARIZERS",
+    "make_regularizer",
+    "run_regularization_sweep",
+    "build_mnist_model",
+    "run_mnist_comparison",
+    "mean_std",
+    "count_params",
+    "compare_mse",
+    "compare_accuracy",
+    "mse_text",
+    "MSE_FLOOR",
+    "plot_curves",
+    "plot_complex_curves",
+    "plot_product",
+    "plot_alpha_trajectories",
+    "plot_sinusoid",
+    "plot_regularization",
+    "plot_mnist",
+    "summary",
     "VALIDATORS",
 ]
 
@@ -38,16 +61,25 @@ def mean_std(values: Sequence[float]) -> dict[str, float]:
     """Mean, median and standard deviation over seeds (`session.seed_std`), plus the per-seed
     values (in the order of the seeds, which pairs them across models)."""
     arr = np.asarray(values, dtype="float64")
-    return {"mean": float(arr.mean()), "median": float(np.median(arr)),
-            "std": session.seed_std(arr), "values": arr.tolist()}
+    return {
+        "mean": float(arr.mean()),
+        "median": float(np.median(arr)),
+        "std": session.seed_std(arr),
+        "values": arr.tolist(),
+    }
 
 
 #: MSEs below this are treated as this before taking log10 (an exact fit would give log10(0)).
 MSE_FLOOR = 1e-30
 
 
-def compare_mse(a: dict[str, Any], b: dict[str, Any], question: str,
-                headline: bool = False, names: tuple[str, str] | None = None) -> dict[str, Any]:
+def compare_mse(
+    a: dict[str, Any],
+    b: dict[str, Any],
+    question: str,
+    headline: bool = False,
+    names: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     """Heavy-tailed MSEs compared on a log scale: `actlab.stats.compare_paired` on the per-seed
     log10 MSEs of `a` and `b` (`mean_std` dicts of the same seeds), as a verdict record whose
     sentence gives the ratio of geometric means with its interval ("×3.2 (95 % CI ×0.41 to ×25,
@@ -57,13 +89,24 @@ def compare_mse(a: dict[str, Any], b: dict[str, Any], question: str,
 
     la = np.log10(np.maximum(np.asarray(a["values"], dtype="float64"), MSE_FLOOR))
     lb = np.log10(np.maximum(np.asarray(b["values"], dtype="float64"), MSE_FLOOR))
-    return stats.verdict_record(stats.compare_paired(la, lb), question, unit="decades",
-                                log10=True, headline=headline, names=names,
-                                higher="has the higher MSE")
+    return stats.verdict_record(
+        stats.compare_paired(la, lb),
+        question,
+        unit="decades",
+        log10=True,
+        headline=headline,
+        names=names,
+        higher="has the higher MSE",
+    )
 
 
-def compare_accuracy(a: dict[str, Any], b: dict[str, Any], question: str,
-                     headline: bool = False, names: tuple[str, str] | None = None) -> dict[str, Any]:
+def compare_accuracy(
+    a: dict[str, Any],
+    b: dict[str, Any],
+    question: str,
+    headline: bool = False,
+    names: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     """Test accuracies (`mean_std` dicts of fractions, same seeds) compared in percentage points,
     paired by seed: a `actlab.stats.verdict_record`."""
     from actlab import stats
@@ -78,8 +121,11 @@ def mse_text(stats_: dict[str, Any], digits: int = 3) -> str:
     values = stats_["values"]
     if len(values) == 1:
         return f"{values[0]:.{digits}g} (1 seed)"
-    return (f"median {stats_['median']:.{digits}g} (seeds: "
-            + ", ".join(f"{v:.{digits}g}" for v in values) + ")")
+    return (
+        f"median {stats_['median']:.{digits}g} (seeds: "
+        + ", ".join(f"{v:.{digits}g}" for v in values)
+        + ")"
+    )
 
 
 def count_params(model: keras.Model) -> dict[str, int]:
@@ -146,7 +192,8 @@ def complex_curves(alphas: Sequence[complex], x: np.ndarray) -> dict[str, Any]:
     re, im = complex_soft_exponential(np.asarray(x, dtype="float64"), 0.0, 1.0)
     out["alpha_i_max_abs_error_vs_sin"] = float(np.max(np.abs(np.asarray(re) - np.sin(x))))
     out["alpha_i_max_abs_error_vs_2_minus_cos"] = float(
-        np.max(np.abs(np.asarray(im) - (2 - np.cos(x)))))
+        np.max(np.abs(np.asarray(im) - (2 - np.cos(x))))
+    )
     return out
 
 
@@ -163,23 +210,30 @@ def product_data(n: int, low: float, high: float, seed: int) -> tuple[np.ndarray
 def exact_product_model() -> keras.Model:
     """The paper's hand-built network: exp(ln x + ln y) with α = −1 then α = 1 (frozen)."""
     inputs = keras.Input((2,))
-    h = SoftExponential(alpha_initializer=keras.initializers.Constant(-1.0), trainable=False,
-                        name="log")(inputs)
-    h = keras.layers.Dense(1, kernel_initializer="ones", use_bias=False, trainable=False,
-                           name="sum")(h)
-    out = SoftExponential(alpha_initializer=keras.initializers.Constant(1.0), trainable=False,
-                          name="exp")(h)
+    h = SoftExponential(
+        alpha_initializer=keras.initializers.Constant(-1.0), trainable=False, name="log"
+    )(inputs)
+    h = keras.layers.Dense(
+        1, kernel_initializer="ones", use_bias=False, trainable=False, name="sum"
+    )(h)
+    out = SoftExponential(
+        alpha_initializer=keras.initializers.Constant(1.0), trainable=False, name="exp"
+    )(h)
     return keras.Model(inputs, out, name="exact_product")
 
 
 def _act(kind: str, regularizer=None, name=None) -> keras.layers.Layer:
     if kind == "softexp":
-        return SoftExponential(alpha_regularizer=regularizer, alpha_constraint=ClipAlpha(-1, 1),
-                               name=name)
+        return SoftExponential(
+            alpha_regularizer=regularizer, alpha_constraint=ClipAlpha(-1, 1), name=name
+        )
     if kind == "complex":
-        return ComplexSoftExponential(alpha_real_regularizer=regularizer,
-                                      alpha_imag_regularizer=regularizer,
-                                      alpha_real_constraint=ClipAlpha(-1, 1), name=name)
+        return ComplexSoftExponential(
+            alpha_real_regularizer=regularizer,
+            alpha_imag_regularizer=regularizer,
+            alpha_real_constraint=ClipAlpha(-1, 1),
+            name=name,
+        )
     if kind == "relu":
         return keras.layers.ReLU(name=name)
     raise ValueError(f"`kind` must be 'softexp', 'complex' or 'relu'. Received: kind={kind!r}")
@@ -201,12 +255,21 @@ def build_product_model(kind: str, hidden: int = 4, regularizer=None) -> keras.M
     return keras.Model(inputs, out, name=f"product_{kind}")
 
 
-def _fit_and_score(model, train, inside, outside, epochs, batch_size, learning_rate, seed, key,
-                   jit_compile):
+def _fit_and_score(
+    model, train, inside, outside, epochs, batch_size, learning_rate, seed, key, jit_compile
+):
     """Train one seeded model and score it in range and on the extrapolation range."""
     start = time.time()
-    model, hist, alphas = _fit(model, *train, epochs, batch_size, learning_rate, seed=seed,
-                               key=key, jit_compile=jit_compile)
+    model, hist, alphas = _fit(
+        model,
+        *train,
+        epochs,
+        batch_size,
+        learning_rate,
+        seed=seed,
+        key=key,
+        jit_compile=jit_compile,
+    )
     return model, {
         "seconds": time.time() - start,
         "mse_in_range": _mse(model, *inside),
@@ -271,13 +334,17 @@ class _Trainer:
 _TRAINERS: dict[tuple, _Trainer] = {}
 
 
-def _fit(model, x, y, epochs, batch_size, learning_rate, loss="mse", seed=0, key=None,
-         jit_compile=True):
+def _fit(
+    model, x, y, epochs, batch_size, learning_rate, loss="mse", seed=0, key=None, jit_compile=True
+):
     """Train `model` (or, with `key`, the cached trainer's copy of that architecture, set to
     `model`'s initial weights). Returns `(trained model, {"loss": [...]}, alpha history)`."""
     steps = max(1, len(x) // batch_size)
-    full_key = None if key is None else (key, loss, learning_rate, steps, batch_size,
-                                         x.shape[1:], y.shape[1:], jit_compile)
+    full_key = (
+        None
+        if key is None
+        else (key, loss, learning_rate, steps, batch_size, x.shape[1:], y.shape[1:], jit_compile)
+    )
     trainer = _TRAINERS.get(full_key) if full_key is not None else None
     if trainer is None:
         trainer = _Trainer(model, loss, learning_rate, steps, jit_compile)
@@ -299,13 +366,19 @@ def _fit(model, x, y, epochs, batch_size, learning_rate, loss="mse", seed=0, key
     return trainer.model, {"loss": history}, alphas.history
 
 
-def run_product_experiment(seeds: Sequence[int], kinds: Sequence[str] = ("softexp", "relu"),
-                           n_train: int = 1000, n_test: int = 1000,
-                           train_range: tuple[float, float] = (0.1, 2.0),
-                           extrap_range: tuple[float, float] = (2.0, 4.0), hidden: int = 4,
-                           epochs: int = 200, batch_size: int = 50,
-                           learning_rate: float = 1e-2,
-                           jit_compile: bool = True) -> dict[str, Any]:
+def run_product_experiment(
+    seeds: Sequence[int],
+    kinds: Sequence[str] = ("softexp", "relu"),
+    n_train: int = 1000,
+    n_test: int = 1000,
+    train_range: tuple[float, float] = (0.1, 2.0),
+    extrap_range: tuple[float, float] = (2.0, 4.0),
+    hidden: int = 4,
+    epochs: int = 200,
+    batch_size: int = 50,
+    learning_rate: float = 1e-2,
+    jit_compile: bool = True,
+) -> dict[str, Any]:
     """Train each `kind` on x·y over `train_range`², test inside it and on `extrap_range`².
 
     Returns per kind: test MSE in range and in extrapolation (mean ± std over seeds), the
@@ -314,12 +387,16 @@ def run_product_experiment(seeds: Sequence[int], kinds: Sequence[str] = ("softex
     network's errors and diagonal.
     """
     diag = np.linspace(train_range[0], extrap_range[1], 200).astype("float32")
-    results: dict[str, Any] = {"train_range": list(train_range),
-                               "extrap_range": list(extrap_range), "models": {},
-                               "diagonal": diag.tolist()}
+    results: dict[str, Any] = {
+        "train_range": list(train_range),
+        "extrap_range": list(extrap_range),
+        "models": {},
+        "diagonal": diag.tolist(),
+    }
     exact = exact_product_model()
-    results["exact_diagonal_prediction"] = _predict(
-        exact, np.repeat(diag[:, None], 2, axis=1)).ravel().tolist()
+    results["exact_diagonal_prediction"] = (
+        _predict(exact, np.repeat(diag[:, None], 2, axis=1)).ravel().tolist()
+    )
     for seed in seeds:
         x_in, y_in = product_data(n_test, *train_range, seed=10_000 + seed)
         x_ex, y_ex = product_data(n_test, *extrap_range, seed=20_000 + seed)
@@ -327,9 +404,15 @@ def run_product_experiment(seeds: Sequence[int], kinds: Sequence[str] = ("softex
         results["exact"]["mse_in_range"].append(_mse(exact, x_in, y_in))
         results["exact"]["mse_extrapolation"].append(_mse(exact, x_ex, y_ex))
     for kind in kinds:
-        per_seed: dict[str, list] = {"mse_in_range": [], "mse_extrapolation": [],
-                                     "final_loss": [], "alpha_final": [], "alpha_history": [],
-                                     "loss_history": [], "seconds": []}
+        per_seed: dict[str, list] = {
+            "mse_in_range": [],
+            "mse_extrapolation": [],
+            "final_loss": [],
+            "alpha_final": [],
+            "alpha_history": [],
+            "loss_history": [],
+            "seconds": [],
+        }
         diagonal = None
         for seed in seeds:
             x_tr, y_tr = product_data(n_train, *train_range, seed=seed)
@@ -337,18 +420,30 @@ def run_product_experiment(seeds: Sequence[int], kinds: Sequence[str] = ("softex
             x_ex, y_ex = product_data(n_test, *extrap_range, seed=20_000 + seed)
             session.seed_everything(seed)
             model, record = _fit_and_score(
-                build_product_model(kind, hidden), (x_tr, y_tr), (x_in, y_in), (x_ex, y_ex),
-                epochs, batch_size, learning_rate, seed, ("product", kind, hidden), jit_compile)
+                build_product_model(kind, hidden),
+                (x_tr, y_tr),
+                (x_in, y_in),
+                (x_ex, y_ex),
+                epochs,
+                batch_size,
+                learning_rate,
+                seed,
+                ("product", kind, hidden),
+                jit_compile,
+            )
             for key in per_seed:
                 per_seed[key].append(record[key])
             if diagonal is None:
                 diagonal = _predict(model, np.repeat(diag[:, None], 2, axis=1)).ravel().tolist()
         results["models"][kind] = {
-            "params": count_params(model), "diagonal_prediction_first_seed": diagonal,
+            "params": count_params(model),
+            "diagonal_prediction_first_seed": diagonal,
             "mse_in_range": mean_std(per_seed["mse_in_range"]),
             "mse_extrapolation": mean_std(per_seed["mse_extrapolation"]),
-            **{k: per_seed[k] for k in ("final_loss", "alpha_final", "alpha_history",
-                                        "loss_history", "seconds")},
+            **{
+                k: per_seed[k]
+                for k in ("final_loss", "alpha_final", "alpha_history", "loss_history", "seconds")
+            },
         }
     results["exact"] = {k: mean_std(v) for k, v in results["exact"].items()}
     return results
@@ -357,8 +452,9 @@ def run_product_experiment(seeds: Sequence[int], kinds: Sequence[str] = ("softex
 # --------------------------------------------------------------------------- sinusoids
 
 
-def sinusoid_data(n: int, low: float, high: float, seed: int,
-                  noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def sinusoid_data(
+    n: int, low: float, high: float, seed: int, noise: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """`n` points x uniform in [low, high], target sin(x) (+ Gaussian noise), float32."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(low, high, size=(n, 1))
@@ -376,9 +472,12 @@ def build_sinusoid_model(kind: str, hidden: int = 8, alpha_imag_init: float = 0.
     h = keras.layers.Dense(hidden, name="dense_1")(inputs)
     if kind == "complex" and alpha_imag_init > 0:
         act = ComplexSoftExponential(
-            alpha_imag_initializer=keras.initializers.RandomUniform(-alpha_imag_init,
-                                                                    alpha_imag_init),
-            alpha_real_constraint=ClipAlpha(-1, 1), name="act_1")
+            alpha_imag_initializer=keras.initializers.RandomUniform(
+                -alpha_imag_init, alpha_imag_init
+            ),
+            alpha_real_constraint=ClipAlpha(-1, 1),
+            name="act_1",
+        )
     else:
         act = _act(kind, name="act_1")
     h = act(h)
@@ -386,29 +485,43 @@ def build_sinusoid_model(kind: str, hidden: int = 8, alpha_imag_init: float = 0.
     return keras.Model(inputs, out, name=f"sinusoid_{kind}")
 
 
-def run_sinusoid_experiment(seeds: Sequence[int],
-                            kinds: Sequence[str] = ("complex", "softexp", "relu"),
-                            hidden: dict[str, int] | int = 8, n_train: int = 512,
-                            n_test: int = 1000,
-                            train_range: tuple[float, float] = (-2 * math.pi, 2 * math.pi),
-                            extrap_range: tuple[float, float] = (2 * math.pi, 4 * math.pi),
-                            epochs: int = 200, batch_size: int = 32,
-                            learning_rate: float = 1e-2, alpha_imag_init: float = 0.0,
-                            noise: float = 0.0, n_grid: int = 400,
-                            jit_compile: bool = True) -> dict[str, Any]:
+def run_sinusoid_experiment(
+    seeds: Sequence[int],
+    kinds: Sequence[str] = ("complex", "softexp", "relu"),
+    hidden: dict[str, int] | int = 8,
+    n_train: int = 512,
+    n_test: int = 1000,
+    train_range: tuple[float, float] = (-2 * math.pi, 2 * math.pi),
+    extrap_range: tuple[float, float] = (2 * math.pi, 4 * math.pi),
+    epochs: int = 200,
+    batch_size: int = 32,
+    learning_rate: float = 1e-2,
+    alpha_imag_init: float = 0.0,
+    noise: float = 0.0,
+    n_grid: int = 400,
+    jit_compile: bool = True,
+) -> dict[str, Any]:
     """Regress sin(x) on `train_range`; test inside and on `extrap_range`.
 
     Returns per kind: MSEs (mean ± std over seeds), parameter count, α trajectories and the
     first seed's predictions on a grid spanning both ranges (for the figure).
     """
     grid = np.linspace(train_range[0], extrap_range[1], n_grid).astype("float32")[:, None]
-    results: dict[str, Any] = {"train_range": list(train_range),
-                               "extrap_range": list(extrap_range),
-                               "grid": grid.ravel().tolist(), "models": {}}
+    results: dict[str, Any] = {
+        "train_range": list(train_range),
+        "extrap_range": list(extrap_range),
+        "grid": grid.ravel().tolist(),
+        "models": {},
+    }
     for kind in kinds:
         width = hidden[kind] if isinstance(hidden, dict) else hidden
-        per_seed: dict[str, list] = {"mse_in_range": [], "mse_extrapolation": [],
-                                     "alpha_history": [], "loss_history": [], "seconds": []}
+        per_seed: dict[str, list] = {
+            "mse_in_range": [],
+            "mse_extrapolation": [],
+            "alpha_history": [],
+            "loss_history": [],
+            "seconds": [],
+        }
         prediction = None
         for seed in seeds:
             x_tr, y_tr = sinusoid_data(n_train, *train_range, seed=seed, noise=noise)
@@ -416,15 +529,24 @@ def run_sinusoid_experiment(seeds: Sequence[int],
             x_ex, y_ex = sinusoid_data(n_test, *extrap_range, seed=20_000 + seed)
             session.seed_everything(seed)
             model, record = _fit_and_score(
-                build_sinusoid_model(kind, width, alpha_imag_init), (x_tr, y_tr), (x_in, y_in),
-                (x_ex, y_ex), epochs, batch_size, learning_rate, seed, ("sinusoid", kind, width),
-                jit_compile)
+                build_sinusoid_model(kind, width, alpha_imag_init),
+                (x_tr, y_tr),
+                (x_in, y_in),
+                (x_ex, y_ex),
+                epochs,
+                batch_size,
+                learning_rate,
+                seed,
+                ("sinusoid", kind, width),
+                jit_compile,
+            )
             for key in per_seed:
                 per_seed[key].append(record[key])
             if prediction is None:
                 prediction = _predict(model, grid).ravel().tolist()
         results["models"][kind] = {
-            "hidden": width, "params": count_params(model),
+            "hidden": width,
+            "params": count_params(model),
             "mse_in_range": mean_std(per_seed["mse_in_range"]),
             "mse_extrapolation": mean_std(per_seed["mse_extrapolation"]),
             "prediction_first_seed": prediction,
@@ -449,14 +571,20 @@ def make_regularizer(kind: str, strength: float):
     raise ValueError(f"`kind` must be one of {REGULARIZERS}. Received: kind={kind!r}")
 
 
-def run_regularization_sweep(seeds: Sequence[int], strengths: Sequence[float],
-                             kinds: Sequence[str] = ("l1", "l2"), n_train: int = 1000,
-                             n_test: int = 1000,
-                             train_range: tuple[float, float] = (0.1, 2.0),
-                             extrap_range: tuple[float, float] = (2.0, 4.0), hidden: int = 4,
-                             epochs: int = 200, batch_size: int = 50,
-                             learning_rate: float = 1e-2,
-                             jit_compile: bool = True) -> list[dict[str, Any]]:
+def run_regularization_sweep(
+    seeds: Sequence[int],
+    strengths: Sequence[float],
+    kinds: Sequence[str] = ("l1", "l2"),
+    n_train: int = 1000,
+    n_test: int = 1000,
+    train_range: tuple[float, float] = (0.1, 2.0),
+    extrap_range: tuple[float, float] = (2.0, 4.0),
+    hidden: int = 4,
+    epochs: int = 200,
+    batch_size: int = 50,
+    learning_rate: float = 1e-2,
+    jit_compile: bool = True,
+) -> list[dict[str, Any]]:
     """The x·y soft exponential network with no / L1 / L2 regularization of α at each strength.
 
     One row per setting: test MSE in range and in extrapolation and the final mean |α|
@@ -472,18 +600,32 @@ def run_regularization_sweep(seeds: Sequence[int], strengths: Sequence[float],
             x_ex, y_ex = product_data(n_test, *extrap_range, seed=20_000 + seed)
             session.seed_everything(seed)
             model = build_product_model("softexp", hidden, make_regularizer(kind, strength))
-            model, _, _ = _fit(model, x_tr, y_tr, epochs, batch_size, learning_rate, seed=seed,
-                               key=("product", "softexp", hidden, kind, strength),
-                               jit_compile=jit_compile)
+            model, _, _ = _fit(
+                model,
+                x_tr,
+                y_tr,
+                epochs,
+                batch_size,
+                learning_rate,
+                seed=seed,
+                key=("product", "softexp", hidden, kind, strength),
+                jit_compile=jit_compile,
+            )
             mse_in.append(_mse(model, x_in, y_in))
             mse_ex.append(_mse(model, x_ex, y_ex))
-            values = np.concatenate([np.asarray(w).ravel()
-                                     for w in _alpha_weights(model).values()])
+            values = np.concatenate([np.asarray(w).ravel() for w in _alpha_weights(model).values()])
             mean_abs_alpha.append(float(np.mean(np.abs(values))))
             alphas_final.append(values.tolist())
-        rows.append({"regularizer": kind, "strength": strength,
-                     "mse_in_range": mean_std(mse_in), "mse_extrapolation": mean_std(mse_ex),
-                     "mean_abs_alpha": mean_std(mean_abs_alpha), "alpha_final": alphas_final})
+        rows.append(
+            {
+                "regularizer": kind,
+                "strength": strength,
+                "mse_in_range": mean_std(mse_in),
+                "mse_extrapolation": mean_std(mse_ex),
+                "mean_abs_alpha": mean_std(mean_abs_alpha),
+                "alpha_final": alphas_final,
+            }
+        )
     return rows
 
 
@@ -502,12 +644,19 @@ def build_mnist_model(kind: str, hidden: int = 64) -> keras.Model:
     return keras.Model(inputs, out, name=f"mnist_{kind}")
 
 
-def run_mnist_comparison(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                         y_test: np.ndarray, seeds: Sequence[int],
-                         kinds: Sequence[str] = ("complex", "softexp", "relu"),
-                         hidden: int = 64, epochs: int = 5, batch_size: int = 64,
-                         learning_rate: float = 1e-3,
-                         jit_compile: bool = True) -> dict[str, Any]:
+def run_mnist_comparison(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    seeds: Sequence[int],
+    kinds: Sequence[str] = ("complex", "softexp", "relu"),
+    hidden: int = 64,
+    epochs: int = 5,
+    batch_size: int = 64,
+    learning_rate: float = 1e-3,
+    jit_compile: bool = True,
+) -> dict[str, Any]:
     """Train each kind on flattened images; test accuracy (mean ± std over seeds), params."""
     results: dict[str, Any] = {}
     for kind in kinds:
@@ -516,21 +665,36 @@ def run_mnist_comparison(x_train: np.ndarray, y_train: np.ndarray, x_test: np.nd
             session.seed_everything(seed)
             model = build_mnist_model(kind, hidden)
             start = time.time()
-            model, _, _ = _fit(model, x_train, y_train, epochs, batch_size, learning_rate,
-                               loss="sparse_categorical_crossentropy", seed=seed,
-                               key=("mnist", kind, hidden), jit_compile=jit_compile)
+            model, _, _ = _fit(
+                model,
+                x_train,
+                y_train,
+                epochs,
+                batch_size,
+                learning_rate,
+                loss="sparse_categorical_crossentropy",
+                seed=seed,
+                key=("mnist", kind, hidden),
+                jit_compile=jit_compile,
+            )
             seconds.append(time.time() - start)
             prob = _predict(model, x_test)
             acc.append(float(np.mean(prob.argmax(axis=1) == y_test)))
-            loss.append(float(-np.mean(np.log(np.maximum(prob[np.arange(len(y_test)), y_test],
-                                                         1e-12)))))
+            loss.append(
+                float(-np.mean(np.log(np.maximum(prob[np.arange(len(y_test)), y_test], 1e-12))))
+            )
             alpha = _alpha_weights(model)
             if alpha:
-                mean_abs_alpha.append({k: float(np.mean(np.abs(np.asarray(w))))
-                                       for k, w in alpha.items()})
-        results[kind] = {"params": count_params(model), "test_accuracy": mean_std(acc),
-                         "test_loss": mean_std(loss), "seconds": seconds,
-                         "mean_abs_alpha": mean_abs_alpha}
+                mean_abs_alpha.append(
+                    {k: float(np.mean(np.abs(np.asarray(w)))) for k, w in alpha.items()}
+                )
+        results[kind] = {
+            "params": count_params(model),
+            "test_accuracy": mean_std(acc),
+            "test_loss": mean_std(loss),
+            "seconds": seconds,
+            "mean_abs_alpha": mean_abs_alpha,
+        }
     return results
 
 
@@ -549,14 +713,22 @@ def plot_curves(curves: dict[str, Any]):
         outside = (1 - alpha * (x + alpha) <= 1e-9) if alpha < 0 else np.zeros(x.shape, bool)
         axes[0].plot(x, np.where(outside, np.nan, curves["f"][key]), label=f"α = {key}")
         axes[1].plot(x, np.where(outside, np.nan, curves["dfdx"][key]), label=f"α = {key}")
-    axes[0].set(title="Soft exponential f(α, x)", xlabel="x (input, unitless)",
-                ylabel="f(α, x)", ylim=(-4, 6))
-    axes[1].set(title="Derivative ∂f/∂x", xlabel="x (input, unitless)", ylabel="∂f/∂x",
-                ylim=(0, 6))
+    axes[0].set(
+        title="Soft exponential f(α, x)",
+        xlabel="x (input, unitless)",
+        ylabel="f(α, x)",
+        ylim=(-4, 6),
+    )
+    axes[1].set(title="Derivative ∂f/∂x", xlabel="x (input, unitless)", ylabel="∂f/∂x", ylim=(0, 6))
     axes[0].legend(loc="upper left")
-    fig.text(0.5, -0.02, "α < 0 is drawn only inside the log branch's domain "
-             "1 − α(x + α) > 0 (outside it the function is clamped to a constant).",
-             ha="center", fontsize="small")
+    fig.text(
+        0.5,
+        -0.02,
+        "α < 0 is drawn only inside the log branch's domain "
+        "1 − α(x + α) > 0 (outside it the function is clamped to a constant).",
+        ha="center",
+        fontsize="small",
+    )
     fig.tight_layout()
     return fig
 
@@ -572,10 +744,12 @@ def plot_complex_curves(curves: dict[str, Any]):
         axes[1].plot(x, curves["im"][key], label=f"α = {key}")
     axes[0].plot(x, np.sin(x), "k:", lw=2, label="sin x")
     axes[1].plot(x, 2 - np.cos(x), "k:", lw=2, label="2 − cos x")
-    axes[0].set(title="Real part Re f(α, x)", xlabel="x (input, unitless)", ylabel="Re f",
-                ylim=(-4, 4))
-    axes[1].set(title="Imaginary part Im f(α, x)", xlabel="x (input, unitless)", ylabel="Im f",
-                ylim=(-3, 5))
+    axes[0].set(
+        title="Real part Re f(α, x)", xlabel="x (input, unitless)", ylabel="Re f", ylim=(-4, 4)
+    )
+    axes[1].set(
+        title="Imaginary part Im f(α, x)", xlabel="x (input, unitless)", ylabel="Im f", ylim=(-3, 5)
+    )
     for ax in axes:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=3, fontsize="small")
     fig.tight_layout()
@@ -598,8 +772,12 @@ def plot_product(product: dict[str, Any]):
     ax.plot(t, product["exact_diagonal_prediction"], lw=1, label="hand-built exp(ln x + ln y)")
     for kind, res in product["models"].items():
         ax.plot(t, res["diagonal_prediction_first_seed"], label=f"trained {kind} (first seed)")
-    ax.set(title="x·y on the diagonal x = y = t", xlabel="t (input, unitless)",
-           ylabel="prediction", ylim=(-2, 20))
+    ax.set(
+        title="x·y on the diagonal x = y = t",
+        xlabel="t (input, unitless)",
+        ylabel="prediction",
+        ylim=(-2, 20),
+    )
     ax.legend(fontsize="small")
     ax = axes[1]
     names = ["exact"] + list(product["models"])
@@ -607,15 +785,28 @@ def plot_product(product: dict[str, Any]):
     pos = np.arange(len(names))
     for offset, split in ((-0.2, "mse_in_range"), (0.2, "mse_extrapolation")):
         medians = [max(s[split].get("median", s[split]["mean"]), 1e-16) for s in stats]
-        ax.bar(pos + offset, medians, width=0.4,
-               label="in range" if split == "mse_in_range" else "extrapolation")
+        ax.bar(
+            pos + offset,
+            medians,
+            width=0.4,
+            label="in range" if split == "mse_in_range" else "extrapolation",
+        )
         for p_, s in zip(pos, stats, strict=True):
-            ax.scatter(np.full(len(s[split]["values"]), p_ + offset), s[split]["values"],
-                       color="k", s=12, zorder=3)
+            ax.scatter(
+                np.full(len(s[split]["values"]), p_ + offset),
+                s[split]["values"],
+                color="k",
+                s=12,
+                zorder=3,
+            )
     ax.scatter([], [], color="k", s=12, label="one seed")
     ax.set_yscale("log")
-    ax.set(xticks=pos, xticklabels=names, title="Test MSE (bars: median over seeds)",
-           ylabel="mean squared error (log scale)")
+    ax.set(
+        xticks=pos,
+        xticklabels=names,
+        title="Test MSE (bars: median over seeds)",
+        ylabel="mean squared error (log scale)",
+    )
     ax.legend()
     fig.tight_layout()
     return fig
@@ -644,10 +835,17 @@ def plot_sinusoid(sinusoid: dict[str, Any]):
     _shade(ax, sinusoid["train_range"])
     ax.plot(grid, np.sin(grid), "k:", lw=2, label="target sin x")
     for kind, res in sinusoid["models"].items():
-        ax.plot(grid, res["prediction_first_seed"],
-                label=f"{kind} ({res['params']['trainable']} params, first seed)")
-    ax.set(title="Sinusoid regression: fit on the shaded range, extrapolation to the right",
-           xlabel="x (radians)", ylabel="prediction", ylim=(-3, 3))
+        ax.plot(
+            grid,
+            res["prediction_first_seed"],
+            label=f"{kind} ({res['params']['trainable']} params, first seed)",
+        )
+    ax.set(
+        title="Sinusoid regression: fit on the shaded range, extrapolation to the right",
+        xlabel="x (radians)",
+        ylabel="prediction",
+        ylim=(-3, 3),
+    )
     ax.legend(loc="upper right", ncol=2, fontsize="small")
     fig.tight_layout()
     return fig
@@ -659,32 +857,58 @@ def plot_regularization(rows: list[dict[str, Any]]):
 
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
     none = next(r for r in rows if r["regularizer"] == "none")
-    panels = (("mse_in_range", "test MSE, in range"),
-              ("mse_extrapolation", "test MSE, extrapolation"),
-              ("mean_abs_alpha", "final mean |α|"))
+    panels = (
+        ("mse_in_range", "test MSE, in range"),
+        ("mse_extrapolation", "test MSE, extrapolation"),
+        ("mean_abs_alpha", "final mean |α|"),
+    )
     for ax, (field_name, label) in zip(axes, panels, strict=True):
         log = field_name != "mean_abs_alpha"
         for i, kind in enumerate(sorted({r["regularizer"] for r in rows} - {"none"})):
             sel = [r for r in rows if r["regularizer"] == kind]
             strengths = [r["strength"] for r in sel]
             center = "median" if log else "mean"  # heavy-tailed MSEs: the median
-            ax.plot(strengths, [r[field_name][center] for r in sel], marker="o", color=f"C{i}",
-                    label=f"{kind.upper()} (median MSE, mean |α|)")
+            ax.plot(
+                strengths,
+                [r[field_name][center] for r in sel],
+                marker="o",
+                color=f"C{i}",
+                label=f"{kind.upper()} (median MSE, mean |α|)",
+            )
             for strength, r in zip(strengths, sel, strict=True):
-                ax.scatter(np.full(len(r[field_name]["values"]), strength),
-                           r[field_name]["values"], color=f"C{i}", s=10, alpha=0.5)
-        ax.axhline(none[field_name]["median" if log else "mean"], color="k", ls="--",
-                   label="no regularizer")
+                ax.scatter(
+                    np.full(len(r[field_name]["values"]), strength),
+                    r[field_name]["values"],
+                    color=f"C{i}",
+                    s=10,
+                    alpha=0.5,
+                )
+        ax.axhline(
+            none[field_name]["median" if log else "mean"],
+            color="k",
+            ls="--",
+            label="no regularizer",
+        )
         ax.set_xscale("log")
         if log:
             ax.set_yscale("log")
-        ax.set(title=label[0].upper() + label[1:], xlabel="regularization strength (coefficient)",
-               ylabel=label + (" (log scale)" if log else ""))
+        ax.set(
+            title=label[0].upper() + label[1:],
+            xlabel="regularization strength (coefficient)",
+            ylabel=label + (" (log scale)" if log else ""),
+        )
     fig.tight_layout()
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3,
-               fontsize="small", title="x·y task; small dots: individual seeds",
-               title_fontsize="small")
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=3,
+        fontsize="small",
+        title="x·y task; small dots: individual seeds",
+        title_fontsize="small",
+    )
     return fig
 
 
@@ -700,9 +924,12 @@ def plot_mnist(mnist: dict[str, Any]):
     ax.bar(labels, means, yerr=stds, capsize=4)
     low = min(m - s for m, s in zip(means, stds, strict=True))
     n_seeds = len(mnist[kinds[0]]["test_accuracy"]["values"])
-    ax.set(title=f"MNIST test accuracy (mean ± std over {n_seeds} seed{'s' if n_seeds != 1 else ''})",
-           xlabel="hidden activation",
-           ylabel="test accuracy (%)", ylim=(max(0, low - 5), 100))
+    ax.set(
+        title=f"MNIST test accuracy (mean ± std over {n_seeds} seed{'s' if n_seeds != 1 else ''})",
+        xlabel="hidden activation",
+        ylabel="test accuracy (%)",
+        ylim=(max(0, low - 5), 100),
+    )
     fig.tight_layout()
     return fig
 
@@ -713,21 +940,37 @@ def plot_mnist(mnist: dict[str, Any]):
 def summary(product, sinusoid, sweep, mnist) -> dict[str, Any]:
     """The numbers for results.json: every statistic, first-seed α trajectories only."""
 
-    def models(block, drop=("alpha_history", "loss_history", "diagonal_prediction_first_seed",
-                            "prediction_first_seed")):
-        return {k: {f: v for f, v in res.items() if f not in drop}
-                for k, res in block["models"].items()}
+    def models(
+        block,
+        drop=(
+            "alpha_history",
+            "loss_history",
+            "diagonal_prediction_first_seed",
+            "prediction_first_seed",
+        ),
+    ):
+        return {
+            k: {f: v for f, v in res.items() if f not in drop} for k, res in block["models"].items()
+        }
 
     return {
-        "product": {"train_range": product["train_range"],
-                    "extrap_range": product["extrap_range"], "exact": product["exact"],
-                    "models": models(product),
-                    "alpha_history_first_seed": product["models"].get("softexp", {}).get(
-                        "alpha_history", [None])[0]},
-        "sinusoid": {"train_range": sinusoid["train_range"],
-                     "extrap_range": sinusoid["extrap_range"], "models": models(sinusoid),
-                     "alpha_history_first_seed": sinusoid["models"].get("complex", {}).get(
-                         "alpha_history", [None])[0]},
+        "product": {
+            "train_range": product["train_range"],
+            "extrap_range": product["extrap_range"],
+            "exact": product["exact"],
+            "models": models(product),
+            "alpha_history_first_seed": product["models"]
+            .get("softexp", {})
+            .get("alpha_history", [None])[0],
+        },
+        "sinusoid": {
+            "train_range": sinusoid["train_range"],
+            "extrap_range": sinusoid["extrap_range"],
+            "models": models(sinusoid),
+            "alpha_history_first_seed": sinusoid["models"]
+            .get("complex", {})
+            .get("alpha_history", [None])[0],
+        },
         "regularization_sweep": sweep,
         "mnist": mnist,
     }
@@ -737,11 +980,18 @@ def summary(product, sinusoid, sweep, mnist) -> dict[str, Any]:
 
 
 def _positive_float_list(name: str, value: Any) -> None:
-    if not (isinstance(value, (list, tuple)) and value
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                    and math.isfinite(v) and v > 0 for v in value)):
-        raise ValueError(f"Invalid parameter `{name}`: expected a non-empty list of numbers > 0. "
-                         f"Received: {name}={value!r}")
+    if not (
+        isinstance(value, (list, tuple))
+        and value
+        and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+            for v in value
+        )
+    ):
+        raise ValueError(
+            f"Invalid parameter `{name}`: expected a non-empty list of numbers > 0. "
+            f"Received: {name}={value!r}"
+        )
 
 
 #: Validators of notebook 02's own parameters (the common ones come from `runtime`).

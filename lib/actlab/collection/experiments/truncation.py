@@ -31,11 +31,29 @@ from actlab.collection import session
 from actlab.layers.truncation import Truncation
 
 __all__ = [
-    "IMPLEMENTATIONS", "VARIANTS", "clip_by_value_truncate", "switch_truncate",
-    "stop_gradient_truncate", "user_model", "forward_table", "input_gradients",
-    "threshold_gradients", "build_mnist_model", "SaturationTracker", "train_variants",
-    "curves_frame", "summary_table", "gradient_summary", "plot_gradients", "plot_curves", "LABELS", "pairwise",
-    "SoftClip", "NEAR_LINEAR", "PAIRS", "people_summary",
+    "IMPLEMENTATIONS",
+    "VARIANTS",
+    "clip_by_value_truncate",
+    "switch_truncate",
+    "stop_gradient_truncate",
+    "user_model",
+    "forward_table",
+    "input_gradients",
+    "threshold_gradients",
+    "build_mnist_model",
+    "SaturationTracker",
+    "train_variants",
+    "curves_frame",
+    "summary_table",
+    "gradient_summary",
+    "plot_gradients",
+    "plot_curves",
+    "LABELS",
+    "pairwise",
+    "SoftClip",
+    "NEAR_LINEAR",
+    "PAIRS",
+    "people_summary",
 ]
 
 
@@ -60,8 +78,11 @@ def stop_gradient_truncate(x, threshold):
 
 def _layer_fn(gradient: str) -> Callable:
     def fn(x, threshold):
-        return Truncation(threshold=float(threshold), gradient=gradient,
-                          dtype=keras.backend.standardize_dtype(x.dtype))(x)
+        return Truncation(
+            threshold=float(threshold),
+            gradient=gradient,
+            dtype=keras.backend.standardize_dtype(x.dtype),
+        )(x)
 
     return fn
 
@@ -78,14 +99,24 @@ IMPLEMENTATIONS: dict[str, Callable] = {
 }
 
 
-def user_model(threshold: float = 1.0, gradient: str = "clip", trainable_threshold: bool = False,
-               input_shape: tuple[int, int, int] = (256, 256, 1)) -> keras.Model:
+def user_model(
+    threshold: float = 1.0,
+    gradient: str = "clip",
+    trainable_threshold: bool = False,
+    input_shape: tuple[int, int, int] = (256, 256, 1),
+) -> keras.Model:
     """Input(256,256,1) -> Conv2D(8, 5x5, same, stride 1, no bias) -> Truncation -> tanh
     -> AveragePooling2D(5, strides 2) -> BatchNormalization, exactly as the user described."""
     inputs = keras.Input(shape=input_shape, name="image")
-    x = keras.layers.Conv2D(8, (5, 5), strides=1, padding="same", use_bias=False, name="conv")(inputs)
-    x = Truncation(threshold=threshold, gradient=gradient, trainable_threshold=trainable_threshold,
-                   name="truncation")(x)
+    x = keras.layers.Conv2D(8, (5, 5), strides=1, padding="same", use_bias=False, name="conv")(
+        inputs
+    )
+    x = Truncation(
+        threshold=threshold,
+        gradient=gradient,
+        trainable_threshold=trainable_threshold,
+        name="truncation",
+    )(x)
     x = keras.layers.Activation("tanh", name="tanh")(x)
     x = keras.layers.AveragePooling2D(pool_size=5, strides=2, name="avg_pool")(x)
     outputs = keras.layers.BatchNormalization(name="batch_norm")(x)
@@ -103,14 +134,25 @@ def forward_table(x: np.ndarray, threshold: float) -> pd.DataFrame:
         y = np.asarray(IMPLEMENTATIONS[name](xt, threshold))
         with np.errstate(invalid="ignore"):
             diff = np.abs(y.astype("float64") - reference.astype("float64"))
-        rows.append({"implementation": name, "elements": y.size,
-                     "differing elements": int(np.sum(~((y == reference) | (np.isnan(y) & np.isnan(reference))))),
-                     "max |difference|": float(np.nanmax(diff)) if np.isfinite(diff).any() else float("nan"),
-                     "identical": bool(np.array_equal(y, reference, equal_nan=True))})
+        rows.append(
+            {
+                "implementation": name,
+                "elements": y.size,
+                "differing elements": int(
+                    np.sum(~((y == reference) | (np.isnan(y) & np.isnan(reference))))
+                ),
+                "max |difference|": float(np.nanmax(diff))
+                if np.isfinite(diff).any()
+                else float("nan"),
+                "identical": bool(np.array_equal(y, reference, equal_nan=True)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def input_gradients(threshold: float, n: int = 601, dtype: str = "float32") -> tuple[np.ndarray, dict]:
+def input_gradients(
+    threshold: float, n: int = 601, dtype: str = "float32"
+) -> tuple[np.ndarray, dict]:
     """dy/dx of every implementation on a grid over [-3T, 3T] that contains -T, 0 and T exactly.
 
     Returns `(x, {name: dy/dx})`."""
@@ -138,6 +180,7 @@ def threshold_gradients(x: np.ndarray, threshold: float) -> dict[str, np.ndarray
 
 # --------------------------------------------------------------------------- MNIST training
 
+
 def _near_linear_limit(tolerance: float = 0.02) -> float:
     """The x where tanh(x) = (1 − tolerance)·x: below it tanh is within `tolerance` of linear."""
     lo, hi = 1e-6, 1.0
@@ -162,9 +205,15 @@ class SoftClip(keras.layers.Layer):
 
     def __init__(self, threshold: float = 1.0, **kwargs):
         super().__init__(**kwargs)
-        if (isinstance(threshold, bool) or not isinstance(threshold, int | float)
-                or not np.isfinite(threshold) or threshold <= 0):
-            raise ValueError(f"`threshold` must be a positive number. Received: threshold={threshold!r}")
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not np.isfinite(threshold)
+            or threshold <= 0
+        ):
+            raise ValueError(
+                f"`threshold` must be a positive number. Received: threshold={threshold!r}"
+            )
         self.threshold = float(threshold)
 
     def call(self, inputs):
@@ -188,13 +237,20 @@ VARIANTS: dict[str, dict[str, Any] | None] = {
 }
 
 
-def build_mnist_model(variant: str, threshold: float, threshold_l2: float = 0.1,
-                      filters: int = 8, learning_rate: float = 1e-3) -> keras.Model:
+def build_mnist_model(
+    variant: str,
+    threshold: float,
+    threshold_l2: float = 0.1,
+    filters: int = 8,
+    learning_rate: float = 1e-3,
+) -> keras.Model:
     """The user's block on 28x28 MNIST plus a linear classifier:
     Conv2D(filters, 5x5, same, no bias) -> [Truncation or SoftClip] -> tanh -> AveragePooling2D(5, 2)
     -> BatchNormalization -> Flatten -> Dense(10, softmax). Compiled with Adam."""
     if variant not in VARIANTS:
-        raise ValueError(f"`variant` must be one of {list(VARIANTS)}. Received: variant={variant!r}")
+        raise ValueError(
+            f"`variant` must be one of {list(VARIANTS)}. Received: variant={variant!r}"
+        )
     spec = VARIANTS[variant]
     inputs = keras.Input(shape=(28, 28, 1), name="image")
     x = keras.layers.Conv2D(filters, 5, padding="same", use_bias=False, name="conv")(inputs)
@@ -211,8 +267,11 @@ def build_mnist_model(variant: str, threshold: float, threshold_l2: float = 0.1,
     x = keras.layers.Flatten(name="flatten")(x)
     outputs = keras.layers.Dense(10, activation="softmax", name="classifier")(x)
     model = keras.Model(inputs, outputs, name=f"mnist_{variant}")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -248,10 +307,19 @@ class SaturationTracker(keras.callbacks.Callback):
         self._record()
 
 
-def train_variants(ds, variants: Sequence[str], seeds: Sequence[int], epochs: int,
-                   batch_size: int, threshold: float, threshold_l2: float = 0.1,
-                   filters: int = 8, learning_rate: float = 1e-3, probe_size: int = 256,
-                   verbose: bool = True) -> list[dict[str, Any]]:
+def train_variants(
+    ds,
+    variants: Sequence[str],
+    seeds: Sequence[int],
+    epochs: int,
+    batch_size: int,
+    threshold: float,
+    threshold_l2: float = 0.1,
+    filters: int = 8,
+    learning_rate: float = 1e-3,
+    probe_size: int = 256,
+    verbose: bool = True,
+) -> list[dict[str, Any]]:
     """Train every variant for every seed (seeded before each model); one record per run with
     per-epoch curves (index 0 of `saturation` and `threshold` is before training)."""
     x_train, x_test = ds.images()
@@ -263,10 +331,18 @@ def train_variants(ds, variants: Sequence[str], seeds: Sequence[int], epochs: in
             model = build_mnist_model(variant, threshold, threshold_l2, filters, learning_rate)
             tracker = SaturationTracker(probe, threshold)
             start = time.time()
-            hist = model.fit(x_train, ds.y_train, validation_data=(x_test, ds.y_test),
-                             epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[tracker])
+            hist = model.fit(
+                x_train,
+                ds.y_train,
+                validation_data=(x_test, ds.y_test),
+                epochs=epochs,
+                batch_size=batch_size,
+                verbose=0,
+                callbacks=[tracker],
+            )
             record = {
-                "variant": variant, "seed": seed,
+                "variant": variant,
+                "seed": seed,
                 "train_accuracy": hist.history["accuracy"],
                 "test_accuracy": hist.history["val_accuracy"],
                 "train_loss": hist.history["loss"],
@@ -278,10 +354,13 @@ def train_variants(ds, variants: Sequence[str], seeds: Sequence[int], epochs: in
             }
             records.append(record)
             if verbose:
-                print(f"{variant:>17} seed {seed}: test accuracy {record['final_test_accuracy']:.4f}, "
-                      f"saturated {record['saturation'][0]:.3f} -> {record['saturation'][-1]:.3f}, "
-                      f"T {record['threshold'][0]:.3f} -> {record['threshold'][-1]:.3f} "
-                      f"({record['wall_time_s']:.1f} s)", flush=True)
+                print(
+                    f"{variant:>17} seed {seed}: test accuracy {record['final_test_accuracy']:.4f}, "
+                    f"saturated {record['saturation'][0]:.3f} -> {record['saturation'][-1]:.3f}, "
+                    f"T {record['threshold'][0]:.3f} -> {record['threshold'][-1]:.3f} "
+                    f"({record['wall_time_s']:.1f} s)",
+                    flush=True,
+                )
     return records
 
 
@@ -290,23 +369,36 @@ def curves_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for r in records:
         for epoch in range(len(r["saturation"])):
-            rows.append({
-                "variant": r["variant"], "seed": r["seed"], "epoch": epoch,
-                "test_accuracy": r["test_accuracy"][epoch - 1] if epoch else np.nan,
-                "train_accuracy": r["train_accuracy"][epoch - 1] if epoch else np.nan,
-                "saturation": r["saturation"][epoch], "threshold": r["threshold"][epoch],
-            })
+            rows.append(
+                {
+                    "variant": r["variant"],
+                    "seed": r["seed"],
+                    "epoch": epoch,
+                    "test_accuracy": r["test_accuracy"][epoch - 1] if epoch else np.nan,
+                    "train_accuracy": r["train_accuracy"][epoch - 1] if epoch else np.nan,
+                    "saturation": r["saturation"][epoch],
+                    "threshold": r["threshold"][epoch],
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def summary_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     """Per variant: final test accuracy, saturated fraction and threshold, mean and std over seeds
     (std with ddof=1; NaN for one seed)."""
-    frame = pd.DataFrame([{
-        "variant": r["variant"], "test_accuracy": r["final_test_accuracy"],
-        "saturation_start": r["saturation"][0], "saturation_end": r["saturation"][-1],
-        "near_linear_end": r["near_linear"][-1], "threshold_end": r["threshold"][-1],
-    } for r in records])
+    frame = pd.DataFrame(
+        [
+            {
+                "variant": r["variant"],
+                "test_accuracy": r["final_test_accuracy"],
+                "saturation_start": r["saturation"][0],
+                "saturation_end": r["saturation"][-1],
+                "near_linear_end": r["near_linear"][-1],
+                "threshold_end": r["threshold"][-1],
+            }
+            for r in records
+        ]
+    )
     order = list(dict.fromkeys(frame["variant"]))
     table = frame.groupby("variant", sort=False).agg(["mean", "std"]).reindex(order)
     table.columns = [f"{a}_{b}" for a, b in table.columns]
@@ -321,26 +413,38 @@ def gradient_summary(x: np.ndarray, grads: dict[str, np.ndarray], threshold: flo
     at_minus, at_plus = np.flatnonzero(x == -threshold), np.flatnonzero(x == threshold)
     rows = []
     for name, g in grads.items():
-        rows.append({"implementation": name,
-                     "dy/dx inside": sorted(set(np.unique(g[inside]).tolist())),
-                     "dy/dx outside": sorted(set(np.unique(g[outside]).tolist())),
-                     "dy/dx at -T": float(g[at_minus[0]]), "dy/dx at +T": float(g[at_plus[0]])})
+        rows.append(
+            {
+                "implementation": name,
+                "dy/dx inside": sorted(set(np.unique(g[inside]).tolist())),
+                "dy/dx outside": sorted(set(np.unique(g[outside]).tolist())),
+                "dy/dx at -T": float(g[at_minus[0]]),
+                "dy/dx at +T": float(g[at_plus[0]]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- figures
 
 
-def plot_gradients(x: np.ndarray, grads: dict[str, np.ndarray], t_grads: dict[str, np.ndarray],
-                   threshold: float):
+def plot_gradients(
+    x: np.ndarray, grads: dict[str, np.ndarray], t_grads: dict[str, np.ndarray], threshold: float
+):
     """One figure: dy/dx of every implementation over [-3T, 3T], plus dy/dT of lib's two modes."""
     import matplotlib.pyplot as plt
 
     panels = list(grads.items()) + [("lib truncate: dy/dT (both modes)", None)]
     ncols = 4
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.7 * nrows), sharex=True,
-                             sharey=True, layout="constrained")
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(3.4 * ncols, 2.7 * nrows),
+        sharex=True,
+        sharey=True,
+        layout="constrained",
+    )
     on_edge = np.abs(np.abs(x) - threshold) == 0
 
     def broken(values):  # no vertical segments at jumps: the gradient never takes values in between
@@ -352,7 +456,7 @@ def plot_gradients(x: np.ndarray, grads: dict[str, np.ndarray], t_grads: dict[st
             ax.axvline(edge, color="0.6", lw=0.8, ls=":")
         if g is None:
             for (mode, tg), style in zip(t_grads.items(), ("-", "--"), strict=True):
-                line, = ax.plot(*broken(tg), ls=style, lw=1.8, label=f"{mode} mode")
+                (line,) = ax.plot(*broken(tg), ls=style, lw=1.8, label=f"{mode} mode")
                 ax.plot(x[on_edge], tg[on_edge], "o", ms=5, color=line.get_color())
             ax.legend(fontsize=7, loc="upper left")
             ax.set_ylabel("dy/dT")
@@ -364,26 +468,45 @@ def plot_gradients(x: np.ndarray, grads: dict[str, np.ndarray], t_grads: dict[st
         ax.set_title(name, fontsize=9)
         if i >= len(panels) - ncols:
             ax.set_xlabel(f"x (input; T = {threshold:g})")
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.remove()
     axes.flat[0].legend(fontsize=7, loc="lower center")
-    fig.suptitle("Gradient of each truncation implementation over x in [-3T, 3T] "
-                 "(dotted lines: x = ±T; dots: the value exactly at ±T)", fontweight="bold")
+    fig.suptitle(
+        "Gradient of each truncation implementation over x in [-3T, 3T] "
+        "(dotted lines: x = ±T; dots: the value exactly at ±T)",
+        fontweight="bold",
+    )
     return fig
 
 
 #: Short names for verdict sentences ("clip higher").
-SHORT_LABELS = {"none": "no truncation", "soft_clip": "smooth", "clip": "clip",
-                "straight_through": "straight-through", "trainable": "PACT",
-                "trainable_l2": "PACT + L2"}
-LABELS = {"none": "no truncation", "soft_clip": "smooth T·tanh(x/T), no clip",
-          "clip": "fixed T, clip gradient",
-          "straight_through": "fixed T, straight-through", "trainable": "trainable T (PACT)",
-          "trainable_l2": "trainable T (PACT) + L2"}
+SHORT_LABELS = {
+    "none": "no truncation",
+    "soft_clip": "smooth",
+    "clip": "clip",
+    "straight_through": "straight-through",
+    "trainable": "PACT",
+    "trainable_l2": "PACT + L2",
+}
+LABELS = {
+    "none": "no truncation",
+    "soft_clip": "smooth T·tanh(x/T), no clip",
+    "clip": "fixed T, clip gradient",
+    "straight_through": "fixed T, straight-through",
+    "trainable": "trainable T (PACT)",
+    "trainable_l2": "trainable T (PACT) + L2",
+}
 
 
-def plot_curves(frame: pd.DataFrame, column: str, ylabel: str, title: str,
-                variants: Sequence[str] | None = None, start_epoch: int = 0, scale: float = 1.0):
+def plot_curves(
+    frame: pd.DataFrame,
+    column: str,
+    ylabel: str,
+    title: str,
+    variants: Sequence[str] | None = None,
+    start_epoch: int = 0,
+    scale: float = 1.0,
+):
     """Mean over seeds per epoch (band: ± one std when there are several seeds); `scale`
     multiplies the values (100: fractions as percent)."""
     import matplotlib.pyplot as plt
@@ -393,14 +516,30 @@ def plot_curves(frame: pd.DataFrame, column: str, ylabel: str, title: str,
     for variant in variants or list(dict.fromkeys(frame["variant"])):
         sub = frame[(frame["variant"] == variant) & (frame["epoch"] >= start_epoch)]
         stats = sub.groupby("epoch")[column].agg(["mean", "std"]) * scale
-        k = list(VARIANTS).index(variant) if variant in VARIANTS else 0  # same style in every figure
-        line, = ax.plot(stats.index, stats["mean"], marker="os^Dv*"[k % 6], ms=4, color=f"C{k}",
-                        label=LABELS.get(variant, variant))
+        k = (
+            list(VARIANTS).index(variant) if variant in VARIANTS else 0
+        )  # same style in every figure
+        (line,) = ax.plot(
+            stats.index,
+            stats["mean"],
+            marker="os^Dv*"[k % 6],
+            ms=4,
+            color=f"C{k}",
+            label=LABELS.get(variant, variant),
+        )
         if sub["seed"].nunique() > 1:
-            ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
-                            color=line.get_color(), alpha=0.15)
-    ax.set(title=title, xlabel="epoch (0 = before training)" if start_epoch == 0 else "epoch",
-           ylabel=ylabel)
+            ax.fill_between(
+                stats.index,
+                stats["mean"] - stats["std"],
+                stats["mean"] + stats["std"],
+                color=line.get_color(),
+                alpha=0.15,
+            )
+    ax.set(
+        title=title,
+        xlabel="epoch (0 = before training)" if start_epoch == 0 else "epoch",
+        ylabel=ylabel,
+    )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
@@ -408,12 +547,21 @@ def plot_curves(frame: pd.DataFrame, column: str, ylabel: str, title: str,
 
 #: The declared comparisons of notebook 05 (a − b): the smooth baseline separates "a non-linearity
 #: here" (soft_clip − none) from "clipping" (clip − soft_clip).
-PAIRS = (("soft_clip", "none"), ("clip", "none"), ("clip", "soft_clip"),
-         ("straight_through", "clip"), ("trainable", "clip"), ("trainable_l2", "trainable"))
+PAIRS = (
+    ("soft_clip", "none"),
+    ("clip", "none"),
+    ("clip", "soft_clip"),
+    ("straight_through", "clip"),
+    ("trainable", "clip"),
+    ("trainable_l2", "trainable"),
+)
 
 
-def pairwise(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]] = PAIRS,
-             headline: Sequence[tuple[str, str]] = (("clip", "soft_clip"), ("soft_clip", "none"))):
+def pairwise(
+    records: Sequence[dict[str, Any]],
+    pairs: Sequence[tuple[str, str]] = PAIRS,
+    headline: Sequence[tuple[str, str]] = (("clip", "soft_clip"), ("soft_clip", "none")),
+):
     """Final test accuracy of `a` minus `b` in percentage points, paired by seed, for each pair
     whose variants were both run: `actlab.stats.compare_records` (95 % paired t interval, verdict
     from the interval alone). Returns ``(table, verdict_records)``; the table has one row per pair
@@ -426,12 +574,31 @@ def pairwise(records: Sequence[dict[str, Any]], pairs: Sequence[tuple[str, str]]
         if a not in present or b not in present:
             continue
         result = stats.compare_records(records, a, b, value="final_test_accuracy", scale=100)
-        rec = stats.verdict_record(result, f"{LABELS[a]} − {LABELS[b]}, test accuracy",
-                                   headline=(a, b) in set(headline),
-                                   names=(SHORT_LABELS[a], SHORT_LABELS[b]))
+        rec = stats.verdict_record(
+            result,
+            f"{LABELS[a]} − {LABELS[b]}, test accuracy",
+            headline=(a, b) in set(headline),
+            names=(SHORT_LABELS[a], SHORT_LABELS[b]),
+        )
         verdicts.append(rec)
-        rows.append({"a": a, "b": b, **{k: rec[k] for k in (
-            "n", "mean_diff", "ci_low", "ci_high", "verdict", "seeds_needed", "text")}})
+        rows.append(
+            {
+                "a": a,
+                "b": b,
+                **{
+                    k: rec[k]
+                    for k in (
+                        "n",
+                        "mean_diff",
+                        "ci_low",
+                        "ci_high",
+                        "verdict",
+                        "seeds_needed",
+                        "text",
+                    )
+                },
+            }
+        )
     columns = ["a", "b", "n", "mean_diff", "ci_low", "ci_high", "verdict", "seeds_needed", "text"]
     return pd.DataFrame(rows, columns=columns), verdicts
 
@@ -445,15 +612,23 @@ def people_summary(records: Sequence[dict[str, Any]]):
     rows = []
     for variant in dict.fromkeys(r["variant"] for r in records):
         rs = [r for r in records if r["variant"] == variant]
-        rows.append({
-            "variant": LABELS.get(variant, variant),
-            "test accuracy": stats.format_mean_std([r["final_test_accuracy"] for r in rs],
-                                                   decimals=2, unit="%", scale=100),
-            "|x| > T, start → end": (f"{100 * np.mean([r['saturation'][0] for r in rs]):.1f} % → "
-                                      f"{100 * np.mean([r['saturation'][-1] for r in rs]):.1f} %"),
-            "tanh nearly linear (end)": np.mean([r["near_linear"][-1] for r in rs]),
-            "T at the end": f"{np.mean([r['threshold'][-1] for r in rs]):.3f}",
-            "seeds": len(rs),
-        })
-    return for_people(pd.DataFrame(rows), percent_columns=["tanh nearly linear (end)"],
-                      caption="Final epoch, mean over seeds; conv outputs on 256 fixed test images")
+        rows.append(
+            {
+                "variant": LABELS.get(variant, variant),
+                "test accuracy": stats.format_mean_std(
+                    [r["final_test_accuracy"] for r in rs], decimals=2, unit="%", scale=100
+                ),
+                "|x| > T, start → end": (
+                    f"{100 * np.mean([r['saturation'][0] for r in rs]):.1f} % → "
+                    f"{100 * np.mean([r['saturation'][-1] for r in rs]):.1f} %"
+                ),
+                "tanh nearly linear (end)": np.mean([r["near_linear"][-1] for r in rs]),
+                "T at the end": f"{np.mean([r['threshold'][-1] for r in rs]):.3f}",
+                "seeds": len(rs),
+            }
+        )
+    return for_people(
+        pd.DataFrame(rows),
+        percent_columns=["tanh nearly linear (end)"],
+        caption="Final epoch, mean over seeds; conv outputs on 256 fixed test images",
+    )
