@@ -17,9 +17,10 @@ from .rational import *
 from .softexp import *
 from .truncation import *
 
-__all__ = [
+# no __all__: the API reference then lists the topic modules too
+_PUBLIC = [
     name
     for module in (_antirectifier, _polynomial, _rational, _softexp, _truncation)
     for name in module.__all__
 ]
-_register_legacy_names(globals()[name] for name in __all__)
+_register_legacy_names(globals()[name] for name in _PUBLIC)
