@@ -181,12 +181,12 @@ def layer_cases():
             np.concatenate([x, np.float32([[1.0] * 31, [-1.0] * 31])]),
             {},
         ),
-        "Truncation_ste_per_channel": (
+        "Truncation_ste_per_unit": (
             lambda: L.Truncation(
                 threshold=2.0,
                 gradient="straight_through",
                 trainable_threshold=True,
-                per_channel=True,
+                shared_axes=None,
             ),
             np.concatenate([x, np.float32([[2.0] * 31, [-2.0] * 31])]),
             {},

@@ -335,7 +335,7 @@ class TestKerasLayerHarness(TestCase):
     def test_truncation_trainable(self):
         self.run_layer_test(
             L.Truncation,
-            {"threshold": 2.0, "trainable_threshold": True, "per_channel": True},
+            {"threshold": 2.0, "trainable_threshold": True, "shared_axes": None},
             input_shape=(2, 3),
             expected_output_shape=(2, 3),
             expected_num_trainable_weights=1,

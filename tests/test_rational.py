@@ -333,6 +333,46 @@ def test_layer_starts_at_the_fit_and_holds_named_weights():
     assert layer.initial_fit == LEAKY
 
 
+@pytest.mark.parametrize("shared_axes", ["all", None, [1], [1, 2], 2])
+def test_layer_shared_axes_means_what_it_means_in_prelu(shared_axes):
+    """One coefficient set per unit, shared along `shared_axes` as PReLU's α; "all" is one set
+    for the layer. Each unit uses its own set."""
+    x = np.random.default_rng(0).normal(size=(2, 5, 3))
+    layer = Rational(degrees=(3, 2), approximates="tanh", shared_axes=shared_axes, dtype="float64")
+    layer.build(x.shape)
+    if shared_axes == "all":
+        unit_shape = ()
+    else:
+        prelu = keras.layers.PReLU(shared_axes=shared_axes)
+        prelu.build(x.shape)
+        unit_shape = tuple(prelu.alpha.shape)
+    assert tuple(layer.numerator.shape) == (4, *unit_shape)
+    assert tuple(layer.denominator.shape) == (2, *unit_shape)
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=layer.numerator.shape)
+    b = rng.normal(size=layer.denominator.shape)
+    layer.numerator.assign(a)
+    layer.denominator.assign(b)
+    y = keras.ops.convert_to_numpy(layer(x))
+    unit = unit_shape or (1,) * (x.ndim - 1)
+    a_full = np.broadcast_to(a.reshape(4, *unit), (4, *x.shape[1:]))
+    b_full = np.broadcast_to(b.reshape(2, *unit), (2, *x.shape[1:]))
+    for i, j in np.ndindex(x.shape[1:]):
+        np.testing.assert_allclose(
+            y[:, i, j], ref_rational(x[:, i, j], a_full[:, i, j], b_full[:, i, j]), rtol=1e-12
+        )
+
+
+def test_layer_default_is_one_set_for_any_input():
+    layer = Rational()
+    assert layer.shared_axes == "all" and layer.get_config()["shared_axes"] == "all"
+    y = keras.ops.convert_to_numpy(layer(np.linspace(-2, 2, 5).astype("float32")))  # rank 1
+    np.testing.assert_allclose(y, _leaky(np.linspace(-2, 2, 5)), atol=1.5 * LEAKY.max_error)
+    assert tuple(layer.numerator.shape) == (6,)
+    with pytest.raises(ValueError, match="input_shape="):
+        Rational(shared_axes=None).build((5,))  # per unit needs a batch axis
+
+
 def test_layer_shared_axes_per_channel():
     layer = Rational(degrees=(3, 2), approximates="tanh", shared_axes=[1, 2])
     x = np.random.default_rng(0).normal(size=(2, 5, 5, 3)).astype("float32")
@@ -451,6 +491,9 @@ def test_config_round_trip_keeps_every_argument():
         ({"denominator_constraint": "bogus"}, "denominator_constraint"),
         ({"shared_axes": [0]}, "shared_axes"),
         ({"shared_axes": "1"}, "shared_axes"),
+        ({"shared_axes": []}, "shared_axes"),
+        ({"shared_axes": "ALL"}, "shared_axes"),
+        ({"shared_axes": [1, True]}, "shared_axes"),
     ],
 )
 def test_layer_bad_arguments_raise_value_error_naming_them(kwargs, name):

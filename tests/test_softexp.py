@@ -346,6 +346,17 @@ def test_soft_exponential_layer_one_alpha_per_unit_and_shared_axes():
     shared.build((None, 5, 3))
     assert tuple(shared.alpha.shape) == (1, 3)
     assert [w.name for w in shared.trainable_weights] == ["alpha"]
+    one = SoftExponential(alpha_initializer=keras.initializers.Constant(0.3), shared_axes="all")
+    np.testing.assert_allclose(one(x), ref_soft_exponential(0.3, x), rtol=1e-5, atol=1e-6)
+    assert tuple(one.alpha.shape) == () and one.input_spec is None  # one α, any input
+
+
+def test_complex_layer_shared_axes_all_is_one_alpha():
+    layer = ComplexSoftExponential(alpha_imag_initializer="ones", shared_axes="all")
+    x = np.linspace(-3, 3, 12).reshape(2, 2, 3).astype("float32")
+    y = np.asarray(layer(x))
+    assert tuple(layer.alpha_real.shape) == () and tuple(layer.alpha_imag.shape) == ()
+    np.testing.assert_allclose(y[..., :3], np.sin(x), atol=1e-6)  # α = i
 
 
 def test_complex_layer_doubles_output_and_names_weights():
@@ -446,6 +457,7 @@ def test_save_load_roundtrip_safe_mode(tmp_path):
         (SoftExponential, {"alpha_constraint": "no_such_constraint"}, "alpha_constraint"),
         (SoftExponential, {"shared_axes": [0]}, "shared_axes"),
         (SoftExponential, {"shared_axes": "1"}, "shared_axes"),
+        (SoftExponential, {"shared_axes": []}, "shared_axes"),
         (ComplexSoftExponential, {"alpha_real_initializer": 3.5}, "alpha_real_initializer"),
         (ComplexSoftExponential, {"alpha_imag_initializer": "bogus"}, "alpha_imag_initializer"),
         (ComplexSoftExponential, {"alpha_real_regularizer": "bogus"}, "alpha_real_regularizer"),
