@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import crossbackend
+import gradcheck
 import keras
 import numpy as np
 import pytest
@@ -207,24 +208,8 @@ def test_keras_files_cross_backends(crossbackend_dir):
 
 
 def grad(fn, *inputs):
-    """Gradients of sum(fn(*inputs)) for every input, on the running backend."""
-    arrays = [np.asarray(v, dtype="float32") for v in inputs]
-
-    def summed(*t):
-        return keras.ops.sum(fn(*t))
-
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return [np.asarray(g) for g in jax.grad(summed, argnums=tuple(range(len(arrays))))(*arrays)]
-    import tensorflow as tf
-
-    ts = [tf.constant(v) for v in arrays]
-    with tf.GradientTape() as tape:
-        for t in ts:
-            tape.watch(t)
-        loss = summed(*ts)
-    return [g.numpy() for g in tape.gradient(loss, ts)]
+    """Gradients of sum(fn(*inputs)) for every input, in float32, on the running backend."""
+    return gradcheck.autodiff_grads(fn, inputs, dtype="float32")[1]
 
 
 @pytest.mark.parametrize("alpha", [1.0, 0.5])

@@ -108,12 +108,10 @@ def ref_complex(alpha: complex, x: np.ndarray) -> np.ndarray:
 
 def _grads(fn, x, alpha, dtype="float64"):
     """Value, ∂/∂x and ∂/∂α of sum(fn(x, alpha)) elementwise (alpha broadcast to x's shape)."""
-    xt = tf.constant(x, dtype=dtype)
-    at = tf.constant(np.broadcast_to(alpha, np.shape(x)), dtype=dtype)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch([xt, at])
-        y = fn(xt, at)
-    return y.numpy(), tape.gradient(y, xt).numpy(), tape.gradient(y, at).numpy()
+    y, (gx, ga) = gradcheck.autodiff_grads(
+        fn, [x, np.broadcast_to(alpha, np.shape(x))], dtype=dtype
+    )
+    return y, gx, ga
 
 
 # --------------------------------------------------------------------------- real function
