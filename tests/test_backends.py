@@ -96,6 +96,39 @@ def results(crossbackend_dir) -> dict[str, dict[str, np.ndarray]]:
     return loaded
 
 
+#: Public names of `actlab.activations` that are not activations (argument checks, the fit).
+NOT_ACTIVATIONS = {
+    "check_coefficients",
+    "check_relu_cap",
+    "fit_rational",
+    "RationalFit",
+    "approximation_target",
+}
+
+
+def _owner(case: str, names: set[str]) -> str | None:
+    """The longest of `names` that the case's name is, or starts with followed by "_"."""
+    owners = [n for n in names if case == n or case.startswith(n + "_")]
+    return max(owners, key=len) if owners else None
+
+
+@pytest.mark.backend_independent(reason="which names the grid covers is the same on both")
+def test_the_grid_covers_every_public_function_and_layer():
+    """`crossbackend.py` says it covers every public function and layer: each has a case."""
+    functions = {
+        n for n in A.__all__ if callable(getattr(A, n)) and not n.isupper()
+    } - NOT_ACTIVATIONS
+    layers = {
+        n
+        for n in L.__all__
+        if isinstance(getattr(L, n), type) and issubclass(getattr(L, n), keras.layers.Layer)
+    }
+    covered = {_owner(c, functions) for c in crossbackend.cases()}
+    assert functions <= covered, f"functions without a case: {sorted(functions - covered)}"
+    covered = {_owner(c, layers) for c in crossbackend.layer_cases()}
+    assert layers <= covered, f"layers without a case: {sorted(layers - covered)}"
+
+
 def _case_names() -> list[str]:
     return list(crossbackend.cases()) + [f"layer:{n}" for n in crossbackend.layer_cases()]
 
@@ -355,4 +388,24 @@ class TestKerasLayerHarness(TestCase):
             input_shape=(2, 4),
             expected_output_shape=(2, 8),
             expected_num_trainable_weights=2,
+        )
+
+    def test_rational(self):
+        self.run_layer_test(
+            L.Rational,
+            {"degrees": (3, 2), "approximates": "tanh"},
+            input_shape=(2, 4),
+            expected_output_shape=(2, 4),
+            expected_num_trainable_weights=2,
+            supports_masking=True,
+        )
+
+    def test_rational_shared_axes(self):
+        self.run_layer_test(
+            L.Rational,
+            {"shared_axes": [1], "denominator_constraint": "non_neg", "safe": False},
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 4),
+            expected_num_trainable_weights=2,
+            supports_masking=True,
         )
