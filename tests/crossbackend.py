@@ -1,4 +1,4 @@
-"""Values and gradients of every public function and layer of `lib` on a fixed grid, on the
+"""Values and gradients of every public function and layer of `actlab` on a fixed grid, on the
 backend this process runs (``KERAS_BACKEND``), saved to an ``.npz`` for a cross-backend check.
 
 Run as ``python tests/crossbackend.py OUT.npz [MODEL_FOLDER]`` (with a folder it also saves
@@ -9,7 +9,9 @@ arrays; the file holds, per case, its output(s) and the vector-Jacobian product 
 upstream array for every input (the gradient of ``sum(w * f)``), computed by the backend's own
 autodiff (``tf.GradientTape`` or ``jax.vjp``). The grids include the kinks and boundaries: x = 0
 for the ELUs and the ReLU, |x| = T for truncation, α = 0 (and the series thresholds) for the
-soft exponential, d in {0, 1} for the blend, constant rows for the Antirectifier.
+soft exponential, d in {0, 1} for the blend, constant rows for the Antirectifier, and for the
+rational function the zeros of its denominator's sum b1 x + … + bn x^n (x = 0 and a root at
+x = 2), where |·| has a kink.
 
 Layer cases go through ``layer.stateless_call`` so that the gradient with respect to the
 layer's weights is the same code on both backends.
@@ -91,6 +93,28 @@ def _softexp_grid() -> tuple[np.ndarray, np.ndarray]:
     return x.reshape(-1), a.reshape(-1)
 
 
+def _rational_grid() -> np.ndarray:
+    """27 points for the rational function: 0, tiny, ±1, around and at x = 2 (the root of
+    x − x²/2, the kink of |·| for `KINK_DENOMINATOR`), up to ±100 (x⁵ stays finite in float32)."""
+    base = [0.0, 1e-30, -1e-30, 1e-7, -1e-7, 0.001, -0.001, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5]
+    base += [2.0, -2.0, 1.9999999, 2.0000002, 3.0, -3.0, 6.0, -6.0, 10.0, -10.0]
+    base += [30.0, -30.0, 100.0, -100.0]
+    return np.asarray(base, dtype="float32")
+
+
+#: Rational coefficients with a kink of |b1 x + b2 x²| = |x − x²/2| at x = 0 and x = 2.
+KINK_NUMERATOR = np.asarray([0.3, 1.0, 0.5], dtype="float32")
+KINK_DENOMINATOR = np.asarray([1.0, -0.5], dtype="float32")
+
+
+def _leaky_fit() -> tuple[np.ndarray, np.ndarray]:
+    """The (5, 4) fit of leaky ReLU on [-3, 3] that `Rational` starts from, in float32."""
+    from actlab.activations.rational import fit_rational
+
+    fit = fit_rational("leaky_relu", (5, 4), (-3.0, 3.0))
+    return np.float32(fit.numerator), np.float32(fit.denominator)
+
+
 def _rows() -> np.ndarray:
     """Antirectifier rows: constant rows (zero after centring), ordinary and tiny-spread ones."""
     rng = np.random.default_rng(SEED)
@@ -153,6 +177,20 @@ def cases():
     out["antirectify"] = (A.antirectify, [rows])
     out["antirectify_autodiff"] = (A.antirectify_autodiff, [rows])
     out["antirectify_axis0"] = (lambda t: A.antirectify(t, axis=0), [rows.T.copy()])
+    # (3, 9) like the layer cases' input, so that JAX compiles these shapes once for both
+    rx = _rational_grid().reshape(3, 9)
+    num, den = _leaky_fit()
+    out["rational_leaky_fit"] = (lambda t, a, b: A.rational(t, a, b), [rx, num, den])
+    out["rational_kink"] = (
+        lambda t, a, b: A.rational(t, a, b),
+        [rx, KINK_NUMERATOR, KINK_DENOMINATOR],
+    )
+    # the plain denominator 1 + b1 x + … has poles: on [-0.5, 0.5], away from them
+    plain_x = np.linspace(-0.5, 0.5, 27, dtype="float32").reshape(3, 9)
+    out["rational_plain"] = (
+        lambda t, a, b: A.rational(t, a, b, safe=False),
+        [plain_x, num, den],
+    )
     return out
 
 
@@ -166,6 +204,11 @@ def layer_cases():
     n = 12
     sx2 = sx.reshape(-1, n)
     rows = _rows()
+    rx = _rational_grid().reshape(3, 9)
+    num, den = _leaky_fit()
+    rng = np.random.default_rng(SEED)  # one set per unit: the fit, perturbed unit by unit
+    num_units = (num[:, None] + 0.05 * rng.normal(size=(6, 9))).astype("float32")
+    den_units = (den[:, None] + 0.05 * rng.normal(size=(4, 9))).astype("float32")
     return {
         "Antirectifier": (lambda: L.Antirectifier(), rows, {}),
         "CReLU": (lambda: L.CReLU(), rows, {}),
@@ -181,12 +224,12 @@ def layer_cases():
             np.concatenate([x, np.float32([[1.0] * 31, [-1.0] * 31])]),
             {},
         ),
-        "Truncation_ste_per_channel": (
+        "Truncation_ste_per_unit": (
             lambda: L.Truncation(
                 threshold=2.0,
                 gradient="straight_through",
                 trainable_threshold=True,
-                per_channel=True,
+                shared_axes=None,
             ),
             np.concatenate([x, np.float32([[2.0] * 31, [-2.0] * 31])]),
             {},
@@ -199,6 +242,17 @@ def layer_cases():
             {"alpha_real": sa.reshape(-1, n)[5], "alpha_imag": sa.reshape(-1, n)[9]},
         ),
         "ComplexSoftExponential_zero": (lambda: L.ComplexSoftExponential(), sx2, {}),
+        "Rational": (lambda: L.Rational(), rx, {}),
+        "Rational_kink": (
+            lambda: L.Rational(degrees=(2, 2)),
+            rx,
+            {"numerator": KINK_NUMERATOR, "denominator": KINK_DENOMINATOR},
+        ),
+        "Rational_per_unit": (
+            lambda: L.Rational(shared_axes=None),
+            rx,
+            {"numerator": num_units, "denominator": den_units},
+        ),
     }
 
 

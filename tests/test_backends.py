@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import crossbackend
+import gradcheck
 import keras
 import numpy as np
 import pytest
@@ -93,6 +94,39 @@ def results(crossbackend_dir) -> dict[str, dict[str, np.ndarray]]:
     for b in BACKENDS:  # each file really comes from the backend it claims
         assert str(loaded[b]["backend"]) == b
     return loaded
+
+
+#: Public names of `actlab.activations` that are not activations (argument checks, the fit).
+NOT_ACTIVATIONS = {
+    "check_coefficients",
+    "check_relu_cap",
+    "fit_rational",
+    "RationalFit",
+    "approximation_target",
+}
+
+
+def _owner(case: str, names: set[str]) -> str | None:
+    """The longest of `names` that the case's name is, or starts with followed by "_"."""
+    owners = [n for n in names if case == n or case.startswith(n + "_")]
+    return max(owners, key=len) if owners else None
+
+
+@pytest.mark.backend_independent(reason="which names the grid covers is the same on both")
+def test_the_grid_covers_every_public_function_and_layer():
+    """`crossbackend.py` says it covers every public function and layer: each has a case."""
+    functions = {
+        n for n in A.__all__ if callable(getattr(A, n)) and not n.isupper()
+    } - NOT_ACTIVATIONS
+    layers = {
+        n
+        for n in L.__all__
+        if isinstance(getattr(L, n), type) and issubclass(getattr(L, n), keras.layers.Layer)
+    }
+    covered = {_owner(c, functions) for c in crossbackend.cases()}
+    assert functions <= covered, f"functions without a case: {sorted(functions - covered)}"
+    covered = {_owner(c, layers) for c in crossbackend.layer_cases()}
+    assert layers <= covered, f"layers without a case: {sorted(layers - covered)}"
 
 
 def _case_names() -> list[str]:
@@ -207,24 +241,8 @@ def test_keras_files_cross_backends(crossbackend_dir):
 
 
 def grad(fn, *inputs):
-    """Gradients of sum(fn(*inputs)) for every input, on the running backend."""
-    arrays = [np.asarray(v, dtype="float32") for v in inputs]
-
-    def summed(*t):
-        return keras.ops.sum(fn(*t))
-
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return [np.asarray(g) for g in jax.grad(summed, argnums=tuple(range(len(arrays))))(*arrays)]
-    import tensorflow as tf
-
-    ts = [tf.constant(v) for v in arrays]
-    with tf.GradientTape() as tape:
-        for t in ts:
-            tape.watch(t)
-        loss = summed(*ts)
-    return [g.numpy() for g in tape.gradient(loss, ts)]
+    """Gradients of sum(fn(*inputs)) for every input, in float32, on the running backend."""
+    return gradcheck.autodiff_grads(fn, inputs, dtype="float32")[1]
 
 
 @pytest.mark.parametrize("alpha", [1.0, 0.5])
@@ -335,7 +353,7 @@ class TestKerasLayerHarness(TestCase):
     def test_truncation_trainable(self):
         self.run_layer_test(
             L.Truncation,
-            {"threshold": 2.0, "trainable_threshold": True, "per_channel": True},
+            {"threshold": 2.0, "trainable_threshold": True, "shared_axes": None},
             input_shape=(2, 3),
             expected_output_shape=(2, 3),
             expected_num_trainable_weights=1,
@@ -370,4 +388,24 @@ class TestKerasLayerHarness(TestCase):
             input_shape=(2, 4),
             expected_output_shape=(2, 8),
             expected_num_trainable_weights=2,
+        )
+
+    def test_rational(self):
+        self.run_layer_test(
+            L.Rational,
+            {"degrees": (3, 2), "approximates": "tanh"},
+            input_shape=(2, 4),
+            expected_output_shape=(2, 4),
+            expected_num_trainable_weights=2,
+            supports_masking=True,
+        )
+
+    def test_rational_shared_axes(self):
+        self.run_layer_test(
+            L.Rational,
+            {"shared_axes": [1], "denominator_constraint": "non_neg", "safe": False},
+            input_shape=(2, 3, 4),
+            expected_output_shape=(2, 3, 4),
+            expected_num_trainable_weights=2,
+            supports_masking=True,
         )

@@ -1,7 +1,7 @@
 """Rational (Padé) activation: the function, its least-squares fit, and the `Rational` layer.
 
-Backend-agnostic: gradients come from `_value_and_grads` (TensorFlow's GradientTape or
-`jax.grad`), finite differences from float64 NumPy inputs passed through `keras.ops`.
+Runs on both backends: gradients by autodiff and float64 finite differences come from
+`gradcheck` (which also turns on JAX's x64 mode, needed by the float64 checks here).
 """
 
 from __future__ import annotations
@@ -19,12 +19,6 @@ from actlab.activations.rational import (
     rational,
 )
 from actlab.layers.rational import Rational
-
-BACKEND = keras.backend.backend()
-if BACKEND == "jax":  # float64 arrays need x64 mode (the checks below are in float64)
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
 
 X_WIDE = np.array(
     [-1e6, -100.0, -10.0, -3.0, -1.0, -0.5, -1e-8, 0.0, 1e-8, 0.5, 1.0, 3.0, 10.0, 100.0, 1e6]
@@ -55,45 +49,7 @@ def _leaky(x):
     return np.where(x >= 0, x, LEAKY_RELU_SLOPE * x)
 
 
-# --------------------------------------------------------------------------- gradient helpers
-
-
-def _value_and_grads(fn, args, weights):
-    """fn(*args) and the gradients of sum(weights * fn(*args)) with respect to every arg."""
-    if BACKEND == "jax":
-        import jax.numpy as jnp
-
-        def loss(*a):
-            return jnp.sum(jnp.asarray(weights) * fn(*a))
-
-        tensors = [jnp.asarray(a) for a in args]
-        grads = jax.grad(loss, argnums=tuple(range(len(args))))(*tensors)
-        return np.asarray(fn(*tensors)), [np.asarray(g) for g in grads]
-    import tensorflow as tf
-
-    tensors = [tf.constant(a) for a in args]
-    with tf.GradientTape() as tape:
-        tape.watch(tensors)
-        y = fn(*tensors)
-        loss = tf.reduce_sum(tf.constant(weights, y.dtype) * y)
-    return y.numpy(), [g.numpy() for g in tape.gradient(loss, tensors)]
-
-
-def _finite_diff(fn, args, weights, index, eps=1e-6):
-    """Central differences of sum(weights * fn(*args)) in args[index], one element at a time."""
-    args = [np.array(a, dtype="float64") for a in args]
-    target = args[index]
-    grad = np.zeros_like(target)
-    for i in np.ndindex(target.shape):
-        values = []
-        for sign in (1.0, -1.0):
-            shifted = target.copy()
-            shifted[i] += sign * eps
-            call = list(args)
-            call[index] = shifted
-            values.append(float(np.sum(weights * np.asarray(fn(*call)))))
-        grad[i] = (values[0] - values[1]) / (2 * eps)
-    return grad
+# --------------------------------------------------------------------------- kinks
 
 
 def _away_from_kinks(x, b):
@@ -166,19 +122,14 @@ def test_gradients_match_finite_differences_for_x_and_every_coefficient(case, sa
     def fn(x_, a_, b_):
         return rational(x_, a_, b_, safe=safe)
 
-    _, grads = _value_and_grads(fn, [x, a, b], w)
-    for index, name in enumerate(("x", "numerator", "denominator")):
-        fd = _finite_diff(fn, [x, a, b], w, index)
-        assert grads[index].shape == fd.shape, name
-        scale = np.max(np.abs(fd)) + 1.0
-        np.testing.assert_allclose(grads[index], fd, rtol=1e-6, atol=1e-7 * scale, err_msg=name)
+    gradcheck.assert_gradients_match(fn, [x, a, b], w, names=("x", "numerator", "denominator"))
 
 
 def test_gradient_at_zero_is_the_central_one():
     # |b1 x| has a kink at x = 0 when b1 != 0: autodiff takes sign(0) = 0, the central slope
     a, b = np.array([0.3, 1.0, 0.5]), np.array([2.0, 0.1])
     x = np.array([0.0])
-    _, (gx, ga, gb) = _value_and_grads(lambda *t: rational(*t), [x, a, b], np.ones(1))
+    _, (gx, ga, gb) = gradcheck.autodiff_grads(lambda *t: rational(*t), [x, a, b])
     np.testing.assert_allclose(gx, [1.0], rtol=1e-12)  # a1
     np.testing.assert_allclose(ga, [1.0, 0.0, 0.0], atol=1e-15)
     np.testing.assert_allclose(gb, [0.0, 0.0], atol=1e-15)
@@ -192,10 +143,7 @@ def test_per_channel_coefficients_broadcast_and_reduce():
     for c in range(3):
         np.testing.assert_allclose(y[:, c], ref_rational(x[:, c], a[:, c], b[:, c]), rtol=1e-12)
     w = np.random.default_rng(3).normal(size=x.shape)
-    _, grads = _value_and_grads(lambda *t: rational(*t), [x, a, b], w)
-    for index in range(3):
-        fd = _finite_diff(lambda *t: rational(*t), [x, a, b], w, index)
-        np.testing.assert_allclose(grads[index], fd, rtol=1e-6, atol=1e-7)
+    gradcheck.assert_gradients_match(lambda *t: rational(*t), [x, a, b], w)
 
 
 @pytest.mark.parametrize(
@@ -333,6 +281,46 @@ def test_layer_starts_at_the_fit_and_holds_named_weights():
     assert layer.initial_fit == LEAKY
 
 
+@pytest.mark.parametrize("shared_axes", ["all", None, [1], [1, 2], 2])
+def test_layer_shared_axes_means_what_it_means_in_prelu(shared_axes):
+    """One coefficient set per unit, shared along `shared_axes` as PReLU's α; "all" is one set
+    for the layer. Each unit uses its own set."""
+    x = np.random.default_rng(0).normal(size=(2, 5, 3))
+    layer = Rational(degrees=(3, 2), approximates="tanh", shared_axes=shared_axes, dtype="float64")
+    layer.build(x.shape)
+    if shared_axes == "all":
+        unit_shape = ()
+    else:
+        prelu = keras.layers.PReLU(shared_axes=shared_axes)
+        prelu.build(x.shape)
+        unit_shape = tuple(prelu.alpha.shape)
+    assert tuple(layer.numerator.shape) == (4, *unit_shape)
+    assert tuple(layer.denominator.shape) == (2, *unit_shape)
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=layer.numerator.shape)
+    b = rng.normal(size=layer.denominator.shape)
+    layer.numerator.assign(a)
+    layer.denominator.assign(b)
+    y = keras.ops.convert_to_numpy(layer(x))
+    unit = unit_shape or (1,) * (x.ndim - 1)
+    a_full = np.broadcast_to(a.reshape(4, *unit), (4, *x.shape[1:]))
+    b_full = np.broadcast_to(b.reshape(2, *unit), (2, *x.shape[1:]))
+    for i, j in np.ndindex(x.shape[1:]):
+        np.testing.assert_allclose(
+            y[:, i, j], ref_rational(x[:, i, j], a_full[:, i, j], b_full[:, i, j]), rtol=1e-12
+        )
+
+
+def test_layer_default_is_one_set_for_any_input():
+    layer = Rational()
+    assert layer.shared_axes == "all" and layer.get_config()["shared_axes"] == "all"
+    y = keras.ops.convert_to_numpy(layer(np.linspace(-2, 2, 5).astype("float32")))  # rank 1
+    np.testing.assert_allclose(y, _leaky(np.linspace(-2, 2, 5)), atol=1.5 * LEAKY.max_error)
+    assert tuple(layer.numerator.shape) == (6,)
+    with pytest.raises(ValueError, match="input_shape="):
+        Rational(shared_axes=None).build((5,))  # per unit needs a batch axis
+
+
 def test_layer_shared_axes_per_channel():
     layer = Rational(degrees=(3, 2), approximates="tanh", shared_axes=[1, 2])
     x = np.random.default_rng(0).normal(size=(2, 5, 5, 3)).astype("float32")
@@ -451,6 +439,9 @@ def test_config_round_trip_keeps_every_argument():
         ({"denominator_constraint": "bogus"}, "denominator_constraint"),
         ({"shared_axes": [0]}, "shared_axes"),
         ({"shared_axes": "1"}, "shared_axes"),
+        ({"shared_axes": []}, "shared_axes"),
+        ({"shared_axes": "ALL"}, "shared_axes"),
+        ({"shared_axes": [1, True]}, "shared_axes"),
     ],
 )
 def test_layer_bad_arguments_raise_value_error_naming_them(kwargs, name):

@@ -108,7 +108,7 @@ def test_builders_place_the_activation_and_share_initial_weights(arch):
             for w in layer.get_weights()
         ]
         if kind == "rational":
-            assert all(isinstance(a, Rational) and a.shared_axes is None for a in acts)
+            assert all(isinstance(a, Rational) and a.shared_axes == "all" for a in acts)
         if kind == "prelu":
             assert isinstance(acts[0], keras.layers.PReLU)
     for kind in exp.KINDS[1:]:  # same seed: the Dense/Conv weights are identical across kinds

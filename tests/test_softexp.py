@@ -108,12 +108,10 @@ def ref_complex(alpha: complex, x: np.ndarray) -> np.ndarray:
 
 def _grads(fn, x, alpha, dtype="float64"):
     """Value, ∂/∂x and ∂/∂α of sum(fn(x, alpha)) elementwise (alpha broadcast to x's shape)."""
-    xt = tf.constant(x, dtype=dtype)
-    at = tf.constant(np.broadcast_to(alpha, np.shape(x)), dtype=dtype)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch([xt, at])
-        y = fn(xt, at)
-    return y.numpy(), tape.gradient(y, xt).numpy(), tape.gradient(y, at).numpy()
+    y, (gx, ga) = gradcheck.autodiff_grads(
+        fn, [x, np.broadcast_to(alpha, np.shape(x))], dtype=dtype
+    )
+    return y, gx, ga
 
 
 # --------------------------------------------------------------------------- real function
@@ -346,6 +344,17 @@ def test_soft_exponential_layer_one_alpha_per_unit_and_shared_axes():
     shared.build((None, 5, 3))
     assert tuple(shared.alpha.shape) == (1, 3)
     assert [w.name for w in shared.trainable_weights] == ["alpha"]
+    one = SoftExponential(alpha_initializer=keras.initializers.Constant(0.3), shared_axes="all")
+    np.testing.assert_allclose(one(x), ref_soft_exponential(0.3, x), rtol=1e-5, atol=1e-6)
+    assert tuple(one.alpha.shape) == () and one.input_spec is None  # one α, any input
+
+
+def test_complex_layer_shared_axes_all_is_one_alpha():
+    layer = ComplexSoftExponential(alpha_imag_initializer="ones", shared_axes="all")
+    x = np.linspace(-3, 3, 12).reshape(2, 2, 3).astype("float32")
+    y = np.asarray(layer(x))
+    assert tuple(layer.alpha_real.shape) == () and tuple(layer.alpha_imag.shape) == ()
+    np.testing.assert_allclose(y[..., :3], np.sin(x), atol=1e-6)  # α = i
 
 
 def test_complex_layer_doubles_output_and_names_weights():
@@ -446,6 +455,7 @@ def test_save_load_roundtrip_safe_mode(tmp_path):
         (SoftExponential, {"alpha_constraint": "no_such_constraint"}, "alpha_constraint"),
         (SoftExponential, {"shared_axes": [0]}, "shared_axes"),
         (SoftExponential, {"shared_axes": "1"}, "shared_axes"),
+        (SoftExponential, {"shared_axes": []}, "shared_axes"),
         (ComplexSoftExponential, {"alpha_real_initializer": 3.5}, "alpha_real_initializer"),
         (ComplexSoftExponential, {"alpha_imag_initializer": "bogus"}, "alpha_imag_initializer"),
         (ComplexSoftExponential, {"alpha_real_regularizer": "bogus"}, "alpha_real_regularizer"),

@@ -30,15 +30,10 @@ def clip_ref(x, t):
     return np.clip(np.asarray(x, dtype="float64"), -t, t)
 
 
-def grad_x_and_t(x, t, gradient, per_channel_shape=None):
+def grad_x_and_t(x, t, gradient):
     """(dy/dx elementwise, d(sum y)/dT) by autodiff in float64."""
-    xt = tf.constant(np.asarray(x, dtype="float64"))
-    tv = tf.Variable(np.asarray(t, dtype="float64"))
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(xt)
-        y = truncate(xt, tv, gradient)
-        s = tf.reduce_sum(y)
-    return tape.gradient(s, xt).numpy(), tape.gradient(s, tv).numpy()
+    _, (gx, gt) = gradcheck.autodiff_grads(lambda a, b: truncate(a, b, gradient), [x, t])
+    return gx, gt
 
 
 # --------------------------------------------------------------------------- function: values
@@ -246,21 +241,23 @@ def test_truncate_bad_threshold(bad):
 
 
 @pytest.mark.parametrize("gradient", GRADIENTS)
-@pytest.mark.parametrize("per_channel", [False, True])
-def test_layer_values_and_shape(gradient, per_channel):
+@pytest.mark.parametrize(
+    ("shared_axes", "shape"), [("all", ()), ([1, 2], (1, 1, 3)), (None, (6, 6, 3)), (2, (6, 1, 3))]
+)
+def test_layer_values_and_shape(gradient, shared_axes, shape):
     rng = np.random.default_rng(6)
     x = rng.normal(0, 2, (2, 6, 6, 3)).astype("float32")
-    layer = Truncation(threshold=T, gradient=gradient, per_channel=per_channel)
+    layer = Truncation(threshold=T, gradient=gradient, shared_axes=shared_axes)
     y = layer(x)
     np.testing.assert_allclose(np.asarray(y), np.clip(x, -T, T), rtol=0, atol=0)
-    assert layer.threshold.shape == ((3,) if per_channel else ())
+    assert layer.threshold.shape == shape  # PReLU's: size 1 along the shared axes
     assert layer.threshold.name == "threshold"
     assert layer.compute_output_shape((None, 6, 6, 3)) == (None, 6, 6, 3)
     assert not layer.trainable_weights  # fixed threshold: not trained
 
 
 def test_layer_trainable_threshold_gradient_is_pact():
-    layer = Truncation(threshold=T, trainable_threshold=True, per_channel=True)
+    layer = Truncation(threshold=T, trainable_threshold=True, shared_axes=[1])
     x = np.array(
         [[[0.1, 2.0], [-3.0, T]], [[-T, -0.2], [5.0, 9.0]]], dtype="float32"
     )  # channels: 2
@@ -268,14 +265,14 @@ def test_layer_trainable_threshold_gradient_is_pact():
         y = tf.reduce_sum(layer(x))
     (g,) = tape.gradient(y, layer.trainable_weights)
     # channel 0: 0.1, -3.0, -T, 5.0 -> 0 - 1 + 0 + 1 = 0; channel 1: 2.0, T, -0.2, 9.0 -> 1 + 0 + 0 + 1
-    np.testing.assert_array_equal(np.asarray(g), [0.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(g), [[0.0, 2.0]])
 
 
 def test_layer_regularizer_is_l2_on_threshold():
     layer = Truncation(
         threshold=0.5,
         trainable_threshold=True,
-        per_channel=True,
+        shared_axes=[1, 2],
         threshold_regularizer=keras.regularizers.L2(0.1),
     )
     layer(np.zeros((1, 2, 2, 4), "float32"))
@@ -314,7 +311,7 @@ def test_user_constraint_applied_before_floor():
     layer = Truncation(
         threshold=1.0,
         trainable_threshold=True,
-        per_channel=True,
+        shared_axes=None,
         threshold_constraint=keras.constraints.MaxNorm(1.0, axis=0),
     )
     layer.build((None, 2))
@@ -360,7 +357,7 @@ def test_floor_respects_a_small_initial_threshold():
     "kwargs",
     [
         {"gradient": "clip"},
-        {"gradient": "straight_through", "per_channel": True},
+        {"gradient": "straight_through", "shared_axes": [1, 2]},
         {
             "trainable_threshold": True,
             "threshold_regularizer": "l2",
@@ -368,7 +365,7 @@ def test_floor_respects_a_small_initial_threshold():
         },
         {
             "trainable_threshold": True,
-            "per_channel": True,
+            "shared_axes": [1, 2],
             "gradient": "straight_through",
             "threshold_regularizer": {"class_name": "L2", "config": {"l2": 0.05}},
         },
@@ -380,10 +377,10 @@ def test_layer_config_and_save_load_safe_mode(kwargs, tmp_path):
     assert config["threshold"] == 0.8
     clone = Truncation.from_config(config)
     assert clone.get_config() == config
-    for attr in ("gradient", "trainable_threshold", "per_channel", "initial_threshold"):
+    for attr in ("gradient", "trainable_threshold", "shared_axes", "initial_threshold"):
         assert getattr(clone, attr) == getattr(layer, attr), attr
     assert clone.gradient == kwargs.get("gradient", "clip")
-    assert clone.per_channel == kwargs.get("per_channel", False)
+    assert clone.shared_axes == kwargs.get("shared_axes", "all")
     assert clone.trainable_threshold == kwargs.get("trainable_threshold", False)
     for attr in ("threshold_regularizer", "threshold_constraint"):
         assert (getattr(clone, attr) is None) == (attr not in kwargs), attr
@@ -420,7 +417,10 @@ def test_layer_config_and_save_load_safe_mode(kwargs, tmp_path):
         ({"gradient": "ste"}, "gradient"),
         ({"gradient": None}, "gradient"),
         ({"trainable_threshold": "yes"}, "trainable_threshold"),
-        ({"per_channel": 1}, "per_channel"),
+        ({"shared_axes": [0]}, "shared_axes"),
+        ({"shared_axes": "channels"}, "shared_axes"),
+        ({"shared_axes": []}, "shared_axes"),
+        ({"per_channel": True}, "per_channel"),  # replaced by shared_axes
         ({"threshold_regularizer": "l2"}, "threshold_regularizer"),
         ({"threshold_constraint": "non_neg"}, "threshold_constraint"),
         (
@@ -435,10 +435,13 @@ def test_layer_bad_arguments(kwargs, name):
         Truncation(**kwargs)
 
 
-def test_layer_per_channel_needs_known_channels():
-    layer = Truncation(per_channel=True)
+def test_layer_unshared_axes_need_known_sizes():
+    layer = Truncation(shared_axes=[1])
     with pytest.raises(ValueError, match="input_shape="):
         layer.build((None, 4, None))
+    with pytest.raises(ValueError, match="shared_axes="):
+        Truncation(shared_axes=[3]).build((None, 4, 2))
+    Truncation().build((None, 4, None))  # one threshold for the layer: any shape
 
 
 # --------------------------------------------------------------------------- experiments

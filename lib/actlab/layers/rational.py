@@ -16,7 +16,7 @@ from actlab.activations.rational import (
     fit_rational,
     rational,
 )
-from actlab.layers._args import check_shared_axes, param_shape, resolve
+from actlab.layers._args import ALL, check_shared_axes, param_shape, resolve
 
 __all__ = ["Rational"]
 
@@ -53,10 +53,10 @@ class Rational(keras.layers.Layer):
     docstring says how they differ. The coefficients are two weights, `numerator` (a0..am) and
     `denominator` (b1..bn).
 
-    By default one set of coefficients serves the whole layer (as in the PAU paper). With
-    `shared_axes` the layer holds one set per unit, shared along the listed axes, as Keras's
-    `PReLU`: `shared_axes=[1, 2]` gives one set per channel of `(batch, height, width,
-    channels)` inputs. (Unlike `PReLU`, `shared_axes=None` means shared along every axis.)
+    By default (`shared_axes="all"`) one set of coefficients serves the whole layer, as in the
+    PAU paper. Otherwise `shared_axes` means what it means in Keras's `PReLU`: `None` gives one
+    set per unit, and `shared_axes=[1, 2]` one set per channel of `(batch, height, width,
+    channels)` inputs.
 
     Initial coefficients: unless both initializers are given, `fit_rational(approximates,
     degrees, fit_range, safe=safe)` runs once in `__init__`, in float64 on a uniform grid, and
@@ -75,13 +75,20 @@ class Rational(keras.layers.Layer):
             default) uses the fit.
         numerator_regularizer, denominator_regularizer: regularizers of a and b, or None.
         numerator_constraint, denominator_constraint: constraints on a and b, or None.
-        shared_axes: None (one set for the layer) or the axes along which a per-unit set is
-            shared (1-based, batch axis excluded).
+        shared_axes: the axes along which a set of coefficients is shared (1-based, batch
+            axis excluded), as in `PReLU`: `"all"` (the default: one set for the whole layer),
+            `None` (one set per unit), or a list such as `[1, 2]` (one set per channel of
+            `(batch, height, width, channels)` inputs).
         safe: True for the pole-free denominator, False for the plain 1 + b1 x + … + bn x^n.
         **kwargs: base layer keyword arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
-        Arbitrary (rank >= 2 with `shared_axes`). Output shape: same as the input.
+        Arbitrary with `shared_axes="all"`; otherwise rank >= 2, with known sizes along the
+        axes that are not shared. Output shape: same as the input.
+
+    Models saved when the package was called `lib` (classes named `lib>Rational`) wrote
+    `shared_axes=None` for one set per layer; they load as `shared_axes="all"`
+    (`upgrade_legacy_config`).
 
     Reference:
         Molina, Schramowski and Kersting, "Padé Activation Units: End-to-end Learning of
@@ -99,7 +106,7 @@ class Rational(keras.layers.Layer):
         denominator_regularizer=None,
         numerator_constraint=None,
         denominator_constraint=None,
-        shared_axes=None,
+        shared_axes="all",
         safe=True,
         **kwargs,
     ):
@@ -134,9 +141,7 @@ class Rational(keras.layers.Layer):
         self.denominator_constraint = resolve(
             constraints.get, "denominator_constraint", denominator_constraint
         )
-        self.shared_axes = check_shared_axes(
-            shared_axes, none_means="one set of coefficients for the layer"
-        )
+        self.shared_axes = check_shared_axes(shared_axes)
         self.initial_fit = None
         if self.numerator_initializer is None or self.denominator_initializer is None:
             if isinstance(approximates, str):
@@ -148,13 +153,17 @@ class Rational(keras.layers.Layer):
                     approximates, self.degrees, self.fit_range, safe=self.safe
                 )
 
-    def _param_shape(self, input_shape):
-        if self.shared_axes is None:  # one set of coefficients for the layer
-            return []
-        return param_shape(self, input_shape, "one set of coefficients")
+    @classmethod
+    def upgrade_legacy_config(cls, config):
+        """A config saved under the old name `lib>Rational`, in today's vocabulary: there,
+        `shared_axes=None` meant one set of coefficients for the layer, now `"all"`."""
+        config = dict(config)
+        if config.get("shared_axes") is None:
+            config["shared_axes"] = ALL
+        return config
 
     def build(self, input_shape):
-        shape = self._param_shape(input_shape)
+        shape = param_shape(self, input_shape, "one set of coefficients")
         m, n = self.degrees
         fit = self.initial_fit
         self.numerator = self.add_weight(

@@ -62,12 +62,15 @@ class SoftExponential(keras.layers.Layer):
         alpha_regularizer: regularizer of α, e.g. `"l1"` to shrink α toward 0 (the
             identity), or `None`.
         alpha_constraint: constraint on α, e.g. `ClipAlpha(-1, 1)`, or `None`.
-        shared_axes: axes along which α is shared (1-based, batch axis excluded), e.g. `[1, 2]`
-            for one α per channel of `(batch, height, width, channels)` inputs.
+        shared_axes: the axes along which α is shared (1-based, batch axis excluded), as in
+            `PReLU`: `None` (the default: one α per unit), a list such as `[1, 2]` (one α per
+            channel of `(batch, height, width, channels)` inputs), or `"all"` (one α for the
+            whole layer).
         **kwargs: base layer keyword arguments (`name`, `dtype`, `trainable`).
 
     Input shape:
-        Arbitrary, rank >= 2. Output shape: same as the input.
+        Rank >= 2, with known sizes along the axes that are not shared (any input with
+        `shared_axes="all"`). Output shape: same as the input.
 
     Reference:
         Godfrey & Gashler, "A continuum among logarithmic, linear, and exponential functions,
@@ -138,11 +141,14 @@ class ComplexSoftExponential(keras.layers.Layer):
             `"zeros"`: α = 0, Re f = x and Im f = 0).
         alpha_real_regularizer, alpha_imag_regularizer: regularizers of a and b, or `None`.
         alpha_real_constraint, alpha_imag_constraint: constraints on a and b, or `None`.
-        shared_axes: axes along which α is shared (1-based, batch axis excluded).
+        shared_axes: the axes along which α is shared (1-based, batch axis excluded), as in
+            `PReLU`: `None` (the default: one α per unit), a list such as `[1, 2]` (one α per
+            channel), or `"all"` (one α for the whole layer).
         **kwargs: base layer keyword arguments.
 
     Input shape:
-        `(batch, ..., features)`, rank >= 2.
+        `(batch, ..., features)`, rank >= 2, with known sizes along the axes that are not
+        shared.
 
     Output shape:
         `(batch, ..., 2 * features)`.

@@ -6,10 +6,11 @@ import math
 import numbers
 
 import keras
+import numpy as np
 from keras import constraints, initializers, ops, regularizers
 
 from actlab.activations.truncation import TRUNCATION_GRADIENTS, truncate
-from actlab.layers._args import resolve
+from actlab.layers._args import ALL, check_shared_axes, param_shape, resolve
 
 __all__ = ["Truncation", "MIN_TRUNCATION_THRESHOLD"]
 
@@ -63,20 +64,29 @@ class Truncation(keras.layers.Layer):
             only with `trainable_threshold=True`.
         threshold_constraint: constraint for `T`, applied before the positivity floor; only
             with `trainable_threshold=True`.
-        per_channel: one `T` per channel (last axis, i.e. channels-last) instead of one
-            scalar for the layer.
+        shared_axes: the axes along which `T` is shared (1-based, batch axis excluded), as in
+            Keras's `PReLU`: `"all"` (the default: one `T` for the whole layer), a list such
+            as `[1, 2]` (one `T` per channel of `(batch, height, width, channels)` inputs), or
+            `None` (one `T` per unit).
         **kwargs: base layer keyword arguments, such as `name` and `dtype`.
 
     Attributes:
-        threshold: the weight `"threshold"`, shape `()` or `(channels,)`; non-trainable (but
-            saved with the model) when `trainable_threshold=False`.
+        threshold: the weight `"threshold"`: shape `()` with `shared_axes="all"`, otherwise
+            the input's shape without the batch axis and with size 1 along `shared_axes`
+            (e.g. `(1, 1, channels)`); non-trainable (but saved with the model) when
+            `trainable_threshold=False`.
         initial_threshold: the `threshold` argument (what `get_config` returns).
 
     Input shape:
-        Arbitrary; with `per_channel=True` the last axis must be known.
+        Arbitrary with `shared_axes="all"`; otherwise rank >= 2, with known sizes along the
+        axes that are not shared.
 
     Output shape:
         Same as the input.
+
+    Configs saved before `shared_axes` replaced `per_channel` still load: `per_channel=True`
+    becomes "shared along every axis but the last" when the layer is built (the rank is known
+    then), and a saved `(channels,)` threshold loads into the `(1, ..., 1, channels)` weight.
 
     Reference:
         Choi et al. (2018), "PACT: Parameterized clipping activation for quantized neural
@@ -91,9 +101,15 @@ class Truncation(keras.layers.Layer):
         trainable_threshold=False,
         threshold_regularizer=None,
         threshold_constraint=None,
-        per_channel=False,
+        shared_axes=ALL,
         **kwargs,
     ):
+        if "per_channel" in kwargs:
+            raise ValueError(
+                "`per_channel` was replaced by `shared_axes` (as in Keras's PReLU): one "
+                "threshold per channel is `shared_axes=[1, 2]` for `(batch, height, width, "
+                f"channels)` inputs. Received: per_channel={kwargs['per_channel']!r}"
+            )
         super().__init__(**kwargs)
         if (
             isinstance(threshold, bool)
@@ -112,10 +128,6 @@ class Truncation(keras.layers.Layer):
             raise ValueError(
                 "`trainable_threshold` must be True or False. "
                 f"Received: trainable_threshold={trainable_threshold!r}"
-            )
-        if not isinstance(per_channel, bool):
-            raise ValueError(
-                f"`per_channel` must be True or False. Received: per_channel={per_channel!r}"
             )
         if not trainable_threshold:
             for name, value in (
@@ -138,18 +150,36 @@ class Truncation(keras.layers.Layer):
         self.threshold_constraint = resolve(
             constraints.get, "threshold_constraint", threshold_constraint
         )
-        self.per_channel = per_channel
+        self.shared_axes = check_shared_axes(shared_axes)
+        # A config from before `shared_axes` said `per_channel`; converted in `build`.
+        self._per_channel_config = False
+        self._reshape_saved_threshold = False
+
+    @classmethod
+    def from_config(cls, config):
+        """Also a config with the former argument `per_channel` (True: one `T` per channel,
+        channels-last); `build` converts it to `shared_axes`, where the input's rank is known."""
+        config = dict(config)
+        per_channel = config.pop("per_channel", False)
+        if not isinstance(per_channel, bool):
+            raise ValueError(
+                f"`per_channel` must be True or False. Received: per_channel={per_channel!r}"
+            )
+        if per_channel and "shared_axes" in config:
+            raise ValueError(
+                "A config gives either `shared_axes` or the former `per_channel`, not both. "
+                f"Received: per_channel=True, shared_axes={config['shared_axes']!r}"
+            )
+        layer = super().from_config(config)
+        layer._per_channel_config = per_channel
+        return layer
 
     def build(self, input_shape):
-        shape = ()
-        if self.per_channel:
-            channels = input_shape[-1] if len(input_shape) else None
-            if channels is None:
-                raise ValueError(
-                    "`per_channel=True` needs a known last (channel) axis. "
-                    f"Received: input_shape={input_shape!r}"
-                )
-            shape = (channels,)
+        if self._per_channel_config:  # every axis but the batch and the last one
+            self.shared_axes = list(range(1, len(input_shape) - 1)) or None
+            self._per_channel_config = False
+            self._reshape_saved_threshold = True
+        shape = param_shape(self, input_shape, "one threshold")
         floor = min(MIN_TRUNCATION_THRESHOLD, self.initial_threshold)
         self.threshold = self.add_weight(
             shape=shape,
@@ -175,7 +205,21 @@ class Truncation(keras.layers.Layer):
                 "trainable_threshold": self.trainable_threshold,
                 "threshold_regularizer": regularizers.serialize(self.threshold_regularizer),
                 "threshold_constraint": constraints.serialize(self.threshold_constraint),
-                "per_channel": self.per_channel,
             }
         )
+        if self._per_channel_config:  # not built yet: as it was given
+            config["per_channel"] = True
+        else:
+            config["shared_axes"] = self.shared_axes
         return config
+
+    def load_own_variables(self, store):
+        """As `Layer.load_own_variables`; a threshold saved with `per_channel=True` has shape
+        `(channels,)` and is reshaped to this layer's `(1, ..., 1, channels)`."""
+        if self._reshape_saved_threshold and len(store.keys()) == 1:
+            saved = np.asarray(store["0"])
+            shape = tuple(self.threshold.shape)
+            if saved.shape != shape and saved.size == math.prod(shape):
+                self.threshold.assign(saved.reshape(shape))
+                return
+        super().load_own_variables(store)

@@ -26,6 +26,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from actlab import stats
 from actlab.collection import session
 from actlab.layers.antirectifier import Antirectifier, CReLU
 
@@ -43,7 +44,6 @@ __all__ = [
     "curves",
     "summary_table",
     "formatted_table",
-    "pct",
     "verdict",
     "CLAIM",
 ]
@@ -244,7 +244,8 @@ def curves(records: Sequence[dict[str, Any]], key: str = "val_accuracy") -> dict
 
 
 def summary_table(records: Sequence[dict[str, Any]]):
-    """One row per model: parameters, final test accuracy mean/std over seeds, seconds/epoch.
+    """One row per model: parameters, final test accuracy mean/std over seeds (and the per-seed
+    values, for `actlab.stats.format_mean_std`), seconds/epoch.
 
     The std (ddof=1) is NaN with a single seed: there is no spread to estimate.
 
@@ -270,19 +271,13 @@ def summary_table(records: Sequence[dict[str, Any]]):
                 "params": rs[0]["params"],
                 "test_acc_mean": float(acc.mean()),
                 "test_acc_std": session.seed_std(acc),
+                "test_acc_values": [float(v) for v in acc],
                 "n_seeds": len(acc),
                 "sec_per_epoch": float(np.median(secs)),
                 "all_finite": all(r["finite"] for r in rs),
             }
         )
     return pd.DataFrame(rows).set_index("model")
-
-
-def pct(mean: float, std: float, unit: str = "") -> str:
-    """ "91.00 ± 1.41" (percent, then `unit`), or "91.00 (1 seed)" when there is no std."""
-    if np.isfinite(std):
-        return f"{100 * mean:.2f} ± {100 * std:.2f}{unit}"
-    return f"{100 * mean:.2f}{unit} (1 seed)"
 
 
 def formatted_table(table):
@@ -298,7 +293,8 @@ def formatted_table(table):
             "network": table.label.to_numpy(),
             "parameters": [f"{p:,}" for p in table.params],
             "test accuracy (%)": [
-                pct(m, s) for m, s in zip(table.test_acc_mean, table.test_acc_std, strict=True)
+                stats.format_mean_std(values, decimals=2, scale=100)
+                for values in table.test_acc_values
             ],
             "seeds": table.n_seeds.to_numpy(),
             "seconds / epoch": [f"{v:.2f}" for v in table.sec_per_epoch],
@@ -331,8 +327,6 @@ def verdict(
     there is a difference at all. Returns the verdict records (`actlab.stats.verdict_record`), the
     text generated from them, and a one-line finding.
     """
-    from actlab import stats
-
     a, r512 = table.loc["antirectifier_256"], table.loc["relu_512"]
     ratio = float(a.params / r512.params)
     main = stats.compare_records(
@@ -354,7 +348,7 @@ def verdict(
     ]
 
     def fmt(row) -> str:
-        return pct(row.test_acc_mean, row.test_acc_std, unit=" %")
+        return stats.format_mean_std(row.test_acc_values, decimals=2, unit="%", scale=100)
 
     n = main["n"]
     parts = [

@@ -86,8 +86,9 @@ def _check(name: str, value: str, choices: Sequence[str]) -> None:
 
 def make_activation(kind: str, conv: bool, name: str, degrees=(5, 4), fit_range=(-3.0, 3.0)):
     """The activation layer of `kind`. In the CNN, PReLU and the soft exponential hold one
-    parameter per channel (`shared_axes=[1, 2]`); in the MLP one per unit. Rational holds one
-    set of coefficients per layer (the PAU paper's choice), initialised as leaky ReLU."""
+    parameter per channel (`shared_axes=[1, 2]`); in the MLP one per unit (`None`). Rational
+    holds one set of coefficients per layer (`shared_axes="all"`, the PAU paper's choice),
+    initialised as leaky ReLU."""
     _check("kind", kind, KINDS)
     shared = [1, 2] if conv else None
     if kind == "relu":
@@ -96,7 +97,13 @@ def make_activation(kind: str, conv: bool, name: str, degrees=(5, 4), fit_range=
         return keras.layers.PReLU(shared_axes=shared, name=name)
     if kind == "softexp":
         return SoftExponential(alpha_constraint=ClipAlpha(-1, 1), shared_axes=shared, name=name)
-    return Rational(degrees=degrees, approximates="leaky_relu", fit_range=fit_range, name=name)
+    return Rational(
+        degrees=degrees,
+        approximates="leaky_relu",
+        fit_range=fit_range,
+        shared_axes="all",
+        name=name,
+    )
 
 
 def build_mlp(kind: str, hidden: Sequence[int] = (64, 64), **act_kwargs) -> keras.Model:
