@@ -14,6 +14,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # Smoke runs and in-process experiments write here, not into figures/ (which holds `make figures`).
 os.environ["ACTLAB_FIGURES_DIR"] = tempfile.mkdtemp(prefix="actlab-test-figures-")
+# Smoke-sized trials run in the notebook's own process (worker processes would cost more to
+# start than their runs take), with a cache of their own.
+os.environ["ACTLAB_TRIAL_JOBS"] = "1"
+os.environ["ACTLAB_TRIAL_CACHE"] = tempfile.mkdtemp(prefix="actlab-test-trials-")
 
 _SMOKE: dict[Path, Path | BaseException] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import keras
 import matplotlib.pyplot as plt
@@ -168,3 +169,26 @@ def test_seed_std_is_the_sample_std_and_nan_for_one_seed():
     assert session.seed_std(
         np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2), axis=1
     ).tolist() == pytest.approx([np.sqrt(0.5)] * 2)
+
+
+def test_trial_jobs_and_cache(monkeypatch, tmp_path):
+    """A notebook's trials use every core alone, one worker under `make -jN` (the runner says
+    so in the kernel's environment), and share one cache under the reports."""
+    from actlab.collection import outputs, runner
+
+    monkeypatch.delenv("ACTLAB_TRIAL_JOBS", raising=False)
+    assert session.trial_jobs() == (os.cpu_count() or 1)
+    monkeypatch.setenv("ACTLAB_TRIAL_JOBS", "3")
+    assert session.trial_jobs() == 3
+    monkeypatch.setenv("ACTLAB_TRIAL_JOBS", "zero")
+    with pytest.raises(ValueError, match="ACTLAB_TRIAL_JOBS"):
+        session.trial_jobs()
+    monkeypatch.delenv("ACTLAB_TRIAL_JOBS")
+    loc = outputs.locations("01_x", outputs.RunKey(), tmp_path / "x" / "01_x.ipynb")
+    monkeypatch.setenv("MAKEFLAGS", " -j2 --jobserver-auth=3,4")
+    assert runner.kernel_environment(loc, {"backend": "tensorflow"})["ACTLAB_TRIAL_JOBS"] == "1"
+    monkeypatch.setenv("MAKEFLAGS", "")
+    assert runner.kernel_environment(loc, {"backend": "tensorflow"})["ACTLAB_TRIAL_JOBS"] == ""
+    monkeypatch.delenv("ACTLAB_TRIAL_CACHE", raising=False)
+    monkeypatch.setenv("ACTLAB_REPORTS_DIR", str(tmp_path / "reports"))
+    assert session.trial_cache() == tmp_path / "reports" / "trials-cache"

@@ -61,6 +61,13 @@ def data_dir() -> Path:
     return Path(os.environ.get("ACTLAB_DATA_DIR") or REPO_ROOT / "data")
 
 
+def trial_cache_dir() -> Path:
+    """The notebooks' shared run cache of `actlab.trials` (`ACTLAB_TRIAL_CACHE`, default
+    `<reports>/trials-cache`; `make clean` removes it with the reports). A run's cache key holds
+    everything that decides its result, so one folder serves every profile and backend."""
+    return Path(os.environ.get("ACTLAB_TRIAL_CACHE") or reports_base() / "trials-cache")
+
+
 def figures_dir() -> Path:
     """The folder this process writes `<notebook>/` figure folders into.
 
@@ -257,6 +264,7 @@ def current_run() -> dict[str, Any] | None:
 
 
 __all__ = [
+    "trial_cache_dir",
     "BACKENDS",
     "DEFAULT_BACKEND",
     "DEFAULT_PROFILE",

@@ -340,6 +340,10 @@ def kernel_environment(loc: Locations, info: Mapping[str, Any]) -> dict[str, str
             "KERAS_BACKEND": info["backend"],
             "ACTLAB_FIGURES_DIR": str(loc.figures_root.resolve()),
             "ACTLAB_DATA_DIR": str(outputs.data_dir().resolve()),
+            # trials in a notebook use every core when it runs alone, one under `make -jN` (the
+            # notebooks already share the cores); ACTLAB_TRIAL_JOBS set by the caller wins
+            "ACTLAB_TRIAL_JOBS": os.environ.get("ACTLAB_TRIAL_JOBS")
+            or ("1" if _parallel_make() else ""),
             outputs.RUN_ENV: json.dumps(info),
         }
     )

@@ -35,6 +35,30 @@ from actlab._util import is_int, to_jsonable  # noqa: F401 - re-exported for not
 from actlab.collection.outputs import REPO_ROOT, current_run, data_dir, figures_dir, notebook_dir  # noqa: F401
 from actlab.determinism import OP_THREADS, seed_everything, set_op_threads, xla_allowed  # noqa: F401
 
+# --------------------------------------------------------------------------- trials
+
+
+def trial_jobs() -> int:
+    """How many worker processes a notebook's `actlab.trials.run_trial` uses: `ACTLAB_TRIAL_JOBS`
+    when set (the runner sets 1 under `make -jN`, where the notebooks already share the cores),
+    else the machine's core count."""
+    value = os.environ.get("ACTLAB_TRIAL_JOBS", "")
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(
+                f"ACTLAB_TRIAL_JOBS must be an integer >= 1. Received: ACTLAB_TRIAL_JOBS={value!r}"
+            )
+        return int(value)
+    return os.cpu_count() or 1
+
+
+def trial_cache() -> Path:
+    """The run cache the notebooks' trials share (`actlab.collection.outputs.trial_cache_dir`)."""
+    from actlab.collection.outputs import trial_cache_dir
+
+    return trial_cache_dir()
+
+
 # --------------------------------------------------------------------------- parameters
 
 Validator = Callable[[str, Any], None]
