@@ -108,8 +108,8 @@ def _parallel(jobs: int, scheduler: Any, serial_here: bool):
 
     kwargs = {"return_as": "generator_unordered"}
     if scheduler is None:
-        if jobs == 1 and not serial_here:
-            yield joblib.Parallel(n_jobs=1, backend="loky", **kwargs)
+        if jobs == 1 and not serial_here:  # joblib runs n_jobs=1 here: loky's executor directly
+            yield _one_worker
         else:
             yield joblib.Parallel(n_jobs=jobs, **kwargs)
         return
@@ -123,6 +123,18 @@ def _parallel(jobs: int, scheduler: Any, serial_here: bool):
     finally:
         if own:
             client.close()
+
+
+def _one_worker(calls):
+    """Like ``Parallel(return_as="generator_unordered")`` with one loky worker process."""
+    import concurrent.futures
+
+    from joblib.externals.loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=1)
+    futures = [executor.submit(fn, *args, **kwargs) for fn, args, kwargs in calls]
+    for future in concurrent.futures.as_completed(futures):
+        yield future.result()
 
 
 def _run_name(spec: RunSpec) -> str:

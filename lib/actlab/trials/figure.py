@@ -41,7 +41,6 @@ def plot_trial(trial):
         ]
         ax_diff.set_yticks(range(len(labels)), labels)
         ax_diff.axvline(0, color="k", lw=0.8)
-        ax_diff.invert_yaxis()
         ax_diff.set_xlabel(f"paired difference, {unit} (filled: decided after Holm)")
         ax_diff.set_title(f"{name}: candidate − baseline, 95 % intervals", fontsize=10)
         runs = trial.runs[trial.runs.stage == "eval"] if len(trial.runs) else trial.runs
@@ -53,9 +52,12 @@ def plot_trial(trial):
             ax_curve.plot(epochs, np.nanmean(curves, axis=0), style, label=arm)
         if task.log10:
             ax_curve.set_yscale("log")
-        ax_curve.axvspan(task.epochs - task.last + 0.5, task.epochs + 0.5, color="0.9", zorder=0)
+        ax_curve.axvspan(task.epochs - task.last + 0.5, task.epochs + 0.25, color="0.9", zorder=0)
+        ax_curve.set_xlim(0.75, task.epochs + 0.25)
+        ax_curve.xaxis.get_major_locator().set_params(integer=True)
+        ax_diff.set_ylim(len(labels) - 0.5, -0.5)
         ax_curve.set_xlabel("epoch (shaded: the epochs the score averages)")
-        ax_curve.set_ylabel(f"test {task.score}")
+        ax_curve.set_ylabel(f"test {task.score}" + ("" if task.log10 else f" ({task.unit})"))
         ax_curve.set_title(
             f"{name}: learning curves (mean over seeds; dashed: baselines)", fontsize=10
         )
