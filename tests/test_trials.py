@@ -181,6 +181,7 @@ def test_known_answers_relu_written_another_way_and_a_crippled_activation():
     with the interval inside ±0.2); 0.01·tanh(x) against relu: relu higher after Holm."""
     trial = _tiny_trial(
         candidates=["relu_by_abs", "crippled"],
+        tasks=[fx.small_mlp()],
         seeds=5,
         question=[
             trials.Question("equivalence", 0.2, candidate="relu_by_abs"),

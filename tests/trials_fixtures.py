@@ -21,3 +21,10 @@ def relu_by_abs(x):
 def crippled(x):
     """A crippled activation: 0.01 · tanh(x)."""
     return 0.01 * keras.ops.tanh(x)
+
+
+def small_mlp():
+    """Long enough for a crippled activation to fall behind ReLU: 1,000 images, 3 epochs."""
+    return mnist_mlp(
+        n_train=1000, n_val=100, n_test=300, units=(32,), epochs=3, last=1, batch_size=32
+    )
