@@ -218,7 +218,7 @@ def test_kill_9_in_the_middle_then_the_same_command_trains_only_the_missing_runs
     command = [
         sys.executable, "-m", "actlab.trials", "trials_fixtures:relu_by_abs",
         "--against", "relu", "--tasks", "trials_fixtures:tiny_mlp", "--seeds", "6",
-        "--jobs", "1", "--no-cost", "--out", str(tmp_path / "out"),
+        "--jobs", "1", "--no-cost", "--force", "--out", str(tmp_path / "out"),
         "--json", str(tmp_path / "summary.json"),
     ]  # fmt: skip
     env = child_env(PYTHONPATH=str(HERE))

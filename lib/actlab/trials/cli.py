@@ -163,10 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         finally:
             trials_log.removeHandler(handler)
-    for name, check in trial.checkups.items():
-        if not check["ok"]:
-            state = "not trained" if name in trial.skipped else "trained anyway (--force)"
-            print(f"checkup FAILED for {name} ({', '.join(check['failed'])}): {state}")
     if trial.note:
         print(trial.note)
     print()

@@ -294,6 +294,8 @@ def run_trial(
             if not force:
                 skipped.append(arm.name)
     cand_arms = [a for a in cand_arms if a.name not in skipped]
+    if not cand_arms:  # nothing to compare: the baselines are not trained either
+        base_arms = []
     arms = {a.name: a for a in cand_arms + base_arms}
     roles = {**{a.name: "candidate" for a in cand_arms}, **{a.name: "baseline" for a in base_arms}}
     env = environment_key(backend)

@@ -372,9 +372,25 @@ TASKS: dict[str, Callable[..., Task]] = {
 
 
 def get_task(task: Any) -> Task:
-    """A `Task` as given, or a shipped one by name (``"mlp"``, ``"cnn"``, ``"sin"``)."""
+    """A `Task` as given, a shipped one by name (``"mlp"``, ``"cnn"``, ``"sin"``), or your own
+    by import path ``"package.module:attribute"`` (a `Task`, or a function returning one)."""
     if isinstance(task, Task):
         return task
     if isinstance(task, str) and task in TASKS:
         return TASKS[task]()
-    raise ValueError(f"A task is a `Task` or one of {sorted(TASKS)}. Received: {task!r}")
+    if isinstance(task, str) and ":" in task:
+        import importlib
+
+        module, _, attr = task.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"Cannot import task {task!r}: {type(exc).__name__}: {exc}") from None
+        obj = obj() if callable(obj) and not isinstance(obj, Task) else obj
+        if isinstance(obj, Task):
+            return obj
+        raise ValueError(f"Task {task!r} is not a Task (nor a function returning one): {obj!r}")
+    raise ValueError(
+        f"A task is a `Task`, one of {sorted(TASKS)} or 'package.module:attribute'. "
+        f"Received: {task!r}"
+    )

@@ -148,6 +148,13 @@ class Trial:
 
     def table(self, task: str | None = None) -> str:
         """The comparisons of one task (or every task) as a plain-text table for people."""
+        if not len(self.comparisons):
+            return (
+                "No comparisons: every candidate failed the checkup and was not trained "
+                "(force=True / --force trains them anyway)."
+                if self.skipped
+                else "No comparisons."
+            )
         rows = self.comparisons if task is None else self.comparisons[self.comparisons.task == task]
         out = []
         for name, group in rows.groupby("task", sort=False):
@@ -266,7 +273,7 @@ class Trial:
         self.comparisons.to_csv(paths["comparisons"], index=False)
         paths["json"] = folder / "trial.json"
         paths["json"].write_text(json.dumps(self.to_json(), indent=2) + "\n")
-        if figure:
+        if figure and len(self.runs):
             try:
                 import matplotlib
 

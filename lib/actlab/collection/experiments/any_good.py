@@ -32,23 +32,22 @@ def tasks(names: Sequence[str], sizes: Mapping[str, Mapping[str, Any]]) -> list:
 
 
 def questions(declared: Sequence[Mapping[str, Any]]) -> list[Question]:
-    """The declared questions (dicts of the parameters cell); every other comparison is
-    exploratory (its own Holm family)."""
-    return [Question(**q) for q in declared]
+    """The declared questions (dicts of the parameters cell, without their ``pilot_sd``); every
+    other comparison is exploratory (its own Holm family)."""
+    return [Question(**{k: v for k, v in q.items() if k != "pilot_sd"}) for q in declared]
 
 
 def design_lines(
     declared: Sequence[Mapping[str, Any]],
-    paired_sd: float,
     effect: float,
     seeds: Sequence[int],
     unit: str = "points",
 ) -> list[str]:
-    """For each declared question, the seeds that give 80 % power at the declared effect and
-    the paired SD measured beforehand, against the seeds this run has."""
+    """For each declared question, the seeds that give 80 % power at the declared effect (or
+    margin) and the question's ``pilot_sd`` (measured beforehand), against this run's seeds."""
     lines = []
     for q in declared:
-        kind, margin = q.get("kind", "difference"), q.get("margin")
+        kind, margin, paired_sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
         text = stats.design_text(
             paired_sd,
             effect if kind == "difference" else 0.0,
@@ -162,10 +161,25 @@ def _tasks(name: str, value: Any) -> None:
 def _declared(name: str, value: Any) -> None:
     try:
         questions(value)
-    except (TypeError, ValueError) as exc:
+        if not all(isinstance(q["pilot_sd"], float) and q["pilot_sd"] > 0 for q in value):
+            raise ValueError("each needs a pilot_sd > 0 (points)")
+    except (TypeError, ValueError, KeyError) as exc:
         session._fail(
             name, value, f"a list of questions (kind, margin, candidate, baseline, task): {exc}"
         )
+
+
+def _sizes(name: str, value: Any) -> None:
+    if not (
+        isinstance(value, dict)
+        and all(k in TASKS and isinstance(v, dict) for k, v in value.items())
+    ):
+        session._fail(name, value, f"a dict of task name ({sorted(TASKS)}) to its options")
+    for task, options in value.items():
+        try:
+            TASKS[task](**options)
+        except (TypeError, ValueError) as exc:
+            session._fail(name, value, f"options {task} accepts ({exc})")
 
 
 def _lrs(name: str, value: Any) -> None:
@@ -179,12 +193,12 @@ VALIDATORS = {
     "candidates": _names,
     "baselines": _names,
     "task_names": _tasks,
+    "task_sizes": _sizes,
     "declared": _declared,
     "learning_rates": _lrs,
     "tune_seeds": session.positive_int,
     "last": session.positive_int,
     "smallest_effect": session.positive_float,
-    "paired_sd": session.positive_float,
     "jobs": session.positive_int,
 }
 
