@@ -1,8 +1,9 @@
 """The run cache: joblib's own `Memory`, keyed by everything that decides a run's result.
 
 A run's key holds the task and its config, the arm and its config, the learning rate, the seed,
-the epochs, whether the test split is evaluated, a hash of actlab's core source (everything but
-the collection, whose notebooks' own task and arm modules enter through the objects' keys),
+the epochs, whether the test split is evaluated, a hash of actlab's source that can decide a
+run's numbers (the core but the trials modules that only schedule, compare or present runs:
+`SCHEDULING_ONLY`; the collection's own task and arm modules enter through the objects' keys),
 the versions of Python, NumPy, Keras and the backend, and the backend. `Memory` hashes the key
 (`joblib.hash`) into a folder and writes the result through a temporary file renamed into place,
 so a process killed while writing leaves no entry, never a corrupt one; the parent process
@@ -26,16 +27,21 @@ from typing import Any
 __all__ = ["RunCache", "environment_key", "source_hash"]
 
 PACKAGE = Path(__file__).resolve().parents[1]
+#: Modules of actlab.trials that never touch a run's numbers (editing them retrains nothing).
+SCHEDULING_ONLY = tuple(
+    f"trials/{name}.py"
+    for name in ("__init__", "__main__", "cli", "compare", "engine", "figure", "progress", "trial")
+)
 
 
 @functools.lru_cache(maxsize=1)
 def source_hash() -> str:
-    """SHA-256 (16 hex digits) over actlab's core source files (paths and contents), the
-    collection excluded."""
+    """SHA-256 (16 hex digits) over actlab's source files (paths and contents) that can decide
+    a run's numbers: the collection and `SCHEDULING_ONLY` excluded."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
-        if rel.startswith("collection/"):
+        if rel.startswith("collection/") or rel in SCHEDULING_ONLY:
             continue
         digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

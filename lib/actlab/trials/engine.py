@@ -154,7 +154,9 @@ def _execute(specs, keys, cache, progress, jobs, scheduler, serial_here) -> dict
             todo.append(i)
     if not todo:
         return done
-    with _parallel(jobs, scheduler, serial_here) as parallel:
+    with _parallel(jobs, scheduler, serial_here) as parallel, warnings.catch_warnings():
+        # loky replaces a worker whose memory grew (Keras keeps some per model): not a failure
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
         for i, result in parallel(joblib.delayed(_indexed)(i, specs[i]) for i in todo):
             if "error" in result:
                 progress.line(f"FAILED {_run_name(specs[i])}: {result['error']}")
