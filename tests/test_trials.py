@@ -112,7 +112,8 @@ def test_a_trial_pairs_its_runs_and_caches_them(tmp_path):
     """Serial, in this process: each seed gives every arm the same split, batch order and shared
     initial weights (and the seeds differ); a second call trains nothing; more seeds train only
     the new ones and the trial says it is a new one."""
-    first = _tiny_trial(tmp_path)
+    recorded = fx.tiny_mlp().replace(record=fx.last_layer_bias)
+    first = _tiny_trial(tmp_path, tasks=[recorded])
     runs = first.runs
     assert len(runs) == 4 and first.runs_trained == 4 and first.runs_cached == 0
     for column in ("split_id", "order_id", "init_id"):
@@ -120,6 +121,7 @@ def test_a_trial_pairs_its_runs_and_caches_them(tmp_path):
         assert (per_seed == 1).all(), column  # every arm the same within a seed
         assert runs[column].nunique() == 2, column  # and a new one per seed
     assert {"val_accuracy", "test_accuracy", "val_loss", "train_loss"} <= set(runs.columns)
+    assert all(len(r["bias"]) == 10 and r["n_test"] == 300 for r in runs["record"])
     assert all(len(v) == 2 for v in runs["test_accuracy"])
     np.testing.assert_allclose(
         runs["test_score"], [100 * v[-1] for v in runs["test_accuracy"]], rtol=1e-6
@@ -128,11 +130,11 @@ def test_a_trial_pairs_its_runs_and_caches_them(tmp_path):
     assert row["candidate"] == "relu_by_abs" and row["baseline"] == "relu" and row["n"] == 2
     assert {"p_holm", "verdict_holm", "ci_low", "ci_high", "text"} <= set(row)
 
-    again = _tiny_trial(tmp_path)
+    again = _tiny_trial(tmp_path, tasks=[recorded])
     assert again.runs_trained == 0 and again.runs_cached == 4 and again.note is None
     assert again.runs.drop(columns=VOLATILE).equals(runs.drop(columns=VOLATILE))
 
-    more = _tiny_trial(tmp_path, seeds=3)
+    more = _tiny_trial(tmp_path, tasks=[recorded], seeds=3)
     assert more.runs_trained == 2 and more.runs_cached == 4
     assert more.note and more.note.startswith("A new trial: seeds 0–2")
     summary = more.to_json()

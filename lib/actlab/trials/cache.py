@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import platform
 import sys
 from importlib import metadata
@@ -54,6 +55,12 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def onednn_setting() -> str | None:
+    """``TF_ENABLE_ONEDNN_OPTS`` as this process sees it (oneDNN changes TensorFlow's float
+    rounding on CPUs; workers get the parent's)."""
+    return os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+
+
 def environment_key(backend: str) -> dict[str, Any]:
     """The parts of a run's key that are not the run's own: source, versions, backend."""
     versions = {
@@ -63,6 +70,7 @@ def environment_key(backend: str) -> dict[str, Any]:
     }
     if backend == "tensorflow":
         versions["tensorflow"] = _version("tensorflow") or _version("tensorflow-cpu")
+        versions["onednn"] = onednn_setting()
     elif backend == "jax":
         versions["jax"], versions["jaxlib"] = _version("jax"), _version("jaxlib")
     return {

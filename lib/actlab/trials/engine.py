@@ -26,7 +26,7 @@ from typing import Any
 
 from actlab._util import is_int
 from actlab.trials.arms import Arm, activation_factory, arm_key, as_arm, describe_object
-from actlab.trials.cache import RunCache, environment_key
+from actlab.trials.cache import RunCache, environment_key, onednn_setting
 from actlab.trials.compare import (
     as_questions,
     choose_learning_rates,
@@ -82,15 +82,15 @@ def _checkup(arm: Arm, cache: RunCache, backend: str) -> dict[str, Any]:
     return {**summary, "cached": False}
 
 
-def _in_process_ok(backend: str) -> bool:
+def _in_process_ok(backend: str, op_threads: int = 1) -> bool:
     """Serial runs stay in this process when it runs TensorFlow ops on one thread (as workers
     do); otherwise one worker process runs them, so the numbers match a parallel run."""
     from actlab.determinism import set_op_threads
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        threads = set_op_threads(1)
-    return backend != "tensorflow" or threads == 1
+        threads = set_op_threads(op_threads)
+    return backend != "tensorflow" or threads == op_threads
 
 
 def _indexed(i: int, spec: RunSpec) -> tuple[int, dict]:
@@ -194,6 +194,8 @@ def _row(spec: RunSpec, result: dict, cached: bool, role: str) -> dict[str, Any]
             for k in ("seconds", "nonfinite_epoch", "params", "split_id", "order_id", "init_id")
         }
     )
+    if result.get("record") is not None:
+        row["record"] = result["record"]
     row["cached"] = cached
     return row
 
@@ -217,6 +219,7 @@ def run_trial(
     force: bool = False,
     cost: bool = True,
     progress: str = "auto",
+    op_threads: int = 1,
 ) -> Trial:
     """Run a trial and return a `Trial` (``.runs``, ``.comparisons``, ``.choices``, ...).
 
@@ -243,12 +246,19 @@ def run_trial(
         cost: measure the cost ratio of each candidate against each baseline (a training step
             of the task's model, in this process).
         progress: ``"auto"`` (a bar on a terminal), ``"bar"`` or ``"log"``.
+        op_threads: TensorFlow threads per op in every run (1; another number is another
+            float rounding, part of the cache key: a robustness check). Workers keep the number
+            they started with, so a different one needs new workers (a new Python session).
     """
     start = time.perf_counter()
     import keras
 
     backend = keras.backend.backend()
-    serial_here = _in_process_ok(backend)
+    if not is_int(op_threads) or op_threads < 1:
+        raise ValueError(
+            f"`op_threads` must be an integer >= 1. Received: op_threads={op_threads!r}"
+        )
+    serial_here = _in_process_ok(backend, op_threads)
     cand_arms = [as_arm(c) for c in _listed("candidates", candidates)]
     base_arms = [as_arm(b) for b in _listed("baselines", baselines)]
     names = [a.name for a in cand_arms + base_arms]
@@ -304,7 +314,18 @@ def run_trial(
 
     def spec_key(task: Task, arm: Arm, lr: float, seed: int, stage: str) -> tuple[RunSpec, dict]:
         n_epochs = int(arm.train.get("epochs", task.epochs))
-        spec = RunSpec(task, arm, lr, seed, n_epochs, stage == "eval", backend, stage)
+        spec = RunSpec(
+            task,
+            arm,
+            lr,
+            seed,
+            n_epochs,
+            stage == "eval",
+            backend,
+            stage,
+            op_threads,
+            onednn_setting(),
+        )
         key = {
             "task": describe_object({**task.__dict__, "name": task.name}),
             "arm": arm_key(arm),
@@ -313,6 +334,7 @@ def run_trial(
             "epochs": n_epochs,
             "record_test": stage == "eval",
             **env,
+            **({} if op_threads == 1 else {"op_threads": op_threads}),
         }
         return spec, key
 
@@ -399,6 +421,8 @@ def run_trial(
         "questions": [q.__dict__ for q in questions],
         "alpha": alpha,
         "backend": backend,
+        "op_threads": op_threads,
+        "onednn": onednn_setting(),
     }
     note = note_design(store.folder, design)
     return Trial(

@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,8 @@ class RunSpec:
     record_test: bool
     backend: str
     stage: str  # "tune" or "eval"
+    op_threads: int = 1
+    onednn: str | None = None  # TF_ENABLE_ONEDNN_OPTS of the parent
 
 
 def batch_order(seed: int, epoch: int, n: int, passes: int = 1) -> np.ndarray:
@@ -61,6 +64,22 @@ def _fingerprint(*arrays: Any) -> str:
         digest.update(str((a.dtype, a.shape)).encode())
         digest.update(a.tobytes())
     return digest.hexdigest()[:12]
+
+
+def _use_environment(spec: RunSpec) -> None:
+    """The parent's backend and oneDNN setting (both must be set before the backend loads)."""
+    if "tensorflow" not in sys.modules:
+        if spec.onednn is None:
+            os.environ.pop("TF_ENABLE_ONEDNN_OPTS", None)
+        else:
+            os.environ["TF_ENABLE_ONEDNN_OPTS"] = spec.onednn
+    elif os.environ.get("TF_ENABLE_ONEDNN_OPTS") != spec.onednn:
+        raise RuntimeError(
+            f"this worker loaded TensorFlow with TF_ENABLE_ONEDNN_OPTS="
+            f"{os.environ.get('TF_ENABLE_ONEDNN_OPTS')!r}, the trial wants {spec.onednn!r}: "
+            "start new workers (a new Python session, or a fresh Dask cluster)"
+        )
+    _use_backend(spec.backend)
 
 
 def _use_backend(backend: str) -> None:
@@ -82,12 +101,19 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
 
 
 def _execute(spec: RunSpec) -> dict[str, Any]:
-    _use_backend(spec.backend)
+    _use_environment(spec)
     import keras
 
     from actlab.determinism import seed_everything, set_op_threads
 
-    threads = set_op_threads(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        threads = set_op_threads(spec.op_threads)
+    if spec.backend == "tensorflow" and threads != spec.op_threads:
+        raise RuntimeError(
+            f"this worker already runs TensorFlow ops on {threads or 'the default number of'} "
+            f"threads, the trial wants {spec.op_threads}: start new workers"
+        )
     keras.backend.clear_session()
     seed_everything(spec.seed)
     task, arm = spec.task, spec.arm
@@ -139,6 +165,7 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
             values = model.evaluate(x, y, batch_size=1024, verbose=0, return_dict=True)
             for name, value in values.items():
                 curves.setdefault(f"{part}_{name}", []).append(float(value))
+    record = task.record(model, split) if task.record is not None else None
     seconds = time.perf_counter() - start
     missing = f"val_{task.score}" not in curves
     if missing:
@@ -155,6 +182,7 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
         "order_id": _fingerprint(*orders),
         "init_id": _fingerprint(*shared),
         "op_threads": threads,
+        "record": record,
         "data": split.description,
         "worker": f"{os.uname().nodename}:{os.getpid()}",
     }

@@ -97,6 +97,9 @@ class Task:
         optimizer: a Keras optimizer name (built with the learning rate).
         config: anything else that decides the results (data sizes, widths), for the cache key
             and the record.
+        record: optional ``record(model, split) -> dict`` called at the end of every run; its
+            JSON-able result is the run's ``record`` column (e.g. a learned activation's
+            parameters, a prediction on a grid for a figure).
     """
 
     name: str
@@ -116,6 +119,7 @@ class Task:
     learning_rates: tuple[float, ...] = (1e-3,)
     optimizer: str = "adam"
     config: Mapping[str, Any] = field(default_factory=dict)
+    record: Callable[[Any, Split], Any] | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
