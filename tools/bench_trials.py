@@ -1,8 +1,8 @@
 """What the trials engine costs: per-run overhead and the speed-up of two worker processes.
 
-    .venv/bin/python tools/bench_trials.py [--runs-per-arm 4] [--epochs 6]
+    .venv/bin/python tools/bench_trials.py [--runs-per-arm 4] [--epochs 8]
 
-Trains the same 8 runs (ReLU and GELU × 4 seeds, the default MNIST-MLP, about 5 s each) three
+Trains the same 8 runs (ReLU and GELU × 4 seeds, the default MNIST-MLP for 8 epochs, about 5 s each) three
 times, each into a fresh cache: serially in this process (``jobs=1``), then on 2 loky worker
 processes (``jobs=2``, process start included), and once more warm (everything cached). Prints:
 
@@ -47,7 +47,7 @@ def _trial(cache: Path, jobs: int, seeds: int, epochs: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs-per-arm", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ from actlab.trials.compare import (
     score_of,
 )
 from actlab.trials.progress import Progress
-from actlab.trials.runs import RunSpec, execute_run
+from actlab.trials.runs import RunSpec, execute_run, warm_up
 from actlab.trials.tasks import Task, check_learning_rates, get_task
 from actlab.trials.trial import Trial, note_design
 
@@ -91,6 +92,27 @@ def _in_process_ok(backend: str, op_threads: int = 1) -> bool:
         warnings.simplefilter("ignore", RuntimeWarning)
         threads = set_op_threads(op_threads)
     return backend != "tensorflow" or threads == op_threads
+
+
+def _loky_is_default() -> bool:
+    """No ``joblib.parallel_config`` of the caller's chose another backend."""
+    try:
+        from joblib.parallel import LokyBackend, get_active_backend
+
+        return isinstance(get_active_backend()[0], LokyBackend)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - joblib internals
+        return False
+
+
+def _warm_workers(jobs: int, backend: str, onednn: str | None, op_threads: int) -> None:
+    import joblib
+
+    try:
+        joblib.Parallel(n_jobs=jobs)(
+            joblib.delayed(warm_up)(backend, onednn, op_threads) for _ in range(jobs)
+        )
+    except Exception:  # noqa: BLE001 - only a head start; the runs report real errors
+        pass
 
 
 def _indexed(i: int, spec: RunSpec) -> tuple[int, dict]:
@@ -291,25 +313,6 @@ def run_trial(
     for arm in cand_arms + base_arms:
         activation_factory(arm.activation)  # a bad target fails here, before anything runs
     store = RunCache(cache)
-
-    checkups, skipped = {}, []
-    for arm in cand_arms:
-        checkups[arm.name] = _checkup(arm, store, backend)
-        if not checkups[arm.name]["ok"]:
-            what = "trained anyway (force)" if force else "not trained"
-            log.warning(
-                "checkup failed for %s (%s): %s",
-                arm.name,
-                ", ".join(checkups[arm.name]["failed"]),
-                what,
-            )
-            if not force:
-                skipped.append(arm.name)
-    cand_arms = [a for a in cand_arms if a.name not in skipped]
-    if not cand_arms:  # nothing to compare: the baselines are not trained either
-        base_arms = []
-    arms = {a.name: a for a in cand_arms + base_arms}
-    roles = {**{a.name: "candidate" for a in cand_arms}, **{a.name: "baseline" for a in base_arms}}
     env = environment_key(backend)
 
     def spec_key(task: Task, arm: Arm, lr: float, seed: int, stage: str) -> tuple[RunSpec, dict]:
@@ -338,6 +341,37 @@ def run_trial(
         }
         return spec, key
 
+    warm = None
+    if scheduler is None and jobs > 1 and _loky_is_default():
+        first = base_arms[0]
+        lr0 = first.train.get("learning_rates", grid or task_list[0].learning_rates)[0]
+        if spec_key(task_list[0], first, float(lr0), eval_seeds[0], "eval")[1] not in store:
+            # worker processes import Keras and the data while the checkups run here
+            warm = threading.Thread(
+                target=_warm_workers,
+                args=(jobs, backend, onednn_setting(), op_threads),
+                daemon=True,
+            )
+            warm.start()
+
+    checkups, skipped = {}, []
+    for arm in cand_arms:
+        checkups[arm.name] = _checkup(arm, store, backend)
+        if not checkups[arm.name]["ok"]:
+            what = "trained anyway (force)" if force else "not trained"
+            log.warning(
+                "checkup failed for %s (%s): %s",
+                arm.name,
+                ", ".join(checkups[arm.name]["failed"]),
+                what,
+            )
+            if not force:
+                skipped.append(arm.name)
+    cand_arms = [a for a in cand_arms if a.name not in skipped]
+    if not cand_arms:  # nothing to compare: the baselines are not trained either
+        base_arms = []
+    arms = {a.name: a for a in cand_arms + base_arms}
+    roles = {**{a.name: "candidate" for a in cand_arms}, **{a.name: "baseline" for a in base_arms}}
     grids = {
         (t.name, a.name): check_learning_rates(
             a.train.get("learning_rates", grid or t.learning_rates), "learning_rates"
@@ -376,6 +410,8 @@ def run_trial(
                 rows.append(_row(spec, result, cached, roles[spec.arm.name]))
 
     try:
+        if warm is not None:
+            warm.join()
         collect(tune)
         tasks_by_name = {t.name: t for t in task_list}
         choices = choose_learning_rates(rows, tasks_by_name)

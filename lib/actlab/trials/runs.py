@@ -94,6 +94,21 @@ def _use_backend(backend: str) -> None:
         )
 
 
+def warm_up(backend: str, onednn: str | None, op_threads: int) -> None:
+    """What a worker does once before its first run: the backend, its threads, the data."""
+    spec = RunSpec(None, None, 0.0, 0, 0, False, backend, "warm", op_threads, onednn)  # type: ignore[arg-type]
+    with _LOCK:
+        _use_environment(spec)
+        from actlab.determinism import set_op_threads
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            set_op_threads(op_threads)
+        from actlab import data
+
+        data._embedded_arrays()
+
+
 def execute_run(spec: RunSpec) -> dict[str, Any]:
     """Train one run and return its record (see `run_trial` for the columns)."""
     with _LOCK:
