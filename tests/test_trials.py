@@ -108,14 +108,27 @@ def test_batch_order_depends_on_seed_and_epoch_only():
     assert not np.array_equal(a, trials.batch_order(4, 0, 100, passes=2))
 
 
-def test_a_trial_pairs_its_runs_and_caches_them(tmp_path):
+def test_a_trial_pairs_its_runs_tunes_on_validation_and_caches(tmp_path):
     """Serial, in this process: each seed gives every arm the same split, batch order and shared
-    initial weights (and the seeds differ); a second call trains nothing; more seeds train only
-    the new ones and the trial says it is a new one."""
+    initial weights (and the seeds differ); the learning rate is chosen on validation by tuning
+    runs that never read the test split; a second call trains nothing; more seeds train only the
+    new ones and the trial says it is a new one."""
     recorded = fx.tiny_mlp().replace(record=fx.last_layer_bias)
-    first = _tiny_trial(tmp_path, tasks=[recorded])
-    runs = first.runs
-    assert len(runs) == 4 and first.runs_trained == 4 and first.runs_cached == 0
+    kwargs = dict(tasks=[recorded], learning_rates=[1e-3, 3e-3], tune_seeds=1)
+    first = _tiny_trial(tmp_path, **kwargs)
+    assert first.runs_total == 8 and first.runs_trained == 8 and first.runs_cached == 0
+    tune, runs = first.runs[first.runs.stage == "tune"], first.runs[first.runs.stage == "eval"]
+    assert len(tune) == 4 and tune["test_score"].isna().all()
+    assert tune["test_accuracy"].isna().all() and tune["seed"].eq(10_000).all()
+    choices = first.choices
+    assert len(choices) == 4 and choices["chosen"].sum() == 2
+    for arm, group in choices.groupby("arm"):
+        best = group.loc[group["val_score"].idxmax(), "learning_rate"]
+        assert (runs[runs.arm == arm]["learning_rate"] == best).all()
+        assert np.isclose(
+            group.loc[group.learning_rate == best, "val_score"].iloc[0],
+            tune[(tune.arm == arm) & (tune.learning_rate == best)]["val_score"].iloc[0],
+        )
     for column in ("split_id", "order_id", "init_id"):
         per_seed = runs.groupby("seed")[column].nunique()
         assert (per_seed == 1).all(), column  # every arm the same within a seed
@@ -129,13 +142,14 @@ def test_a_trial_pairs_its_runs_and_caches_them(tmp_path):
     (row,) = first.comparisons.to_dict("records")
     assert row["candidate"] == "relu_by_abs" and row["baseline"] == "relu" and row["n"] == 2
     assert {"p_holm", "verdict_holm", "ci_low", "ci_high", "text"} <= set(row)
+    assert "lr 0.003" in first.choices_text() or "lr 0.001" in first.choices_text()
 
-    again = _tiny_trial(tmp_path, tasks=[recorded])
-    assert again.runs_trained == 0 and again.runs_cached == 4 and again.note is None
-    assert again.runs.drop(columns=VOLATILE).equals(runs.drop(columns=VOLATILE))
+    again = _tiny_trial(tmp_path, **kwargs)
+    assert again.runs_trained == 0 and again.runs_cached == 8 and again.note is None
+    assert again.runs.drop(columns=VOLATILE).equals(first.runs.drop(columns=VOLATILE))
 
-    more = _tiny_trial(tmp_path, tasks=[recorded], seeds=3)
-    assert more.runs_trained == 2 and more.runs_cached == 4
+    more = _tiny_trial(tmp_path, seeds=3, **kwargs)
+    assert more.runs_trained == 2 and more.runs_cached == 8
     assert more.note and more.note.startswith("A new trial: seeds 0–2")
     summary = more.to_json()
     assert {"runs_total", "runs_trained", "runs_cached", "comparisons"} <= set(summary)
@@ -143,7 +157,7 @@ def test_a_trial_pairs_its_runs_and_caches_them(tmp_path):
         "task", "candidate", "baseline", "n", "mean_diff", "ci_low", "ci_high", "p_holm", "verdict"
     }  # fmt: skip
     paths = more.save(tmp_path / "out")
-    assert paths["runs"].read_text().count("\n") == 7 and paths["figure"].stat().st_size > 0
+    assert paths["runs"].read_text().count("\n") == 11 and paths["figure"].stat().st_size > 0
 
 
 def test_bad_arguments_name_the_argument():

@@ -265,9 +265,13 @@ class Trial:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         runs = self.runs.copy()
-        for column in runs.columns:
-            if runs[column].map(lambda v: isinstance(v, tuple)).any():
-                runs[column] = runs[column].map(lambda v: json.dumps(list(v)))
+        for column in runs.columns:  # per-epoch values (tuples) and records as JSON text
+            if runs[column].map(lambda v: isinstance(v, tuple | dict | list)).any():
+                runs[column] = runs[column].map(
+                    lambda v: (
+                        json.dumps(to_jsonable(v)) if isinstance(v, tuple | dict | list) else ""
+                    )
+                )
         paths = {"runs": folder / "runs.csv", "comparisons": folder / "comparisons.csv"}
         runs.to_csv(paths["runs"], index=False)
         self.comparisons.to_csv(paths["comparisons"], index=False)
@@ -275,9 +279,7 @@ class Trial:
         paths["json"].write_text(json.dumps(self.to_json(), indent=2) + "\n")
         if figure and len(self.runs):
             try:
-                import matplotlib
-
-                matplotlib.use("Agg") if matplotlib.get_backend().lower() == "" else None
+                import matplotlib  # noqa: F401 - not a dependency of the core: no figure without it
             except ImportError:
                 return paths
             fig = self.plot()
