@@ -10,7 +10,9 @@ processes (``jobs=2``, process start included), and once more warm (everything c
   of a run's training time;
 - per-run overhead with 2 workers: (2 × wall time − training seconds) / runs (scheduling,
   caching, process start amortized, idle time at the end included);
-- the speed-up of 2 workers over serial (wall times);
+- the speed-up of 2 workers over serial (wall times), with the workers' start (a first trial
+  in a Python session) and without it (a second trial, fresh cache, in the same session: loky
+  reuses its workers);
 - the warm re-run's wall time (nothing trained).
 
 The candidate's checkup is run (and cached) before the timed trials; cost=False. Timings depend
@@ -63,7 +65,7 @@ def main() -> None:
             cache=warm_cache,
             progress="log",
         )
-        for name in ("serial", "two"):
+        for name in ("serial", "two", "again"):
             (tmp / name).mkdir()
             for item in warm_cache.iterdir():  # the cached checkup, not the warm-up's runs
                 if item.is_dir():
@@ -71,6 +73,7 @@ def main() -> None:
         snapshot = cpu_snapshot()
         serial, wall_1 = _trial(tmp / "serial", 1, args.runs_per_arm, args.epochs)
         two, wall_2 = _trial(tmp / "two", 2, args.runs_per_arm, args.epochs)
+        again, wall_again = _trial(tmp / "again", 2, args.runs_per_arm, args.epochs)
         warm, wall_warm = _trial(tmp / "two", 2, args.runs_per_arm, args.epochs)
         busy = others_cpu_share(snapshot, cpu_snapshot())
     n = serial.runs_total
@@ -90,7 +93,10 @@ def main() -> None:
         f"2 workers (jobs=2):   wall {wall_2:.1f} s, overhead {over_2:.2f} s per run "
         f"({100 * over_2 / (train_2 / n):.1f} % of a run; process start included)"
     )
-    print(f"speed-up of 2 workers: {wall_1 / wall_2:.2f}x")
+    print(
+        f"speed-up of 2 workers: {wall_1 / wall_2:.2f}x (workers started for it), "
+        f"{wall_1 / wall_again:.2f}x (workers already running: {wall_again:.1f} s)"
+    )
     print(
         f"warm re-run: wall {wall_warm:.1f} s, {warm.runs_trained} trained, "
         f"{warm.runs_cached} cached"
