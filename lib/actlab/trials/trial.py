@@ -156,6 +156,7 @@ class Trial:
                 else "No comparisons."
             )
         rows = self.comparisons if task is None else self.comparisons[self.comparisons.task == task]
+        level = 100 * (1 - self.design.get("alpha", 0.05))
         out = []
         for name, group in rows.groupby("task", sort=False):
             t = self.tasks[name]
@@ -165,7 +166,14 @@ class Trial:
             lines = [
                 head,
                 _fmt_row(
-                    ("candidate − baseline", "diff", "95 % CI", "p Holm", "verdict (Holm)", "cost")
+                    (
+                        "candidate − baseline",
+                        "diff",
+                        f"{level:g} % CI",
+                        "p Holm",
+                        "verdict (Holm)",
+                        "cost",
+                    )
                 ),
             ]
             for r in group.itertuples():
