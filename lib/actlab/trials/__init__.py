@@ -20,7 +20,8 @@ question is "the same" (`actlab.stats.decide_paired`).
 
 Modules: `tasks` (`Task`, `Split`, the shipped tasks), `arms` (`Arm`), `runs` (one training run,
 what a worker executes), `cache` (the run cache, joblib's `Memory`), `compare` (scores,
-learning-rate choice, comparisons, cost), `engine` (`run_trial`), `trial` (`Trial`), `figure`,
+learning-rate choice, comparisons, cost), `engine` (`run_trial`), `parallel` (where the runs
+execute: this process, loky or Dask), `trial` (`Trial`), `figure`,
 `progress` and `cli` (`python -m actlab.trials`).
 """
 

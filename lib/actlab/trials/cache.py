@@ -31,7 +31,17 @@ PACKAGE = Path(__file__).resolve().parents[1]
 #: Modules of actlab.trials that never touch a run's numbers (editing them retrains nothing).
 SCHEDULING_ONLY = tuple(
     f"trials/{name}.py"
-    for name in ("__init__", "__main__", "cli", "compare", "engine", "figure", "progress", "trial")
+    for name in (
+        "__init__",
+        "__main__",
+        "cli",
+        "compare",
+        "engine",
+        "figure",
+        "parallel",
+        "progress",
+        "trial",
+    )
 )
 
 

@@ -15,13 +15,11 @@ with the runs it has.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
 import threading
 import time
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,8 +33,9 @@ from actlab.trials.compare import (
     cost_ratios,
     score_of,
 )
+from actlab.trials.parallel import execute, in_process_ok, loky_is_default, run_name, warm_workers
 from actlab.trials.progress import Progress
-from actlab.trials.runs import RunSpec, execute_run, warm_up
+from actlab.trials.runs import RunSpec
 from actlab.trials.tasks import Task, check_learning_rates, get_task
 from actlab.trials.trial import Trial, note_design
 
@@ -81,114 +80,6 @@ def _checkup(arm: Arm, cache: RunCache, backend: str) -> dict[str, Any]:
     }
     cache.put(key, summary)
     return {**summary, "cached": False}
-
-
-def _in_process_ok(backend: str, op_threads: int = 1) -> bool:
-    """Serial runs stay in this process when it runs TensorFlow ops on one thread (as workers
-    do); otherwise one worker process runs them, so the numbers match a parallel run."""
-    from actlab.determinism import set_op_threads
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        threads = set_op_threads(op_threads)
-    return backend != "tensorflow" or threads == op_threads
-
-
-def _loky_is_default() -> bool:
-    """No ``joblib.parallel_config`` of the caller's chose another backend."""
-    try:
-        from joblib.parallel import LokyBackend, get_active_backend
-
-        return isinstance(get_active_backend()[0], LokyBackend)
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - joblib internals
-        return False
-
-
-def _warm_workers(jobs: int, backend: str, onednn: str | None, op_threads: int) -> None:
-    import joblib
-
-    try:
-        joblib.Parallel(n_jobs=jobs)(
-            joblib.delayed(warm_up)(backend, onednn, op_threads) for _ in range(jobs)
-        )
-    except Exception:  # noqa: BLE001 - only a head start; the runs report real errors
-        pass
-
-
-def _indexed(i: int, spec: RunSpec) -> tuple[int, dict]:
-    try:
-        return i, execute_run(spec)
-    except Exception as exc:  # noqa: BLE001 - reported with the run's name, not cached
-        return i, {"error": f"{type(exc).__name__}: {exc}"}
-
-
-@contextlib.contextmanager
-def _parallel(jobs: int, scheduler: Any, serial_here: bool):
-    """The joblib `Parallel` for the runs: Dask (a scheduler address or Client), loky workers,
-    or this process (one worker process instead when this one cannot match the workers)."""
-    import joblib
-
-    kwargs = {"return_as": "generator_unordered"}
-    if scheduler is None:
-        if jobs == 1 and not serial_here:  # joblib runs n_jobs=1 here: loky's executor directly
-            yield _one_worker
-        else:
-            yield joblib.Parallel(n_jobs=jobs, **kwargs)
-        return
-    import distributed
-
-    own = not isinstance(scheduler, distributed.Client)
-    client = distributed.Client(scheduler) if own else scheduler
-    try:
-        with joblib.parallel_config(backend="dask", client=client, wait_for_workers_timeout=60):
-            yield joblib.Parallel(n_jobs=-1, **kwargs)
-    finally:
-        if own:
-            client.close()
-
-
-def _one_worker(calls):
-    """Like ``Parallel(return_as="generator_unordered")`` with one loky worker process."""
-    import concurrent.futures
-
-    from joblib.externals.loky import get_reusable_executor
-
-    executor = get_reusable_executor(max_workers=1)
-    futures = [executor.submit(fn, *args, **kwargs) for fn, args, kwargs in calls]
-    for future in concurrent.futures.as_completed(futures):
-        yield future.result()
-
-
-def _run_name(spec: RunSpec) -> str:
-    return f"{spec.task.name} {spec.arm.name} lr={spec.learning_rate:g} seed={spec.seed}"
-
-
-def _execute(specs, keys, cache, progress, jobs, scheduler, serial_here) -> dict[int, tuple]:
-    import joblib
-
-    done: dict[int, tuple] = {}
-    todo = []
-    for i, key in enumerate(keys):
-        if key in cache:
-            done[i] = (cache.get(key), True)
-            progress.run_done(f"{_run_name(specs[i])}: cached", cached=True)
-        else:
-            todo.append(i)
-    if not todo:
-        return done
-    with _parallel(jobs, scheduler, serial_here) as parallel, warnings.catch_warnings():
-        # loky replaces a worker whose memory grew (Keras keeps some per model): not a failure
-        warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
-        for i, result in parallel(joblib.delayed(_indexed)(i, specs[i]) for i in todo):
-            if "error" in result:
-                progress.line(f"FAILED {_run_name(specs[i])}: {result['error']}")
-            else:
-                cache.put(keys[i], result)
-                progress.run_done(
-                    f"{_run_name(specs[i])}: trained in {result['seconds']:.1f} s", cached=False
-                )
-            done[i] = (result, False)
-    return done
 
 
 def _row(spec: RunSpec, result: dict, cached: bool, role: str) -> dict[str, Any]:
@@ -280,7 +171,7 @@ def run_trial(
         raise ValueError(
             f"`op_threads` must be an integer >= 1. Received: op_threads={op_threads!r}"
         )
-    serial_here = _in_process_ok(backend, op_threads)
+    serial_here = in_process_ok(backend, op_threads)
     cand_arms = [as_arm(c) for c in _listed("candidates", candidates)]
     base_arms = [as_arm(b) for b in _listed("baselines", baselines)]
     names = [a.name for a in cand_arms + base_arms]
@@ -342,13 +233,13 @@ def run_trial(
         return spec, key
 
     warm = None
-    if scheduler is None and jobs > 1 and _loky_is_default():
+    if scheduler is None and jobs > 1 and loky_is_default():
         first = base_arms[0]
         lr0 = first.train.get("learning_rates", grid or task_list[0].learning_rates)[0]
         if spec_key(task_list[0], first, float(lr0), eval_seeds[0], "eval")[1] not in store:
             # worker processes import Keras and the data while the checkups run here
             warm = threading.Thread(
-                target=_warm_workers,
+                target=warm_workers,
                 args=(jobs, backend, onednn_setting(), op_threads),
                 daemon=True,
             )
@@ -399,13 +290,13 @@ def run_trial(
     rows, errors = [], []
 
     def collect(pairs):
-        done = _execute(
+        done = execute(
             [p[0] for p in pairs], [p[1] for p in pairs], store, bar, jobs, scheduler, serial_here
         )
         for i, (result, cached) in sorted(done.items()):
             spec = pairs[i][0]
             if "error" in result:
-                errors.append(f"{_run_name(spec)}: {result['error']}")
+                errors.append(f"{run_name(spec)}: {result['error']}")
             else:
                 rows.append(_row(spec, result, cached, roles[spec.arm.name]))
 
