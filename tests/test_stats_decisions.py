@@ -92,7 +92,7 @@ def test_identical_runs_are_equivalent_and_show_no_difference():
 
 def test_type_one_error_and_coverage_by_simulation():
     rng = np.random.default_rng(4)
-    sims, n, alpha = 2000, 5, 0.05
+    sims, n, alpha = 1200, 5, 0.05
     d = rng.normal(0.0, 1.0, (sims, n))
     rejected = covered = ni_false = eq_false = 0
     for row in d:
@@ -121,7 +121,7 @@ def test_power_matches_scipys_noncentral_t_and_simulation():
         exact = scipy_stats.nct.sf(tc, n - 1, ncp) + scipy_stats.nct.cdf(-tc, n - 1, ncp)
         assert stats.power_paired(n, sd, effect) == pytest.approx(exact, abs=5e-5)
     rng = np.random.default_rng(5)
-    sims = 1500
+    sims = 1000
     for question, effect, margin in [
         ("difference", 0.5, None),
         ("non-inferiority", 0.0, 0.4),
@@ -191,7 +191,7 @@ def test_holm_adjusted_p_by_definition_and_family_wise_error():
     with pytest.raises(ValueError, match="`p_values`"):
         stats.holm([0.5, 1.5])
     # five true nulls, five paired comparisons each: FWER <= alpha after Holm, not before
-    sims, any_raw, any_holm = 600, 0, 0
+    sims, any_raw, any_holm = 400, 0, 0
     for _ in range(sims):
         results = [stats.decide_paired(rng.normal(0, 1, 5), np.zeros(5)) for _ in range(5)]
         any_raw += any(r["decided"] for r in results)

@@ -56,10 +56,15 @@ def _tiny_trial(tmp_path=None, **kwargs):
 
 
 class _RandomScale(__import__("keras").layers.Layer):
-    """An activation with its own random weights, drawn from Keras' global stream."""
+    """An activation with its own random weights: its initializer, made in `__init__` as Keras'
+    own layers do, takes a seed from the global random stream."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.initializer = __import__("keras").initializers.RandomNormal()
 
     def build(self, input_shape):
-        self.w = self.add_weight(shape=(input_shape[-1],), initializer="random_normal")
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer=self.initializer)
 
     def call(self, x):
         return x * self.w
