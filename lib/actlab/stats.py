@@ -1,10 +1,14 @@
-"""Paired comparisons over seeds: a Student-t interval on the per-seed differences and a verdict
-read from the interval alone.
+"""Paired comparisons over seeds: a Student-t interval on the per-seed differences, a verdict
+read from the interval, p-values adjusted across comparisons (Holm), equivalence (TOST) and
+non-inferiority against a declared margin, and how many seeds give 80 % power.
 
 Every notebook pairs its runs: a seed fixes the data split and the initial weights of every variant,
 so variant A's and variant B's metric for seed s form a pair. `compare_paired` judges A − B from
-those pairs; `seeds_needed` says roughly how many seeds would close a question the interval leaves
-open; `format_comparison` and `format_mean_std` write the sentences the notebooks print.
+those pairs; `decide_paired` asks one declared question of them ("difference",
+"non-inferiority" or "equivalence") and gives its p-value, which `holm` / `holm_verdicts` adjust
+across a family of comparisons; `tost` is the textbook two one-sided tests; `seeds_needed` is a
+power calculation for the paired t-test (80 % power at a declared smallest effect of interest);
+`format_comparison` and `format_mean_std` write the sentences the notebooks print.
 
 The t quantile is computed here (exact Student-t CDF for integer degrees of freedom, inverted by
 bisection; Cornish–Fisher expansion above 1000 degrees of freedom), so `lib` needs NumPy only.
@@ -15,6 +19,14 @@ Verdicts (``d = a − b``, interval ``[ci_low, ci_high]``):
 - margin m ≥ 0 (the question "is a at most m below b?"): ``"non-inferior"`` (ci_low > −m),
   ``"inferior"`` (ci_high < −m), else ``"inconclusive"``;
 - one seed: no interval (NaN) and ``"single seed"``.
+
+`decide_paired` reads every question from the same two-sided (1 − α) interval that it reports,
+so a verdict never disagrees with the interval shown: a difference when the interval excludes 0;
+non-inferiority when it lies above −m (one-sided test at α/2); equivalence when it lies inside
+(−m, m) (two one-sided tests at α/2 each: with α = 0.05 the stricter 95 % convention, CPMP
+2000; α = 0.10 gives Schuirmann's 90 % interval). Its ``p`` is on the same scale: ``p < α``
+exactly when the interval supports the verdict (twice the one-sided p of the claim made), so
+Holm can adjust the p-values of different questions together.
 """
 
 from __future__ import annotations
@@ -28,15 +40,23 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "QUESTIONS",
     "compare_paired",
     "compare_records",
+    "decide_paired",
     "format_comparison",
     "format_mean_std",
     "format_number",
     "format_ratio",
     "format_short",
+    "holm",
+    "design_text",
+    "holm_verdicts",
+    "power_paired",
     "seeds_needed",
+    "t_cdf",
     "t_quantile",
+    "tost",
     "verdict_record",
     "verdict_words",
 ]
@@ -169,6 +189,7 @@ def _decided(verdict: str) -> bool:
 
 
 def _needed(mean: float, sd: float, n: int, margin: float | None, confidence: float) -> float:
+    """Seeds for 80 % power if the true difference were the observed one (`compare_paired`)."""
     if n < 2:
         return float("nan")
     effect = abs(mean if margin is None else mean + margin)
@@ -176,15 +197,7 @@ def _needed(mean: float, sd: float, n: int, margin: float | None, confidence: fl
         return float(n) if effect > 0 else float("nan")
     if effect == 0.0:
         return float("nan")
-    p = 0.5 + confidence / 2
-    z = NormalDist().inv_cdf(p)
-    start = max(2, math.ceil((z * sd / effect) ** 2))
-    if start > _SEEDS_SEARCH_LIMIT:
-        return float("inf")
-    k = start
-    while _t_quantile(p, k - 1) * sd / math.sqrt(k) >= effect:
-        k += 1
-    return float(k)
+    return float(_seeds_for_power("difference", sd, effect, None, 1.0 - confidence, 0.8))
 
 
 # --------------------------------------------------------------------------- public API
@@ -203,7 +216,10 @@ def compare_paired(
         A dict: ``n``, ``mean_diff`` (mean of a − b), ``ci_low``, ``ci_high`` (NaN with one seed),
         ``verdict`` (see the module docstring), ``sd_diff`` (sample std of the differences, NaN
         with one seed), ``margin``, ``confidence``, ``decided`` (the verdict is not open) and
-        ``seeds_needed`` (see `seeds_needed`).
+        ``seeds_needed`` (the paired seeds that would give 80 % power to decide if the true
+        difference were the observed one: with a margin, to tell non-inferior from inferior;
+        NaN with one seed or no difference, infinity past 100,000; see `seeds_needed` for a
+        design at a declared effect).
 
     Raises:
         ValueError: naming the argument, for mismatched lengths, empty or non-finite metrics, a
@@ -232,23 +248,6 @@ def compare_paired(
         "decided": _decided(verdict),
         "seeds_needed": _needed(mean, sd, n, margin, confidence),
     }
-
-
-def seeds_needed(
-    a: Sequence[float], b: Sequence[float], margin: float | None = None, confidence: float = 0.95
-) -> float:
-    """Roughly how many paired seeds would let the interval decide, if the mean and the spread of
-    the differences stayed as observed: the smallest k ≥ 2 with t(k−1)·sd/√k < |mean| (no margin)
-    or < |mean + margin| (with one). At or below ``len(a)`` when the verdict is already decided.
-
-    NaN when it cannot be estimated: a single seed (no spread), or an observed effect exactly on the
-    boundary (no number of seeds would move the interval off it). Infinity when the estimate
-    exceeds 100,000 seeds (the mean sits practically on the boundary, e.g. float32 rounding away
-    from it). Arguments as `compare_paired`.
-    """
-    diff, margin, confidence = _check(a, b, margin, confidence)
-    sd = float(diff.std(ddof=1)) if diff.size > 1 else float("nan")
-    return _needed(float(diff.mean()), sd, int(diff.size), margin, confidence)
 
 
 # --------------------------------------------------------------------------- sentences
@@ -320,7 +319,7 @@ SEEDS_QUOTE_LIMIT = 1000
 
 def _seeds_clause(k: float) -> str:
     if math.isfinite(k) and k <= SEEDS_QUOTE_LIMIT:
-        return f"; about {int(k)} seeds would decide"
+        return f"; about {int(k)} seeds would decide (80 % power at the observed difference)"
     if k > SEEDS_QUOTE_LIMIT:  # finite and large, or inf
         return (
             f"; the mean difference sits at the boundary: more than {SEEDS_QUOTE_LIMIT:,} seeds "
@@ -493,3 +492,430 @@ def verdict_record(
         if k in result:
             record[k] = result[k]
     return record
+
+
+# --------------------------------------------------------------------------- declared questions
+#: The questions `decide_paired` asks: is there a difference (two-sided); is `a` at most
+#: `margin` worse than `b` (non-inferiority); are they within ± `margin` (equivalence, TOST).
+QUESTIONS = ("difference", "non-inferiority", "equivalence")
+#: The verdict each question gives when its interval decides nothing.
+OPEN_VERDICTS = {
+    "difference": "no clear difference",
+    "non-inferiority": "inconclusive",
+    "equivalence": "inconclusive",
+}
+
+
+def t_cdf(t: float, df: int) -> float:
+    """P(T ≤ t) for Student's t with `df` (a positive integer) degrees of freedom."""
+    if isinstance(df, bool) or not isinstance(df, int | np.integer) or df < 1:
+        raise ValueError(f"`df` must be a positive integer. Received: df={df!r}")
+    t = float(t)
+    if math.isnan(t):
+        return float("nan")
+    if math.isinf(t):
+        return 1.0 if t > 0 else 0.0
+    if df > _EXACT_DF_LIMIT:  # Student-t is normal to ~1e-4 relative here; p-values need no more
+        return NormalDist().cdf(t * (1 - 1 / (4 * df)) / math.sqrt(1 + t * t / (2 * df)))
+    mass = _t_two_sided_mass(math.atan(abs(t) / math.sqrt(df)), int(df))
+    return 0.5 + math.copysign(0.5 * mass, t)
+
+
+def _t_sf(t: float, df: int) -> float:
+    """P(T ≥ t), accurate in the upper tail (no 1 − cdf cancellation for large t)."""
+    return t_cdf(-t, df)
+
+
+def _p_ge(x: float, df: int) -> float:
+    """P(T ≥ x) where x may be ±inf (a zero spread): 0 or 1 then."""
+    if math.isnan(x):
+        return 0.5  # 0/0: the mean sits exactly on the boundary and nothing varies
+    return _t_sf(x, df)
+
+
+def _check_alpha(alpha: Any) -> float:
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, int | float | np.floating)
+        or not 0.0 < float(alpha) < 1.0
+    ):
+        raise ValueError(f"`alpha` must be strictly between 0 and 1. Received: alpha={alpha!r}")
+    return float(alpha)
+
+
+def _check_question(question: Any, margin: Any) -> float | None:
+    if question not in QUESTIONS:
+        raise ValueError(f"`question` must be one of {QUESTIONS}. Received: question={question!r}")
+    if question == "difference":
+        if margin is not None:
+            raise ValueError(
+                "`margin` belongs to the questions 'non-inferiority' and 'equivalence'; "
+                f"a difference is two-sided around 0. Received: margin={margin!r}"
+            )
+        return None
+    if (
+        isinstance(margin, bool)
+        or not isinstance(margin, int | float | np.integer | np.floating)
+        or not math.isfinite(margin)
+        or margin <= 0
+    ):
+        raise ValueError(
+            f"`margin` must be a finite number > 0 for the question {question!r} (declare it "
+            f"before the run, in the units of the metric). Received: margin={margin!r}"
+        )
+    return float(margin)
+
+
+def _z(mean: float, sd: float, n: int, shift: float) -> float:
+    """(mean − shift) / standard error, ±inf (or NaN at 0/0) when nothing varies."""
+    num = mean - shift
+    if sd == 0.0:
+        return math.copysign(math.inf, num) if num != 0 else float("nan")
+    return num / (sd / math.sqrt(n))
+
+
+def decide_paired(
+    a: Sequence[float],
+    b: Sequence[float],
+    question: str = "difference",
+    margin: float | None = None,
+    alpha: float = 0.05,
+    higher_is_better: bool = True,
+) -> dict[str, Any]:
+    """One declared question about two variants run on the same seeds (paired t).
+
+    Args:
+        a, b: per-seed metrics (same seeds, same order); `a` is the candidate.
+        question: ``"difference"`` (two-sided: is `a` higher or lower than `b`?),
+            ``"non-inferiority"`` (is `a` at most `margin` worse than `b`?) or
+            ``"equivalence"`` (is `a` − `b` within ± `margin`? TOST).
+        margin: > 0, in the metric's units, for the last two questions (None for a difference).
+        alpha: the level; the interval is the two-sided (1 − α) one, and every verdict is read
+            from it (see the module docstring).
+        higher_is_better: which direction is "worse" for non-inferiority (False for an MSE).
+
+    Returns:
+        The keys of `compare_paired` (``n``, ``mean_diff``, ``ci_low``, ``ci_high``, ``sd_diff``,
+        ``verdict``, ``decided``, ``margin``, ``confidence``, ``seeds_needed``) plus
+        ``question``, ``alpha`` and ``p``: twice the one-sided p-value of the claim the verdict
+        makes ("a higher" / "b higher"; "non-inferior" / "inferior"; "equivalent" / "not
+        equivalent"), or of the question's own claim when it decides nothing, so that
+        ``p < alpha`` exactly when the verdict is decided. Verdicts: "a higher", "b higher",
+        "no clear difference"; "non-inferior", "inferior", "inconclusive"; "equivalent", "not
+        equivalent", "inconclusive"; "single seed" (no interval, ``p`` NaN).
+    """
+    alpha = _check_alpha(alpha)
+    margin = _check_question(question, margin)
+    base = compare_paired(a, b, confidence=1.0 - alpha)
+    n, mean, sd = base["n"], base["mean_diff"], base["sd_diff"]
+    out = {**base, "question": question, "margin": margin, "alpha": alpha}
+    if n < 2:
+        return {**out, "p": float("nan"), "verdict": "single seed", "decided": False}
+    df, sign = n - 1, 1.0 if higher_is_better else -1.0
+    low, high = base["ci_low"], base["ci_high"]
+    if question == "difference":
+        z = _z(mean, sd, n, 0.0)
+        p = 1.0 if math.isnan(z) else min(1.0, 2.0 * _p_ge(abs(z), df))
+        verdict = "a higher" if low > 0 else "b higher" if high < 0 else "no clear difference"
+    elif question == "non-inferiority":
+        z = _z(sign * mean, sd, n, -margin)  # H0: a is worse than b by at least the margin
+        p_ni, p_inf = _p_ge(z, df), _p_ge(-z, df)
+        worst = low if higher_is_better else -high
+        best = high if higher_is_better else -low
+        if worst > -margin:
+            verdict, p = "non-inferior", p_ni
+        elif best < -margin:
+            verdict, p = "inferior", p_inf
+        else:
+            verdict, p = "inconclusive", p_ni
+        p = min(1.0, 2.0 * p)
+    else:
+        z_low, z_high = _z(mean, sd, n, -margin), _z(mean, sd, n, margin)
+        p_eq = max(_p_ge(z_low, df), _p_ge(-z_high, df))  # tost at alpha/2 per side
+        p_ne = min(_p_ge(-z_low, df), _p_ge(z_high, df))
+        if -margin < low and high < margin:
+            verdict, p = "equivalent", p_eq
+        elif low > margin or high < -margin:
+            verdict, p = "not equivalent", p_ne
+        else:
+            verdict, p = "inconclusive", p_eq
+        p = min(1.0, 2.0 * p)
+    return {**out, "p": float(p), "verdict": verdict, "decided": verdict != OPEN_VERDICTS[question]}
+
+
+def tost(
+    a: Sequence[float], b: Sequence[float], margin: float, alpha: float = 0.05
+) -> dict[str, Any]:
+    """Schuirmann's two one-sided tests for paired seeds: is ``a − b`` within (−margin, margin)?
+
+    Each one-sided t-test is at level `alpha` (H0: d ≤ −margin, H0: d ≥ margin); the pair is
+    equivalent when both reject, i.e. when the (1 − 2·alpha) interval lies inside the margins.
+    Returns ``n``, ``mean_diff``, ``sd_diff``, ``p_lower``, ``p_upper``, ``p`` (the larger),
+    ``ci_low``/``ci_high`` (the 1 − 2·alpha interval), ``margin``, ``alpha``, ``equivalent``.
+    (`decide_paired(question="equivalence")` runs it at alpha/2 per side, so that its verdict
+    agrees with the two-sided 1 − alpha interval it reports.)
+    """
+    alpha = _check_alpha(alpha)
+    margin = _check_question("equivalence", margin)
+    if alpha >= 0.5:
+        raise ValueError(f"`alpha` must be below 0.5 for TOST. Received: alpha={alpha!r}")
+    base = compare_paired(a, b, confidence=1.0 - 2.0 * alpha)
+    n, mean, sd = base["n"], base["mean_diff"], base["sd_diff"]
+    if n < 2:
+        p_lower = p_upper = float("nan")
+    else:
+        p_lower = _p_ge(_z(mean, sd, n, -margin), n - 1)
+        p_upper = _p_ge(-_z(mean, sd, n, margin), n - 1)
+    p = max(p_lower, p_upper)
+    return {
+        "n": n,
+        "mean_diff": mean,
+        "sd_diff": sd,
+        "p_lower": p_lower,
+        "p_upper": p_upper,
+        "p": p,
+        "ci_low": base["ci_low"],
+        "ci_high": base["ci_high"],
+        "margin": margin,
+        "alpha": alpha,
+        "equivalent": bool(p < alpha),
+    }
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (Holm 1979): the family-wise error rate stays at
+    most α when every hypothesis with adjusted p < α is rejected, whatever their dependence.
+
+    ``p_(i)`` sorted ascending of the m finite values becomes ``max_{j ≤ i} min(1, (m − j + 1)
+    p_(j))``; NaN stays NaN and does not count in m (a comparison that could not be made).
+    """
+    p = np.asarray(p_values, dtype="float64")
+    if p.ndim != 1:
+        raise ValueError(f"`p_values` must be a 1-D sequence. Received: p_values={p_values!r}")
+    finite = ~np.isnan(p)
+    if np.any((p[finite] < 0) | (p[finite] > 1)):
+        raise ValueError(f"`p_values` must lie in [0, 1]. Received: p_values={p_values!r}")
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(finite)
+    m = idx.size
+    if m:
+        order = idx[np.argsort(p[idx], kind="stable")]
+        scaled = np.minimum(1.0, (m - np.arange(m)) * p[order])
+        out[order] = np.maximum.accumulate(scaled)
+    return out
+
+
+def holm_verdicts(results: Sequence[dict[str, Any]], alpha: float | None = None) -> list[dict]:
+    """`decide_paired` results of one family with ``p_holm`` and the verdict after Holm.
+
+    A result keeps its verdict (``verdict_holm``) when its adjusted p is below its alpha (or
+    `alpha`), and otherwise gets its question's open verdict ("no clear difference",
+    "inconclusive"); ``decided_holm`` says which. Returns new dicts, in the same order.
+    """
+    adjusted = holm([r["p"] for r in results])
+    out = []
+    for r, p_holm in zip(results, adjusted, strict=True):
+        level = _check_alpha(alpha if alpha is not None else r["alpha"])
+        kept = bool(p_holm < level) and r["decided"]
+        open_word = OPEN_VERDICTS.get(r.get("question", "difference"), "no clear difference")
+        verdict = r["verdict"] if kept or r["verdict"] == "single seed" else open_word
+        out.append({**r, "p_holm": float(p_holm), "verdict_holm": verdict, "decided_holm": kept})
+    return out
+
+
+# --------------------------------------------------------------------------- power
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x), vectorized: erfc by its Chebyshev fit (Numerical Recipes' erfcc, relative error
+    below 1.2e-7 everywhere), which is plenty for a power."""
+    z = -np.asarray(x, dtype="float64") / math.sqrt(2.0)
+    a = np.abs(z)
+    t = 1.0 / (1.0 + 0.5 * a)
+    poly = (
+        -a * a
+        - 1.26551223
+        + t
+        * (
+            1.00002368
+            + t
+            * (
+                0.37409196
+                + t
+                * (
+                    0.09678418
+                    + t
+                    * (
+                        -0.18628806
+                        + t
+                        * (
+                            0.27886807
+                            + t
+                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
+                        )
+                    )
+                )
+            )
+        )
+    )
+    erfc = t * np.exp(poly)
+    return 0.5 * np.where(z >= 0, erfc, 2.0 - erfc)
+
+
+@functools.lru_cache(maxsize=512)
+def _spread_grid(df: int) -> tuple[np.ndarray, np.ndarray]:
+    """Quadrature nodes and weights for s = S/σ, the sample SD over the true one (df·s² ~ χ²)."""
+    width = 12.0 / math.sqrt(2.0 * df)
+    s = np.linspace(max(1e-9, 1.0 - width), 1.0 + width + (3.0 if df < 4 else 0.0), 1601)
+    log_pdf = (
+        math.log(2.0)
+        + (df / 2) * math.log(df / 2)
+        - math.lgamma(df / 2)
+        + (df - 1) * np.log(s)
+        - df * s * s / 2
+    )
+    h = np.full(s.shape, s[1] - s[0])
+    h[[0, -1]] /= 2  # the trapezoid rule (the density is not small at s = 0 for df = 1)
+    w = np.exp(log_pdf) * h
+    return s, w / w.sum()
+
+
+def power_paired(
+    n: int,
+    sd: float,
+    effect: float = 0.0,
+    question: str = "difference",
+    margin: float | None = None,
+    alpha: float = 0.05,
+) -> float:
+    """Power of `decide_paired` with `n` paired seeds: the probability that its verdict is the
+    claim the design is for, when the per-seed differences are normal with mean `effect` (the
+    true difference) and SD `sd`.
+
+    ``"difference"``: either direction decided (two-sided t-test at `alpha`); ``"non-inferiority"``:
+    "non-inferior" (one-sided at alpha/2, higher is better); ``"equivalence"``: "equivalent" (TOST at
+    alpha/2 per side). Exact for the paired t (the noncentral t, by quadrature over the sample SD).
+    """
+    alpha = _check_alpha(alpha)
+    margin = _check_question(question, margin)
+    if not (isinstance(sd, int | float | np.floating) and math.isfinite(sd) and sd > 0):
+        raise ValueError(f"`sd` must be a finite number > 0. Received: sd={sd!r}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+        raise ValueError(f"`n` must be an integer ≥ 2 (paired seeds). Received: n={n!r}")
+    return _power(question, int(n), float(sd), float(effect), margin, alpha)
+
+
+def _power(question: str, n: int, sd: float, effect: float, margin, alpha: float) -> float:
+    df = n - 1
+    s, w = _spread_grid(df)
+    q = 1.0 - alpha / 2  # Cornish-Fisher past 100 degrees of freedom: within 1e-9 there, and fast
+    t_c = _t_quantile(q, df) if df <= 100 else _t_quantile_cornish_fisher(q, df)
+    crit = t_c * s  # t_c · S/σ, in units of the standard error
+    delta = effect * math.sqrt(n) / sd
+    if question == "difference":
+        reject = _normal_cdf(delta - crit) + _normal_cdf(-delta - crit)
+    elif question == "non-inferiority":
+        reject = _normal_cdf(delta + margin * math.sqrt(n) / sd - crit)
+    else:
+        big = margin * math.sqrt(n) / sd
+        reject = np.maximum(0.0, _normal_cdf(big - crit - delta) - _normal_cdf(-big + crit - delta))
+    return float(np.clip(np.sum(w * reject), 0.0, 1.0))
+
+
+def _seeds_for_power(
+    question: str, sd: float, effect: float, margin, alpha: float, power: float
+) -> float:
+    z_a, z_b = NormalDist().inv_cdf(1 - alpha / 2), NormalDist().inv_cdf(power)
+    if question == "difference":
+        gap = abs(effect)
+    elif question == "non-inferiority":
+        gap = effect + margin
+    else:
+        gap = margin - abs(effect)
+        if effect == 0:
+            z_b = NormalDist().inv_cdf(0.5 + power / 2)
+    if gap <= 0:
+        return float("inf")
+    normal = ((z_a + z_b) * sd / gap) ** 2  # the z-test's seeds: a lower bound for the t-test's
+    if normal > _SEEDS_SEARCH_LIMIT:
+        return float("inf")
+    if normal > 5000:  # t and normal agree to well under one seed here
+        return float(math.ceil(normal + z_a**2 / 2))
+    k = max(2, math.floor(normal))
+    while _power(question, k, sd, effect, margin, alpha) < power:
+        k += 1
+    return float(k)
+
+
+def seeds_needed(
+    sd: float,
+    effect: float | None = None,
+    *,
+    question: str = "difference",
+    margin: float | None = None,
+    power: float = 0.8,
+    alpha: float = 0.05,
+) -> float:
+    """Paired seeds for `power` (80 % by default) at a declared smallest effect of interest:
+    the smallest n ≥ 2 with `power_paired` ≥ `power` (paired t-test; `decide_paired`'s verdicts).
+
+    Args:
+        sd: the SD of the per-seed paired differences, measured beforehand (a pilot run or an
+            earlier trial), in the metric's units.
+        effect: for ``"difference"``, the smallest true difference worth detecting (required);
+            for ``"non-inferiority"`` / ``"equivalence"``, the true difference assumed (default 0:
+            the candidate is as good as the baseline).
+        question, margin, alpha: as `decide_paired`.
+        power: the probability of a decided verdict at that effect, strictly between 0 and 1.
+
+    Returns:
+        The number of seeds (a float: infinity when no number of seeds reaches the power, e.g.
+        an assumed difference beyond the equivalence margin, or more than 100,000 seeds).
+    """
+    alpha = _check_alpha(alpha)
+    margin = _check_question(question, margin)
+    if not (isinstance(sd, int | float | np.floating) and math.isfinite(sd) and sd > 0):
+        raise ValueError(f"`sd` must be a finite number > 0. Received: sd={sd!r}")
+    if not (isinstance(power, float) and alpha < power < 1.0):
+        raise ValueError(
+            f"`power` must be a number between alpha and 1 (e.g. 0.8). Received: power={power!r}"
+        )
+    if effect is None:
+        if question == "difference":
+            raise ValueError(
+                "`effect` is required for the question 'difference': the smallest true "
+                "difference worth detecting, declared before the run. Received: effect=None"
+            )
+        effect = 0.0
+    if not (isinstance(effect, int | float | np.floating) and math.isfinite(effect)):
+        raise ValueError(f"`effect` must be a finite number. Received: effect={effect!r}")
+    if question == "difference" and effect == 0:
+        raise ValueError("`effect` must be non-zero for a difference. Received: effect=0")
+    return _seeds_for_power(question, float(sd), float(effect), margin, alpha, float(power))
+
+
+def design_text(
+    sd: float,
+    effect: float | None = None,
+    *,
+    question: str = "difference",
+    margin: float | None = None,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    unit: str = "points",
+) -> str:
+    """A sentence for a design, e.g. "8 paired seeds give 80 % power (paired t-test, α = 0.05)
+    to detect a difference of 0.50 points at a paired SD of 0.30 points"."""
+    k = seeds_needed(sd, effect, question=question, margin=margin, power=power, alpha=alpha)
+    if question == "difference":
+        what = f"to detect a difference of {format_number(abs(effect))} {unit}"
+    else:
+        what = (
+            f"to show non-inferiority at a margin of {margin:g} {unit}"
+            if question == "non-inferiority"
+            else f"to show equivalence within ±{margin:g} {unit}"
+        )
+        what += f" if the true difference is {format_number(effect or 0.0, sign=True)} {unit}"
+    count = "no number of seeds gives" if not math.isfinite(k) else f"{int(k)} paired seeds give"
+    return (
+        f"{count} {100 * power:g} % power (paired t-test, α = {alpha:g}) {what} at a paired "
+        f"SD of {format_number(sd)} {unit}"
+    )

@@ -1,0 +1,216 @@
+"""Notebook 09 (is my activation any good?): the collection's candidates against Keras's
+built-ins through `actlab.trials`, the questions declared in the parameters, the tables and
+the findings generated from the trial."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from actlab import stats
+from actlab.collection import session
+from actlab.trials import TASKS, Arm, Question, Trial, get_task
+
+#: The collection's candidates (display name → target).
+CANDIDATES = {
+    "Rational": "actlab.layers:Rational()",
+    "Rational (frozen)": "actlab.layers:Rational(trainable=False)",
+    "SoftExponential": "actlab.layers:SoftExponential()",
+}
+QUESTION_KINDS = ("difference", "non-inferiority", "equivalence")
+
+
+def arms(names: Sequence[str], table: Mapping[str, str] = CANDIDATES) -> list[Arm]:
+    """Arms for candidate names of `CANDIDATES`, or for any target string given instead."""
+    return [Arm(n, table.get(n, n)) for n in names]
+
+
+def tasks(names: Sequence[str], sizes: Mapping[str, Mapping[str, Any]]) -> list:
+    """The shipped tasks by name, with the sizes of the parameters cell."""
+    return [TASKS[n](**dict(sizes.get(n, {}))) for n in names]
+
+
+def questions(declared: Sequence[Mapping[str, Any]]) -> list[Question]:
+    """The declared questions (dicts of the parameters cell, without their ``pilot_sd``); every
+    other comparison is exploratory (its own Holm family)."""
+    return [Question(**{k: v for k, v in q.items() if k != "pilot_sd"}) for q in declared]
+
+
+def design_lines(
+    declared: Sequence[Mapping[str, Any]],
+    effect: float,
+    seeds: Sequence[int],
+    unit: str = "points",
+) -> list[str]:
+    """For each declared question, the seeds that give 80 % power at the declared effect (or
+    margin) and the question's ``pilot_sd`` (measured beforehand), against this run's seeds."""
+    lines = []
+    for q in declared:
+        kind, margin, paired_sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
+        text = stats.design_text(
+            paired_sd,
+            effect if kind == "difference" else 0.0,
+            question=kind,
+            margin=margin,
+            unit=unit,
+        )
+        need = stats.seeds_needed(
+            paired_sd, effect if kind == "difference" else 0.0, question=kind, margin=margin
+        )
+        enough = "this run has them" if len(seeds) >= need else f"this run has only {len(seeds)}"
+        who = f"{q.get('candidate') or 'every candidate'} − {q.get('baseline') or 'every baseline'}"
+        lines.append(f"- {who} ({q.get('task') or 'every task'}): {text}; {enough}.")
+    return lines
+
+
+def comparison_styler(trial: Trial, family: str | None = None):
+    """The comparisons as a table for people."""
+    from actlab.collection.tables import people_table
+
+    df = trial.comparisons
+    if family is not None:
+        df = df[df.family == family]
+    return people_table(
+        df,
+        {
+            "task": "task",
+            "candidate": "candidate",
+            "baseline": "baseline",
+            "question": "question",
+            "mean_diff": "difference (points)",
+            "ci_low": "95 % CI low",
+            "ci_high": "95 % CI high",
+            "p_holm": "p (Holm)",
+            "verdict_holm": "verdict (Holm)",
+            "verdict": "before Holm",
+            "cost_ratio": "step time ×",
+        },
+        decimals={"p (Holm)": 3, "step time ×": 2},
+    )
+
+
+def findings(trial: Trial) -> list[str]:
+    """One line per declared comparison, from the numbers, plus the exploratory count."""
+    rows = trial.comparisons.to_dict("records")
+    lines = []
+    for r in rows:
+        if r["family"] != "declared":
+            continue
+        cost = r.get("cost_ratio", math.nan)
+        cost_text = (
+            ""
+            if cost is None or not math.isfinite(cost)
+            else f"; its training step costs {cost:.2f}× {r['baseline']}'s"
+        )
+        lines.append(f"- {r['text']}{cost_text}.")
+    exploratory = [r for r in rows if r["family"] == "exploratory"]
+    if exploratory:
+        decided = [
+            f"{r['candidate']} − {r['baseline']} ({r['task']}): {r['verdict_holm']}"
+            for r in exploratory
+            if r["decided_holm"]
+        ]
+        lines.append(
+            f"- Exploratory ({len(exploratory)} comparisons, Holm among themselves): "
+            + ("; ".join(decided) if decided else "none decided")
+            + "."
+        )
+    for name, check in trial.checkups.items():
+        if not check["ok"]:
+            lines.append(f"- {name} failed the checkup ({', '.join(check['failed'])}).")
+    return lines
+
+
+def records(trial: Trial) -> list[dict[str, Any]]:
+    """JSON-ready verdict records of the comparisons (results.json)."""
+    keep = (
+        "task",
+        "candidate",
+        "baseline",
+        "question",
+        "margin",
+        "family",
+        "n",
+        "mean_diff",
+        "ci_low",
+        "ci_high",
+        "p",
+        "p_holm",
+        "verdict",
+        "verdict_holm",
+        "decided_holm",
+        "candidate_lr",
+        "baseline_lr",
+        "cost_ratio",
+        "text",
+    )
+    return [{k: r.get(k) for k in keep} for r in trial.comparisons.to_dict("records")]
+
+
+def _names(name: str, value: Any) -> None:
+    if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+        session._fail(name, value, "a non-empty list of names or targets")
+
+
+def _tasks(name: str, value: Any) -> None:
+    if not (isinstance(value, list) and value and all(v in TASKS for v in value)):
+        session._fail(name, value, f"a non-empty list of {sorted(TASKS)}")
+
+
+def _declared(name: str, value: Any) -> None:
+    try:
+        questions(value)
+        if not all(isinstance(q["pilot_sd"], float) and q["pilot_sd"] > 0 for q in value):
+            raise ValueError("each needs a pilot_sd > 0 (points)")
+    except (TypeError, ValueError, KeyError) as exc:
+        session._fail(
+            name, value, f"a list of questions (kind, margin, candidate, baseline, task): {exc}"
+        )
+
+
+def _sizes(name: str, value: Any) -> None:
+    if not (
+        isinstance(value, dict)
+        and all(k in TASKS and isinstance(v, dict) for k, v in value.items())
+    ):
+        session._fail(name, value, f"a dict of task name ({sorted(TASKS)}) to its options")
+    for task, options in value.items():
+        try:
+            TASKS[task](**options)
+        except (TypeError, ValueError) as exc:
+            session._fail(name, value, f"options {task} accepts ({exc})")
+
+
+def _lrs(name: str, value: Any) -> None:
+    if not (
+        isinstance(value, list) and value and all(isinstance(v, float) and v > 0 for v in value)
+    ):
+        session._fail(name, value, "a non-empty list of positive learning rates")
+
+
+VALIDATORS = {
+    "candidates": _names,
+    "baselines": _names,
+    "task_names": _tasks,
+    "task_sizes": _sizes,
+    "declared": _declared,
+    "learning_rates": _lrs,
+    "tune_seeds": session.positive_int,
+    "last": session.positive_int,
+    "smallest_effect": session.positive_float,
+    "jobs": session.positive_int,
+}
+
+__all__ = [
+    "CANDIDATES",
+    "arms",
+    "tasks",
+    "questions",
+    "design_lines",
+    "comparison_styler",
+    "findings",
+    "records",
+    "VALIDATORS",
+    "get_task",
+]

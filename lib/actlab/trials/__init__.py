@@ -1,0 +1,59 @@
+"""Is my activation any good? Fair, paired, decided comparisons against baselines.
+
+    from actlab.trials import run_trial
+    trial = run_trial(["mypkg.acts:my_act"], baselines=["relu", "gelu"], tasks=["mlp", "cnn"],
+                      seeds=10, cache="trials-cache")
+    print(trial.table())          # per task: difference, interval, Holm-adjusted verdict, cost
+    trial.runs, trial.comparisons, trial.choices   # pandas
+
+or from a shell: ``python -m actlab.trials mypkg.acts:my_act --against relu,gelu --tasks mlp,cnn
+--seeds 10``.
+
+The protocol: the candidates pass `actlab.checkup.check_activation` first; for each seed every
+arm gets the same split (a new one per seed), the same batch order and the same initial weights
+for every layer that does not depend on the activation; each arm's learning rate is chosen from
+a declared grid on a validation split carved from the training data, on tuning seeds disjoint
+from the evaluation seeds, and the test data is read only for the chosen setting; the declared
+score (the mean of the last k epochs on test) does not select; each candidate is compared with
+each baseline, paired over seeds, with Holm across the trial's comparisons and TOST where the
+question is "the same" (`actlab.stats.decide_paired`).
+
+Modules: `tasks` (`Task`, `Split`, the shipped tasks), `arms` (`Arm`), `runs` (one training run,
+what a worker executes), `cache` (the run cache, joblib's `Memory`), `compare` (scores,
+learning-rate choice, comparisons, cost), `engine` (`run_trial`), `parallel` (where the runs
+execute: this process, loky or Dask), `trial` (`Trial`), `figure`,
+`progress` and `cli` (`python -m actlab.trials`).
+"""
+
+from actlab.trials.arms import Arm
+from actlab.trials.compare import Question
+from actlab.trials.engine import TrialError, run_trial
+from actlab.trials.runs import batch_order
+from actlab.trials.tasks import (
+    TASKS,
+    Init,
+    Split,
+    Task,
+    get_task,
+    mnist_cnn,
+    mnist_mlp,
+    sin_extrapolation,
+)
+from actlab.trials.trial import Trial
+
+__all__ = [
+    "Arm",
+    "Init",
+    "Question",
+    "Split",
+    "TASKS",
+    "Task",
+    "Trial",
+    "TrialError",
+    "batch_order",
+    "get_task",
+    "mnist_cnn",
+    "mnist_mlp",
+    "run_trial",
+    "sin_extrapolation",
+]

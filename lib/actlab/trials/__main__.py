@@ -1,0 +1,5 @@
+import sys
+
+from actlab.trials.cli import main
+
+sys.exit(main())

@@ -1,0 +1,277 @@
+"""From runs to decisions: each run's score, the learning rate chosen per arm on validation,
+the declared questions, the paired comparisons with Holm across the trial, and the cost ratio.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from actlab import stats
+from actlab.trials.tasks import Task
+
+__all__ = ["Question", "score_of", "choose_learning_rates", "compare", "cost_ratios"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question declared before the run, for the comparisons it matches.
+
+    Args:
+        kind: ``"difference"`` (two-sided), ``"non-inferiority"`` (is the candidate at most
+            `margin` worse?) or ``"equivalence"`` (within ± `margin`, TOST).
+        margin: in the units of the task's scaled score (points; decades for a log10 score).
+        candidate, baseline, task: which comparisons it is for (None: any).
+        exploratory: the comparison is reported, but adjusted in its own Holm family
+            (declared questions are adjusted together, separately from exploratory ones).
+    """
+
+    kind: str = "difference"
+    margin: float | None = None
+    candidate: str | None = None
+    baseline: str | None = None
+    task: str | None = None
+    exploratory: bool = False
+
+    def __post_init__(self):
+        stats.decide_paired([0.0, 1.0], [0.0, 1.0], self.kind, self.margin)  # checks both
+
+    def matches(self, task: str, candidate: str, baseline: str) -> bool:
+        return all(
+            want is None or want == have
+            for want, have in (
+                (self.task, task),
+                (self.candidate, candidate),
+                (self.baseline, baseline),
+            )
+        )
+
+
+def as_questions(question: Any, margin: float | None) -> tuple[list[Question], bool]:
+    """The questions of `run_trial`: a kind (with `margin`) for every comparison, one
+    `Question`, or a list of them (comparisons none of them matches are exploratory)."""
+    if isinstance(question, str):
+        return [Question(question, margin)], False
+    if margin is not None:
+        raise ValueError(
+            "`margin` goes with a question given by name; a `Question` carries its own. "
+            f"Received: margin={margin!r}"
+        )
+    if isinstance(question, Question):
+        return [question], False
+    if (
+        isinstance(question, Sequence)
+        and question
+        and all(isinstance(q, Question) for q in question)
+    ):
+        return list(question), True
+    raise ValueError(
+        "`question` must be 'difference', 'non-inferiority', 'equivalence', a Question or a "
+        f"list of Questions. Received: question={question!r}"
+    )
+
+
+def score_of(curve: Sequence[float], task: Task, last: int) -> float:
+    """The declared score of one run: the mean of the last `last` epochs, scaled (log10 after
+    the mean for a log10 task); NaN when any of them is not finite."""
+    values = np.asarray(curve[-last:], dtype="float64")
+    if values.size < last or not np.all(np.isfinite(values)):
+        return float("nan")
+    value = float(values.mean()) * task.scale
+    if task.log10:
+        return math.log10(value) if value > 0 else float("nan")
+    return value
+
+
+def choose_learning_rates(runs: list[dict], tasks: dict[str, Task]) -> list[dict]:
+    """Per (task, arm): the learning rate with the best mean validation score over the tuning
+    seeds (a run that went non-finite scores worst; ties go to the first in the grid)."""
+    rows = []
+    groups: dict[tuple, dict[float, list[float]]] = {}
+    for r in runs:
+        if r["stage"] == "tune":
+            groups.setdefault((r["task"], r["arm"]), {}).setdefault(r["learning_rate"], []).append(
+                r["val_score"]
+            )
+    for (task, arm), by_lr in groups.items():
+        sign = 1.0 if tasks[task].higher_is_better else -1.0
+        means = {
+            lr: (float(np.mean(v)) if np.all(np.isfinite(v)) else float("nan"))
+            for lr, v in by_lr.items()
+        }
+        ranked = [lr for lr in by_lr if math.isfinite(means[lr])]
+        best = max(ranked, key=lambda lr: sign * means[lr]) if ranked else next(iter(by_lr))
+        for lr, mean in means.items():
+            rows.append(
+                {
+                    "task": task,
+                    "arm": arm,
+                    "learning_rate": lr,
+                    "val_score": mean,
+                    "tune_seeds": len(by_lr[lr]),
+                    "chosen": lr == best,
+                }
+            )
+    return rows
+
+
+def _words(result: dict, task: Task, candidate: str, baseline: str) -> str:
+    verdict = result["verdict"]
+    if verdict not in ("a higher", "b higher"):
+        return verdict
+    a_higher = verdict == "a higher"
+    better = candidate if a_higher == task.higher_is_better else baseline
+    return f"{better} {'higher' if task.higher_is_better else 'lower'}"
+
+
+def _sentence(r: dict, task: Task) -> str:
+    if r["n"] < 2 or not math.isfinite(r["mean_diff"]):
+        return f"{r['candidate']} − {r['baseline']}: {r['verdict_holm']}"
+    unit = task.unit
+    if task.log10:
+        ratio = lambda x: f"×{10**x:.3g}"  # noqa: E731
+        head = f"{ratio(r['mean_diff'])} ({ratio(r['ci_low'])} to {ratio(r['ci_high'])})"
+    else:
+        fmt = stats.format_number
+        head = (
+            f"{fmt(r['mean_diff'], 2, sign=True)} {unit} "
+            f"({100 * (1 - r['alpha']):g} % CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])})"
+        )
+    margin = "" if r["margin"] is None else f" at a margin of {r['margin']:g} {unit}"
+    after = "" if r["verdict"] == r["verdict_holm"] else f" ({r['verdict']} before Holm)"
+    return (
+        f"{r['candidate']} − {r['baseline']} on {r['task']}: {head}, {r['n']} paired seeds, "
+        f"{r['question']}{margin}: {r['verdict_holm']} after Holm (p = {r['p_holm']:.3g}){after}"
+    )
+
+
+def compare(
+    runs: list[dict],
+    tasks: dict[str, Task],
+    candidates: list[str],
+    baselines: list[str],
+    questions: list[Question],
+    listed: bool,
+    alpha: float,
+) -> list[dict]:
+    """One row per task × candidate × baseline, paired over the evaluation seeds."""
+    scores: dict[tuple, dict[int, float]] = {}
+    lrs: dict[tuple, float] = {}
+    for r in runs:
+        if r["stage"] == "eval":
+            scores.setdefault((r["task"], r["arm"]), {})[r["seed"]] = r["test_score"]
+            lrs[(r["task"], r["arm"])] = r["learning_rate"]
+    rows = []
+    for name, task in tasks.items():
+        for cand in candidates:
+            for base in baselines:
+                if (name, cand) not in scores or (name, base) not in scores:
+                    continue
+                q = next((q for q in questions if q.matches(name, cand, base)), None)
+                exploratory = q is None or q.exploratory
+                q = q or Question()
+                a, b = scores[(name, cand)], scores[(name, base)]
+                seeds = sorted(set(a) & set(b))
+                va = np.array([a[s] for s in seeds])
+                vb = np.array([b[s] for s in seeds])
+                bad = ~(np.isfinite(va) & np.isfinite(vb))
+                row = {
+                    "task": name,
+                    "candidate": cand,
+                    "baseline": base,
+                    "question": q.kind,
+                    "margin": q.margin,
+                    "family": "exploratory" if (exploratory and listed) else "declared",
+                    "metric": f"test {task.score}, mean of the last epochs"
+                    + (" (log10)" if task.log10 else ""),
+                    "unit": task.unit,
+                    "candidate_lr": lrs[(name, cand)],
+                    "baseline_lr": lrs[(name, base)],
+                    "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
+                    "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
+                    "nonfinite_seeds": int(bad.sum()),
+                }
+                if bad.any() or len(seeds) == 0:
+                    result = {
+                        "n": int(len(seeds)),
+                        "mean_diff": math.nan,
+                        "sd_diff": math.nan,
+                        "ci_low": math.nan,
+                        "ci_high": math.nan,
+                        "p": math.nan,
+                        "alpha": alpha,
+                        "decided": False,
+                        "question": q.kind,
+                        "verdict": f"not comparable: {int(bad.sum())} seed(s) not finite",
+                    }
+                else:
+                    result = stats.decide_paired(
+                        va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
+                    )
+                row.update(
+                    {k: result[k] for k in ("n", "mean_diff", "sd_diff", "ci_low", "ci_high", "p")}
+                )
+                row.update(alpha=alpha, decided=result["decided"], _result=result)
+                row["verdict"] = _words(result, task, cand, base)
+                rows.append(row)
+    for family in {r["family"] for r in rows}:
+        members = [r for r in rows if r["family"] == family]
+        adjusted = stats.holm_verdicts([m["_result"] for m in members], alpha)
+        for m, res in zip(members, adjusted, strict=True):
+            m["p_holm"] = res["p_holm"]
+            m["verdict_holm"] = _words(
+                {**res, "verdict": res["verdict_holm"]},
+                tasks[m["task"]],
+                m["candidate"],
+                m["baseline"],
+            )
+            if res["verdict"].startswith("not comparable"):
+                m["verdict_holm"] = res["verdict"]
+            m["decided_holm"] = res["decided_holm"]
+    for r in rows:
+        del r["_result"]
+        r["text"] = _sentence(r, tasks[r["task"]])
+    return rows
+
+
+def cost_ratios(
+    tasks: dict[str, Task],
+    arms: dict[str, Any],
+    pairs: list[tuple[str, str, str]],
+    repeats: int = 15,
+) -> dict[tuple[str, str, str], tuple[float, float | None, float | None]]:
+    """Per (task, candidate, baseline): the median per-round ratio (and quartiles) of one
+    training step's time, the task's model with the candidate's activation over the one with
+    the baseline's (`actlab.bench.time_interleaved`, `actlab.bench.paired_ratio`): every model
+    compiled and warmed up first, rounds interleaved, in this process."""
+    import keras
+
+    from actlab import bench
+    from actlab.trials.arms import activation_factory
+    from actlab.trials.tasks import Init
+
+    out = {}
+    for name, task in tasks.items():
+        needed = sorted({a for t, c, b in pairs if t == name for a in (c, b)})
+        if not needed:
+            continue
+        split = task.data(0)
+        x = split.x_train[: task.batch_size]
+        y = split.y_train[: task.batch_size]
+        calls = {}
+        for arm_name in needed:
+            arm = arms[arm_name]
+            model = task.build(activation_factory(arm.activation), Init(0), **dict(arm.model))
+            model.compile(optimizer=keras.optimizers.SGD(1e-3), loss=task.loss)
+            model.train_on_batch(x, y)
+            model.train_on_batch(x, y)
+            calls[arm_name] = lambda m=model, x=x, y=y: m.train_on_batch(x, y)
+        times = bench.time_interleaved(calls, repeats)
+        for t, c, b in pairs:
+            if t == name:
+                out[(t, c, b)] = bench.paired_ratio({"times_s": times[c]}, {"times_s": times[b]})
+    return out

@@ -1,0 +1,120 @@
+"""Where the runs execute: this process, loky worker processes or a Dask cluster, through
+joblib; results come back as they finish and go into the cache at once (`execute`)."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import Any
+
+from actlab.trials.runs import RunSpec, execute_run, warm_up
+
+__all__ = ["execute", "in_process_ok", "loky_is_default", "run_name", "warm_workers"]
+
+
+def in_process_ok(backend: str, op_threads: int = 1) -> bool:
+    """Serial runs stay in this process when it runs TensorFlow ops on one thread (as workers
+    do); otherwise one worker process runs them, so the numbers match a parallel run."""
+    from actlab.determinism import set_op_threads
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        threads = set_op_threads(op_threads)
+    return backend != "tensorflow" or threads == op_threads
+
+
+def loky_is_default() -> bool:
+    """No ``joblib.parallel_config`` of the caller's chose another backend."""
+    try:
+        from joblib.parallel import LokyBackend, get_active_backend
+
+        return isinstance(get_active_backend()[0], LokyBackend)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - joblib internals
+        return False
+
+
+def warm_workers(jobs: int, backend: str, onednn: str | None, op_threads: int) -> None:
+    import joblib
+
+    try:
+        joblib.Parallel(n_jobs=jobs)(
+            joblib.delayed(warm_up)(backend, onednn, op_threads) for _ in range(jobs)
+        )
+    except Exception:  # noqa: BLE001 - only a head start; the runs report real errors
+        pass
+
+
+def _indexed(i: int, spec: RunSpec) -> tuple[int, dict]:
+    try:
+        return i, execute_run(spec)
+    except Exception as exc:  # noqa: BLE001 - reported with the run's name, not cached
+        return i, {"error": f"{type(exc).__name__}: {exc}"}
+
+
+@contextlib.contextmanager
+def _parallel(jobs: int, scheduler: Any, serial_here: bool):
+    """The joblib `Parallel` for the runs: Dask (a scheduler address or Client), loky workers,
+    or this process (one worker process instead when this one cannot match the workers)."""
+    import joblib
+
+    kwargs = {"return_as": "generator_unordered"}
+    if scheduler is None:
+        if jobs == 1 and not serial_here:  # joblib runs n_jobs=1 here: loky's executor directly
+            yield _one_worker
+        else:
+            yield joblib.Parallel(n_jobs=jobs, **kwargs)
+        return
+    import distributed
+
+    own = not isinstance(scheduler, distributed.Client)
+    client = distributed.Client(scheduler) if own else scheduler
+    try:
+        with joblib.parallel_config(backend="dask", client=client, wait_for_workers_timeout=60):
+            yield joblib.Parallel(n_jobs=-1, **kwargs)
+    finally:
+        if own:
+            client.close()
+
+
+def _one_worker(calls):
+    """Like ``Parallel(return_as="generator_unordered")`` with one loky worker process."""
+    import concurrent.futures
+
+    from joblib.externals.loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=1)
+    futures = [executor.submit(fn, *args, **kwargs) for fn, args, kwargs in calls]
+    for future in concurrent.futures.as_completed(futures):
+        yield future.result()
+
+
+def run_name(spec: RunSpec) -> str:
+    return f"{spec.task.name} {spec.arm.name} lr={spec.learning_rate:g} seed={spec.seed}"
+
+
+def execute(specs, keys, cache, progress, jobs, scheduler, serial_here) -> dict[int, tuple]:
+    import joblib
+
+    done: dict[int, tuple] = {}
+    todo = []
+    for i, key in enumerate(keys):
+        if key in cache:
+            done[i] = (cache.get(key), True)
+            progress.run_done(f"{run_name(specs[i])}: cached", cached=True)
+        else:
+            todo.append(i)
+    if not todo:
+        return done
+    with _parallel(jobs, scheduler, serial_here) as parallel, warnings.catch_warnings():
+        # loky replaces a worker whose memory grew (Keras keeps some per model): not a failure
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
+        for i, result in parallel(joblib.delayed(_indexed)(i, specs[i]) for i in todo):
+            if "error" in result:
+                progress.line(f"FAILED {run_name(specs[i])}: {result['error']}")
+            else:
+                cache.put(keys[i], result)
+                progress.run_done(
+                    f"{run_name(specs[i])}: trained in {result['seconds']:.1f} s", cached=False
+                )
+            done[i] = (result, False)
+    return done

@@ -1,0 +1,269 @@
+"""actlab.trials: common random numbers, the cache, the verdicts on known cases, the engines
+(serial, loky, a Dask LocalCluster) giving the same table, a kill -9 and a resume, the command.
+
+Tests that start worker processes (each imports Keras and its backend) run once, in the JAX
+pass of `make test`; the TensorFlow pass keeps the in-process ones (a few seconds each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actlab import trials
+from actlab._util import child_env
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # trials_fixtures, for this process and (through sys.path) workers
+
+import trials_fixtures as fx  # noqa: E402
+
+ENGINE = pytest.mark.backend_independent(
+    reason="worker processes importing Keras are slow to start; the engine is the same on "
+    "either backend",
+    in_pass="jax",
+)
+# Columns that legitimately differ between two executions of the same runs.
+VOLATILE = ["seconds", "cached"]
+
+
+def _tiny_trial(tmp_path=None, **kwargs):
+    defaults = dict(
+        candidates=["relu_by_abs"],
+        baselines=["relu"],
+        tasks=[fx.tiny_mlp()],
+        seeds=2,
+        jobs=1,
+        cost=False,
+        progress="log",
+        force=True,  # (x + |x|) / 2 overflows in float16 (x + x), which the checkup fails
+        cache=None if tmp_path is None else tmp_path / "cache",
+    )
+    defaults.update(kwargs)
+    defaults["candidates"] = [
+        trials.Arm(c, getattr(fx, c)) if isinstance(c, str) and hasattr(fx, c) else c
+        for c in defaults["candidates"]
+    ]
+    return trials.run_trial(**defaults)
+
+
+class _RandomScale(__import__("keras").layers.Layer):
+    """An activation with its own random weights: its initializer, made in `__init__` as Keras'
+    own layers do, takes a seed from the global random stream."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.initializer = __import__("keras").initializers.RandomNormal()
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer=self.initializer)
+
+    def call(self, x):
+        return x * self.w
+
+
+ONCE = pytest.mark.backend_independent(
+    reason="the engine's bookkeeping and seeded initializers; the engine tests run on JAX"
+)
+
+
+@ONCE
+@pytest.mark.parametrize(
+    "task",
+    [
+        fx.tiny_mlp(),
+        trials.mnist_cnn(n_train=100, n_val=50, n_test=50, epochs=1, last=1),
+        trials.sin_extrapolation(epochs=1, last=1),
+    ],
+    ids=lambda t: t.name,
+)
+def test_every_arm_starts_from_the_same_weights_of_the_layers_the_activation_does_not_make(task):
+    import keras
+
+    from actlab.trials.arms import activation_factory
+
+    def shared_weights(target, seed):
+        keras.utils.set_random_seed(seed)
+        made = []
+        make = activation_factory(target)
+
+        def activation():
+            made.append(make())
+            return made[-1]
+
+        model = task.build(activation, trials.Init(seed))
+        return [w for layer in model.layers if layer not in made for w in layer.get_weights()]
+
+    reference = shared_weights("relu", 0)
+    assert len(reference) >= 4
+    for target in ("gelu", _RandomScale, "actlab.layers:Rational"):
+        for a, b in zip(reference, shared_weights(target, 0), strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=str(target))
+    other_seed = shared_weights("relu", 1)
+    assert not np.array_equal(reference[0], other_seed[0])
+
+
+def test_batch_order_depends_on_seed_and_epoch_only():
+    a = trials.batch_order(3, 0, 100, passes=2)
+    assert sorted(a[:100]) == list(range(100)) and sorted(a[100:]) == list(range(100))
+    np.testing.assert_array_equal(a, trials.batch_order(3, 0, 100, passes=2))
+    assert not np.array_equal(a, trials.batch_order(3, 1, 100, passes=2))
+    assert not np.array_equal(a, trials.batch_order(4, 0, 100, passes=2))
+
+
+@ONCE
+def test_a_trial_pairs_its_runs_tunes_on_validation_and_caches(tmp_path):
+    """Serial, in this process: each seed gives every arm the same split, batch order and shared
+    initial weights (and the seeds differ); the learning rate is chosen on validation by tuning
+    runs that never read the test split; a second call trains nothing; more seeds train only the
+    new ones and the trial says it is a new one."""
+    recorded = fx.tiny_mlp().replace(record=fx.last_layer_bias)
+    kwargs = dict(tasks=[recorded], learning_rates=[1e-3, 3e-3], tune_seeds=1)
+    first = _tiny_trial(tmp_path, **kwargs)
+    assert first.runs_total == 8 and first.runs_trained == 8 and first.runs_cached == 0
+    tune, runs = first.runs[first.runs.stage == "tune"], first.runs[first.runs.stage == "eval"]
+    assert len(tune) == 4 and tune["test_score"].isna().all()
+    assert tune["test_accuracy"].isna().all() and tune["seed"].eq(10_000).all()
+    choices = first.choices
+    assert len(choices) == 4 and choices["chosen"].sum() == 2
+    for arm, group in choices.groupby("arm"):
+        best = group.loc[group["val_score"].idxmax(), "learning_rate"]
+        assert (runs[runs.arm == arm]["learning_rate"] == best).all()
+        assert np.isclose(
+            group.loc[group.learning_rate == best, "val_score"].iloc[0],
+            tune[(tune.arm == arm) & (tune.learning_rate == best)]["val_score"].iloc[0],
+        )
+    for column in ("split_id", "order_id", "init_id"):
+        per_seed = runs.groupby("seed")[column].nunique()
+        assert (per_seed == 1).all(), column  # every arm the same within a seed
+        assert runs[column].nunique() == 2, column  # and a new one per seed
+    assert {"val_accuracy", "test_accuracy", "val_loss", "train_loss"} <= set(runs.columns)
+    assert all(len(r["bias"]) == 10 and r["n_test"] == 300 for r in runs["record"])
+    assert all(len(v) == 2 for v in runs["test_accuracy"])
+    np.testing.assert_allclose(
+        runs["test_score"], [100 * v[-1] for v in runs["test_accuracy"]], rtol=1e-6
+    )
+    (row,) = first.comparisons.to_dict("records")
+    assert row["candidate"] == "relu_by_abs" and row["baseline"] == "relu" and row["n"] == 2
+    assert {"p_holm", "verdict_holm", "ci_low", "ci_high", "text"} <= set(row)
+    assert "lr 0.003" in first.choices_text() or "lr 0.001" in first.choices_text()
+
+    again = _tiny_trial(tmp_path, **kwargs)
+    assert again.runs_trained == 0 and again.runs_cached == 8 and again.note is None
+    assert again.runs.drop(columns=VOLATILE).equals(first.runs.drop(columns=VOLATILE))
+
+    more = _tiny_trial(tmp_path, seeds=3, **kwargs)
+    assert more.runs_trained == 2 and more.runs_cached == 8
+    assert more.note and more.note.startswith("A new trial: seeds 0–2")
+    summary = more.to_json()
+    assert {"runs_total", "runs_trained", "runs_cached", "comparisons"} <= set(summary)
+    assert set(summary["comparisons"][0]) >= {
+        "task", "candidate", "baseline", "n", "mean_diff", "ci_low", "ci_high", "p_holm", "verdict"
+    }  # fmt: skip
+    paths = more.save(tmp_path / "out")
+    assert paths["runs"].read_text().count("\n") == 11 and paths["figure"].stat().st_size > 0
+
+
+def test_bad_arguments_name_the_argument():
+    task = fx.tiny_mlp()
+    with pytest.raises(ValueError, match="`tune_seeds` must be disjoint"):
+        trials.run_trial(["gelu"], ["relu"], [task], seeds=[10_000], tune_seeds=1)
+    with pytest.raises(ValueError, match="unique"):
+        trials.run_trial(["relu"], ["relu"], [task])
+    with pytest.raises(ValueError, match="Cannot import target"):
+        trials.run_trial(["nosuchmodule:act"], ["relu"], [task])
+    with pytest.raises(ValueError, match="`margin`"):
+        trials.run_trial(["gelu"], ["relu"], [task], question="equivalence")
+    with pytest.raises(ValueError, match="`seeds`"):
+        trials.run_trial(["gelu"], ["relu"], [task], seeds=[1, 1])
+    with pytest.raises(ValueError, match="`last`"):
+        task.replace(last=5)
+    with pytest.raises(ValueError, match="`train` may hold"):
+        trials.Arm("x", "relu", train={"lr": 1})
+
+
+def test_the_command_exits_2_on_a_bad_target_or_argument(capfd):
+    from actlab.trials.cli import main
+
+    assert main(["nosuchmodule:act", "--against", "relu", "--out", "/nonexistent/x"]) == 2
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Cannot import target 'nosuchmodule:act'" in err[0]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["gelu", "--seeds", "many"])
+    assert exit_info.value.code == 2
+    assert len(capfd.readouterr().err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- worker processes
+@ENGINE
+def test_known_answers_and_the_same_runs_serially_on_loky_workers_and_on_a_dask_cluster():
+    """(x + |x|)/2 against relu, 5 seeds: equivalent within ±0.2 points (or no clear difference,
+    with the interval inside ±0.2); 0.01·tanh(x) against relu: relu higher after Holm. Then the
+    same runs of one seed again on 2 loky workers and on a 2-worker Dask LocalCluster: the same
+    rows, bit for bit."""
+    from distributed import Client, LocalCluster
+
+    questions = [
+        trials.Question("equivalence", 0.2, candidate="relu_by_abs"),
+        trials.Question("difference", candidate="crippled"),
+    ]
+    serial = _tiny_trial(
+        candidates=["relu_by_abs", "crippled"], tasks=[fx.small_mlp()], seeds=5, question=questions
+    )
+    rows = {r["candidate"]: r for r in serial.comparisons.to_dict("records")}
+    same = rows["relu_by_abs"]
+    assert same["verdict_holm"] in ("equivalent", "no clear difference"), same["text"]
+    assert -0.2 <= same["ci_low"] and same["ci_high"] <= 0.2, same["text"]
+    assert rows["crippled"]["verdict_holm"] == "relu higher", rows["crippled"]["text"]
+
+    subset = dict(candidates=["crippled"], tasks=[fx.small_mlp()], seeds=[3])
+    loky = _tiny_trial(jobs=2, **subset)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        with Client(cluster) as client:
+            dask = _tiny_trial(scheduler=client, **subset)
+    key = ["arm", "seed"]
+    expected = serial.runs[serial.runs.arm.isin(["crippled", "relu"]) & (serial.runs.seed == 3)]
+    tables = [
+        runs.drop(columns=VOLATILE).sort_values(key).reset_index(drop=True)
+        for runs in (expected, loky.runs, dask.runs)
+    ]
+    assert len(tables[0]) == 2
+    assert tables[0].equals(tables[1]) and tables[0].equals(tables[2])
+
+
+@ENGINE
+def test_kill_9_in_the_middle_then_the_same_command_trains_only_the_missing_runs(tmp_path):
+    command = [
+        sys.executable, "-m", "actlab.trials", "trials_fixtures:relu_by_abs",
+        "--against", "relu", "--tasks", "trials_fixtures:tiny_mlp", "--seeds", "4",
+        "--jobs", "1", "--no-cost", "--force", "--out", str(tmp_path / "out"),
+        "--json", str(tmp_path / "summary.json"),
+    ]  # fmt: skip
+    env = child_env(PYTHONPATH=str(HERE))
+    env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(HERE)])
+    log = tmp_path / "first.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and log.read_text().count("trained in") < 2:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done_before = log.read_text().count("trained in")
+    assert 2 <= done_before < 8
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["runs_total"] == 8
+    assert summary["runs_cached"] >= done_before
+    assert summary["runs_trained"] == 8 - summary["runs_cached"] > 0
+    assert len(summary["comparisons"]) == 1 and summary["comparisons"][0]["n"] == 4
