@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from actlab import trials
+from actlab import stats, trials
 from actlab._util import child_env
 
 HERE = Path(__file__).resolve().parent
@@ -170,6 +170,35 @@ def test_a_trial_pairs_its_runs_tunes_on_validation_and_caches(tmp_path):
     }  # fmt: skip
     paths = more.save(tmp_path / "out")
     assert paths["runs"].read_text().count("\n") == 11 and paths["figure"].stat().st_size > 0
+
+    asked = trials.Question("equivalence", 5.0, id="same", words="Is ReLU by |x| ReLU?")
+    declared = _tiny_trial(tmp_path, question=[asked], **kwargs)  # the cached runs
+    assert declared.runs_trained == 0
+    (record,) = declared.question_records()
+    assert record["id"] == "same" and record["question"] == "Is ReLU by |x| ReLU?"
+    assert record["kind"] == "equivalence" and record["margin"] == 5.0 and record["n"] == 2
+    assert record["verdict"] == declared.comparisons["verdict_holm"].iloc[0]
+    assert (record["open"] is None) == record["decided"]
+    assert declared.question_records("exploratory") == []
+    json.dumps(record)  # JSON-ready
+
+
+def test_an_open_question_says_what_it_would_take():
+    from actlab.trials.trial import _what_it_would_take
+
+    row = dict(question="difference", margin=None, smallest_effect=0.5, unit="points", n=4,
+               sd_diff=0.5)  # fmt: skip
+    text = _what_it_would_take(row)
+    k = int(stats.seeds_needed(0.5, 0.5))
+    assert text.startswith(f"about {k} paired seeds for 80 % power at a difference of 0.50")
+    assert "observed at 4 seeds" in text
+    assert "no smallest effect" in _what_it_would_take({**row, "smallest_effect": None})
+    eq = _what_it_would_take({**row, "question": "equivalence", "margin": 0.5})
+    assert eq.startswith(
+        f"about {int(stats.seeds_needed(0.5, question='equivalence', margin=0.5))}"
+    )
+    assert "the 0.5 points margin" in eq
+    assert "same difference" in _what_it_would_take({**row, "sd_diff": 0.0})
 
 
 def test_bad_arguments_name_the_argument():

@@ -28,6 +28,10 @@ class Question:
         candidate, baseline, task: which comparisons it is for (None: any).
         exploratory: the comparison is reported, but adjusted in its own Holm family
             (declared questions are adjusted together, separately from exploratory ones).
+        id: a short name for the question (results.json, the README's findings table).
+        words: the question in words, e.g. "does the gradual blend beat the sudden swap?".
+        smallest_effect: the smallest difference worth detecting (for a difference; the seeds
+            are sized for it), in the units of the score; with `margin` for the other kinds.
     """
 
     kind: str = "difference"
@@ -36,6 +40,9 @@ class Question:
     baseline: str | None = None
     task: str | None = None
     exploratory: bool = False
+    id: str | None = None
+    words: str | None = None
+    smallest_effect: float | None = None
 
     def __post_init__(self):
         stats.decide_paired([0.0, 1.0], [0.0, 1.0], self.kind, self.margin)  # checks both
@@ -185,6 +192,9 @@ def compare(
                     "baseline": base,
                     "question": q.kind,
                     "margin": q.margin,
+                    "question_id": q.id,
+                    "question_words": q.words,
+                    "smallest_effect": q.smallest_effect,
                     "family": "exploratory" if (exploratory and listed) else "declared",
                     "metric": f"test {task.score}, mean of the last epochs"
                     + (" (log10)" if task.log10 else ""),

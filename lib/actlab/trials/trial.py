@@ -206,6 +206,51 @@ class Trial:
             out.append("\n".join(lines))
         return "\n\n".join(out)
 
+    def question_records(self, family: str = "declared") -> list[dict[str, Any]]:
+        """One JSON-ready record per comparison of `family` (``"declared"``: the headline
+        questions; ``"exploratory"``), the shape the collection's results.json and README
+        findings table read: ``id``, ``question`` (words), ``kind``, ``margin``,
+        ``smallest_effect``, ``metric``, ``task``, ``candidate``, ``baseline``, ``n``,
+        ``mean_diff``, ``sd_diff``, ``ci_low``, ``ci_high``, ``p``, ``p_holm``, ``verdict``
+        (after Holm), ``verdict_before_holm``, ``decided`` (after Holm), ``text`` (one sentence)
+        and ``open``: None when decided, else what it would take (the seeds for 80 % power at
+        the smallest effect, or at the margin, given the spread this trial observed)."""
+        out = []
+        for r in self.comparisons.to_dict("records"):
+            if r["family"] != family:
+                continue
+            out.append(
+                to_jsonable(
+                    {
+                        "id": r.get("question_id")
+                        or f"{r['candidate']} − {r['baseline']} ({r['task']})",
+                        "question": r.get("question_words")
+                        or f"{r['candidate']} − {r['baseline']} on {r['task']}: {r['question']}",
+                        "kind": r["question"],
+                        "margin": r["margin"],
+                        "smallest_effect": r.get("smallest_effect"),
+                        "metric": r.get("metric"),
+                        "unit": r.get("unit"),
+                        "task": r["task"],
+                        "candidate": r["candidate"],
+                        "baseline": r["baseline"],
+                        "n": r["n"],
+                        "mean_diff": r["mean_diff"],
+                        "sd_diff": r.get("sd_diff"),
+                        "ci_low": r["ci_low"],
+                        "ci_high": r["ci_high"],
+                        "p": r["p"],
+                        "p_holm": r["p_holm"],
+                        "verdict": r["verdict_holm"],
+                        "verdict_before_holm": r["verdict"],
+                        "decided": bool(r["decided_holm"]),
+                        "text": r["text"],
+                        "open": None if r["decided_holm"] else _what_it_would_take(r),
+                    }
+                )
+            )
+        return out
+
     def to_json(self) -> dict[str, Any]:
         """`runs_total`, `runs_trained`, `runs_cached` and `comparisons` (task, candidate,
         baseline, n, mean_diff, ci_low, ci_high, p_holm, verdict: after Holm), plus the design,
@@ -297,6 +342,39 @@ class Trial:
 
             plt.close(fig)
         return paths
+
+
+def _what_it_would_take(r: dict[str, Any]) -> str:
+    """For an undecided comparison: the seeds that would give 80 % power at the declared
+    smallest effect (or, for non-inferiority / equivalence, at its margin with no true
+    difference), at the spread of the per-seed differences this trial observed."""
+    sd = r.get("sd_diff")
+    kind, margin = r["question"], r["margin"]
+    effect = r.get("smallest_effect")
+    unit = r.get("unit") or ""
+    if sd is None or _nan(sd) or r["n"] < 2:
+        return "not comparable at these seeds; see the runs"
+    if sd == 0:
+        return f"open at {r['n']} seeds although every seed gave the same difference"
+    if kind == "difference" and effect is None:
+        return (
+            f"open at {r['n']} seeds (paired SD {stats.format_number(sd)} {unit}); no smallest "
+            "effect was declared to size more"
+        )
+    k = stats.seeds_needed(
+        float(sd), effect if kind == "difference" else None, question=kind, margin=margin
+    )
+    at = (
+        f"a difference of {stats.format_number(abs(effect))} {unit}"
+        if kind == "difference"
+        else f"the {margin:g} {unit} margin"
+    )
+    if not math.isfinite(k):
+        return f"no number of seeds reaches 80 % power at {at} with a paired SD of {sd:.2g} {unit}"
+    return (
+        f"about {int(k)} paired seeds for 80 % power at {at} (paired SD {sd:.2g} {unit} "
+        f"observed at {r['n']} seeds): a new trial"
+    )
 
 
 def _nan(x: Any) -> bool:

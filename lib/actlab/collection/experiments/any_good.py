@@ -31,10 +31,30 @@ def tasks(names: Sequence[str], sizes: Mapping[str, Mapping[str, Any]]) -> list:
     return [TASKS[n](**dict(sizes.get(n, {}))) for n in names]
 
 
-def questions(declared: Sequence[Mapping[str, Any]]) -> list[Question]:
-    """The declared questions (dicts of the parameters cell, without their ``pilot_sd``); every
-    other comparison is exploratory (its own Holm family)."""
-    return [Question(**{k: v for k, v in q.items() if k != "pilot_sd"}) for q in declared]
+def questions(
+    declared: Sequence[Mapping[str, Any]], smallest_effect: float | None = None
+) -> list[Question]:
+    """The declared questions (dicts of the parameters cell, without their ``pilot_sd``), each
+    with the notebook's smallest effect of interest; every other comparison is exploratory (its
+    own Holm family)."""
+    out = []
+    for q in declared:
+        fields = {k: v for k, v in q.items() if k != "pilot_sd"}
+        kind = fields.get("kind", "difference")
+        fields.setdefault("smallest_effect", smallest_effect if kind == "difference" else None)
+        fields.setdefault("words", _words(fields))
+        out.append(Question(**fields))
+    return out
+
+
+def _words(q: Mapping[str, Any]) -> str:
+    who = f"{q.get('candidate') or 'a candidate'} against {q.get('baseline') or 'a baseline'}"
+    kind = q.get("kind", "difference")
+    if kind == "equivalence":
+        return f"Is {who} the same within ±{q['margin']:g} points?"
+    if kind == "non-inferiority":
+        return f"Is {who} at most {q['margin']:g} points worse?"
+    return f"Does {who} differ?"
 
 
 def design_lines(
@@ -199,7 +219,7 @@ VALIDATORS = {
     "tune_seeds": session.positive_int,
     "last": session.positive_int,
     "smallest_effect": session.positive_float,
-    "jobs": session.positive_int,
+    "jobs": session.optional_positive_int,
 }
 
 __all__ = [
