@@ -1,7 +1,7 @@
-"""`python -m actlab.checkup TARGET`: see `actlab.checkup.main`."""
+"""`python -m actlab.checkup TARGET`: see `actlab.checkup.cli.main`."""
 
 import sys
 
-from actlab.checkup import main
+from actlab.checkup.cli import main
 
 sys.exit(main())
