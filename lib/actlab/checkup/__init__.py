@@ -2,19 +2,31 @@
 
     report = check_activation("actlab.activations:naive_elu")
     report.ok            # False: a check failed
-    report.to_dict()     # {"target", "ok", "backend", "checks": [{"name", "status", "detail", "evidence"}]}
+    report.to_dict()     # {"target", "ok", "backend", "seed", "checks": [{"name", "status", "detail", "evidence"}]}
+    check_module("my_package.activations", train=False, timing=False).table()  # a whole module
 
 or from a shell: ``python -m actlab.checkup package.module:attribute [--json FILE] [--no-train]
-[--no-timing] [--allow-surrogate-gradient] [--backends]`` (exit 0: nothing failed, 1: a check failed,
-2: the target cannot be imported or is not an activation), or in a test suite:
+[--no-timing] [--no-fresh-process] [--allow-surrogate-gradient] [--backends] [--seed N]``, or
+``python -m actlab.checkup --module package.module ...`` (exit 0: nothing failed, 1: a check
+failed, 2: not a usable target), or in a test suite:
 ``assert_healthy(my_activation, train=False, timing=False)``.
 
 The checks, in order (`CHECKS`): ``forward_finite``, ``gradient_finite``, ``gradient_correct``,
-``kinks``, ``gradient_alive``, ``compiles``, ``traced_state``, ``float16``, ``bfloat16``,
-``serializes``, ``training``, ``cost``. Each returns a status (``pass``, ``warn``, ``fail`` or
-``skip``), one sentence for a person naming the inputs and values involved, and the numbers.
-With ``backends=("tensorflow", "jax")`` (``--backends``) a thirteenth check, ``backends``,
+``kinks``, ``gradient_alive``, ``weight_gradients``, ``compiles``, ``traced_state``,
+``float16``, ``bfloat16``, ``serializes``, ``training``, ``cost``. Each returns a status
+(``pass``, ``warn``, ``fail`` or ``skip``), one sentence for a person naming the inputs and
+values involved (the input of smallest |x| that goes wrong, and how many do), and the numbers.
+With ``backends=("tensorflow", "jax")`` (``--backends``) a fourteenth check, ``backends``,
 evaluates the target on each backend in a child process and fails where they disagree.
+
+What the checks do by experiment rather than by rule: the probe points are fixed grids plus
+seeded random points off them (every interval of width 0.01 in [-6, 6] holds one; the seed is
+in the report, and the same seed gives the same report), and kinks and jumps between points are
+located by bisection; a failure names the sub-expression that goes non-finite (`causes`);
+``traced_state`` changes every Python number the call reads after compiling; ``serializes``
+reloads the saved model in a fresh process that imports only the target's module;
+``weight_gradients`` differentiates a layer's trainable weights; ``cost`` is a paired ratio
+against ``silu`` over interleaved rounds.
 
 How a target is probed. It is called on float32 tensors of shape ``(n, 4)``. If it maps each
 element to one element (the output has the input's shape and changing one input changes only
@@ -28,11 +40,15 @@ Gradients and compilation go through `actlab.autodiff`'s dispatch on `keras.back
 TensorFlow (`tf.GradientTape`, `tf.function(jit_compile=True)`) or JAX (`jax.vjp`, `jax.jit`).
 The training check's layer localisation (`actlab.diagnostics`) and the cost check (`actlab.bench`)
 are TensorFlow-only; on JAX the first reports the failing step only and the second is skipped.
+Keras's JAX backend computes some ops of float64 inputs in float32, so there the finite
+differences fall back to float32 for such targets (the details say which).
 
-The modules: `report` (the result types), `targets` (resolving and probing a target), `probe`
-(the input grids and per-point evaluation), `context` (what the checks of one target share),
-one module per family of checks (`finite`, `gradients`, `compiled`, `precision`, `saving`,
-`training`, `cost`, `backends`), `run` (`check_activation` and friends) and `cli` (the command).
+The modules: `report` (the result types), `paths` (import paths, checked before Keras loads),
+`targets` (resolving and probing a target), `probe` (the grids, the random points, per-point
+evaluation), `context` (what the checks of one target share), one module per family of checks
+(`finite` with `causes`; `differences`, `gradients`, `kinks`; `weights`; `compiled`, `state`;
+`precision`; `saving` with `reloading`, the fresh process; `training`; `cost`; `backends`),
+`run` (`check_activation` and friends), `modules` (`check_module`) and `cli` (the command).
 Importing this package does not load Keras: the names below are imported on first use, so the
 command can refuse a bad target before a backend loads.
 """
@@ -51,6 +67,8 @@ __all__ = [
     "CheckResult",
     "ActivationReport",
     "check_activation",
+    "check_module",
+    "ModuleReport",
     "assert_healthy",
     "compare_backends",
     "profile_activation",
@@ -63,6 +81,8 @@ _LAZY = {
     "BACKENDS": "backends",
     "compare_backends": "backends",
     "check_activation": "run",
+    "check_module": "modules",
+    "ModuleReport": "modules",
     "assert_healthy": "run",
     "profile_activation": "run",
     "resolve_target": "targets",

@@ -51,22 +51,38 @@ def float32_profile(target: Any, seed: int) -> dict[str, np.ndarray]:
     }
 
 
+#: What each backend's child process runs: the profile, or the exception's type and message in
+#: a file beside it (stderr's last line can be a library's note, such as JAX's "JAX has
+#: removed its internal frames...", not the exception).
+_CHILD = """
+import sys
+try:
+    import numpy as np
+    from actlab.checkup.backends import float32_profile
+    np.savez(sys.argv[3], **float32_profile(sys.argv[1], int(sys.argv[2])))
+except BaseException as exc:
+    with open(sys.argv[3] + ".error", "w", encoding="utf-8") as f:
+        f.write(f"{type(exc).__name__}: {exc}")
+    raise SystemExit(3) from None
+"""
+
+
 def _profile_in_subprocess(
     target: str, backend: str, seed: int, tmp: Path
 ) -> dict[str, np.ndarray]:
     out = tmp / f"{backend}.npz"
-    code = (
-        "import sys, numpy as np; from actlab.checkup.backends import float32_profile; "
-        "np.savez(sys.argv[3], **float32_profile(sys.argv[1], int(sys.argv[2])))"
-    )
     env = child_env(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.run(
-        [sys.executable, "-c", code, target, str(seed), str(out)],
+        [sys.executable, "-c", _CHILD, target, str(seed), str(out)],
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+    error = Path(f"{out}.error")
+    if error.is_file():
+        lines = [line for line in error.read_text().strip().splitlines() if line.strip()]
+        raise RuntimeError(f"{backend}: {lines[0][:300] if lines else 'an empty exception'}")
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         raise RuntimeError(f"{backend}: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")

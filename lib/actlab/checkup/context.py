@@ -24,9 +24,10 @@ class Context:
         self.f32 = self.probe.evaluate(
             target.fn, np.concatenate([self.grid, self.beyond]), "float32"
         )
-        self.kinks: list[dict] = []
+        self.kinks: list[dict] | None = None  # gradients.find_kinks, once
         self.fd: dict[str, Any] | None = None
         self.compiled = None
+        self.reload = None  # saving.Reload: the saved model, reloading meanwhile
 
     def x(self, t: float, offset: bool = False) -> str:
         """How a person reads probe point `t` (``x = ...`` or ``row x = base + t·v``)."""

@@ -1,14 +1,18 @@
 """The half-precision checks ``float16`` and ``bfloat16``: output or gradient non-finite where the
-float32 result fits in the dtype (an internal overflow); layers run under the ``mixed_*``
-policy."""
+float32 result fits in the dtype (an internal overflow). Layers run under the ``mixed_*``
+policy in place (not rebuilt from `get_config`: a config bug is `serializes`'s to
+report, once); for functions the sub-expression that overflows is named (`causes`)."""
 
 from __future__ import annotations
+
+import contextlib
 
 import ml_dtypes
 import numpy as np
 
 from actlab.checkup.context import Context
-from actlab.checkup.probe import first_line
+from actlab.checkup.finite import because
+from actlab.checkup.probe import LARGE_INPUT, first_line
 from actlab.checkup.report import CheckResult
 
 
@@ -18,8 +22,11 @@ def half(ctx: Context, dtype: str) -> CheckResult:
     t = np.concatenate([ctx.grid, ctx.beyond])
     t = t[np.abs(t) <= top]
     try:
-        fn = ctx.t.clone(f"mixed_{dtype}") if ctx.t.layer is not None else ctx.t.fn
-        low = ctx.probe.evaluate(fn, t, dtype)
+        with contextlib.ExitStack() as stack:
+            fn = ctx.t.fn
+            if ctx.t.layer is not None:
+                fn = stack.enter_context(ctx.t.in_policy(f"mixed_{dtype}"))
+            low = ctx.probe.evaluate(fn, t, dtype)
     except Exception as exc:  # noqa: BLE001
         return CheckResult(
             dtype,
@@ -43,19 +50,24 @@ def half(ctx: Context, dtype: str) -> CheckResult:
         "forward_nonfinite_inputs": t[bad_y],
         "gradient_nonfinite_inputs": t[bad_g],
     }
-    for what, bad, vals, refs in (
-        ("output", bad_y, low["F"], ref["F"]),
-        ("gradient", bad_g, low["dF"], ref["dF"]),
-    ):
-        if bad.any():
+    inside = np.abs(t) <= LARGE_INPUT
+    for status, region in (("fail", inside), ("warn", ~inside)):
+        for what, bad, vals, refs in (
+            ("output", bad_y & region, low["F"], ref["F"]),
+            ("gradient", bad_g & region, low["dF"], ref["dF"]),
+        ):
+            if not bad.any():
+                continue
             i = int(np.flatnonzero(bad)[np.argmin(np.abs(t[bad]))])
             ev["smallest_abs_x"] = abs(t[i])
+            extra = "" if status == "fail" else f" (only beyond |x| = {LARGE_INPUT:g})"
             return CheckResult(
                 dtype,
-                "fail",
-                f"In {dtype} the {what} is {vals[i]} at {ctx.x(t[i])} although "
+                status,
+                f"In {dtype} the {what} is {vals[i]} at {ctx.x(t[i])}{extra} although "
                 f"the float32 {what} ({refs[i]:.6g}) fits (max {top:.6g}): an "
-                f"internal overflow; {int(bad.sum())} input(s) affected.",
+                f"internal overflow; {int(bad.sum())} input(s) affected, this is the one of "
+                f"smallest |x|" + (because(ctx, t[i], ev, dtype) if ctx.t.layer is None else "."),
                 ev,
             )
     return CheckResult(

@@ -30,6 +30,9 @@ LARGE_INPUT = 1e4
 WIDTH = 4  # features of every probe input
 SHAPE_RANGE = 6.0  # gradient_correct / kinks / gradient_alive on [-6, 6]
 SHAPE_STEP = 0.02  # 601 points, exact multiples of 0.02 (0, ±0.5, ±1, ... included)
+RANDOM_CELL = 0.005  # one seeded random point per cell of [-6, 6] (2,400 points)
+N_NEAR_ZERO = 200  # seeded uniform points on [-0.05, 0.05]
+N_LOG = 1000  # seeded log-uniform magnitudes from 1e-8 to 1e4, random signs
 
 
 def to_numpy(t) -> np.ndarray | None:
@@ -102,6 +105,33 @@ def shape_grid() -> np.ndarray:
     return np.arange(-n, n + 1) * SHAPE_STEP
 
 
+def random_points(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`(inside, outside)`: seeded random probe points off the fixed grids, on [-6, 6] and
+    beyond it up to |x| = 1e4 (the same seed gives the same points).
+
+    On [-6, 6]: one uniform point in every cell of width `RANDOM_CELL` (so every interval of
+    width 2 × `RANDOM_CELL` = 0.01 holds at least one), `N_NEAR_ZERO` uniform points on
+    [-0.05, 0.05]; and `N_LOG` log-uniform magnitudes from 1e-8 to 1e4 with random signs,
+    split at |x| = 6.
+    """
+    rng = np.random.default_rng([seed, 0x5EED])  # independent of the row direction's stream
+    cells = np.arange(-SHAPE_RANGE, SHAPE_RANGE, RANDOM_CELL)
+    stratified = cells + rng.uniform(0.0, RANDOM_CELL, size=len(cells))
+    near_zero = rng.uniform(-0.05, 0.05, size=N_NEAR_ZERO)
+    logs = rng.choice([-1.0, 1.0], size=N_LOG) * 10.0 ** rng.uniform(
+        -8, np.log10(LARGE_INPUT), N_LOG
+    )
+    inside = np.concatenate([stratified, near_zero, logs[np.abs(logs) <= SHAPE_RANGE]])
+    return np.sort(inside), np.sort(logs[np.abs(logs) > SHAPE_RANGE])
+
+
+def points_around(centres: np.ndarray, seed: int, n: int = 32, width: float = 0.02) -> np.ndarray:
+    """`n` seeded uniform points within ±`width` of each of `centres` (the reported kinks)."""
+    rng = np.random.default_rng([seed, 0x41C5])
+    centres = np.asarray(centres, dtype="float64")
+    return np.sort((centres[:, None] + rng.uniform(-width, width, (len(centres), n))).ravel())
+
+
 class Probe:
     """Lays scalar inputs out as tensors and reads per-point values and derivatives back."""
 
@@ -155,7 +185,14 @@ class Probe:
     def evaluate(
         self, fn: Callable, t: np.ndarray, dtype: str, grad: bool = True, offset: bool = False
     ) -> dict[str, Any]:
-        """Per-point values `F`, derivatives `dF` (None: no gradient path) and `out_dtype`."""
+        """Per-point values `F`, derivatives `dF` (None: no gradient path) and `out_dtype`.
+
+        The points are padded with zeros to a power of two (at least 64): each point is its own
+        element or row, so padding changes nothing, and JAX, which compiles every op for every
+        new shape, reuses its kernels across the many small evaluations of one target."""
+        n = len(t)
+        size = max(64, 1 << max(n - 1, 1).bit_length())
+        t = np.concatenate([np.asarray(t, dtype="float64"), np.zeros(size - n)])
         x = ops.cast(
             ops.convert_to_tensor(
                 self.layout(t, offset).astype("float32")
@@ -170,17 +207,18 @@ class Probe:
             y, dx = fn(x), None
         y_np = to_numpy(y).astype("float64")
         out = {
-            "F": self.points(y_np, len(t)),
+            "F": self.points(y_np, size),
             "dF": None,
             "no_gradient": grad and dx is None,
             "out_dtype": str(to_numpy(y).dtype),
-            "x_used": self.points(to_numpy(x).astype("float64"), len(t))
-            if self.elementwise
-            else np.asarray(t, dtype="float64"),
+            "x_used": self.points(to_numpy(x).astype("float64"), size) if self.elementwise else t,
         }
         if dx is not None:
-            out["dF"] = self.slopes(to_numpy(dx).astype("float64"), len(t))
+            out["dF"] = self.slopes(to_numpy(dx).astype("float64"), size)
         if not self.elementwise:  # a row with any non-finite output is non-finite
             finite_rows = np.isfinite(y_np.reshape(len(y_np), -1)).all(axis=1)
             out["F"] = np.where(finite_rows, out["F"], np.nan)
+        for key in ("F", "dF", "x_used"):
+            if out[key] is not None:
+                out[key] = out[key][:n]
         return out

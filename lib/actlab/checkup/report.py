@@ -20,6 +20,7 @@ CHECKS = (
     "gradient_correct",
     "kinks",
     "gradient_alive",
+    "weight_gradients",
     "compiles",
     "traced_state",
     "float16",
@@ -57,6 +58,7 @@ class ActivationReport:
     backend: str
     checks: list[CheckResult]
     seconds: float = 0.0
+    seed: int = 0  # of the probes' random points, the row direction, the networks
 
     @property
     def ok(self) -> bool:
@@ -80,6 +82,7 @@ class ActivationReport:
             "target": self.target,
             "ok": self.ok,
             "backend": self.backend,
+            "seed": self.seed,
             "seconds": round(self.seconds, 2),
             "checks": [c.to_dict() for c in self.checks],
         }
@@ -95,7 +98,11 @@ class ActivationReport:
             parts.append(f"{len(warned)} warned ({', '.join(warned)})")
         if skipped:
             parts.append(f"{len(skipped)} skipped")
-        return f"{head}: {self.target}: " + "; ".join(parts) + f" [{self.seconds:.1f} s]"
+        return (
+            f"{head}: {self.target}: "
+            + "; ".join(parts)
+            + f" [{self.seconds:.1f} s, seed {self.seed}]"
+        )
 
     def format(self, statuses: Sequence[str] = STATUSES) -> str:
         rows = [

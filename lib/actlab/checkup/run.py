@@ -10,30 +10,45 @@ from typing import Any
 
 import numpy as np
 
-from actlab.checkup import compiled, cost, finite, gradients, precision, saving, training
+from actlab.checkup import (
+    compiled,
+    cost,
+    differences,
+    finite,
+    gradients,
+    kinks,
+    precision,
+    saving,
+    state,
+    training,
+    weights,
+)
 from actlab.checkup.backends import compare_backends
 from actlab.checkup.context import Context
 from actlab.checkup.probe import backend, first_line
 from actlab.checkup.report import ActivationReport, CheckResult
 from actlab.checkup.targets import prepare
 
-__all__ = ["check_activation", "assert_healthy", "profile_activation"]
+__all__ = ["check_activation", "assert_healthy", "profile_activation", "run_checks"]
+
+DTYPES = ("float32", "float16", "bfloat16")
 
 
 def check_activation(
     target: Any,
     *,
-    dtypes: Sequence[str] = ("float32", "float16", "bfloat16"),
+    dtypes: Sequence[str] = DTYPES,
     train: bool = True,
     timing: bool = True,
     allow_surrogate_gradient: bool = False,
+    fresh_process: bool = True,
     seed: int = 0,
     n_train: int | None = None,
     cost_log2_size: int = 20,
-    cost_repeats: int = 10,
+    cost_repeats: int = 15,
     backends: Sequence[str] | None = None,
 ) -> ActivationReport:
-    """Run every check on `target` and return an `ActivationReport` (see the module docstring).
+    """Run every check on `target` and return an `ActivationReport` (see the package docstring).
 
     Args:
         target: a callable of one tensor, a Keras layer instance or class, a Keras activation
@@ -44,9 +59,14 @@ def check_activation(
         timing: run the `cost` check.
         allow_surrogate_gradient: a gradient that differs from the finite differences is a
             warning, not a failure (a deliberate straight-through estimator).
-        seed: seeds the probe's row direction, the networks' initialisation and shuffling.
+        fresh_process: `serializes` reloads the saved model in a child process that imports
+            only the target's module (a few seconds, while the other checks run); False
+            reloads it in this process, which cannot tell whether importing that module
+            registers the target (the detail says so).
+        seed: seeds the probes' random points, the row direction, the networks'
+            initialisation and shuffling; the same seed gives the same report.
         n_train: training images for `training` (None: the 4,000 of the embedded split).
-        cost_log2_size, cost_repeats: size and repetitions of the `cost` measurement.
+        cost_log2_size, cost_repeats: size and interleaved rounds of the `cost` measurement.
         backends: e.g. ``("tensorflow", "jax")``: adds the check ``backends`` (after ``cost``),
             which fails where the backends give different values or gradients
             (`compare_backends`; `target` must then be an import path or a Keras name).
@@ -55,22 +75,57 @@ def check_activation(
         ValueError: naming the target, when it cannot be imported or is not an activation.
     """
     for d in dtypes:
-        if d not in ("float32", "float16", "bfloat16"):
+        if d not in DTYPES:
             raise ValueError(
                 f"`dtypes` may hold 'float32', 'float16' and 'bfloat16'. "
                 f"Received: dtypes={dtypes!r}"
             )
     start = time.perf_counter()
-    prepared = prepare(target)
-    ctx = Context(prepared, allow_surrogate_gradient, seed)
+    ctx = Context(prepare(target), allow_surrogate_gradient, seed)
+    try:
+        ctx.reload = saving.start(ctx, fresh_process)
+        saving.launch([ctx.reload])  # the fresh process reloads while the other checks run
+        return run_checks(
+            ctx,
+            target,
+            start,
+            dtypes=dtypes,
+            train=train,
+            timing=timing,
+            n_train=n_train,
+            cost_log2_size=cost_log2_size,
+            cost_repeats=cost_repeats,
+            backends=backends,
+        )
+    finally:
+        if ctx.reload is not None:
+            ctx.reload.close()
+
+
+def run_checks(
+    ctx: Context,
+    target: Any,
+    start: float,
+    *,
+    dtypes: Sequence[str] = DTYPES,
+    train: bool = True,
+    timing: bool = True,
+    n_train: int | None = None,
+    cost_log2_size: int = 20,
+    cost_repeats: int = 15,
+    backends: Sequence[str] | None = None,
+) -> ActivationReport:
+    """Every check on a prepared target (`ctx.reload` already started), in `CHECKS` order; a
+    check that crashes is reported as failed, naming the exception."""
     steps: list[tuple[str, Callable[[], CheckResult] | None]] = [
         ("forward_finite", lambda: finite.forward_finite(ctx)),
         ("gradient_finite", lambda: finite.gradient_finite(ctx)),
         ("gradient_correct", lambda: gradients.gradient_correct(ctx)),
-        ("kinks", lambda: gradients.kinks(ctx)),
+        ("kinks", lambda: kinks.kinks(ctx)),
         ("gradient_alive", lambda: gradients.gradient_alive(ctx)),
+        ("weight_gradients", lambda: weights.weight_gradients(ctx)),
         ("compiles", lambda: compiled.compiles(ctx)),
-        ("traced_state", lambda: compiled.traced_state(ctx)),
+        ("traced_state", lambda: state.traced_state(ctx)),
         ("float16", (lambda: precision.half(ctx, "float16")) if "float16" in dtypes else None),
         ("bfloat16", (lambda: precision.half(ctx, "bfloat16")) if "bfloat16" in dtypes else None),
         ("serializes", lambda: saving.serializes(ctx)),
@@ -78,12 +133,12 @@ def check_activation(
         ("cost", (lambda: cost.cost(ctx, cost_log2_size, cost_repeats)) if timing else None),
     ]
     results = []
-    for name, run in steps:
-        if run is None:
+    for name, step in steps:
+        if step is None:
             results.append(CheckResult(name, "skip", "Not requested."))
             continue
         try:
-            result = run()
+            result = step()
         except Exception as exc:  # noqa: BLE001 - a crash inside a check is reported, not raised
             result = CheckResult(
                 name,
@@ -94,8 +149,10 @@ def check_activation(
         result.name = name
         results.append(result)
     if backends:
-        results.append(compare_backends(target, tuple(backends), seed))
-    return ActivationReport(prepared.label, backend(), results, time.perf_counter() - start)
+        results.append(compare_backends(target, tuple(backends), ctx.seed))
+    return ActivationReport(
+        ctx.t.label, backend(), results, time.perf_counter() - start, seed=ctx.seed
+    )
 
 
 def assert_healthy(target: Any, **kwargs) -> ActivationReport:
@@ -123,7 +180,7 @@ def profile_activation(
     prepared = prepare(target)
     ctx = Context(prepared, False, seed)
     t = np.concatenate([ctx.grid, ctx.beyond])
-    fd = gradients.finite_differences(ctx)
+    fd = differences.finite_differences(ctx)
     n = fd["n_shape"]
     half = {}
     for dtype in dtypes:

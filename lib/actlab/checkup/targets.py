@@ -7,8 +7,7 @@ import ast
 import contextlib
 import functools
 import importlib
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from actlab.checkup.paths import PATH, did_you_mean, precheck
 from actlab.checkup.probe import WIDTH, first_line, to_numpy
 
 
@@ -27,6 +27,7 @@ class Target:
     layer: Any = None  # a keras Layer, or None for a function
     elementwise: bool = True
     out_shape: tuple = ()  # output shape of one probe row (without batch)
+    module: str | None = None  # the module of an import path ("pkg.mod" of "pkg.mod:attr")
 
     def clone(self, dtype: str):
         """The same activation computing in `dtype` (a layer is rebuilt from its config with
@@ -41,6 +42,22 @@ class Target:
                 [np.asarray(w).astype(v.dtype) for w, v in zip(source, layer.weights, strict=True)]
             )
         return layer
+
+    @contextlib.contextmanager
+    def in_policy(self, policy: str) -> Iterator[Any]:
+        """The layer itself under dtype `policy` (``"mixed_float16"``) while inside: its dtype
+        policy, and its sublayers', is replaced and restored afterwards. Not a copy: a copy is
+        rebuilt from `get_config` (even `copy.deepcopy` saves and reloads a Keras layer), and a
+        config bug is `serializes`'s to report."""
+        layers = [self.layer, *self.layer._flatten_layers(include_self=False)]
+        saved = [layer.dtype_policy for layer in layers]
+        try:
+            for layer in layers:
+                layer.dtype_policy = policy
+            yield self.layer
+        finally:
+            for layer, old in zip(layers, saved, strict=True):
+                layer.dtype_policy = old
 
 
 def rebuild(layer, **overrides):
@@ -62,13 +79,6 @@ def rebuild(layer, **overrides):
 
 def compute_dtype(policy: str) -> str:
     return policy.removeprefix("mixed_")
-
-
-_PATH = re.compile(
-    r"^\s*(?P<module>[A-Za-z_][\w.]*):(?P<attr>[A-Za-z_][\w.]*)\s*"
-    r"(?:\((?P<args>.*)\))?\s*$",
-    re.S,
-)
 
 
 def _parse_call(args: str, target: str) -> tuple[list, dict]:
@@ -96,7 +106,8 @@ def resolve_target(target: Any) -> tuple[str, Any]:
     label = target if isinstance(target, str) else name_of(target)
     obj = target
     if isinstance(target, str):
-        match = _PATH.match(target)
+        precheck(target)  # a typo is refused with a suggestion, before anything is imported
+        match = PATH.match(target)
         if match:
             try:
                 module = importlib.import_module(match["module"])
@@ -110,6 +121,7 @@ def resolve_target(target: Any) -> tuple[str, Any]:
                     raise ValueError(
                         f"Cannot import target {target!r}: module "
                         f"{match['module']!r} has no attribute {match['attr']!r}."
+                        + did_you_mean(part, [n for n in dir(obj) if not n.startswith("_")])
                     )
                 obj = getattr(obj, part)
             if match["args"] is not None:
@@ -201,7 +213,9 @@ def prepare(target: Any) -> Target:
         x2[:, 0] += 0.37
         y2 = to_numpy(obj(ops.convert_to_tensor(x2)))
         elementwise = bool(np.array_equal(y2[:, 1:], y[:, 1:], equal_nan=True))
+    match = PATH.match(target) if isinstance(target, str) else None
     return Target(
+        module=match["module"] if match else None,
         label=label,
         fn=obj,
         obj=obj,

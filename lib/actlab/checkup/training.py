@@ -12,11 +12,23 @@ import keras
 from actlab import data, diagnostics
 from actlab.checkup.context import Context
 from actlab.checkup.probe import backend
+from actlab.checkup.reloading import reason
 from actlab.checkup.report import CheckResult
 from actlab.checkup.targets import Target, rebuild
 
 
 def training(ctx: Context, n_train: int | None, epochs: int = 1) -> CheckResult:
+    if ctx.t.layer is not None:
+        try:  # the network holds two copies of the layer, built from its config
+            rebuild(ctx.t.layer)
+        except Exception as exc:  # noqa: BLE001 - a config bug: serializes reports it
+            return CheckResult(
+                "training",
+                "skip",
+                f"Skipped: cannot build copies of the layer from get_config for the network "
+                f"({reason(exc)}; see serializes).",
+                {"error": reason(exc)},
+            )
     rows = {}
     for scale in ("unit", "raw"):
         rows[scale] = _train_once(ctx.t, scale, ctx.seed, n_train, epochs)
