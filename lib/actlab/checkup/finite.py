@@ -60,8 +60,8 @@ def forward_finite(ctx: Context) -> CheckResult:
             "forward_finite",
             "fail",
             f"Non-finite output ({F[t == worst][0]}) at {ctx.x(worst)} in float32, the "
-            f"smallest |x| that gives one; {int((bad & inside).sum())} of {int(inside.sum())} "
-            f"inputs with |x| <= {LARGE_INPUT:g} give non-finite values" + because(ctx, worst, ev),
+            f"smallest |x| of the {int((bad & inside).sum())} of {int(inside.sum())} inputs "
+            f"with |x| <= {LARGE_INPUT:g} that give one" + because(ctx, worst, ev),
             ev,
         )
     if (bad & ~inside).any():
@@ -114,8 +114,8 @@ def gradient_finite(ctx: Context) -> CheckResult:
                 "gradient_finite",
                 status,
                 f"The output is finite ({F[i]:.6g}) but the autodiff gradient "
-                f"is {dF[i]} at {ctx.x(worst)} in float32{extra}, the smallest |x| where it "
-                f"is, at {int(where.sum())} input(s) in all" + because(ctx, worst, ev),
+                f"is {dF[i]} at {ctx.x(worst)} in float32{extra}, the smallest |x| of the "
+                f"{int(where.sum())} input(s) where it is not finite" + because(ctx, worst, ev),
                 ev,
             )
     return CheckResult(

@@ -15,7 +15,7 @@ import importlib
 import inspect
 import time
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from actlab.checkup.context import Context
 from actlab.checkup.report import CHECKS, ActivationReport
 from actlab.checkup.targets import prepare
 
-__all__ = ["check_module", "module_targets", "ModuleReport", "ABBREVIATIONS"]
+__all__ = ["check_module", "check_targets", "module_targets", "ModuleReport", "ABBREVIATIONS"]
 
 #: Short column names for the table (one column per check).
 ABBREVIATIONS = {
@@ -57,6 +57,7 @@ class ModuleReport:
     reports: list[ActivationReport]
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    overhead: float = 0.0  # importing the module, waiting for the shared fresh process
 
     @property
     def ok(self) -> bool:
@@ -77,6 +78,7 @@ class ModuleReport:
             "module": self.module,
             "ok": self.ok,
             "seconds": round(self.seconds, 2),
+            "overhead_seconds": round(self.overhead, 2),
             "activations": [r.to_dict() for r in self.reports],
             "skipped": [{"name": n, "why": why} for n, why in self.skipped],
         }
@@ -123,7 +125,10 @@ class ModuleReport:
             text += f"; {len(warned)} passed with warnings ({', '.join(warned)})"
         if self.skipped:
             text += f"; {len(self.skipped)} public names are not activations"
-        return text + f" [{self.seconds:.0f} s]"
+        return text + (
+            f" [{self.seconds:.0f} s: the activations' checks {self.seconds - self.overhead:.0f} s, "
+            f"importing and the shared fresh process {self.overhead:.0f} s]"
+        )
 
 
 def module_targets(name: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -175,40 +180,69 @@ def check_module(
     name: str,
     *,
     progress: Callable[[str], None] | None = None,
-    fresh_process: bool = True,
-    allow_surrogate_gradient: bool = False,
-    seed: int = 0,
     **kwargs,
 ) -> ModuleReport:
     """`check_activation` on every activation of module `name` (see the module docstring);
-    `kwargs` as for `check_activation` (``train=False, timing=False``...). `progress` gets
-    one line per activation as it is done. `ValueError` when the module cannot be imported."""
+    `kwargs` as for `check_targets` (``train=False, timing=False``...). `progress` gets one
+    line per activation as it is done. `ValueError` when the module cannot be imported."""
     start = time.perf_counter()
     names, skipped = module_targets(name)
-    contexts: list[tuple[str, Context]] = []
-    for target in names:
+    reports = check_targets(names, progress=progress, skipped=skipped, **kwargs)
+    seconds = time.perf_counter() - start
+    return ModuleReport(
+        name, reports, sorted(skipped), seconds, seconds - sum(r.seconds for r in reports)
+    )
+
+
+def check_targets(
+    targets: Sequence[Any],
+    *,
+    progress: Callable[[str], None] | None = None,
+    skipped: list[tuple[str, str]] | None = None,
+    fresh_process: bool = True,
+    allow_surrogate_gradient: bool | Collection[Any] = False,
+    seed: int = 0,
+    **kwargs,
+) -> list[ActivationReport]:
+    """`check_activation` on each of `targets`, in order, with one fresh process per module for
+    `serializes` (not one per target). `allow_surrogate_gradient`: True for all, or the targets
+    (as given) whose surrogate gradient is deliberate. A target that is not an activation is
+    appended to `skipped` as ``(name, why)`` when a list is given, else raises `ValueError`."""
+    contexts: list[tuple[Any, Context]] = []
+    for target in targets:
+        surrogate = (
+            allow_surrogate_gradient
+            if isinstance(allow_surrogate_gradient, bool)
+            else target in allow_surrogate_gradient
+        )
         try:
-            contexts.append((target, Context(prepare(target), allow_surrogate_gradient, seed)))
+            contexts.append((target, Context(prepare(target), surrogate, seed)))
         except ValueError as exc:
-            skipped.append((target.split(":", 1)[1], _short(str(exc))))
-    child = None
+            if skipped is None:
+                raise
+            name = target.split(":", 1)[-1] if isinstance(target, str) else repr(target)
+            skipped.append((name, _short(str(exc))))
+    children = []
     try:
         for _, ctx in contexts:
             ctx.reload = saving.start(ctx, fresh_process)
-        child = saving.launch([ctx.reload for _, ctx in contexts])  # one, shared
+        children = saving.launch([ctx.reload for _, ctx in contexts])
         reports = []
         for i, (target, ctx) in enumerate(contexts, 1):
+            waited = sum(c.waited for c in children)
             report = run.run_checks(ctx, target, time.perf_counter(), **kwargs)
+            # the shared fresh process's start-up is no one target's time
+            report.seconds -= sum(c.waited for c in children) - waited
             reports.append(report)
             if progress:
                 progress(f"[{i}/{len(contexts)}] {report.verdict()}")
+        return reports
     finally:
-        if child is not None:
+        for child in children:
             child.close()
         for _, ctx in contexts:
             if ctx.reload is not None:
                 ctx.reload.close()
-    return ModuleReport(name, reports, sorted(skipped), time.perf_counter() - start)
 
 
 def _short(message: str) -> str:

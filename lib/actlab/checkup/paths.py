@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import importlib.machinery
 import importlib.util
 import re
 from pathlib import Path
@@ -28,10 +29,19 @@ DOTTED = re.compile(
 
 
 def _find(module: str):
-    """The module's spec without running the module (its parent packages do run); None if
-    there is no such module."""
+    """The module's spec without running it or its parent packages (each part is looked up on
+    its parent's search path, as the import system would, but nothing is imported: ``keras``'s
+    ``__init__`` would load TensorFlow); None if there is no such module."""
+    parts = module.split(".")
     try:
-        return importlib.util.find_spec(module)
+        spec = importlib.util.find_spec(parts[0])
+        for i in range(1, len(parts)):
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(
+                ".".join(parts[: i + 1]), list(spec.submodule_search_locations)
+            )
+        return spec
     except (ImportError, ValueError):
         return None
 

@@ -1,10 +1,10 @@
 """The check ``serializes``: a model using the target saves as .keras and reloads, for real.
 
 `start` saves a model holding the target (the layer, or ``keras.layers.Activation(fn)``) and
-its outputs on the probe; `launch` starts one child process (`actlab.checkup.reloading`) that
+its outputs on the probe; `launch` starts a child process (`actlab.checkup.reloading`) that
 reloads it (a) importing only the target's module, with ``safe_mode=True``, and (b) with
 ``custom_objects`` naming the target; the child runs while the other checks do (the targets of
-one module share one child). `serializes` then compares:
+one module share one child, one per module). `serializes` then compares:
 
 - reloads as something else (Keras's own ``gelu`` for an unregistered ``gelu`` of yours, saved
   by its bare name), does not reload, or reloads to other outputs: **fail**, naming a
@@ -26,6 +26,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,10 +62,13 @@ class Child:
             text=True,
         )
         self._results: list[dict] | None = None
+        self.waited = 0.0  # seconds the checks spent waiting for it
 
     def result(self, index: int) -> dict:
         if self._results is None:
+            start = time.perf_counter()
             self._results = self._wait()
+            self.waited += time.perf_counter() - start
         return self._results[index]
 
     def _wait(self) -> list[dict]:
@@ -120,16 +124,21 @@ class Reload:
         self.tmp.cleanup()
 
 
-def launch(reloads: list[Reload | None], folder: Path | None = None) -> Child | None:
-    """Start one child process for every reload that runs in a fresh process (targets of one
-    module share it: importing that module once is what each of them would do)."""
-    fresh = [r for r in reloads if r is not None and r.fresh and r.problem is None]
-    if not fresh:
-        return None
-    child = Child([r.job for r in fresh], folder or Path(fresh[0].tmp.name))
-    for i, r in enumerate(fresh):
-        r.child, r.index = child, i
-    return child
+def launch(reloads: list[Reload | None]) -> list[Child]:
+    """Start one child process per module for the reloads that run in a fresh process: the
+    targets of one module share it (importing that module once is what each of them would
+    do); targets of different modules never share one."""
+    groups: dict[str, list[Reload]] = {}
+    for r in reloads:
+        if r is not None and r.fresh and r.problem is None:
+            groups.setdefault(r.job["import"], []).append(r)
+    children = []
+    for group in groups.values():
+        child = Child([r.job for r in group], Path(group[0].tmp.name))
+        for i, r in enumerate(group):
+            r.child, r.index = child, i
+        children.append(child)
+    return children
 
 
 def _identity(obj) -> str:

@@ -101,10 +101,11 @@ def _verdict(checked: list[dict]) -> CheckResult:
         return CheckResult(
             "traced_state",
             "fail",
-            f"{names(rows)} {'is' if len(rows) == 1 else 'are'} read as a Python number: after "
-            "compiling, changing it moves the eager output but not the compiled one (it is "
-            "frozen at trace time); hold it in a variable (a keras.Variable assigned in place), "
-            "as PolyReLUBlend holds its relu_weight for BlendSchedule.",
+            f"{names(rows)} {'is' if len(rows) == 1 else 'are'} read as "
+            f"{'a Python number' if len(rows) == 1 else 'Python numbers'}: after compiling, "
+            f"changing {'it' if len(rows) == 1 else 'one'} moves the eager output but not the "
+            "compiled one (frozen at trace time); hold it in a variable (a keras.Variable "
+            "assigned in place), as PolyReLUBlend holds its relu_weight for BlendSchedule.",
             ev,
         )
     if frozen["warn"]:
@@ -113,9 +114,10 @@ def _verdict(checked: list[dict]) -> CheckResult:
             "traced_state",
             "warn",
             f"{names(rows)} {'is' if len(rows) == 1 else 'are'} frozen at trace time: after "
-            "compiling, changing it moves the eager output but not the compiled one. Fine only "
-            "if it never changes after compiling; if a callback or a schedule changes it, make "
-            "it a variable (as BlendSchedule does with PolyReLUBlend's relu_weight).",
+            f"compiling, changing {'it' if len(rows) == 1 else 'one'} moves the eager output but "
+            "not the compiled one. Fine only if it never changes after compiling; if a callback "
+            "or a schedule changes it, make it a variable (as BlendSchedule does with "
+            "PolyReLUBlend's relu_weight).",
             ev,
         )
     fixed = [c for c in checked if c["frozen"]]
