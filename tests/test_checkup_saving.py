@@ -79,6 +79,7 @@ def test_a_dropped_required_argument_is_named_and_reported_once():
         n_train=200,
         cost_log2_size=12,
         cost_repeats=3,
+        fresh_process=False,  # the same error in this process; the fresh one is tested above
     )
     result = report["serializes"]
     assert result.status == "fail"

@@ -45,13 +45,26 @@ def _reference(ctx: Context) -> tuple[Callable, str, str | None]:
             own = ctx.probe.evaluate(ctx.t.fn, t, "float32", grad=False, offset=True)["F"]
             if not np.allclose(ref["F"], own, rtol=1e-3, atol=1e-4, equal_nan=True):
                 raise ValueError("the copy rebuilt from get_config computes other values")
+        slopes = []
+        for h in (1e-6, 1e-4):  # in float64 these agree to ~1e-8; float32 inside: to ~0.1
+            step = h * np.maximum(1.0, np.abs(t))
+            up = ctx.probe.evaluate(fn64, t + step, "float64", grad=False, offset=True)["F"]
+            down = ctx.probe.evaluate(fn64, t - step, "float64", grad=False, offset=True)["F"]
+            slopes.append((up - down) / (2 * step))
+        with np.errstate(all="ignore"):
+            spread = np.abs(slopes[0] - slopes[1]) / (1.0 + np.abs(slopes[1]))
+        if np.nanmedian(spread) > 1e-4:
+            raise ValueError(
+                "it returns float64 but computes in float32 inside (Keras's JAX backend does "
+                "for some ops)"
+            )
         return fn64, "float64", None
     except Exception as exc:  # noqa: BLE001 - fall back to float32 differences
         return ctx.t.fn, "float32", f"float64 unavailable ({first_line(exc)})"
 
 
 def step(t: np.ndarray, dtype: str) -> np.ndarray:
-    return (1e-6 if dtype == "float64" else 1e-2) * np.maximum(1.0, np.abs(t))
+    return (1e-6 if dtype == "float64" else 1e-3) * np.maximum(1.0, np.abs(t))
 
 
 def differences(ctx: Context, fn: Callable, dtype: str, t: np.ndarray) -> dict[str, Any]:

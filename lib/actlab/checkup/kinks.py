@@ -31,7 +31,7 @@ SPIKE = 8.0  # a candidate's slope change per unit x exceeds its neighbours' med
 
 def fine_step(t: np.ndarray, dtype: str) -> np.ndarray:
     """The difference step that locates and verifies kinks: the finite differences' own in
-    float64; finer than theirs in float32 (whose 1e-2 would smear neighbouring jumps)."""
+    float64; finer than theirs in float32 (whose 1e-3 would smear neighbouring jumps)."""
     return (1e-6 if dtype == "float64" else 2e-4) * np.maximum(1.0, np.abs(t))
 
 
@@ -72,10 +72,23 @@ def _candidates(fd: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):
         ok = np.isfinite(F[:-1]) & np.isfinite(F[1:]) & np.isfinite(d[:-1]) & np.isfinite(d[1:])
         ok &= dt > 0
-        gap = np.where(ok, np.abs(np.diff(d)), 0.0)
-        kink = (gap > KINK_TOL * (1 + np.abs(d[:-1]) + np.abs(d[1:]))) & (
-            _spikes(np.where(ok, gap / np.where(dt > 0, dt, 1.0), 0.0)) > SPIKE
-        )
+
+        def bends(slopes):
+            change = np.where(
+                ok & np.isfinite(slopes[:-1]) & np.isfinite(slopes[1:]),
+                np.abs(np.diff(slopes)),
+                0.0,
+            )
+            flagged = (change > KINK_TOL * (1 + np.abs(slopes[:-1]) + np.abs(slopes[1:]))) & (
+                _spikes(change / np.where(dt > 0, dt, 1.0)) > SPIKE
+            )
+            return change, flagged
+
+        gap, kink = bends(d)
+        if fd["dF"] is not None:  # a coarse difference step smears a kink over its neighbours;
+            ad_gap, ad_kink = bends(fd["dF"][:n])  # autodiff's slopes change at once (the
+            kink |= ad_kink  # candidates are verified on f itself: a wrong autodiff is no kink)
+            gap = np.where(ad_kink & ~(gap > 0), ad_gap, gap)
         unexplained = np.abs(np.diff(F) - 0.5 * (d[:-1] + d[1:]) * dt)
         if fd["dF"] is not None:  # a coarse difference step smears a jump over its neighbours:
             a = fd["dF"][:n]  # the change the autodiff slopes leave unexplained, if smaller
@@ -97,34 +110,46 @@ def _candidates(fd: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 def _bisect(ctx: Context, fd: dict[str, Any], index: np.ndarray, jump: np.ndarray) -> np.ndarray:
     """Where in each candidate interval the kink or jump sits (all intervals at once): the half
-    whose slope (kink) or value (jump) the far end explains is dropped."""
+    whose slope (kink: finite differences) or value (jump: the change its end slopes do not
+    explain) the far end explains is dropped. A jump's end slopes are autodiff's, taken at the
+    point itself (a finite difference next to the jump straddles it), zero without a gradient."""
     fn, dtype = fd["fn"], fd["dtype"]
     t, F, d = fd["t"], fd["F"], fd["central"]
+    ad = np.zeros_like(t) if fd["dF"] is None else np.nan_to_num(fd["dF"], posinf=0.0, neginf=0.0)
     a, b = t[index].copy(), t[index + 1].copy()
     fa, fb, da, db = F[index].copy(), F[index + 1].copy(), d[index].copy(), d[index + 1].copy()
+    sa, sb = ad[index].copy(), ad[index + 1].copy()
     for _ in range(BISECTIONS):
         m = 0.5 * (a + b)
         h = fine_step(m, dtype)
-        fm = ctx.probe.evaluate(fn, m, dtype, grad=False, offset=True)["F"]
+        mid = ctx.probe.evaluate(fn, m, dtype, grad=True, offset=True)
+        fm = mid["F"]
+        sm = (
+            np.zeros_like(m)
+            if mid["dF"] is None
+            else np.nan_to_num(mid["dF"], posinf=0.0, neginf=0.0)
+        )
         plus = ctx.probe.evaluate(fn, m + h, dtype, grad=False, offset=True)["F"]
         minus = ctx.probe.evaluate(fn, m - h, dtype, grad=False, offset=True)["F"]
         with np.errstate(all="ignore"):
             dm = (plus - minus) / (2 * h)
             left_half = np.where(
                 jump,
-                np.abs(fm - fa - da * (m - a)) > np.abs(fb - fm - db * (b - m)),
+                np.abs(fm - fa - sa * (m - a)) > np.abs(fb - fm - sb * (b - m)),
                 np.abs(dm - db) < np.abs(dm - da),
             )
         left_half &= np.isfinite(fm) & np.isfinite(dm)
-        b, fb, db = (
+        b, fb, db, sb = (
             np.where(left_half, m, b),
             np.where(left_half, fm, fb),
             np.where(left_half, dm, db),
+            np.where(left_half, sm, sb),
         )
-        a, fa, da = (
+        a, fa, da, sa = (
             np.where(left_half, a, m),
             np.where(left_half, fa, fm),
             np.where(left_half, da, dm),
+            np.where(left_half, sa, sm),
         )
     return 0.5 * (a + b)
 
@@ -180,12 +205,15 @@ def find_kinks(ctx: Context) -> list[dict]:
     fd = finite_differences(ctx)
     is_kink, is_jump = _point_tests(fd)
     at_points = fd["t"][(is_kink | is_jump) & fd["fixed"]]
-    found = []  # (x, kind, priority: fixed grid points first)
+    # (x, kind, priority): located by the jump rule, then by the kink rule, each rounded
+    # before not, then the fixed grid points (a window wide enough for float32 also sees a
+    # jump from a point next to it; the jump rule's location is the one to keep)
+    found = []
     if len(at_points):  # confirmed with the finer step (in float32 the coarse one misleads)
         probe = _describe_at(ctx, fd, at_points)
         for x, jumps, bends in zip(at_points, probe["is_jump"], probe["is_kink"], strict=True):
             if jumps or bends:
-                found.append((float(x), "jump" if jumps else "kink", 0))
+                found.append((float(x), "jump" if jumps else "kink", 4))
     index, jump = _candidates(fd)
     if len(index):
         with float64_scope():
@@ -193,10 +221,11 @@ def find_kinks(ctx: Context) -> list[dict]:
         probe = _describe_at(ctx, fd, x)
         kind = np.where(probe["is_jump"], "jump", np.where(probe["is_kink"], "kink", ""))
         keep = kind != ""
-        x, kind = x[keep], kind[keep]
+        x, kind, rule = x[keep], kind[keep], np.where(jump[keep], 0, 2)
         snapped = _snap(ctx, fd, x, kind)
         found += [
-            (float(s), str(k), 0 if s != u else 2) for s, u, k in zip(snapped, x, kind, strict=True)
+            (float(s), str(k), int(r) + (0 if s != u else 1))
+            for s, u, k, r in zip(snapped, x, kind, rule, strict=True)
         ]
     kinks = _merge(found, fd["dtype"])
     ctx.kinks = _details(ctx, fd, kinks)
@@ -205,7 +234,7 @@ def find_kinks(ctx: Context) -> list[dict]:
 
 def _merge(found: list[tuple[float, str, int]], dtype: str) -> list[tuple[float, str]]:
     """One entry per kink: points closer than 50 difference steps are the same kink, reported
-    at the rounded location, else the fixed grid point, else the bisection's."""
+    where the entry of lowest priority says (see `find_kinks`)."""
     merged: list[tuple[float, str, int]] = []
     for x, kind, priority in sorted(found):
         if merged and abs(x - merged[-1][0]) <= 50 * fine_step(np.array([x]), dtype)[0]:
