@@ -126,8 +126,8 @@ class ModuleReport:
         if self.skipped:
             text += f"; {len(self.skipped)} public names are not activations"
         return text + (
-            f" [{self.seconds:.0f} s: the activations' checks {self.seconds - self.overhead:.0f} s, "
-            f"importing and the shared fresh process {self.overhead:.0f} s]"
+            f" [{self.seconds:.0f} s: the activations {self.seconds - self.overhead:.0f} s, importing "
+            f"the module and waiting for the shared fresh process {self.overhead:.0f} s]"
         )
 
 
@@ -209,7 +209,9 @@ def check_targets(
     (as given) whose surrogate gradient is deliberate. A target that is not an activation is
     appended to `skipped` as ``(name, why)`` when a list is given, else raises `ValueError`."""
     contexts: list[tuple[Any, Context]] = []
+    prepared: dict[int, float] = {}  # seconds each target took to prepare, charged to it
     for target in targets:
+        start = time.perf_counter()
         surrogate = (
             allow_surrogate_gradient
             if isinstance(allow_surrogate_gradient, bool)
@@ -217,6 +219,7 @@ def check_targets(
         )
         try:
             contexts.append((target, Context(prepare(target), surrogate, seed)))
+            prepared[len(contexts) - 1] = time.perf_counter() - start
         except ValueError as exc:
             if skipped is None:
                 raise
@@ -231,8 +234,8 @@ def check_targets(
         for i, (target, ctx) in enumerate(contexts, 1):
             waited = sum(c.waited for c in children)
             report = run.run_checks(ctx, target, time.perf_counter(), **kwargs)
-            # the shared fresh process's start-up is no one target's time
-            report.seconds -= sum(c.waited for c in children) - waited
+            # the shared fresh process's start-up is no one target's time; its preparation is
+            report.seconds += prepared[i - 1] - (sum(c.waited for c in children) - waited)
             reports.append(report)
             if progress:
                 progress(f"[{i}/{len(contexts)}] {report.verdict()}")
