@@ -93,11 +93,13 @@ docs: $(VENV_STAMP)  ## HTML API reference of actlab from its docstrings (pdoc) 
 	$(PY) -c "from actlab.collection.reports import build_api_docs; print('API reference ->', build_api_docs())"
 
 # The checkup's exit status, said in words: 0 nothing failed, 1 a check failed (the activation
-# has a defect), 2 not a usable target (a typo, an import error, not an activation).
-checkup: $(VENV_STAMP)  ## check one activation: make checkup ACT=package.module:attribute (or a Keras name)
-	@test -n "$(ACT)" || { echo "usage: make checkup ACT=package.module:attribute (or a Keras name such as gelu)"; exit 2; }
+# has a defect), 2 not a usable target (a typo, an import error, not an activation). make's own
+# exit status is 2 whenever the command fails, so the line printed here says which it was (as
+# does make's "Error 1" / "Error 2"). A typo in an import path is refused before Keras loads.
+checkup: $(VENV_STAMP)  ## check one activation: make checkup ACT=package.module:attribute (or a Keras name), or a whole module: MODULE=package.module
+	@test -n "$(ACT)$(MODULE)" || { echo "usage: make checkup ACT=package.module:attribute (or a Keras name such as gelu), or make checkup MODULE=package.module"; exit 2; }
 	@mkdir -p reports/logs
-	@status=0; $(PY) -m actlab.checkup "$(ACT)" --log reports/logs/checkup.log $(CHECKUP_ARGS) || status=$$?; \
+	@status=0; $(PY) -m actlab.checkup $(if $(MODULE),--module "$(MODULE)","$(ACT)") --log reports/logs/checkup.log $(CHECKUP_ARGS) || status=$$?; \
 	  case $$status in \
 	    0) echo "make checkup: exit 0, no check failed";; \
 	    1) echo "make checkup: exit 1, at least one check failed (see the FAIL rows above)";; \

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+from actlab import autodiff
 from actlab.autodiff import elementwise_grad, vjp, vjp_tensors
 
 X = np.linspace(-2.0, 2.0, 9).astype("float32")
@@ -88,3 +89,27 @@ def test_inside_compiled_function():
 def test_bad_unconnected():
     with pytest.raises(ValueError, match="Received: unconnected='zeros'"):
         vjp_tensors(ops.sin, [X], unconnected="zeros")
+
+
+def test_vjp_input_says_none_without_a_gradient_path_on_tensorflow():
+    x = np.array([0.5, -2.0], dtype="float32")
+    y, dx = autodiff.vjp_input(lambda t: keras.ops.tanh(t) * 2.0, x, np.ones(2))
+    np.testing.assert_allclose(np.asarray(dx), 2.0 * (1.0 - np.tanh(x) ** 2), rtol=1e-6)
+    _, none = autodiff.vjp_input(lambda t: keras.ops.stop_gradient(t), x)
+    if keras.backend.backend() == "tensorflow":
+        assert none is None
+    else:  # JAX returns zeros for an input without a gradient path
+        np.testing.assert_array_equal(np.asarray(none), 0.0)
+
+
+def test_jit_compiles_with_the_same_values():
+    x = np.linspace(-3, 3, 7).astype("float32")
+    compiled = autodiff.jit(lambda t: keras.ops.tanh(t) * t)
+    np.testing.assert_allclose(np.asarray(compiled(x)), np.tanh(x) * x, rtol=1e-6)
+
+
+def test_float64_scope_keeps_float64():
+    with autodiff.float64_scope():
+        y = keras.ops.exp(keras.ops.convert_to_tensor(np.array([1.0]), dtype="float64"))
+        assert str(keras.ops.convert_to_numpy(y).dtype) == "float64"
+        assert abs(keras.ops.convert_to_numpy(y)[0] - np.exp(1.0)) < 1e-14  # float32: 1e-7

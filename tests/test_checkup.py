@@ -17,7 +17,9 @@ from actlab import checkup
 from actlab.activations import naive_elu, safe_elu
 from actlab.checkup import CHECKS, assert_healthy, check_activation
 
-FAST = {"train": False, "timing": False}
+# serializes reloads in this process: a fresh process per target costs seconds (its own tests
+# are in test_checkup_saving.py)
+FAST = {"train": False, "timing": False, "fresh_process": False}
 
 
 def _failed(report) -> set[str]:
@@ -183,7 +185,13 @@ def test_collection_layers_pass_without_float16(target):
 
 def test_naive_elu_fails_gradient_finite_and_warns_on_raw_pixels():
     report = check_activation(
-        naive_elu, train=True, timing=True, n_train=300, cost_log2_size=16, cost_repeats=3
+        naive_elu,
+        train=True,
+        timing=True,
+        n_train=300,
+        cost_log2_size=16,
+        cost_repeats=3,
+        fresh_process=False,
     )
     assert report["gradient_finite"].status == "fail"
     assert report["training"].status in ("warn", "fail")
@@ -220,7 +228,8 @@ def test_report_to_dict_is_json_and_ordered():
     assert record["target"] == "actlab.activations.elu:safe_elu" and record["ok"] is True
     assert [c["name"] for c in record["checks"]] == list(CHECKS)
     assert {c["status"] for c in record["checks"]} <= set(checkup.STATUSES)
-    assert record["checks"][7]["status"] == "skip"  # float16 not requested
+    statuses = {c["name"]: c["status"] for c in record["checks"]}
+    assert statuses["float16"] == "skip"  # not requested
     assert record["backend"] == keras.backend.backend()
 
 
@@ -251,15 +260,17 @@ def test_command_exit_codes(tmp_path, capsys, monkeypatch):
     assert (
         checkup.main(
             ["actlab.activations:safe_elu", "--no-train", "--no-timing", "--json", str(out)]
+            + ["--no-fresh-process"]
         )
         == 0
     )
     assert json.loads(out.read_text())["ok"] is True
-    assert checkup.main(["actlab.activations:naive_elu", "--no-train", "--no-timing"]) == 1
+    fast = ["--no-train", "--no-timing", "--no-fresh-process"]
+    assert checkup.main(["actlab.activations:naive_elu", *fast]) == 1
     text = capsys.readouterr().out
     assert "FAIL  gradient_finite" in text and "FAIL: actlab.activations:naive_elu" in text
     surrogate = "actlab.layers:Truncation(gradient='straight_through')"
-    assert checkup.main([surrogate, "--no-train", "--no-timing", "--allow-surrogate-gradient"]) == 0
+    assert checkup.main([surrogate, *fast, "--allow-surrogate-gradient"]) == 0
     assert (tmp_path / "checkup.log").is_file()  # in the current directory, nowhere else
     log = tmp_path / "logs" / "mine.log"
     assert checkup.main(["relu", "--no-train", "--no-timing", "--log", str(log)]) == 0
@@ -289,7 +300,12 @@ def test_command_unimportable_target_exits_2_without_traceback(tmp_path):
 def test_training_check_runs_functions_that_change_the_shape():
     """crelu doubles the features: it cannot be Dense's own activation, so it gets its own layer."""
     report = check_activation(
-        "actlab.activations:crelu", train=True, timing=False, n_train=200, dtypes=("float32",)
+        "actlab.activations:crelu",
+        train=True,
+        timing=False,
+        n_train=200,
+        dtypes=("float32",),
+        fresh_process=False,
     )
     assert report["training"].status == "pass", report["training"].detail
 
@@ -301,3 +317,38 @@ def test_a_layer_built_for_another_width_is_checked_from_its_config():
     layer.build((None, 16))
     report = check_activation(layer, dtypes=("float32",), **FAST)
     assert report.ok, report.format()
+
+
+# --------------------------------------------------------------------------- the command, fast
+
+
+MYACTS = """
+from keras import ops
+
+
+def mish(x):
+    return x * ops.tanh(ops.softplus(x))
+"""
+
+
+@pytest.mark.backend_independent(reason="the command's argument handling, before any backend")
+@pytest.mark.parametrize(
+    "target, words",
+    [
+        ("myacts:mishh", "module 'myacts' has no attribute 'mishh'. Did you mean 'myacts:mish'?"),
+        ("myacts.mish", "did you mean 'myacts:mish'?"),
+        ("no_such_module_xyz:act", "No module named 'no_such_module_xyz'"),
+    ],
+)
+def test_a_typo_exits_2_before_keras_loads(tmp_path, target, words):
+    (tmp_path / "myacts.py").write_text(MYACTS)
+    code = (
+        "import sys\nfrom actlab.checkup.cli import main\n"
+        f"status = main([{target!r}, '--log', 'checkup.log'])\n"
+        "print(status, 'keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert proc.stdout.split() == ["2", "False", "False"], proc.stdout + proc.stderr
+    assert words in proc.stderr and "Traceback" not in proc.stderr

@@ -23,6 +23,19 @@ def max_relu(x):
     return ops.maximum(x, 0.0)
 
 
+def refuses_jax_tracing(x):
+    """Fine eagerly; raises inside a JAX transformation (JAX then notes that it removed its
+    internal frames, after the exception)."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if isinstance(x, jax.core.Tracer):
+            raise ValueError("this activation reads a concrete value")
+    return ops.relu(x)
+
+
 @pytest.fixture
 def importable_here(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
@@ -63,3 +76,10 @@ def test_backends_need_an_import_path():
         compare_backends(max_relu)
     with pytest.raises(ValueError, match="backends="):
         compare_backends("gelu", backends=("torch",))
+
+
+def test_a_failure_on_one_backend_reports_the_real_exception(importable_here):
+    result = compare_backends("test_checkup_backends:refuses_jax_tracing", backends=("jax",))
+    assert result.status == "fail"
+    assert "jax: ValueError: this activation reads a concrete value" in result.detail
+    assert "JAX has removed its internal frames" not in result.detail

@@ -2,18 +2,30 @@
 
 `keras.ops` has no gradient function of its own. The experiments that plot derivatives, the
 checker (`actlab.checkup`) and the cross-backend tests call these instead of `tf.GradientTape` or
-`jax.vjp`, so that they run on both backends through one dispatcher.
+`jax.vjp`, so that they run on both backends through one dispatcher. The same dispatch gives
+XLA compilation (`jit`: `tf.function(jit_compile=True)` or `jax.jit`) and float64 on JAX
+(`float64_scope`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import keras
 import numpy as np
 
-__all__ = ["vjp", "vjp_tensors", "elementwise_grad"]
+__all__ = [
+    "vjp",
+    "vjp_tensors",
+    "vjp_input",
+    "elementwise_grad",
+    "jit",
+    "float64_scope",
+    "quiet_retracing",
+]
 
 UNCONNECTED = ("zero", "none")
 
@@ -108,3 +120,58 @@ def vjp(fn: Callable, inputs: Sequence[np.ndarray], upstream=None) -> tuple[Any,
 def elementwise_grad(fn: Callable, x: np.ndarray) -> np.ndarray:
     """dy/dx of an elementwise `fn` at every element of `x` (one backward pass)."""
     return vjp(fn, [x])[1][0]
+
+
+def vjp_input(fn: Callable, x, upstream=None) -> tuple[Any, Any]:
+    """``(fn(x), dx)`` as backend tensors: the vector-Jacobian product of a function of one
+    input with `upstream` (cast and broadcast to the output). `dx` is None when autodiff finds
+    no gradient path (TensorFlow; JAX gives zeros)."""
+    y, (dx,) = vjp_tensors(fn, [x], upstream, unconnected="none")
+    return y, dx
+
+
+def jit(fn: Callable) -> Callable:
+    """`fn` compiled with XLA: `tf.function(jit_compile=True)` or `jax.jit`.
+
+    On TensorFlow with op determinism on, Keras's own `jit_compile` is silently ignored but
+    this is not: wrap the calls in `actlab.determinism.xla_allowed` (TensorFlow raises when an
+    op has no deterministic XLA kernel)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=True)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)
+    raise NotImplementedError(
+        f"actlab.autodiff supports the tensorflow and jax backends. Received: backend={backend!r}"
+    )
+
+
+def float64_scope() -> contextlib.AbstractContextManager:
+    """A context in which float64 tensors stay float64: JAX computes in float32 unless 64-bit
+    types are enabled (`jax.enable_x64`); TensorFlow always can (a null context)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if hasattr(jax, "enable_x64"):
+            return jax.enable_x64(True)
+    return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def quiet_retracing() -> Iterator[None]:
+    """TensorFlow's retracing warnings silenced inside (code that compiles new functions on
+    purpose, such as a checker compiling every target); nothing on other backends."""
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -6,9 +6,17 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from actlab.checkup import CHECKS, check_activation
+from actlab.checkup import CHECKS, check_targets
 
-__all__ = ["DEFAULT_TARGETS", "KERAS_BUILTINS", "run_matrix", "status_table", "summarize"]
+__all__ = [
+    "DEFAULT_TARGETS",
+    "KERAS_BUILTINS",
+    "SURROGATE_TARGETS",
+    "is_collection",
+    "run_matrix",
+    "status_table",
+    "summarize",
+]
 
 #: Every function of `actlab.activations` (functions with a parameter get a fixed value), every
 #: layer of `actlab.layers` with its defaults (and the non-default modes the notebooks use).
@@ -41,19 +49,32 @@ COLLECTION_TARGETS = (
 )
 KERAS_BUILTINS = ("relu", "gelu", "silu", "softplus", "elu")
 DEFAULT_TARGETS = (*COLLECTION_TARGETS, *KERAS_BUILTINS)
+#: Notebook 05's straight-through estimators: their gradient is not the derivative, on purpose.
+#: They are checked with allow_surrogate_gradient=True (gradient_correct warns, not fails).
+SURROGATE_TARGETS = (
+    "actlab.activations:truncate(threshold=1.0, gradient='straight_through')",
+    "actlab.layers:Truncation(gradient='straight_through')",
+)
+
+
+def is_collection(label: str) -> bool:
+    """A target of this collection (``actlab.activations:...``, ``actlab.layers:...``)."""
+    return label.startswith("actlab.")
 
 
 def run_matrix(
-    targets: Sequence[str], progress: Callable[[str], None] | None = print, **kwargs
+    targets: Sequence[str],
+    progress: Callable[[str], None] | None = print,
+    surrogate: Sequence[str] = SURROGATE_TARGETS,
+    **kwargs,
 ) -> list[dict]:
-    """`check_activation(target, **kwargs).to_dict()` for every target, in order."""
-    reports = []
-    for i, target in enumerate(targets, 1):
-        report = check_activation(target, **kwargs)
-        reports.append(report.to_dict())
-        if progress:
-            progress(f"[{i}/{len(targets)}] {report.verdict()}")
-    return reports
+    """`check_activation(target, **kwargs).to_dict()` for every target, in order, the
+    deliberate surrogate gradients (`surrogate`) with ``allow_surrogate_gradient=True``;
+    `serializes` reloads in one fresh process per module (`actlab.checkup.check_targets`)."""
+    reports = check_targets(
+        targets, progress=progress, allow_surrogate_gradient=tuple(surrogate), **kwargs
+    )
+    return [r.to_dict() for r in reports]
 
 
 def status_table(reports: Sequence[dict]) -> pd.DataFrame:
@@ -62,8 +83,12 @@ def status_table(reports: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")[list(CHECKS)]
 
 
-def summarize(reports: Sequence[dict]) -> dict[str, list]:
-    """Which targets passed everything, which failed what (with the first failure's detail)."""
+def summarize(
+    reports: Sequence[dict], surrogate: Sequence[str] = SURROGATE_TARGETS
+) -> dict[str, list]:
+    """Which targets passed everything, which failed what (with each failure's detail), and
+    which deliberate surrogate gradients were allowed (`surrogate`, checked with
+    ``allow_surrogate_gradient=True``)."""
     clean = [
         r["target"]
         for r in reports
@@ -79,4 +104,10 @@ def summarize(reports: Sequence[dict]) -> dict[str, list]:
         for r in reports
         if not r["ok"]
     ]
-    return {"clean": clean, "ok_with_warnings": ok_with_warnings, "failed": failed}
+    deliberate = [r["target"] for r in reports if r["target"] in surrogate]
+    return {
+        "clean": clean,
+        "ok_with_warnings": ok_with_warnings,
+        "failed": failed,
+        "deliberate_surrogates": deliberate,
+    }
