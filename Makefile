@@ -38,7 +38,7 @@ ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))
 STAMPS := $(foreach n,$(ORDERED),$(EXEC_DIR)/.$(n).ok)
 LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 
-.PHONY: help venv figures notebooks reports docs bench checkup test lint format lab lock clean distclean readme-table
+.PHONY: help venv figures notebooks reports docs bench checkup test lint format lab lock clean distclean readme-table robustness
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -82,6 +82,32 @@ $(BENCH_STAMP): | $(filter-out $(BENCH_STAMP),$(STAMPS))
 
 bench: $(VENV_STAMP)  ## only the activation-cost benchmark (notebook 06, always re-run; also part of figures)
 	@$(PY) -m actlab.collection.runner $(NOTEBOOK_DIR)/$(BENCH).ipynb $(RUN_ARGS) --output $(EXEC_DIR)/$(BENCH).ipynb --stamp $(BENCH_STAMP)
+
+# `make robustness NB=NN_name`: the notebook's run of PROFILE (`make figures`' run, first if it
+# is not up to date) again with TensorFlow's oneDNN off (another float rounding: other kernels,
+# another order of additions) into its own folders (figures/robustness/<nb>/, reports/executed/
+# robustness/; actlab.collection.outputs owns the rule), then each headline verdict of both runs
+# side by side, written to figures/robustness/<nb>/robustness.json for the README's table.
+# Without NB: `make figures`, then every notebook whose results.json declares questions.
+# Exit status: 0 the same verdicts, 1 a verdict flips, 2 a notebook could not be compared.
+ROBUST_DIR := $(REPORTS_BASE)/executed/robustness$(if $(filter-out default,$(PROFILE)),/$(PROFILE))
+$(ROBUST_DIR)/.%.ok: $(EXEC_DIR)/.%.ok
+	@$(PY) -m actlab.collection.runner $(NOTEBOOK_DIR)/$*.ipynb $(RUN_ARGS) --perturbation onednn-off --output $(ROBUST_DIR)/$*.ipynb --stamp $@
+
+robustness: $(VENV_STAMP)  ## NB=NN_name (default: every notebook with declared questions) again with oneDNN off; its headline verdicts side by side
+	@test "$(BACKEND)" = tensorflow || { echo "make robustness: its perturbation (oneDNN off) is TensorFlow's; BACKEND=$(BACKEND) has none"; exit 2; }
+	@names="$(NB)"; \
+	  if [ -z "$$names" ]; then \
+	    $(MAKE) --no-print-directory figures PROFILE=$(PROFILE) || exit 1; \
+	    names=$$($(PY) -m actlab.collection.robustness declared --profile $(PROFILE) $(NAMES)); \
+	    echo "make robustness: notebooks with declared questions: $${names:-none}"; \
+	  fi; \
+	  status=0; \
+	  if [ -n "$$names" ]; then \
+	    $(MAKE) --no-print-directory -k $$(for n in $$names; do printf '%s ' "$(ROBUST_DIR)/.$$n.ok"; done) PROFILE=$(PROFILE) || status=2; \
+	  fi; \
+	  $(PY) -m actlab.collection.robustness compare --profile $(PROFILE) $$names || status=$$?; \
+	  exit $$status
 
 reports: figures  ## HTML reports + index.html of one profile/backend (HIDE_CODE=1: paper variant)
 	$(PY) -m actlab.collection.reports $(NAMES) $(RUN_ARGS) $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import pandas as pd
 import pytest
 import tensorflow as tf
 from gradcheck import (
@@ -347,6 +346,16 @@ def test_parameter_counts_stated_by_the_example():
     assert counts["antirectifier_256"] / counts["relu_512"] == pytest.approx(0.504, abs=1e-3)
 
 
+def test_named_networks_are_the_trial_builder_with_names():
+    model = exp.build_mlp("antirectifier_256")
+    assert [layer.name for layer in model.layers] == [
+        "pixels", "dense_1", "antirectifier_1", "dropout_1", "dense_2", "antirectifier_2",
+        "dropout_2", "softmax",
+    ]  # fmt: skip
+    assert model.name == "antirectifier_256" and model.get_layer("dense_1").units == 256
+    assert exp.build_mlp("relu_512").get_layer("dense_2").units == 512
+
+
 def test_conv_net_doubles_channels_and_bad_kind():
     model = exp.build_conv("antirectifier", filters=(4, 6))
     assert tuple(model.get_layer("antirectifier_1").output.shape) == (None, 26, 26, 8)
@@ -356,92 +365,6 @@ def test_conv_net_doubles_channels_and_bad_kind():
         exp.build_conv("tanh")
     with pytest.raises(ValueError, match="kind"):
         exp.build_mlp("relu_1024")
-
-
-def _records(acc: dict[str, list[float]]):
-    return [
-        {
-            "model": k,
-            "seed": s,
-            "params": exp.EXPECTED_PARAMS[k],
-            "test_accuracy": a,
-            "val_accuracy": [a - 0.1, a],
-            "epoch_seconds": [5.0, 1.0, 2.0],
-            "finite": True,
-        }
-        for k, accs in acc.items()
-        for s, a in enumerate(accs)
-    ]
-
-
-def test_summary_curves_and_verdict():
-    recs = _records(
-        {
-            "antirectifier_256": [0.90, 0.92],
-            "relu_256": [0.88, 0.90],
-            "relu_512": [0.93, 0.95],
-            "crelu_256": [0.89, 0.89],
-        }
-    )
-    table = exp.summary_table(recs)
-    assert isinstance(table, pd.DataFrame)
-    assert table.loc["antirectifier_256", "test_acc_mean"] == pytest.approx(0.91)
-    assert table.loc["antirectifier_256", "test_acc_std"] == pytest.approx(
-        np.std([0.90, 0.92], ddof=1)
-    )
-    assert table.loc["relu_512", "sec_per_epoch"] == 1.5  # first (tracing) epoch left out
-    shown = exp.formatted_table(table).data.set_index("network")
-    assert shown.loc["Antirectifier-256", "test accuracy (%)"] == "91.00 ± 1.41"
-    assert shown.loc["ReLU-512", "parameters"] == "669,706"
-    assert shown.loc["ReLU-512", "losses finite"] == "✓"
-    c = exp.curves(recs)
-    np.testing.assert_allclose(c["relu_512"]["mean"], [0.84, 0.94])
-    # Per-seed differences of exactly −3 points (no spread): the interval is [−3, −3].
-    v = exp.verdict(recs, table, margin_pp=1.0, data_description="test", n_train=4000)
-    assert v["comparison"]["mean_diff"] == pytest.approx(-3.0)
-    assert v["verdict"] == "inferior" and v["claim"] == "not supported"
-    assert "**not supported**" in v["text"] and "small training set" in v["text"]
-    assert "95 % CI" in v["text"] and "2 paired seeds" in v["text"]
-    assert (
-        exp.verdict(recs, table, margin_pp=3.5, data_description="t", n_train=60_000)["claim"]
-        == "supported"
-    )
-    assert [r["question"].split(",")[0] for r in v["verdicts"]] == [
-        "Antirectifier-256 − ReLU-512",
-        "Antirectifier-256 − ReLU-256",
-        "Antirectifier-256 − CReLU-256",
-    ]
-    assert v["verdicts"][0]["headline"] and not v["verdicts"][1]["headline"]
-    # A spread that straddles the margin leaves the claim open, with a seeds estimate.
-    noisy = _records(
-        {
-            "antirectifier_256": [0.90, 0.95, 0.93],
-            "relu_256": [0.88, 0.90, 0.89],
-            "relu_512": [0.93, 0.94, 0.935],
-            "crelu_256": [0.89, 0.89, 0.9],
-        }
-    )
-    v = exp.verdict(
-        noisy, exp.summary_table(noisy), margin_pp=0.5, data_description="t", n_train=4000
-    )
-    assert (
-        v["verdict"] == "inconclusive"
-        and v["claim"] == "open"
-        and "seeds would decide" in v["text"]
-    )
-
-
-def test_verdict_with_a_single_seed_has_no_spread():
-    recs = _records(
-        {"antirectifier_256": [0.95], "relu_256": [0.90], "relu_512": [0.952], "crelu_256": [0.93]}
-    )
-    table = exp.summary_table(recs)
-    assert np.isnan(table.loc["relu_512", "test_acc_std"])
-    shown = exp.formatted_table(table).data.set_index("network")
-    assert shown.loc["ReLU-512", "test accuracy (%)"] == "95.20 (1 seed)"
-    v = exp.verdict(recs, table, margin_pp=0.5, data_description="t", n_train=4000)
-    assert v["verdict"] == "single seed" and v["claim"] == "open"
-    assert "(1 seed)" in v["text"] and "nan" not in v["text"]
 
 
 def test_mixed_precision_float16_finite_at_constant_row():

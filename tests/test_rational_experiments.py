@@ -1,13 +1,18 @@
-"""Notebook 08's experiments module: the approximation table, pairing, drift and the builders."""
+"""Notebook 08's experiments module: the approximation table, the trial's tasks and arms, what a
+run records of its Rational layers, and the tables, drift, cost and findings made from a trial.
+
+A hand-made trial (runs and comparisons tables) keeps the table and text tests fast."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from actlab import trials
 from actlab.activations import DELPHI_COEFFICIENTS
 from actlab.collection.experiments import rational as exp
 from actlab.layers import Rational
+from actlab.trials.arms import activation_factory
 
 
 def test_approximation_table_numbers_against_numpy():
@@ -33,42 +38,6 @@ def test_approximation_table_numbers_against_numpy():
     assert "rational (5, 4)" in text and "N(0, 1)" in text
 
 
-def _records():
-    accs = {
-        "relu": [0.90, 0.91, 0.92],
-        "prelu": [0.905, 0.915, 0.925],
-        "rational": [0.95, 0.96, 0.97],
-    }
-    return [
-        {
-            "arch": "mlp",
-            "variant": k,
-            "seed": s,
-            "test_accuracy": v[i],
-            "seconds": 1.0,
-            "params": 10,
-            "finite": True,
-        }
-        for k, v in accs.items()
-        for i, s in enumerate((0, 1, 2))
-    ]
-
-
-def test_comparisons_pair_by_seed_and_skip_missing_variants():
-    verdicts = exp.comparisons(_records())
-    pairs = [(v["a"], v["b"]) for v in verdicts]
-    assert pairs == [("rational", "relu"), ("rational", "prelu"), ("prelu", "relu")]
-    first = verdicts[0]
-    np.testing.assert_allclose(first["mean_diff"], 5.0)  # points, exact pairs
-    assert first["verdict"] == "a higher" and first["headline"]
-    assert first["text"].endswith(": Rational (5, 4) higher") and "a higher" not in first["short"]
-    summary = exp.summary_table(_records())
-    assert summary[0]["test_acc_text"] == "91.00 ± 1.00 %"
-    assert "Rational (5, 4) − ReLU" in exp.comparison_text(summary, verdicts)
-    html = exp.summary_styler(summary).to_html()
-    assert "91.00 ± 1.00 %" in html and "Rational (5, 4)" in html
-
-
 def test_shape_drift_is_zero_for_unchanged_coefficients_and_positive_otherwise():
     layer = Rational()
     fit = layer.initial_fit
@@ -89,39 +58,128 @@ def test_shape_drift_is_zero_for_unchanged_coefficients_and_positive_otherwise()
     assert "act_2" in exp.drift_text(summary).split("largest change is in")[1]
 
 
+def test_tasks_and_arms():
+    mlp, cnn = exp.tasks(["mlp", "cnn"], n_train=100, n_val=50, n_test=50, epochs=3, last=2)
+    assert (mlp.name, cnn.name) == ("mlp", "cnn") and mlp.record is exp.rational_record
+    assert mlp.config["units"] == [64, 64] and mlp.batch_size == 128 and mlp.epochs == 3
+    assert cnn.config["filters"] == [8, 16]
+    with pytest.raises(ValueError, match="task="):
+        exp.tasks(["resnet"])
+    assert [a.name for a in exp.arms(["ReLU", "leaky ReLU"])] == ["ReLU", "leaky ReLU"]
+    leaky = activation_factory(exp.ARMS["leaky ReLU"].activation)()
+    assert leaky.negative_slope == pytest.approx(0.01)  # Rational's initial shape, exactly
+    frozen = activation_factory(exp.ARMS["Rational (frozen)"].activation)()
+    assert isinstance(frozen, Rational) and not frozen.trainable
+
+
 @pytest.mark.parametrize("arch", exp.ARCHS)
-def test_builders_place_the_activation_and_share_initial_weights(arch):
+def test_a_run_records_its_rational_layers(arch):
     import keras
 
-    from actlab.collection import session
+    (task,) = exp.tasks([arch], n_train=100, n_val=50, n_test=50, epochs=1, last=1)
+    split = task.data(0)
+    model = task.build(activation_factory(exp.ARMS["Rational"].activation), trials.Init(0))
+    layers = [layer for layer in model.layers if isinstance(layer, Rational)]
+    assert len(layers) == 2
+    for layer in layers:  # move the coefficients: the record must show the learned ones
+        layer.numerator.assign(keras.ops.convert_to_numpy(layer.numerator) * 2.0)
+    import dataclasses
 
-    weights = {}
-    for kind in exp.KINDS:
-        session.seed_everything(3)
-        model = exp.build_model(arch, kind)
-        acts = [layer for layer in model.layers if layer.name.startswith("act_")]
-        assert len(acts) == 2
-        weights[kind] = [
-            w
-            for layer in model.layers
-            if not layer.name.startswith("act_")
-            for w in layer.get_weights()
-        ]
-        if kind == "rational":
-            assert all(isinstance(a, Rational) and a.shared_axes == "all" for a in acts)
-        if kind == "prelu":
-            assert isinstance(acts[0], keras.layers.PReLU)
-    for kind in exp.KINDS[1:]:  # same seed: the Dense/Conv weights are identical across kinds
-        for w, w_ref in zip(weights[kind], weights["relu"], strict=True):
-            np.testing.assert_array_equal(w, w_ref)
+    split = dataclasses.replace(split, x_test=split.x_test * 30.0)  # some inputs beyond ±3
+    record = exp.rational_record(model, split)
+    assert record["fit_range"] == [-3.0, 3.0] and list(record["layers"]) == ["act_1", "act_2"]
+    first = record["layers"]["act_1"]
+    fit = layers[0].initial_fit
+    np.testing.assert_allclose(first["initial_numerator"], fit.numerator)
+    np.testing.assert_allclose(first["numerator"], 2.0 * np.asarray(fit.numerator), rtol=1e-6)
+    # the share of the first layer's test inputs outside [-3, 3], computed here directly
+    pre = keras.Model(model.inputs, layers[0].input).predict(split.x_test, verbose=0)
+    share = first["fraction_inputs_outside_fit_range"]
+    assert 0.0 < share < 1.0 and share == pytest.approx(np.mean(np.abs(pre) > 3.0))
+    relu = task.build(activation_factory("relu"), trials.Init(0))
+    assert exp.rational_record(relu, split) == {}
+
+
+def _trial() -> trials.Trial:
+    """A hand-made trial: Rational and ReLU on two seeds, with records and comparisons."""
+    layer = Rational()
+    fit = layer.initial_fit
+    base = {"initial_numerator": list(fit.numerator), "initial_denominator": list(fit.denominator),
+            "denominator": list(fit.denominator), "fraction_inputs_outside_fit_range": 0.25}  # fmt: skip
+    runs = []
+    for arm, scores in (("Rational", [95.0, 96.0]), ("ReLU", [95.5, 96.5])):
+        for seed, score in enumerate(scores):
+            moved = [v + 0.1 * seed for v in fit.numerator]
+            record = (
+                {"fit_range": [-3.0, 3.0], "layers": {"act_1": {**base, "numerator": moved}}}
+                if arm == "Rational" else {}
+            )  # fmt: skip
+            runs.append(
+                {"task": "mlp", "arm": arm, "stage": "eval", "learning_rate": 2e-3, "seed": seed,
+                 "test_score": score, "test_accuracy": (score / 100,), "params": 55_070,
+                 "seconds": 3.0, "nonfinite_epoch": None, "record": record}
+            )  # fmt: skip
+    comparisons = [
+        {"task": "mlp", "candidate": "Rational", "baseline": "ReLU", "cost_ratio": 1.8,
+         "cost_ratio_q1": 1.7, "cost_ratio_q3": 1.9},
+        {"task": "mlp", "candidate": "Rational", "baseline": "leaky ReLU",
+         "cost_ratio": float("nan")},
+    ]  # fmt: skip
+    return trials.Trial(runs, comparisons, [], {}, [], {}, {}, 0.0)
+
+
+def test_tables_shapes_and_cost_from_a_trial():
+    trial = _trial()
+    table = exp.summary_table(trial)
+    assert list(table.index) == [("mlp", "Rational"), ("mlp", "ReLU")]
+    assert table.loc[("mlp", "ReLU"), "score_mean"] == 96.0
+    html = exp.summary_styler(table, last=5).to_html()
+    assert "95.50 ± 0.71" in html and "MLP" in html and "0.002" in html
+    shapes = exp.learned(trial)
+    assert [(s["arch"], s["seed"]) for s in shapes] == [("mlp", 0), ("mlp", 1)]
+    drift = exp.shape_drift(shapes)
+    assert drift[0]["rms_change"] == 0 and drift[1]["rms_change"] > 0
+    assert drift[1]["fraction_inputs_outside_fit_range"] == 0.25
+    assert exp.learned(trial, "ReLU") == []
+    text = exp.cost_text(trial)
+    assert "MLP: Rational 1.80× ReLU's (quartiles 1.70–1.90)" in text and "leaky" not in text
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = exp.plot_learned_shapes(shapes)
+    assert fig.axes[0].get_xlabel() and fig.axes[0].get_title() == "MLP, act_1"
+    plt.close(fig)
+
+
+def test_findings_quote_each_question_and_the_cost():
+    record = {"id": "rational-relu", "question": "Does Rational differ from ReLU?",
+              "kind": "difference", "margin": None, "task": "mlp", "candidate": "Rational",
+              "baseline": "ReLU", "n": 6, "mean_diff": -0.5, "ci_low": -0.9, "ci_high": -0.1,
+              "verdict": "ReLU higher", "decided": True, "text": "the sentence", "open": None}  # fmt: skip
+    other = {**record, "id": "learned-frozen", "baseline": "leaky ReLU", "decided": False,
+             "verdict": "no clear difference", "open": "about 20 paired seeds"}  # fmt: skip
+    f = exp.findings([record, other], [{**record, "text": "x"}], _trial())
+    assert f["lines"][0] == (
+        "- **Does Rational differ from ReLU?** the sentence; a Rational training step costs "
+        "1.80× ReLU's."
+    )
+    assert f["lines"][1].endswith("stays open: about 20 paired seeds.")  # no cost measured
+    assert f["lines"][2] == "- Exploratory (Holm among themselves): x."
+    assert f["finding"] == (
+        "Rational − ReLU (mlp) −0.50 [−0.90, −0.10]: ReLU higher; Rational − leaky ReLU (mlp) "
+        "−0.50 [−0.90, −0.10]: no clear difference (open); Rational's step 1.80x ReLU's"
+    )
 
 
 def test_bad_parameters_name_themselves():
-    with pytest.raises(ValueError, match="kind="):
-        exp.make_activation("gelu", False, "a")
-    with pytest.raises(ValueError, match="arch="):
-        exp.build_model("resnet", "relu")
-    with pytest.raises(ValueError, match="kinds="):
-        exp.VALIDATORS["kinds"]("kinds", ["prelu"])
-    with pytest.raises(ValueError, match="margin_pp="):
-        exp.VALIDATORS["margin_pp"]("margin_pp", -1)
+    good = [{"id": "a", "kind": "difference", "candidate": "Rational", "baseline": "ReLU",
+             "pilot_sd": 0.5}]  # fmt: skip
+    exp.VALIDATORS["declared"]("declared", good)
+    with pytest.raises(ValueError, match="declared="):
+        exp.VALIDATORS["declared"]("declared", [{**good[0], "baseline": "PReLU"}])
+    with pytest.raises(ValueError, match="baselines="):
+        exp.VALIDATORS["baselines"]("baselines", ["ReLU", "GELU"])
+    with pytest.raises(ValueError, match="task_names="):
+        exp.VALIDATORS["task_names"]("task_names", ["resnet"])

@@ -23,7 +23,21 @@ def test_readme_table_matches_the_reference_run():
     )
     assert set(reference["notebooks"]) >= {"01_epoch_dynamic_blend", "04_antirectifier_vs_relu"}
     for name, entry in reference["notebooks"].items():
-        assert entry["profile"] == "default", name
+        assert entry["profile"] == readme_table.QUOTED_PROFILE.get(name, "default"), name
+
+
+PROVENANCE = {
+    "git_commit": "abcdef1234",
+    "finished_utc": "2026-11-30T14:00:00+00:00",
+    "python": "3.11.7",
+    "tensorflow": "2.21.0",
+    "keras": "3.15.1",
+    "backend": "tensorflow",
+    "platform": "Linux",
+    "cpu_count": 2,
+    "gpus": 0,
+    "wall_time_s": 123.4,
+}
 
 
 def _results(tmp_path: Path, name: str, profile: str = "default") -> None:
@@ -45,17 +59,7 @@ def _results(tmp_path: Path, name: str, profile: str = "default") -> None:
         "finding": "f",
         "data": {"source": "embedded", "n_train": 4000, "n_test": 1000},
         "results": {"verdicts": [verdict, {**verdict, "question": "not shown", "headline": False}]},
-        "provenance": {
-            "git_commit": "abcdef1234",
-            "finished_utc": "2026-11-30T14:00:00+00:00",
-            "python": "3.11.7",
-            "tensorflow": "2.21.0",
-            "keras": "3.15.1",
-            "backend": "tensorflow",
-            "platform": "Linux",
-            "cpu_count": 2,
-            "gpus": 0,
-        },
+        "provenance": PROVENANCE,
     }
     (tmp_path / name).mkdir()
     (tmp_path / name / "results.json").write_text(json.dumps(record))
@@ -76,5 +80,121 @@ def test_collect_render_and_replace(tmp_path):
         readme_table.replace_block("no markers", block)
     (tmp_path / "04_antirectifier_vs_relu").rename(tmp_path / "x")
     _results(tmp_path, "04_antirectifier_vs_relu", profile="smoke")
-    with pytest.raises(SystemExit, match="default"):
+    with pytest.raises(SystemExit, match="'smoke' run; the README quotes"):
         readme_table.collect(tmp_path)
+
+
+def _question(qid: str, verdict: str, decided: bool, **fields) -> dict:
+    return {
+        "id": qid,
+        "question": f"Is {qid} any good?",
+        "kind": "difference",
+        "margin": None,
+        "smallest_effect": 0.5,
+        "metric": "test accuracy, mean of the last epochs",
+        "unit": "points",
+        "n": 8,
+        "mean_diff": -0.52,
+        "ci_low": -0.81,
+        "ci_high": -0.23,
+        "p": 0.004,
+        "p_holm": 0.008,
+        "verdict": verdict,
+        "decided": decided,
+        "text": "not quoted",
+        "open": None if decided else "about 30 paired seeds for 80 % power: a new trial",
+        **fields,
+    }
+
+
+def _trial_results(folder: Path, name: str, profile: str, questions: list[dict]) -> None:
+    record = {
+        "profile": profile,
+        "label": profile,
+        "overrides": {},
+        "finding": "f",
+        "data": {"description": "embedded MNIST; split by seed 0: 3000 / 1000 / 1000"},
+        "results": {"questions": questions, "exploratory": [_question("x", "not shown", True)]},
+        "provenance": PROVENANCE,
+    }
+    (folder / name).mkdir(parents=True)
+    (folder / name / "results.json").write_text(json.dumps(record))
+
+
+def test_declared_questions_are_quoted_with_their_run_and_robustness(tmp_path, monkeypatch):
+    name = "08_rational_activations"
+    questions = [
+        _question("rational-relu", "ReLU higher", True),
+        _question(
+            "ni",
+            "inconclusive",
+            False,
+            kind="non-inferiority",
+            margin=0.5,
+            smallest_effect=None,
+            p_holm=0.3,
+        ),
+    ]
+    _trial_results(tmp_path, name, "default", questions)
+    monkeypatch.setattr(readme_table, "QUOTED_PROFILE", {name: "full"})
+    with pytest.raises(SystemExit, match="no results.json"):
+        readme_table.collect(tmp_path, [name])  # the full run is quoted: it is missing
+    _trial_results(tmp_path / "full", name, "full", questions)
+    entry = readme_table.collect(tmp_path, [name])["notebooks"][name]
+    assert entry["profile"] == "full" and [q["id"] for q in entry["questions"]] == [
+        "rational-relu",
+        "ni",
+    ]
+    assert entry["robustness"] is None
+    row = next(
+        line
+        for line in readme_table.render({"notebooks": {name: entry}}).splitlines()
+        if name in line
+    )
+    assert (
+        "*Is rational-relu any good?* (difference, smallest effect 0.5 points): −0.52 points "
+        "(95 % CI −0.81 to −0.23, 8 paired seeds): **ReLU higher**, Holm p = 0.008; decided"
+    ) in row
+    assert (
+        "*Is ni any good?* (non-inferiority, margin 0.5 points): −0.52 points (95 % CI −0.81 to "
+        "−0.23, 8 paired seeds): **inconclusive**, Holm p = 0.3; open: about 30 paired seeds"
+    ) in row
+    assert "not shown" not in row and "not quoted" not in row
+    assert "| `full`, 2026-11-30, 123 s on 2 CPU cores (Linux) |" in row
+    assert row.endswith("| not run (`make robustness`) |")
+
+    # `make robustness` wrote its comparison of the quoted run: the row carries it
+    robust = tmp_path / "robustness" / "full" / name / "robustness.json"
+    robust.parent.mkdir(parents=True)
+    comparison = {
+        "perturbation": "onednn-off",
+        "perturbation_label": "oneDNN off",
+        "agree": False,
+        "flips": ["ni"],
+        "problems": [],
+        "summary": "1 of 2 headline verdicts FLIP with oneDNN off: ni: inconclusive → inferior",
+        "perturbed": {"finished_utc": "2026-12-01T10:00:00+00:00"},
+        "questions": [
+            {"id": "rational-relu", "agree": True, "reference": {"verdict": "ReLU higher"}},
+            {
+                "id": "ni",
+                "agree": False,
+                "reference": {"verdict": "inconclusive"},
+                "perturbed": {"verdict": "inferior"},
+            },
+        ],
+    }
+    robust.write_text(json.dumps(comparison))
+    entry = readme_table.collect(tmp_path, [name])["notebooks"][name]
+    assert entry["robustness"]["flips"] == ["ni"]
+    assert entry["robustness"]["questions"][1]["verdict_perturbed"] == "inferior"
+    block = readme_table.render({"notebooks": {name: entry}})
+    assert (
+        "| **NO**: 1 of 2 headline verdicts FLIP with oneDNN off: ni: inconclusive → inferior |"
+        in block
+    )
+    robust.write_text(
+        json.dumps({**comparison, "agree": True, "flips": [], "summary": "the same 2 of 2"})
+    )
+    block = readme_table.render(readme_table.collect(tmp_path, [name]))
+    assert "| yes: the same 2 of 2 |" in block

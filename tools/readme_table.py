@@ -4,24 +4,36 @@
     python tools/readme_table.py                                  # re-render from the reference
 
 ``--collect`` reads ``<figures>/NN_name/results.json`` of every notebook (the run of the `default`
-profile) and writes the numbers the table quotes, with the run's provenance, to the committed
-reference file ``tools/findings_reference.json``. Every call then renders the table from the
+profile, or of the profile `QUOTED_PROFILE` names for it: ``figures/full/NN_name/`` for a notebook
+whose default profile is declared too small to decide), and the robustness comparison of that run
+(``<figures>/robustness/NN_name/robustness.json``, written by `make robustness`), and writes the
+numbers the table quotes, with the runs' provenance, to the committed reference file
+``tools/findings_reference.json``. Every call then renders the table from the
 reference file and replaces the block between the two markers in README.md. The tests check that
 README.md's block equals what this tool renders from the committed reference, so the README never
 quotes numbers typed by hand or from another run, and `make test` does not need the notebooks run.
 
-A notebook contributes its verdict records marked ``headline`` (`actlab.stats.verdict_record` in
-``results["verdicts"]``): a paired difference with its 95 % interval and the verdict the interval
-gives. Notebook 06 (a benchmark, whose numbers belong to the machine) is described, not quoted.
+A notebook on the trials protocol contributes exactly its headline questions, declared before
+its run (``results["questions"]``, `actlab.trials.Trial.question_records`): the question, its kind
+and margin, the paired difference with its 95 % interval, the verdict after Holm, and "decided"
+or what it would take (``open``). A notebook not yet on that protocol contributes its verdict
+records marked ``headline`` (`actlab.stats.verdict_record` in ``results["verdicts"]``). Each row
+names the run it quotes (profile, date, time; the machine when it is not the default profile's)
+and whether the headline verdicts were the same with TensorFlow's oneDNN off. Notebook 06 (a
+benchmark, whose numbers belong to the machine) is described, not quoted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
+
+from actlab.collection.outputs import RunKey
+from actlab.collection.robustness import DEFAULT_PERTURBATION
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tools" / "findings_reference.json"
@@ -47,8 +59,13 @@ QUESTIONS = {
     "07_check_your_activation": "which of the walls above does an activation hit? `actlab.checkup` on "
     "every activation of the collection and five Keras built-ins",
     "08_rational_activations": "is a learned rational (Padé) activation worth it against ReLU, "
-    "PReLU and the soft exponential, and at what cost?",
+    "and at what cost?",
+    "09_is_my_activation_any_good": "is an activation any good against ReLU and GELU? The "
+    "collection's candidates through `actlab.trials`",
 }
+#: The profile each row quotes: `default` unless the notebook's default profile is declared too
+#: small to decide its questions and its `full` profile is sized to (then the row says so).
+QUOTED_PROFILE: dict[str, str] = {}
 #: Notebooks whose row starts with the run's one-line finding (a qualitative answer the verdicts
 #: alone do not give); "only" when the finding already quotes its verdicts with their intervals.
 WITH_FINDING = {
@@ -63,65 +80,182 @@ DESCRIBED = {
 }
 
 
+def _provenance(prov: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: prov.get(k)
+        for k in (
+            "git_commit",
+            "git_dirty",
+            "finished_utc",
+            "python",
+            "tensorflow",
+            "keras",
+            "backend",
+            "platform",
+            "cpu_count",
+            "gpus",
+            "wall_time_s",
+        )
+    }
+
+
+def _robustness(figures: Path, name: str, profile: str) -> dict[str, Any] | None:
+    """What the table keeps of `make robustness`' comparison of the quoted run, if any."""
+    key = RunKey(profile, "tensorflow", perturbation=DEFAULT_PERTURBATION)
+    path = figures / key.variant / name / "robustness.json"
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text())
+    return {
+        "perturbation": record.get("perturbation"),
+        "perturbation_label": record.get("perturbation_label"),
+        "agree": record.get("agree"),
+        "flips": record.get("flips"),
+        "problems": record.get("problems"),
+        "summary": record.get("summary"),
+        "finished_utc": (record.get("perturbed") or {}).get("finished_utc"),
+        "questions": [
+            {
+                "id": q.get("id"),
+                "agree": q.get("agree"),
+                "verdict": (q.get("reference") or {}).get("verdict"),
+                "verdict_perturbed": (q.get("perturbed") or {}).get("verdict"),
+            }
+            for q in record.get("questions") or []
+        ],
+    }
+
+
+#: What the table keeps of each headline question (results["questions"]).
+QUESTION_KEYS = (
+    "id",
+    "question",
+    "kind",
+    "margin",
+    "smallest_effect",
+    "metric",
+    "unit",
+    "n",
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "p_holm",
+    "verdict",
+    "decided",
+    "open",
+)
+
+
 def collect(figures: Path, names: list[str] | None = None) -> dict[str, Any]:
-    """The reference record from ``<figures>/*/results.json``: per notebook its profile, the
-    headline verdict records, the finding and the provenance of the run (`names`: only these)."""
+    """The reference record from the results.json files under `figures` (`names`: only these):
+    per notebook the quoted profile, its headline questions (or headline verdict records), the
+    finding, the data, the provenance of the run and its robustness comparison."""
     notebooks: dict[str, Any] = {}
     for name in names or QUESTIONS:
-        path = figures / name / "results.json"
+        profile = QUOTED_PROFILE.get(name, "default")
+        path = figures / RunKey(profile, "tensorflow").variant / name / "results.json"
         if not path.is_file():
             continue
         record = json.loads(path.read_text())
-        verdicts = [
-            {
-                k: v.get(k)
-                for k in (
-                    "question",
-                    "text",
-                    "verdict",
-                    "mean_diff",
-                    "ci_low",
-                    "ci_high",
-                    "n",
-                    "margin",
-                    "scale",
-                )
-            }
-            for v in (record.get("results") or {}).get("verdicts", [])
-            if v.get("headline")
-        ]
-        prov = record.get("provenance", {})
+        if record.get("profile") != profile or record.get("overrides"):
+            raise SystemExit(
+                f"{path} is a {record.get('label') or record.get('profile')!r} run; the README "
+                f"quotes {name}'s {profile!r} profile without overrides"
+            )
+        results = record.get("results") or {}
         data = record.get("data") or {}
-        notebooks[name] = {
-            "profile": record.get("profile"),
-            "finding": record.get("finding"),
-            "verdicts": verdicts,
-            "data": {k: data.get(k) for k in ("source", "n_train", "n_test")},
-            "provenance": {
-                k: prov.get(k)
-                for k in (
-                    "git_commit",
-                    "git_dirty",
-                    "finished_utc",
-                    "python",
-                    "tensorflow",
-                    "keras",
-                    "backend",
-                    "platform",
-                    "cpu_count",
-                    "gpus",
-                    "wall_time_s",
-                )
-            },
-        }
+        entry: dict[str, Any] = {"profile": profile, "finding": record.get("finding")}
+        if results.get("questions"):
+            entry["questions"] = [
+                {k: q.get(k) for k in QUESTION_KEYS} for q in results["questions"]
+            ]
+            entry["data"] = {"description": data.get("description")}
+            entry["robustness"] = _robustness(figures, name, profile)
+        else:
+            entry["verdicts"] = [
+                {
+                    k: v.get(k)
+                    for k in (
+                        "question",
+                        "text",
+                        "verdict",
+                        "mean_diff",
+                        "ci_low",
+                        "ci_high",
+                        "n",
+                        "margin",
+                        "scale",
+                    )
+                }
+                for v in results.get("verdicts", [])
+                if v.get("headline")
+            ]
+            entry["data"] = {k: data.get(k) for k in ("source", "n_train", "n_test")}
+        entry["provenance"] = _provenance(record.get("provenance", {}))
+        notebooks[name] = entry
     if not notebooks:
         raise SystemExit(f"no results.json under {figures}/: run `make figures` first")
-    profiles = {nb["profile"] for nb in notebooks.values()}
-    if profiles != {"default"}:
-        raise SystemExit(
-            f"the README quotes the `default` profile; {figures}/ holds {sorted(profiles)}"
-        )
     return {"notebooks": notebooks}
+
+
+def _number(x: Any, sign: bool = True) -> str:
+    if not isinstance(x, int | float) or not math.isfinite(x):
+        return "n/a"
+    return (f"{x:+.2f}" if sign else f"{x:.2f}").replace("-", "−")
+
+
+def _question_text(q: dict[str, Any]) -> str:
+    """One headline question: its words and kind, the difference with its interval, the
+    verdict after Holm, and "decided" or what it would take."""
+    unit = q.get("unit") or "points"
+    kind, margin, effect = q.get("kind"), q.get("margin"), q.get("smallest_effect")
+    if kind == "non-inferiority":
+        how = f"non-inferiority, margin {margin:g} {unit}"
+    elif kind == "equivalence":
+        how = f"equivalence within ±{margin:g} {unit} (TOST)"
+    else:
+        how = "difference" + (f", smallest effect {effect:g} {unit}" if effect else "")
+    if unit == "decades":
+        ratio = lambda v: f"×{10**v:.3g}" if isinstance(v, int | float) else "n/a"  # noqa: E731
+        numbers = (
+            f"{ratio(q.get('mean_diff'))} (95 % CI {ratio(q.get('ci_low'))} to "
+            f"{ratio(q.get('ci_high'))}, {q.get('n')} paired seeds)"
+        )
+    else:
+        numbers = (
+            f"{_number(q.get('mean_diff'))} {unit} (95 % CI {_number(q.get('ci_low'), False)} "
+            f"to {_number(q.get('ci_high'), False)}, {q.get('n')} paired seeds)"
+        )
+    p = q.get("p_holm")
+    holm = f", Holm p = {p:.2g}" if isinstance(p, int | float) and math.isfinite(p) else ""
+    outcome = "decided" if q.get("decided") else f"open: {q.get('open') or 'see the notebook'}"
+    return f"*{q.get('question')}* ({how}): {numbers}: **{q.get('verdict')}**{holm}; {outcome}"
+
+
+def _date(prov: dict[str, Any]) -> str:
+    return (prov.get("finished_utc") or "?")[:10]
+
+
+def _run_text(entry: dict[str, Any]) -> str:
+    prov = entry.get("provenance") or {}
+    wall = prov.get("wall_time_s")
+    text = f"`{entry.get('profile')}`, {_date(prov)}" + (
+        f", {wall:,.0f} s" if isinstance(wall, int | float) else ""
+    )
+    if entry.get("profile") != "default":
+        text += f" on {prov.get('cpu_count', '?')} CPU cores ({prov.get('platform', '?')})"
+    return text
+
+
+def _robustness_text(entry: dict[str, Any]) -> str:
+    robust = entry.get("robustness")
+    if not robust:
+        return "not run (`make robustness`)"
+    if robust.get("agree"):
+        return f"yes: {robust.get('summary')}"
+    if robust.get("flips"):
+        return f"**NO**: {robust.get('summary')}"
+    return str(robust.get("summary"))
 
 
 def _row_text(name: str, entry: dict[str, Any] | None) -> str:
@@ -129,6 +263,8 @@ def _row_text(name: str, entry: dict[str, Any] | None) -> str:
         return DESCRIBED[name]
     if not entry:
         return "not in the reference run"
+    if entry.get("questions"):
+        return "; ".join(_question_text(q) for q in entry["questions"])
     verdicts = "; ".join(f"{v['question']}: {v['text']}" for v in entry["verdicts"])
     how = WITH_FINDING.get(name)
     if how == "only" or (how and not verdicts):
@@ -143,7 +279,7 @@ def render(reference: dict[str, Any]) -> str:
     notebooks = reference["notebooks"]
     provs = [nb["provenance"] for nb in notebooks.values() if nb["provenance"]]
     first = provs[0] if provs else {}
-    dates = sorted(p["finished_utc"][:10] for p in provs if p.get("finished_utc"))
+    dates = sorted(_date(p) for p in provs if p.get("finished_utc"))
     commits = sorted({(p.get("git_commit") or "?")[:7] for p in provs})
     data = sorted(
         {
@@ -151,26 +287,44 @@ def render(reference: dict[str, Any]) -> str:
             for d in (nb.get("data") for nb in notebooks.values())
             if d and d.get("n_train") is not None and d.get("n_test") is not None
         }
+        | {
+            d["description"]
+            for d in (nb.get("data") for nb in notebooks.values())
+            if d and d.get("description")
+        }
     )
     lines = [
         BEGIN,
-        f"Verdicts of the `default` profile, from the run recorded in `tools/findings_reference.json` "
+        "Each notebook's headline questions, declared before its run, as the run recorded in "
+        "`tools/findings_reference.json` answered them "
         f"({dates[0] if dates else '?'}{'–' + dates[-1] if len(dates) > 1 and dates[-1] != dates[0] else ''}, "
         f"commit {', '.join(commits)}; {first.get('cpu_count', '?')} CPU cores, "
         f"{first.get('gpus', 0)} GPU, {first.get('platform', '?')}; Python {first.get('python', '?')}, "
         f"TensorFlow {first.get('tensorflow', '?')}, Keras {first.get('keras', '?')}, "
-        f"{first.get('backend', '?')} backend). Each verdict is a paired difference over seeds with its "
-        '95 % Student-t interval; the verdict word follows from the interval alone, so "inconclusive" '
-        'or "no clear difference" means these seeds cannot tell. Data: '
+        f"{first.get('backend', '?')} backend). Each is a paired difference over seeds with its "
+        "95 % Student-t interval; a non-inferiority or equivalence question is decided against its "
+        "declared margin, and a notebook's headline questions are adjusted together (Holm). "
+        '"Open" says what it would take. The run column names the profile quoted (a `full` run '
+        "where the default profile is declared too small to decide); the last column says whether "
+        "the headline verdicts were the same when the run was repeated with TensorFlow's oneDNN "
+        "off, another float rounding (`make robustness`). Rows without a declared question quote "
+        "the notebook's paired verdicts, whose verdict word follows from the interval alone. Data: "
         + ("; ".join(data) if data else "?")
         + ".",
         "",
-        "| notebook | question | verdicts (default profile) |",
-        "| --- | --- | --- |",
+        "| notebook | question | headline verdicts | run | the same with oneDNN off? |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for name, question in QUESTIONS.items():
         entry = notebooks.get(name)
-        lines.append(f"| `{name}` | {question} | {_row_text(name, entry).replace('|', '∣')} |")
+        cells = [
+            f"`{name}`",
+            question,
+            _row_text(name, entry),
+            _run_text(entry) if entry and name not in DESCRIBED else "",
+            _robustness_text(entry) if entry and name not in DESCRIBED else "",
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "∣") for c in cells) + " |")
     lines.append(END)
     return "\n".join(lines)
 

@@ -10,8 +10,13 @@ own folders, so runs of different keys never overwrite each other's files::
     default on JAX               figures/jax/<nb>/            reports/executed/jax/<nb>.ipynb
     smoke on JAX                 figures/jax/smoke/<nb>/      reports/executed/jax/smoke/...
     any profile + overrides      figures/adhoc/<nb>/          reports/executed/adhoc/<nb>.ipynb
+    default, oneDNN off          figures/robustness/<nb>/     reports/executed/robustness/<nb>.ipynb
+    full, oneDNN off             figures/robustness/full/<nb>/  ...
 
-(logs under ``reports/logs/<same variant>/<nb>.log``, HTML reports under
+A *perturbation* (`PERTURBATIONS`: a change of float rounding, e.g. TensorFlow's oneDNN off) is
+part of the key: `make robustness` re-runs a notebook under one, into the ``robustness/``
+folders, and compares its headline verdicts with the unperturbed run's
+(`actlab.collection.robustness`). (Logs under ``reports/logs/<same variant>/<nb>.log``, HTML reports under
 ``reports/<same variant>/``). A run given an explicit ``--output FILE`` writes its executed copy
 and log (``FILE.log``) there; an ad-hoc run also writes its figures next to it, in
 ``<FILE's folder>/figures/<nb>/``.
@@ -25,6 +30,7 @@ move the base folders (the tests point them at temporary folders).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Mapping
@@ -41,6 +47,19 @@ DEFAULT_BACKEND = "tensorflow"
 ADHOC = "adhoc"
 INTERACTIVE = "interactive"
 RUN_ENV = "ACTLAB_RUN"  # the run's key and locations as JSON, set by the runner for the kernel
+ROBUSTNESS = "robustness"
+
+#: Perturbations of float rounding a robustness run can apply: name -> (what it is, in words;
+#: the variables the runner sets in the kernel's environment before TensorFlow loads).
+PERTURBATIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "onednn-off": (
+        "TensorFlow's oneDNN optimizations off (TF_ENABLE_ONEDNN_OPTS=0: other kernels, "
+        "another order of float additions)",
+        {"TF_ENABLE_ONEDNN_OPTS": "0"},
+    ),
+}
+#: The short label of each perturbation (run labels, table headings).
+PERTURBATION_LABELS = {"onednn-off": "oneDNN off"}
 
 
 # --------------------------------------------------------------------------- base folders
@@ -91,11 +110,13 @@ def notebook_dir(notebook: str) -> Path:
 
 @dataclass(frozen=True)
 class RunKey:
-    """What produced a run: profile, backend and the overrides on top of the profile."""
+    """What produced a run: profile, backend, the overrides on top of the profile, and for a
+    robustness run the perturbation of float rounding (`PERTURBATIONS`; TensorFlow only)."""
 
     profile: str = DEFAULT_PROFILE
     backend: str = DEFAULT_BACKEND
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    perturbation: str | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -108,15 +129,27 @@ class RunKey:
                 f"Unknown backend {self.backend!r}; expected one of {BACKENDS}. "
                 f"Received: backend={self.backend!r}"
             )
+        if self.perturbation is not None and self.perturbation not in PERTURBATIONS:
+            raise ValueError(
+                f"Unknown perturbation {self.perturbation!r}; expected None or one of "
+                f"{sorted(PERTURBATIONS)}. Received: perturbation={self.perturbation!r}"
+            )
+        if self.perturbation is not None and self.backend != "tensorflow":
+            raise ValueError(
+                f"The perturbation {self.perturbation!r} changes TensorFlow's float rounding; "
+                f"it means nothing on {self.backend!r}. Received: backend={self.backend!r}"
+            )
 
     def __hash__(self) -> int:
         overrides = json.dumps(dict(self.overrides), sort_keys=True, default=repr)
-        return hash((self.profile, self.backend, overrides))
+        return hash((self.profile, self.backend, overrides, self.perturbation))
 
     @property
     def variant(self) -> str:
         """The sub-folder of this key ('' for the default profile on TensorFlow)."""
         parts = [] if self.backend == DEFAULT_BACKEND else [self.backend]
+        if self.perturbation is not None:
+            parts.append(ROBUSTNESS)
         if self.overrides:
             parts.append(ADHOC)
         elif self.profile != DEFAULT_PROFILE:
@@ -127,7 +160,17 @@ class RunKey:
     def label(self) -> str:
         """What a person reads: 'default', 'smoke', 'default + overrides', '... (jax backend)'."""
         text = self.profile + (" + overrides" if self.overrides else "")
+        if self.perturbation is not None:
+            text += f", {PERTURBATION_LABELS[self.perturbation]}"
         return text if self.backend == DEFAULT_BACKEND else f"{text} ({self.backend} backend)"
+
+    def environment(self) -> dict[str, str]:
+        """The variables the kernel of this run needs (its perturbation's; {} without one)."""
+        return dict(PERTURBATIONS[self.perturbation][1]) if self.perturbation else {}
+
+    def unperturbed(self) -> RunKey:
+        """The same run without its perturbation (what a robustness run is compared with)."""
+        return RunKey(self.profile, self.backend, dict(self.overrides))
 
     def describe(self) -> str:
         """The label with the overrides spelled out: 'default + overrides (epochs=2)'."""
@@ -141,6 +184,7 @@ class RunKey:
             "profile": self.profile,
             "backend": self.backend,
             "overrides": dict(self.overrides),
+            "perturbation": self.perturbation,
             "label": self.label,
             "variant": self.variant,
         }
@@ -233,8 +277,8 @@ def locations(notebook: str, key: RunKey, output: Path | None = None) -> Locatio
     if output is None or _same(output, keyed.executed):
         return keyed
     for profile in PROFILES:
-        for backend in BACKENDS:
-            other = RunKey(profile, backend)
+        for backend, perturbation in itertools.product(BACKENDS, (None, *PERTURBATIONS)):
+            other = RunKey(profile, backend, perturbation=perturbation)
             if other != key and _same(output, keyed_locations(notebook, other).executed):
                 raise OutputConflictError(
                     f"--output {output} is where `make figures` keeps the {other.label} run of "
@@ -264,6 +308,8 @@ def current_run() -> dict[str, Any] | None:
 
 
 __all__ = [
+    "PERTURBATIONS",
+    "PERTURBATION_LABELS",
     "trial_cache_dir",
     "BACKENDS",
     "DEFAULT_BACKEND",

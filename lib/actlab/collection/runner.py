@@ -206,8 +206,10 @@ def plan_run(
     profile: str = "default",
     extra: Mapping[str, Any] | None = None,
     backend: str | None = None,
+    perturbation: str | None = None,
 ) -> Plan:
-    """The parameters to inject and the run's key: the profile's values, then `extra`.
+    """The parameters to inject and the run's key: the profile's values, then `extra`; a
+    `perturbation` (`outputs.PERTURBATIONS`) makes it a robustness run.
 
     Overrides are the `extra` values that differ from what the profile (or the cell) gives, so a
     ``-p`` that repeats the profile's value does not make a run ad hoc.
@@ -233,7 +235,11 @@ def plan_run(
     params = {**values, **extra}
     if "profile" in known:
         params["profile"] = profile
-    return Plan(params=params, key=RunKey(profile, backend, overrides), defaults=baseline)
+    try:
+        key = RunKey(profile, backend, overrides, perturbation)
+    except ValueError as exc:
+        raise NotebookParameterError(str(exc)) from None
+    return Plan(params=params, key=key, defaults=baseline)
 
 
 def resolve_parameters(
@@ -347,6 +353,10 @@ def kernel_environment(loc: Locations, info: Mapping[str, Any]) -> dict[str, str
             outputs.RUN_ENV: json.dumps(info),
         }
     )
+    # a robustness run's perturbation of float rounding (set before TensorFlow loads)
+    perturbation = info.get("perturbation")
+    if perturbation:
+        env.update(outputs.PERTURBATIONS[perturbation][1])
     # the kernel imports this checkout's actlab (lib/actlab), whatever the editable install
     # points at
     path = os.environ.get("PYTHONPATH", "")
@@ -377,9 +387,10 @@ def prepare(
     profile: str = "default",
     extra: Mapping[str, Any] | None = None,
     backend: str | None = None,
+    perturbation: str | None = None,
 ) -> Execution:
     """Check the parameters and decide the locations (nothing runs yet)."""
-    plan = plan_run(Path(notebook), profile, extra, backend)
+    plan = plan_run(Path(notebook), profile, extra, backend, perturbation)
     loc = outputs.locations(Path(notebook).stem, plan.key, output)
     return Execution(Path(notebook), plan, loc, run_id=uuid.uuid4().hex[:12])
 
@@ -773,6 +784,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--stamp", type=Path, help="written on success (the Makefile's target)")
     parser.add_argument(
+        "--perturbation",
+        choices=sorted(outputs.PERTURBATIONS),
+        help="a robustness run: perturb float rounding in the kernel (onednn-off: "
+        "TF_ENABLE_ONEDNN_OPTS=0); writes the robustness/ folders (`make robustness`)",
+    )
+    parser.add_argument(
         "-p",
         "--param",
         action="append",
@@ -821,7 +838,9 @@ def main(argv: list[str] | None = None) -> int:
     name = args.notebook.stem
     try:
         extra, notes = parse_overrides(args.param)
-        ex = prepare(args.notebook, args.output, args.profile, extra, args.backend)
+        ex = prepare(
+            args.notebook, args.output, args.profile, extra, args.backend, args.perturbation
+        )
     except (NotebookParameterError, outputs.OutputConflictError) as exc:
         message = f"FAILED before the kernel started: {exc}"
         if args.output:  # `make figures` names the output; its summary reads the .failed file

@@ -226,6 +226,8 @@ def environment_provenance() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "gpus": gpus,
         "op_threads": op_threads,
+        # oneDNN's kernels change TensorFlow's float rounding (a robustness run turns them off)
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS") if backend == "tensorflow" else None,
     }
 
 
@@ -261,6 +263,7 @@ class Run:
                 "overrides": None,
                 "backend": backend,
                 "run_id": None,
+                "perturbation": None,
             }
         label = str(info.get("label", self.profile))
         if info.get("backend") not in (None, backend):
@@ -270,6 +273,7 @@ class Run:
             "overrides": dict(info.get("overrides") or {}),
             "backend": backend,
             "run_id": info.get("run_id"),
+            "perturbation": info.get("perturbation"),
         }
 
     def finish(
@@ -291,6 +295,7 @@ class Run:
             "overrides": identity["overrides"],
             "backend": identity["backend"],
             "run_id": identity["run_id"],
+            "perturbation": identity["perturbation"],
             "finding": finding,
             "results": results,
             "params": self.params,

@@ -219,6 +219,10 @@ class Trial:
         for r in self.comparisons.to_dict("records"):
             if r["family"] != family:
                 continue
+            # pandas holds a missing margin or effect as NaN once another row has one
+            for name in ("margin", "smallest_effect"):
+                if _nan(r.get(name)):
+                    r[name] = None
             out.append(
                 to_jsonable(
                     {
@@ -367,7 +371,7 @@ def _what_it_would_take(r: dict[str, Any]) -> str:
     at = (
         f"a difference of {stats.format_number(abs(effect))} {unit}"
         if kind == "difference"
-        else f"the {margin:g} {unit} margin"
+        else f"the {margin:g} {unit} margin if the true difference is 0"
     )
     if not math.isfinite(k):
         return f"no number of seeds reaches 80 % power at {at} with a paired SD of {sd:.2g} {unit}"

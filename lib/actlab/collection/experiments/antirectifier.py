@@ -1,26 +1,31 @@
-"""Notebook 04: Antirectifier vs ReLU under the Keras example's recipe.
+"""Notebook 04: Antirectifier vs ReLU under the Keras example's recipe, through `actlab.trials`.
 
 The example (Keras's `examples/antirectifier.py`): Dense(256) -> Antirectifier -> Dropout(0.1)
 -> Dense(256) -> Antirectifier -> Dropout(0.1) -> Dense(10, softmax), RMSprop, batch 128,
 40 epochs, inputs in [0, 1]. Its claim: "half the parameters yet comparable classification
 accuracy as an equivalent ReLU-based network" with "2x bigger Dense layers" (never run there).
 
-Networks built here (all with that recipe):
+The trial's arms (`ARMS`), all `example_net` under that recipe (`example_task`):
 
-* ``antirectifier_256``: the example (337,418 parameters);
-* ``relu_256``: the same Dense widths with ReLU (269,322);
-* ``relu_512``: the claim's comparison, Dense widths doubled (669,706);
-* ``crelu_256``: the ablation, concat(relu(x), relu(-x)) without centring and normalization
+* ``Antirectifier-256``: the example (337,418 parameters);
+* ``ReLU-512``: the claim's comparison, Dense widths doubled (669,706);
+* ``ReLU-256``: the same Dense widths with ReLU (269,322);
+* ``CReLU-256``: the ablation, concat(relu(x), relu(-x)) without centring and normalization
   (337,418, like the Antirectifier).
 
-The test split is passed as ``validation_data``, as in the example; the reported accuracy is the
-last epoch's (no epoch is selected on it).
+`actlab.trials.run_trial` trains them under its protocol (a new split per seed, common random
+numbers, RMSprop's learning rate chosen per network on validation, the score the mean test
+accuracy of the last epochs); the notebook declares its questions before the run. The tables,
+figures and findings here are made from the trial. `build_mlp` and `build_conv` build the
+networks with named layers for notebook 06's timing and the conv-net demonstration.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -28,24 +33,36 @@ import numpy as np
 
 from actlab import stats
 from actlab.collection import session
+from actlab.collection.experiments import any_good
 from actlab.layers.antirectifier import Antirectifier, CReLU
+from actlab.trials import Arm, Task, Trial, mnist_mlp
 
 __all__ = [
     "MODELS",
     "LABELS",
     "EXPECTED_PARAMS",
+    "ARMS",
+    "ARM_KIND",
+    "CLAIM",
+    "VALIDATORS",
+    "example_net",
+    "example_task",
     "build_mlp",
     "build_conv",
     "compile_like_example",
     "count_params",
     "EpochTimer",
     "train_one",
-    "run_comparison",
-    "curves",
+    "arms",
+    "questions",
+    "design_lines",
     "summary_table",
-    "formatted_table",
-    "verdict",
-    "CLAIM",
+    "summary_styler",
+    "curves",
+    "plot_curves",
+    "plot_accuracy_vs_params",
+    "claim",
+    "findings",
 ]
 
 MODELS = ("antirectifier_256", "relu_256", "relu_512", "crelu_256")
@@ -83,20 +100,102 @@ def _activation_layer(activation: str, name: str) -> keras.layers.Layer:
     return keras.layers.ReLU(name=name)
 
 
-def build_mlp(
-    kind: str, input_dim: int = 784, num_classes: int = 10, dropout: float = 0.1
+def example_net(
+    activation,
+    init=None,
+    width: int = 256,
+    dropout: float = 0.1,
+    input_dim: int = 784,
+    num_classes: int = 10,
+    name: str | None = None,
 ) -> keras.Model:
-    """One of `MODELS`: Dense(w) -> act -> Dropout -> Dense(w) -> act -> Dropout -> Dense(10)."""
-    _check_kind(kind, MODELS)
-    width, activation = _SPEC[kind]
+    """The example's network around `activation` (a function returning a fresh activation
+    layer): Dense(width) -> act -> Dropout -> Dense(width) -> act -> Dropout -> Dense(10,
+    softmax). `init(i)` gives the i-th Dense layer's kernel initializer (`actlab.trials.Init`:
+    the same draw in every arm of a seed); None: Keras's default.
+
+    This is the builder of `example_task` (``build(activation, init, **arm.model)``; an arm's
+    ``model={"width": 512}`` doubles the widths) and of `build_mlp`.
+    """
+    kernel = init if init is not None else (lambda i: "glorot_uniform")
     inputs = keras.Input((input_dim,), name="pixels")
     x = inputs
     for i in (1, 2):
-        x = keras.layers.Dense(width, name=f"dense_{i}")(x)
-        x = _activation_layer(activation, name=f"{activation}_{i}")(x)
+        x = keras.layers.Dense(int(width), kernel_initializer=kernel(i - 1), name=f"dense_{i}")(x)
+        x = activation()(x)
         x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=kind)
+    outputs = keras.layers.Dense(
+        num_classes, activation="softmax", kernel_initializer=kernel(2), name="softmax"
+    )(x)
+    return keras.Model(inputs, outputs, name=name or f"example_{int(width)}")
+
+
+def build_mlp(
+    kind: str, input_dim: int = 784, num_classes: int = 10, dropout: float = 0.1
+) -> keras.Model:
+    """One of `MODELS` (`example_net` with its width and activation, layers named
+    ``dense_1``, ``antirectifier_1``, ...)."""
+    _check_kind(kind, MODELS)
+    width, activation = _SPEC[kind]
+    count = iter((1, 2))
+    return example_net(
+        lambda: _activation_layer(activation, name=f"{activation}_{next(count)}"),
+        width=width,
+        dropout=dropout,
+        input_dim=input_dim,
+        num_classes=num_classes,
+        name=kind,
+    )
+
+
+#: The trial's arms: the example's network with each activation (display name -> `Arm`).
+ARMS = {
+    "Antirectifier-256": Arm("Antirectifier-256", "actlab.layers:Antirectifier()"),
+    "ReLU-512": Arm("ReLU-512", "relu", model={"width": 512}),
+    "ReLU-256": Arm("ReLU-256", "relu"),
+    "CReLU-256": Arm("CReLU-256", "actlab.layers:CReLU()"),
+}
+#: `MODELS` key of each arm (parameter counts, the conv demonstration).
+ARM_KIND = {
+    "Antirectifier-256": "antirectifier_256",
+    "ReLU-512": "relu_512",
+    "ReLU-256": "relu_256",
+    "CReLU-256": "crelu_256",
+}
+
+
+def example_task(
+    *,
+    source: str = "embedded",
+    n_train: int | None = None,
+    n_val: int = 1000,
+    n_test: int | None = None,
+    epochs: int = 10,
+    last: int = 5,
+    batch_size: int = 128,
+    dropout: float = 0.1,
+    learning_rates: Sequence[float] = (1e-3,),
+) -> Task:
+    """The example's recipe as an `actlab.trials.Task`: MNIST pixels in [0, 1] (a new split per
+    seed: `n_val` validation images carved from the training split), `example_net`, RMSprop,
+    batch 128, the score the mean test accuracy of the last `last` epochs."""
+    base = mnist_mlp(
+        source=source,
+        n_train=n_train,
+        n_val=n_val,
+        n_test=n_test,
+        epochs=epochs,
+        last=last,
+        batch_size=batch_size,
+        learning_rates=learning_rates,
+    )
+    config = {k: v for k, v in base.config.items() if k != "units"}
+    return base.replace(
+        name="example",
+        build=functools.partial(example_net, dropout=dropout),
+        optimizer="rmsprop",
+        config={**config, "network": "Dense(w)-act-Dropout x2, softmax", "dropout": dropout},
+    )
 
 
 def build_conv(
@@ -194,117 +293,184 @@ def train_one(
     }
 
 
-def run_comparison(
-    ds,
-    kinds: Sequence[str] = MODELS,
-    seeds: Sequence[int] = (0,),
-    epochs: int = 10,
-    batch_size: int = 128,
-    log=print,
-) -> list[dict[str, Any]]:
-    """Every network in `kinds` for every seed (`session.seed_everything(seed)` before each)."""
-    for kind in kinds:
-        _check_kind(kind, MODELS)
-    x_train, x_test = ds.flat()
-    records = []
-    for seed in seeds:
-        for kind in kinds:
-            session.seed_everything(seed)  # the same seed gives the same initial weights draw
-            record = train_one(
-                build_mlp(kind, input_dim=x_train.shape[1]),
-                x_train,
-                ds.y_train,
-                x_test,
-                ds.y_test,
-                seed=seed,
-                epochs=epochs,
-                batch_size=batch_size,
-            )
-            records.append(record)
-            if log:
-                log(
-                    f"seed {seed} {LABELS[kind]:>17}: test accuracy {record['test_accuracy']:.4f} "
-                    f"after {epochs} epochs, {sum(record['epoch_seconds']):.1f} s"
+# --------------------------------------------------------------------------- the trial's tables
+
+
+def arms(names: Sequence[str]) -> list[Arm]:
+    """The `ARMS` of `names` (display names), in that order."""
+    return [ARMS[n] for n in names]
+
+
+#: Keys of a declared question (the parameters cell) that describe the pilot, not the question.
+PILOT_KEYS = ("pilot_sd", "pilot_mean")
+
+
+def questions(declared: Sequence[Mapping[str, Any]], smallest_effect: float) -> list:
+    """The declared questions as `actlab.trials.Question`s (the pilot's numbers left out)."""
+    return any_good.questions(
+        [{k: v for k, v in q.items() if k != "pilot_mean"} for q in declared], smallest_effect
+    )
+
+
+def design_lines(
+    declared: Sequence[Mapping[str, Any]], smallest_effect: float, seeds: Sequence[int]
+) -> list[str]:
+    """Per declared question: the seeds for 80 % power at the smallest effect (a difference) or
+    at no true difference (non-inferiority, equivalence), from its ``pilot_sd``; with a
+    ``pilot_mean``, also what the pilot's own mean difference would take."""
+    lines = any_good.design_lines(
+        [{k: v for k, v in q.items() if k != "pilot_mean"} for q in declared],
+        smallest_effect,
+        seeds,
+    )
+    out = []
+    for line, q in zip(lines, declared, strict=True):
+        mean = q.get("pilot_mean")
+        if mean is not None and q.get("kind", "difference") == "non-inferiority":
+            sd, margin = q["pilot_sd"], q["margin"]
+            need = stats.seeds_needed(sd, mean, question="non-inferiority", margin=margin)
+            pilot = f"if the true difference were the pilot's {stats.format_number(mean, sign=True)} points"
+            if math.isfinite(need):
+                line = line.rstrip(".") + f"; {pilot}, {int(need)} seeds would show it."
+            else:
+                beyond = abs(mean) - margin
+                worse = stats.seeds_needed(sd, beyond) if beyond > 0 else float("inf")
+                line = line.rstrip(".") + (
+                    f"; {pilot}, no number of seeds would show non-inferiority"
+                    + (
+                        f", and about {int(worse)} would show it inferior."
+                        if math.isfinite(worse)
+                        else "."
+                    )
                 )
-    return records
-
-
-def curves(records: Sequence[dict[str, Any]], key: str = "val_accuracy") -> dict[str, dict]:
-    """Per model: epochs (1-based), mean and std over seeds of the per-epoch `key`."""
-    out = {}
-    for kind in dict.fromkeys(r["model"] for r in records):
-        values = np.array([r[key] for r in records if r["model"] == kind], dtype=float)
-        out[kind] = {
-            "epoch": np.arange(1, values.shape[1] + 1),
-            "mean": values.mean(axis=0),
-            "std": values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1]),
-            "n_seeds": len(values),
-        }
+        out.append(line)
     return out
 
 
-def summary_table(records: Sequence[dict[str, Any]]):
-    """One row per model: parameters, final test accuracy mean/std over seeds (and the per-seed
-    values, for `actlab.stats.format_mean_std`), seconds/epoch.
-
-    The std (ddof=1) is NaN with a single seed: there is no spread to estimate.
-
-    Seconds per epoch leave out the first epoch (graph tracing) when there is more than one;
-    they are wall times on a shared machine, so compare them only within one run.
-    """
-    import pandas as pd
-
-    rows = []
-    for kind in dict.fromkeys(r["model"] for r in records):
-        rs = [r for r in records if r["model"] == kind]
-        acc = np.array([r["test_accuracy"] for r in rs])
-        secs = np.concatenate(
-            [
-                r["epoch_seconds"][1:] if len(r["epoch_seconds"]) > 1 else r["epoch_seconds"]
-                for r in rs
-            ]
-        )
-        rows.append(
-            {
-                "model": kind,
-                "label": LABELS.get(kind, kind),
-                "params": rs[0]["params"],
-                "test_acc_mean": float(acc.mean()),
-                "test_acc_std": session.seed_std(acc),
-                "test_acc_values": [float(v) for v in acc],
-                "n_seeds": len(acc),
-                "sec_per_epoch": float(np.median(secs)),
-                "all_finite": all(r["finite"] for r in rs),
-            }
-        )
-    return pd.DataFrame(rows).set_index("model")
+def summary_table(trial: Trial):
+    """One row per network (`any_good.arm_table` of the trial's one task): parameters, the
+    learning rate chosen, the score per seed with its mean and std, seconds per run."""
+    return any_good.arm_table(trial).droplevel("task")
 
 
-def formatted_table(table):
-    """`summary_table` for people (a `actlab.collection.tables.for_people` Styler): network, parameters,
-    test accuracy "mean ± std" in percent with two decimals (as the text), seeds, s/epoch,
-    finite losses as ✓/✗."""
+def summary_styler(table, last: int):
+    """`summary_table` for people."""
     import pandas as pd
 
     from actlab.collection.tables import for_people
 
     frame = pd.DataFrame(
         {
-            "network": table.label.to_numpy(),
+            "network": table.index,
             "parameters": [f"{p:,}" for p in table.params],
-            "test accuracy (%)": [
-                stats.format_mean_std(values, decimals=2, scale=100)
-                for values in table.test_acc_values
+            "learning rate (chosen)": [f"{v:g}" for v in table.learning_rate],
+            f"test accuracy, mean of the last {last} epochs (%)": [
+                stats.format_mean_std(v, decimals=2) for v in table.score_values
             ],
             "seeds": table.n_seeds.to_numpy(),
-            "seconds / epoch": [f"{v:.2f}" for v in table.sec_per_epoch],
+            "seconds per run": [f"{v:.1f}" for v in table.seconds_median],
             "losses finite": table.all_finite.to_numpy(),
         }
     )
-    return for_people(frame, caption="Final test accuracy: mean ± std over seeds")
+    return for_people(frame, caption="Each network over the evaluation seeds: mean ± std")
 
 
-#: What the non-inferiority verdict means for the example's claim.
+def curves(trial: Trial) -> dict[str, dict]:
+    """Per network: the test accuracy after every epoch, mean and std over the evaluation
+    seeds (points; `any_good.arm_curves` of the trial's one task)."""
+    return {arm: c for (_, arm), c in any_good.arm_curves(trial).items()}
+
+
+def plot_curves(curve: Mapping[str, dict], last: int, counts: Mapping[str, int]):
+    """Test accuracy per epoch (mean ± std over seeds) per network, all epochs and a zoom into
+    the second half, with the epochs the score averages shaded."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = max(len(c["epoch"]) for c in curve.values())
+    starts = [1, max(2, epochs // 2)] if epochs >= 4 else [1]
+    fig, axes = plt.subplots(1, len(starts), figsize=(6 * len(starts), 4.5), squeeze=False)
+    for ax, first in zip(axes[0], starts, strict=True):
+        ax.axvspan(
+            epochs - last + 0.5,
+            epochs + 0.5,
+            color="0.92",
+            zorder=0,
+            label=f"the score: mean of the last {last} epochs",
+        )
+        for arm, c in curve.items():
+            keep = c["epoch"] >= first
+            ep, mean, std = c["epoch"][keep], c["mean"][keep], c["std"][keep]
+            (line,) = ax.plot(
+                ep, mean, marker="o", markersize=3, label=f"{arm} ({counts[arm]:,} parameters)"
+            )
+            ax.fill_between(
+                ep, mean - std, mean + std, color=line.get_color(), alpha=0.15, linewidth=0
+            )
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set(
+            xlabel="epoch",
+            ylabel="test accuracy (%)",
+            title="all epochs" if first == 1 else f"epochs {first}–{epochs} (zoom)",
+        )
+    axes[0, 0].legend(loc="lower right", fontsize=8)
+    n = max(c["n_seeds"] for c in curve.values())
+    fig.suptitle(f"Test accuracy per epoch: mean ± std over {n} seed(s)", fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_vs_params(table):
+    """The score of every network against its parameter count: each seed (crosses) and the
+    mean ± std over seeds."""
+    import matplotlib.pyplot as plt
+
+    dodge = {"Antirectifier-256": -6, "CReLU-256": 6}  # thousands: both have 337,418
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for arm, row in table.iterrows():
+        x = row.params / 1e3 + dodge.get(arm, 0)
+        (pt,) = ax.plot([x] * len(row.score_values), row.score_values, "x", markersize=5, alpha=0.6)
+        ax.errorbar(
+            x,
+            row.score_mean,
+            yerr=np.nan_to_num(row.score_std),
+            fmt="o",
+            capsize=4,
+            markersize=7,
+            color=pt.get_color(),
+        )
+        left = arm in ("Antirectifier-256", "ReLU-256")
+        ax.annotate(
+            arm,
+            (x, row.score_mean),
+            xytext=(-10 if left else 10, 0),
+            textcoords="offset points",
+            ha="right" if left else "left",
+            va="center",
+            fontsize=9,
+        )
+    ax.set(
+        title=f"Test accuracy against parameter count ({int(table.n_seeds.max())} seeds)",
+        xlabel="parameters (thousands; the two 337k networks drawn 12k apart)",
+        ylabel="test accuracy, mean of the last epochs (%)",
+    )
+    ax.set_xlim(150, 760)
+    ax.text(
+        0.99,
+        0.02,
+        "dot and bar: mean ± std over seeds; crosses: single seeds",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color="0.35",
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- findings
+
+#: What the non-inferiority verdict (after Holm) says about the example's claim.
 CLAIM = {
     "non-inferior": "supported",
     "inferior": "not supported",
@@ -313,108 +479,101 @@ CLAIM = {
 }
 
 
-def verdict(
-    records: Sequence[dict[str, Any]], table, margin_pp: float, data_description: str, n_train: int
+def claim(record: Mapping[str, Any]) -> str:
+    """The claim "half the parameters, comparable accuracy" from its question's record:
+    ``supported`` (non-inferior at the margin), ``not supported`` (inferior) or ``open``."""
+    return CLAIM.get(record["verdict"], "open")
+
+
+def findings(
+    records: Sequence[Mapping[str, Any]],
+    exploratory: Sequence[Mapping[str, Any]],
+    table,
+    claim_id: str,
+    data_description: str,
 ) -> dict[str, Any]:
-    """The claim "half the parameters, comparable accuracy to ReLU with 2x wider Dense layers",
-    judged by `actlab.stats.compare_paired` on the per-seed test accuracies (percentage points,
-    paired by seed: a seed fixes the initial weights draw of every network).
-
-    Antirectifier-256 against ReLU-512 is a non-inferiority question at the declared margin
-    `margin_pp` ("is the Antirectifier at most `margin_pp` points below?"): the claim is
-    ``supported`` when the interval says non-inferior, ``not supported`` when it says inferior
-    and ``open`` otherwise. Against ReLU-256 and CReLU-256 (the ablation) the question is whether
-    there is a difference at all. Returns the verdict records (`actlab.stats.verdict_record`), the
-    text generated from them, and a one-line finding.
-    """
-    a, r512 = table.loc["antirectifier_256"], table.loc["relu_512"]
-    ratio = float(a.params / r512.params)
-    main = stats.compare_records(
-        records,
-        "antirectifier_256",
-        "relu_512",
-        value="test_accuracy",
-        group="model",
-        margin=margin_pp,
-        scale=100,
-    )
-    claim = CLAIM[main["verdict"]]
-    records_out = [
-        stats.verdict_record(
-            main,
-            f"Antirectifier-256 − ReLU-512, test accuracy (non-inferiority at {margin_pp:g} points)",
-            headline=True,
-        )
+    """The findings from the question records (`Trial.question_records`): one line per
+    headline question (its sentence, and "decided" or what it would take), the exploratory
+    ones after them, what the claim comes to, and the one-line finding of the run."""
+    by_id = {r["id"]: r for r in records}
+    main = by_id[claim_id]
+    verdict_of_claim = claim(main)
+    a, b = main["candidate"], main["baseline"]
+    ratio = table.loc[a, "params"] / table.loc[b, "params"]
+    lines = [
+        f"- **{r['question']}** {r['text']}"
+        + ("." if r["decided"] else f"; the question stays open: {r['open']}.")
+        for r in records
     ]
-
-    def fmt(row) -> str:
-        return stats.format_mean_std(row.test_acc_values, decimals=2, unit="%", scale=100)
-
-    n = main["n"]
-    parts = [
-        f"Antirectifier-256 ({a.params:,} parameters, {ratio:.3f}× ReLU-512's {r512.params:,}) "
-        f"reached {fmt(a)} test accuracy against ReLU-512's {fmt(r512)}"
-        + (f" (mean ± std over {n} seeds)." if n > 1 else "."),
-        f"Paired by seed, Antirectifier-256 − ReLU-512: {stats.format_comparison(main)}.",
-        f"So the claim of comparable accuracy (at most {margin_pp:g} points below) with half the "
-        f"parameters is **{claim}** on this run"
+    if exploratory:
+        lines.append(
+            "- Exploratory (Holm among themselves): "
+            + "; ".join(r["text"] for r in exploratory)
+            + "."
+        )
+    lines.append(
+        f"- So the example's claim, comparable accuracy (at most {main['margin']:g} points below "
+        f"{b}) with {ratio:.2f}× the parameters, is **{verdict_of_claim}** on this run ("
         + {
-            "supported": ": the whole interval lies above the margin.",
-            "not supported": ": the whole interval lies below the margin.",
-            "open": (
-                ": the interval straddles the margin, so these seeds cannot tell."
-                if n > 1
-                else ": one seed gives no interval."
-            ),
-        }[claim],
-    ]
-    for kind, what in (
-        ("relu_256", "ReLU-256 (same Dense widths, {p:,} parameters, {acc})"),
-        (
-            "crelu_256",
-            "the CReLU ablation (the same concatenation and parameter "
-            "count without centring and normalization, so the difference "
-            "is what those two add; {acc})",
-        ),
-    ):
-        if kind not in table.index:
-            continue
-        row = table.loc[kind]
-        other = stats.compare_records(
-            records, "antirectifier_256", kind, value="test_accuracy", group="model", scale=100
-        )
-        names = ("Antirectifier-256", LABELS[kind])
-        records_out.append(
-            stats.verdict_record(
-                other, f"Antirectifier-256 − {LABELS[kind]}, test accuracy", names=names
-            )
-        )
-        parts.append(
-            f"Against {what.format(p=row.params, acc=fmt(row))}: "
-            f"{stats.format_comparison(other, names=names)}."
-        )
-    parts.append(
-        f"Data: {n_train:,} training images ({data_description}); "
-        + (
-            "a small training set, so the verdict is about this data size, not the "
-            "example's full-MNIST setting."
-            if n_train < 60_000
-            else "the full MNIST training set."
-        )
+            "supported": "the whole interval lies above the margin",
+            "not supported": "the whole interval lies below the margin",
+            "open": "the interval reaches past the margin, after Holm",
+        }[verdict_of_claim]
+        + f"). Data: {data_description}."
     )
+
+    def short(r: Mapping[str, Any]) -> str:
+        at = "" if r["margin"] is None else f" at {r['margin']:g}"
+        return (
+            f"{r['candidate']} − {r['baseline']} {any_good.number_text(r['mean_diff'], 2, sign=True)}"
+            f" [{any_good.number_text(r['ci_low'])}, {any_good.number_text(r['ci_high'])}]"
+            f" ({r['kind']}{at}): {r['verdict']}"
+        )
+
+    summary = "; ".join(short(r) for r in records)
     return {
-        "claim": claim,
-        "verdict": main["verdict"],
-        "comparison": main,
-        "verdicts": records_out,
-        "param_ratio": ratio,
-        "text": " ".join(parts),
-        "one_line": (
-            f"Antirectifier-256 {fmt(a)} vs ReLU-512 {fmt(r512)} with "
-            f"{ratio:.2f}x the parameters, paired difference "
-            f"{records_out[0]['short']}"
-            + (f" ({n} paired seeds" if n > 1 else " (")
-            + f"{', ' if n > 1 else ''}n_train={n_train}): claim {claim} at a "
-            f"{margin_pp:g}-point margin"
-        ),
+        "claim": verdict_of_claim,
+        "lines": lines,
+        "finding": f"{summary}; half-parameters claim {verdict_of_claim} ({main['n']} paired seeds)",
     }
+
+
+def _declared(name: str, value: Any) -> None:
+    if not isinstance(value, list):
+        session._fail(name, value, "a list of questions")
+    any_good.VALIDATORS["declared"](
+        name, [{k: v for k, v in q.items() if k != "pilot_mean"} for q in value]
+    )
+    for q in value:
+        if q.get("candidate") not in ARMS or q.get("baseline") not in ARMS:
+            session._fail(
+                name, value, f"questions whose candidate and baseline are of {list(ARMS)}"
+            )
+        mean = q.get("pilot_mean")
+        if mean is not None and not (isinstance(mean, float) and math.isfinite(mean)):
+            session._fail(name, value, "a pilot_mean that is a finite number (points)")
+
+
+def _networks(name: str, value: Any) -> None:
+    if not (
+        isinstance(value, list)
+        and value
+        and all(v in ARMS for v in value)
+        and len(set(value)) == len(value)
+    ):
+        session._fail(name, value, f"a non-empty list of distinct networks of {list(ARMS)}")
+
+
+VALIDATORS = {
+    "source": session.one_of("embedded", "keras", "auto"),
+    "n_val": session.positive_int,
+    "last": session.positive_int,
+    "learning_rates": any_good.VALIDATORS["learning_rates"],
+    "tune_seeds": session.positive_int,
+    "candidate": lambda name, value: _networks(name, [value]),
+    "baselines": _networks,
+    "smallest_effect": session.positive_float,
+    "declared": _declared,
+    "conv_epochs": session.positive_int,
+    "jobs": session.optional_positive_int,
+}

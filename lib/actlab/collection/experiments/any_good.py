@@ -84,6 +84,45 @@ def design_lines(
     return lines
 
 
+def seeds_short(
+    declared: Sequence[Mapping[str, Any]], effect: float, seeds: Sequence[int]
+) -> int | None:
+    """The most seeds a declared question needs for 80 % power (at its ``pilot_sd``, the
+    smallest effect for a difference, no true difference for the others) when that is more
+    than this run has; None when the run has enough for every question."""
+    need = 0.0
+    for q in declared:
+        kind = q.get("kind", "difference")
+        need = max(
+            need,
+            stats.seeds_needed(
+                q["pilot_sd"],
+                effect if kind == "difference" else 0.0,
+                question=kind,
+                margin=q.get("margin"),
+            ),
+        )
+    if need <= len(seeds):
+        return None
+    return int(need) if math.isfinite(need) else -1
+
+
+def undersized_text(
+    declared: Sequence[Mapping[str, Any]], effect: float, seeds: Sequence[int], profile: str
+) -> str | None:
+    """A sentence when this run's design is smaller than its declared questions need: then an
+    open verdict is the design's, and the `full` profile is the one sized to decide."""
+    need = seeds_short(declared, effect, seeds)
+    if need is None:
+        return None
+    count = "more seeds than any practical design" if need < 0 else f"about {need} seeds"
+    return (
+        f"The `{profile}` profile's design is smaller than its questions need ({count} at the "
+        f"pilot's spread; it runs {len(seeds)}), so it cannot be expected to decide them: an "
+        "open verdict here says so, it is not an answer. The `full` profile is sized to decide."
+    )
+
+
 def comparison_styler(trial: Trial, family: str | None = None):
     """The comparisons as a table for people."""
     from actlab.collection.tables import people_table
@@ -108,6 +147,62 @@ def comparison_styler(trial: Trial, family: str | None = None):
         },
         decimals={"p (Holm)": 3, "step time ×": 2},
     )
+
+
+def number_text(x: Any, decimals: int = 2, sign: bool = False) -> str:
+    """`stats.format_number` of a record's number; "n/a" for what is not a finite number (a
+    record's NaN is the text "nan": one seed gives no interval)."""
+    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+        return "n/a"
+    return stats.format_number(x, decimals, sign=sign)
+
+
+def arm_table(trial: Trial):
+    """One row per task and arm of the evaluation runs (a pandas DataFrame indexed by task and
+    arm): parameters, the learning rate chosen on validation, the score per seed (ordered by
+    seed) with its mean and std over seeds, the median seconds per run, and whether every
+    training loss stayed finite. Shared by the notebooks that run a trial."""
+    import numpy as np
+    import pandas as pd
+
+    runs = trial.runs[trial.runs.stage == "eval"]
+    rows = []
+    for (task, arm), group in runs.groupby(["task", "arm"], sort=False):
+        scores = group.sort_values("seed")["test_score"].to_numpy(dtype=float)
+        rows.append(
+            {
+                "task": task,
+                "arm": arm,
+                "params": int(group["params"].iloc[0]),
+                "learning_rate": float(group["learning_rate"].iloc[0]),
+                "score_values": [float(v) for v in scores],
+                "score_mean": float(np.mean(scores)),
+                "score_std": session.seed_std(scores),
+                "n_seeds": len(scores),
+                "seconds_median": float(group["seconds"].median()),
+                "all_finite": bool(group["nonfinite_epoch"].isna().all()),
+            }
+        )
+    return pd.DataFrame(rows).set_index(["task", "arm"])
+
+
+def arm_curves(trial: Trial, split: str = "test", metric: str = "accuracy") -> dict:
+    """Per (task, arm) of the evaluation runs: epochs (1-based), and the mean and std over
+    seeds of `split`'s `metric` after every epoch (accuracy in points)."""
+    import numpy as np
+
+    scale = 100.0 if metric == "accuracy" else 1.0
+    runs = trial.runs[trial.runs.stage == "eval"]
+    out = {}
+    for key, group in runs.groupby(["task", "arm"], sort=False):
+        values = scale * np.array(list(group[f"{split}_{metric}"]), dtype=float)
+        out[key] = {
+            "epoch": np.arange(1, values.shape[1] + 1),
+            "mean": values.mean(axis=0),
+            "std": session.seed_std(values) if len(values) > 1 else np.zeros(values.shape[1]),
+            "n_seeds": len(values),
+        }
+    return out
 
 
 def findings(trial: Trial) -> list[str]:
@@ -228,7 +323,12 @@ __all__ = [
     "tasks",
     "questions",
     "design_lines",
+    "seeds_short",
+    "undersized_text",
     "comparison_styler",
+    "arm_table",
+    "number_text",
+    "arm_curves",
     "findings",
     "records",
     "VALIDATORS",

@@ -1,26 +1,24 @@
-"""Notebook 08: learnable rational (Padé) activations beside ReLU, PReLU and the soft exponential.
+"""Notebook 08: learnable rational (Padé) activations against ReLU and their controls.
 
 * (a) `approximation_table` / `plot_approximations`: polynomial and rational stand-ins for ReLU,
   fitted on N(0, 1)-weighted [-3, 3], and their error inside and outside that range.
-* (b) `run_comparison`: a small MLP and a small CNN on MNIST with each activation of `KINDS`,
-  over seeds; a seed fixes the data split and the initial weights of every variant (the
-  activations draw no random numbers: Rational starts at its fit, PReLU and SoftExponential at
-  0), so the runs pair by seed and `comparisons` judges them with `actlab.stats`.
-* (c) `shape_drift` / `plot_learned_shapes`: every Rational layer's learned function against its
-  initial fit, and how far it moved.
-* (d) `step_times`: one XLA-compiled training step per model against its ReLU version
-  (`actlab.bench.run_training_steps`, the measurement of notebook 06).
+* (b) the trial (`actlab.trials.run_trial`): Rational against ReLU, leaky ReLU (Rational's
+  initial shape, fixed) and Rational with its coefficients frozen at that fit (`ARMS`), on the
+  small MLP (784 → 64 → act → 64 → act → 10; `tasks`, the CNN too), Adam's learning rate chosen
+  per arm on validation, the score the mean test accuracy of the last epochs; the notebook
+  declares its questions before the run.
+* (c) `learned` / `shape_drift` / `plot_learned_shapes`: every Rational layer's learned function
+  (recorded by each run, `rational_record`) against its initial fit, and how far it moved.
+* (d) the cost: the trial's ratio of one training step's time against each baseline's.
 
-The MLP is notebook 02's shape with two hidden layers (784 → 64 → act → 64 → act → 10), the CNN
-notebook 04's conv net (Conv2D 8 → act → pool → Conv2D 16 → act → pool → Dense 10). The
-existing builders are hard-wired to their own activations, hence these two small ones.
+Notebook 09 runs Rational, frozen Rational and the soft exponential against ReLU and GELU on the
+trials' default MLP; this notebook asks where Rational's difference from ReLU comes from.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
@@ -30,50 +28,38 @@ from actlab import stats
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS
 from actlab.activations.rational import fit_rational
 from actlab.collection import session
+from actlab.collection.experiments import any_good
 from actlab.layers.rational import Rational
-from actlab.layers.softexp import ClipAlpha, SoftExponential
+from actlab.trials import Arm, Task, Trial, mnist_cnn, mnist_mlp
 
 __all__ = [
-    "KINDS",
     "ARCHS",
+    "ARMS",
     "LABELS",
-    "make_activation",
-    "build_mlp",
-    "build_cnn",
-    "build_model",
+    "VALIDATORS",
+    "rational_record",
+    "tasks",
+    "arms",
+    "questions",
+    "summary_table",
+    "summary_styler",
+    "cost_text",
+    "learned",
     "approximants",
     "approximation_table",
-    "plot_approximations",
-    "train_one",
-    "run_comparison",
-    "summary_table",
-    "comparisons",
-    "plot_comparisons",
-    "shape_drift",
-    "plot_learned_shapes",
-    "step_times",
-    "approximation_text",
-    "comparison_text",
-    "drift_summary",
-    "drift_text",
-    "step_text",
     "approximation_styler",
-    "summary_styler",
+    "approximation_text",
+    "plot_approximations",
+    "shape_drift",
+    "drift_summary",
     "drift_styler",
-    "steps_styler",
-    "VALIDATORS",
+    "drift_text",
+    "plot_learned_shapes",
+    "findings",
 ]
 
-KINDS = ("relu", "prelu", "softexp", "rational")
 ARCHS = ("mlp", "cnn")
-LABELS = {
-    "relu": "ReLU",
-    "prelu": "PReLU",
-    "softexp": "soft exponential",
-    "rational": "Rational (5, 4)",
-    "mlp": "MLP",
-    "cnn": "CNN",
-}
+LABELS = {"mlp": "MLP", "cnn": "CNN"}
 
 
 def _check(name: str, value: str, choices: Sequence[str]) -> None:
@@ -81,59 +67,213 @@ def _check(name: str, value: str, choices: Sequence[str]) -> None:
         raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={value!r}")
 
 
-# --------------------------------------------------------------------------- models
+#: The trial's arms (display name -> `actlab.trials.Arm`): Rational against ReLU and the two
+#: controls that say where a gain would come from: leaky ReLU (Rational's initial shape, fixed)
+#: and Rational with its coefficients frozen at that fit.
+ARMS = {
+    "Rational": Arm("Rational", "actlab.layers:Rational()"),
+    "ReLU": Arm("ReLU", "relu"),
+    "leaky ReLU": Arm("leaky ReLU", "keras.layers:LeakyReLU(negative_slope=0.01)"),
+    "Rational (frozen)": Arm("Rational (frozen)", "actlab.layers:Rational(trainable=False)"),
+}
 
 
-def make_activation(kind: str, conv: bool, name: str, degrees=(5, 4), fit_range=(-3.0, 3.0)):
-    """The activation layer of `kind`. In the CNN, PReLU and the soft exponential hold one
-    parameter per channel (`shared_axes=[1, 2]`); in the MLP one per unit (`None`). Rational
-    holds one set of coefficients per layer (`shared_axes="all"`, the PAU paper's choice),
-    initialised as leaky ReLU."""
-    _check("kind", kind, KINDS)
-    shared = [1, 2] if conv else None
-    if kind == "relu":
-        return keras.layers.ReLU(name=name)
-    if kind == "prelu":
-        return keras.layers.PReLU(shared_axes=shared, name=name)
-    if kind == "softexp":
-        return SoftExponential(alpha_constraint=ClipAlpha(-1, 1), shared_axes=shared, name=name)
-    return Rational(
-        degrees=degrees,
-        approximates="leaky_relu",
-        fit_range=fit_range,
-        shared_axes="all",
-        name=name,
+def rational_record(model, split) -> dict[str, Any]:
+    """What a run keeps of its Rational layers (the task's ``record`` hook): per layer
+    (``act_1``, ``act_2``, in order) the initial fit's and the learned coefficients and the
+    fraction of the test inputs outside the fit range; {} for a model without one."""
+    layers = _rational_layers(model)
+    if not layers:
+        return {}
+    fit_range = layers[0].fit_range
+    outside = _input_fractions_outside(model, split.x_test, fit_range)
+    return {
+        "fit_range": list(fit_range),
+        "layers": {
+            f"act_{i}": {
+                "initial_numerator": list(layer.initial_fit.numerator),
+                "initial_denominator": list(layer.initial_fit.denominator),
+                "numerator": _values(layer.numerator),
+                "denominator": _values(layer.denominator),
+                "fraction_inputs_outside_fit_range": outside[layer.name],
+            }
+            for i, layer in enumerate(layers, start=1)
+        },
+    }
+
+
+def _values(variable) -> list[float]:
+    return np.asarray(keras.ops.convert_to_numpy(variable), "float64").ravel().tolist()
+
+
+def tasks(
+    names: Sequence[str] = ("mlp",),
+    *,
+    source: str = "embedded",
+    n_train: int | None = None,
+    n_val: int = 1000,
+    n_test: int | None = None,
+    epochs: int = 15,
+    last: int = 5,
+    batch_size: int = 128,
+    learning_rates: Sequence[float] = (1e-3,),
+) -> list[Task]:
+    """The trial's tasks: ``"mlp"`` (784 → 64 → act → 64 → act → 10) and ``"cnn"`` (Conv2D 8 →
+    act → pool → Conv2D 16 → act → pool → Dense 10), Adam, the score the mean test accuracy of
+    the last `last` epochs; every run records its Rational layers (`rational_record`)."""
+    options = dict(
+        source=source,
+        n_train=n_train,
+        n_val=n_val,
+        n_test=n_test,
+        epochs=epochs,
+        last=last,
+        batch_size=batch_size,
+        learning_rates=learning_rates,
+    )
+    made = {
+        "mlp": lambda: mnist_mlp(units=(64, 64), **options),
+        "cnn": lambda: mnist_cnn(**options),
+    }
+    out = []
+    for name in names:
+        _check("task", name, ARCHS)
+        out.append(made[name]().replace(record=rational_record))
+    return out
+
+
+def arms(names: Sequence[str]) -> list[Arm]:
+    """The `ARMS` of `names` (display names), in that order."""
+    return [ARMS[n] for n in names]
+
+
+def questions(declared: Sequence[Mapping[str, Any]], smallest_effect: float) -> list:
+    """The declared questions as `actlab.trials.Question`s (`any_good.questions`)."""
+    return any_good.questions(declared, smallest_effect)
+
+
+def summary_table(trial: Trial):
+    """One row per task and arm (`any_good.arm_table`)."""
+    return any_good.arm_table(trial)
+
+
+def summary_styler(table, last: int):
+    """`summary_table` for people."""
+    import pandas as pd
+
+    from actlab.collection.tables import for_people
+
+    frame = pd.DataFrame(
+        {
+            "network": [LABELS.get(t, t) for t, _ in table.index],
+            "activation": [a for _, a in table.index],
+            "parameters": [f"{p:,}" for p in table.params],
+            "learning rate (chosen)": [f"{v:g}" for v in table.learning_rate],
+            f"test accuracy, mean of the last {last} epochs (%)": [
+                stats.format_mean_std(v, decimals=2) for v in table.score_values
+            ],
+            "seeds": table.n_seeds.to_numpy(),
+            "seconds per run": [f"{v:.1f}" for v in table.seconds_median],
+            "losses finite": table.all_finite.to_numpy(),
+        }
+    )
+    return for_people(frame, caption="Each arm over the evaluation seeds: mean ± std")
+
+
+def cost_text(trial: Trial) -> str:
+    """The cost of Rational's training step against each baseline's (the trial's median
+    per-round ratio, with its quartiles), per task."""
+    parts = []
+    for r in trial.comparisons.to_dict("records"):
+        ratio = r.get("cost_ratio")
+        if ratio is None or not math.isfinite(ratio):
+            continue
+        q1, q3 = r.get("cost_ratio_q1"), r.get("cost_ratio_q3")
+        spread = (
+            f" (quartiles {q1:.2f}–{q3:.2f})"
+            if q1 is not None and q3 is not None and math.isfinite(q1) and math.isfinite(q3)
+            else ""
+        )
+        parts.append(
+            f"{LABELS.get(r['task'], r['task'])}: {r['candidate']} {ratio:.2f}× "
+            f"{r['baseline']}'s{spread}"
+        )
+    return (
+        "One training step (the task's model, a batch of the task's size, `train_on_batch`, "
+        "interleaved rounds after the runs): " + "; ".join(parts) + "."
+        if parts
+        else "The cost was not measured."
     )
 
 
-def build_mlp(kind: str, hidden: Sequence[int] = (64, 64), **act_kwargs) -> keras.Model:
-    """784 → [Dense(h) → act] per entry of `hidden` → Dense(10, softmax)."""
-    inputs = keras.Input((784,), name="pixels")
-    x = inputs
-    for i, h in enumerate(hidden, start=1):
-        x = keras.layers.Dense(h, name=f"dense_{i}")(x)
-        x = make_activation(kind, False, f"act_{i}", **act_kwargs)(x)
-    outputs = keras.layers.Dense(10, activation="softmax", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=f"mlp_{kind}")
+def learned(trial: Trial, arm: str = "Rational") -> list[dict]:
+    """What `shape_drift` and `plot_learned_shapes` read: per evaluation run of `arm`, its
+    task (``arch``), seed and recorded Rational layers (`rational_record`)."""
+    runs = trial.runs[(trial.runs.stage == "eval") & (trial.runs.arm == arm)]
+    if "record" not in runs:
+        return []
+    return [
+        {
+            "arch": r.task,
+            "seed": r.seed,
+            "rational": r.record["layers"],
+            "fit_range": r.record["fit_range"],
+        }
+        for r in runs.sort_values(["task", "seed"]).itertuples()
+        if isinstance(r.record, dict) and r.record.get("layers")
+    ]
 
 
-def build_cnn(kind: str, filters: Sequence[int] = (8, 16), **act_kwargs) -> keras.Model:
-    """(28, 28, 1) → [Conv2D(f, 3) → act → MaxPool(2)] per entry of `filters` → Flatten →
-    Dense(10, softmax)."""
-    inputs = keras.Input((28, 28, 1), name="image")
-    x = inputs
-    for i, f in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(f, 3, name=f"conv_{i}")(x)
-        x = make_activation(kind, True, f"act_{i}", **act_kwargs)(x)
-        x = keras.layers.MaxPooling2D(2, name=f"pool_{i}")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
-    outputs = keras.layers.Dense(10, activation="softmax", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=f"cnn_{kind}")
+def findings(
+    records: Sequence[Mapping[str, Any]],
+    exploratory: Sequence[Mapping[str, Any]],
+    trial: Trial,
+) -> dict[str, Any]:
+    """The findings from the question records (`Trial.question_records`): one line per
+    headline question (its sentence, "decided" or what it would take, and the cost of
+    Rational's step against that baseline), the exploratory ones, and the one-line finding."""
+    cost = {
+        (r["task"], r["candidate"], r["baseline"]): r.get("cost_ratio")
+        for r in trial.comparisons.to_dict("records")
+    }
+    lines = []
+    for r in records:
+        ratio = cost.get((r["task"], r["candidate"], r["baseline"]))
+        lines.append(
+            f"- **{r['question']}** {r['text']}"
+            + ("" if r["decided"] else f"; the question stays open: {r['open']}")
+            + (
+                f"; a {r['candidate']} training step costs {ratio:.2f}× {r['baseline']}'s."
+                if ratio is not None and math.isfinite(ratio)
+                else "."
+            )
+        )
+    if exploratory:
+        lines.append(
+            "- Exploratory (Holm among themselves): "
+            + "; ".join(r["text"] for r in exploratory)
+            + "."
+        )
 
+    def short(r: Mapping[str, Any]) -> str:
+        return (
+            f"{r['candidate']} − {r['baseline']} ({r['task']}) "
+            f"{any_good.number_text(r['mean_diff'], 2, sign=True)} "
+            f"[{any_good.number_text(r['ci_low'])}, {any_good.number_text(r['ci_high'])}]: "
+            f"{r['verdict']}" + ("" if r["decided"] else " (open)")
+        )
 
-def build_model(arch: str, kind: str, **kwargs) -> keras.Model:
-    _check("arch", arch, ARCHS)
-    return build_mlp(kind, **kwargs) if arch == "mlp" else build_cnn(kind, **kwargs)
+    ratios = [
+        cost.get((r["task"], r["candidate"], r["baseline"]))
+        for r in records
+        if r["baseline"] == "ReLU"
+    ]
+    tail = (
+        f"; Rational's step {ratios[0]:.2f}x ReLU's"
+        if ratios and ratios[0] is not None and math.isfinite(ratios[0])
+        else ""
+    )
+    return {"lines": lines, "finding": "; ".join(short(r) for r in records) + tail}
 
 
 # --------------------------------------------------------------------------- (a) approximations
@@ -222,7 +362,7 @@ def plot_approximations(candidates: dict, fit_range=(-3.0, 3.0), span: float = 8
     return fig
 
 
-# --------------------------------------------------------------------------- (b) training
+# --------------------------------------------------------------------------- what a run records
 
 
 def _rational_layers(model: keras.Model) -> list[Rational]:
@@ -242,188 +382,6 @@ def _input_fractions_outside(model, x, fit_range) -> dict[str, float]:
         layer.name: float(np.mean((v < lo) | (v > hi)))
         for layer, v in zip(layers, values, strict=True)
     }
-
-
-def train_one(
-    arch: str,
-    kind: str,
-    ds,
-    seed: int,
-    epochs: int,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    **build_kwargs,
-) -> dict[str, Any]:
-    """Seed, build, train with Adam, and score one model on the test split.
-
-    Returns a record with ``arch``, ``variant``, ``seed``, ``test_accuracy``, ``test_loss``,
-    ``seconds``, ``params``, ``finite`` and, for Rational, per layer the initial and final
-    coefficients and the fraction of test-set inputs outside the fit range.
-    """
-    session.seed_everything(seed)
-    model = build_model(arch, kind, **build_kwargs)
-    x_train, x_test = ds.flat() if arch == "mlp" else ds.images()
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    start = time.perf_counter()
-    history = model.fit(
-        x_train, ds.y_train, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True
-    )
-    seconds = time.perf_counter() - start
-    loss, acc = model.evaluate(x_test, ds.y_test, verbose=0, batch_size=500)
-    record = {
-        "arch": arch,
-        "variant": kind,
-        "seed": seed,
-        "test_accuracy": float(acc),
-        "test_loss": float(loss),
-        "seconds": seconds,
-        "params": int(model.count_params()),
-        "finite": bool(np.all(np.isfinite(history.history["loss"]))),
-    }
-    layers = _rational_layers(model)
-    if layers:
-        fit_range = layers[0].fit_range
-        record["rational"] = {
-            layer.name: {
-                "initial_numerator": list(layer.initial_fit.numerator),
-                "initial_denominator": list(layer.initial_fit.denominator),
-                "numerator": np.asarray(layer.numerator, "float64").tolist(),
-                "denominator": np.asarray(layer.denominator, "float64").tolist(),
-            }
-            for layer in layers
-        }
-        for name, frac in _input_fractions_outside(model, x_test, fit_range).items():
-            record["rational"][name]["fraction_inputs_outside_fit_range"] = frac
-        record["fit_range"] = list(fit_range)
-    return record
-
-
-def run_comparison(
-    load: Callable[[int], Any],
-    archs: Sequence[str] = ARCHS,
-    kinds: Sequence[str] = KINDS,
-    seeds: Sequence[int] = (0,),
-    epochs: int = 5,
-    batch_size: int = 64,
-    learning_rate: float = 1e-3,
-    log=print,
-    **build_kwargs,
-) -> list[dict]:
-    """Every arch × kind for every seed; `load(seed)` returns that seed's data split."""
-    for arch in archs:
-        _check("arch", arch, ARCHS)
-    for kind in kinds:
-        _check("kind", kind, KINDS)
-    records = []
-    for seed in seeds:
-        ds = load(seed)
-        for arch in archs:
-            for kind in kinds:
-                record = train_one(
-                    arch, kind, ds, seed, epochs, batch_size, learning_rate, **build_kwargs
-                )
-                records.append(record)
-                if log:
-                    log(
-                        f"seed {seed} {LABELS[arch]} {LABELS[kind]:>17}: test accuracy "
-                        f"{100 * record['test_accuracy']:.2f} % ({record['seconds']:.1f} s)"
-                    )
-    return records
-
-
-def summary_table(records: Sequence[dict]) -> list[dict]:
-    """One row per arch × variant: accuracy mean ± std (sample, ddof=1) over seeds, seconds."""
-    rows = []
-    for arch in dict.fromkeys(r["arch"] for r in records):
-        for kind in dict.fromkeys(r["variant"] for r in records if r["arch"] == arch):
-            rs = [r for r in records if r["arch"] == arch and r["variant"] == kind]
-            acc = np.array([r["test_accuracy"] for r in rs])
-            rows.append(
-                {
-                    "arch": arch,
-                    "variant": kind,
-                    "params": rs[0]["params"],
-                    "n_seeds": len(rs),
-                    "test_acc_mean": float(acc.mean()),
-                    "test_acc_std": session.seed_std(acc),
-                    "test_acc_text": stats.format_mean_std(acc, decimals=2, unit="%", scale=100),
-                    "seconds_median": float(np.median([r["seconds"] for r in rs])),
-                    "all_finite": all(r["finite"] for r in rs),
-                }
-            )
-    return rows
-
-
-#: (a, b) pairs judged per architecture: a − b in test accuracy points.
-PAIRS = (
-    ("rational", "relu"),
-    ("rational", "prelu"),
-    ("rational", "softexp"),
-    ("prelu", "relu"),
-    ("softexp", "relu"),
-)
-
-
-def comparisons(
-    records: Sequence[dict], margin_pp: float | None = None, confidence: float = 0.95
-) -> list[dict]:
-    """Paired verdicts (`actlab.stats.compare_records`, test accuracy in points) for every arch and
-    every pair of `PAIRS` whose variants were run; `margin_pp` None asks "is there a
-    difference?", a number asks whether a is at most that many points below b."""
-    out = []
-    for arch in dict.fromkeys(r["arch"] for r in records):
-        sub = [r for r in records if r["arch"] == arch]
-        present = {r["variant"] for r in sub}
-        for a, b in PAIRS:
-            if a not in present or b not in present:
-                continue
-            result = stats.compare_records(
-                sub, a, b, value="test_accuracy", scale=100, margin=margin_pp, confidence=confidence
-            )
-            record = stats.verdict_record(
-                result,
-                f"{LABELS[arch]}: {LABELS[a]} − {LABELS[b]}, test accuracy",
-                headline=a == "rational" and b == "relu",
-            )
-            for key in ("text", "short"):  # "a higher" -> "Rational (5, 4) higher"
-                record[key] = (
-                    record[key]
-                    .replace(": a higher", f": {LABELS[a]} higher")
-                    .replace(": b higher", f": {LABELS[b]} higher")
-                )
-            out.append({"arch": arch, **record})
-    return out
-
-
-def plot_comparisons(verdicts: Sequence[dict]):
-    """Each paired difference (points) with its interval, one panel per architecture."""
-    import matplotlib.pyplot as plt
-
-    archs = list(dict.fromkeys(v["arch"] for v in verdicts))
-    fig, axes = plt.subplots(1, len(archs), figsize=(6.2 * len(archs), 3.6), squeeze=False)
-    for ax, arch in zip(axes[0], archs, strict=True):
-        vs = [v for v in verdicts if v["arch"] == arch]
-        ypos = np.arange(len(vs))[::-1]
-        for y, v in zip(ypos, vs, strict=True):
-            lo, hi = v["ci_low"], v["ci_high"]
-            if math.isfinite(lo):
-                ax.plot([lo, hi], [y, y], color="C0", lw=2)
-            ax.plot(v["mean_diff"], y, "o", color="C0")
-        ax.axvline(0, color="k", lw=1)
-        if vs and vs[0]["margin"] is not None:
-            ax.axvline(-vs[0]["margin"], color="C3", ls="--", lw=1, label="− margin")
-            ax.legend(fontsize="small")
-        ax.set_yticks(ypos, [f"{LABELS[v['a']]} − {LABELS[v['b']]}" for v in vs])
-        ax.set(
-            title=f"{LABELS[arch]}: paired differences ({vs[0]['n']} seeds)",
-            xlabel=f"test accuracy difference (points; {100 * vs[0]['confidence']:g} % CI)",
-        )
-    fig.tight_layout()
-    return fig
 
 
 # --------------------------------------------------------------------------- (c) learned shapes
@@ -505,68 +463,44 @@ def plot_learned_shapes(records: Sequence[dict], span: float = 5.0):
     return fig
 
 
-# --------------------------------------------------------------------------- (d) time per step
-
-
-def step_times(
-    archs: Sequence[str] = ARCHS,
-    kinds: Sequence[str] = KINDS,
-    batch_size: int = 128,
-    repeats: int = 10,
-    **build_kwargs,
-) -> list[dict]:
-    """Median seconds of one XLA-compiled training step of every arch × kind, and its ratio to
-    the same architecture with ReLU (`actlab.bench.run_training_steps`, as notebook 06)."""
-    from actlab import bench
-
-    pairs = [
-        (
-            LABELS[arch],
-            LABELS[kind],
-            "builtin" if kind == "relu" else "custom",
-            lambda arch=arch, kind=kind: build_model(arch, kind, **build_kwargs),
-        )
-        for arch in archs
-        for kind in kinds
-    ]
-    if "relu" not in kinds:
-        raise ValueError(f"`kinds` must include 'relu' (the reference). Received: kinds={kinds!r}")
-    return bench.run_training_steps(pairs, batch_size=batch_size, repeats=repeats, progress=None)
-
-
 # --------------------------------------------------------------------------- parameters
 
 
-def _kinds(name: str, value: Any) -> None:
+def _declared(name: str, value: Any) -> None:
+    any_good.VALIDATORS["declared"](name, value)
+    for q in value:
+        if q.get("candidate") not in ARMS or q.get("baseline") not in ARMS:
+            session._fail(
+                name, value, f"questions whose candidate and baseline are of {list(ARMS)}"
+            )
+
+
+def _arm_names(name: str, value: Any) -> None:
     if not (
-        isinstance(value, (list, tuple))
+        isinstance(value, list)
         and value
-        and all(v in KINDS for v in value)
-        and "relu" in value
+        and all(v in ARMS for v in value)
         and len(set(value)) == len(value)
     ):
-        raise ValueError(
-            f"Invalid parameter `{name}`: expected a list of distinct items from "
-            f"{list(KINDS)} including 'relu'. Received: {name}={value!r}"
-        )
-
-
-def _optional_margin(name: str, value: Any) -> None:
-    if value is not None:
-        session.positive_float(name, value)
+        session._fail(name, value, f"a non-empty list of distinct arms of {list(ARMS)}")
 
 
 VALIDATORS = {
-    "archs": session.list_of(ARCHS),
-    "kinds": _kinds,
-    "learning_rate": session.positive_float,
-    "margin_pp": _optional_margin,
-    "step_repeats": session.positive_int,
-    "step_batch": session.positive_int,
+    "source": session.one_of("embedded", "keras", "auto"),
+    "n_val": session.positive_int,
+    "task_names": session.list_of(ARCHS),
+    "last": session.positive_int,
+    "learning_rates": any_good.VALIDATORS["learning_rates"],
+    "tune_seeds": session.positive_int,
+    "candidate": lambda name, value: _arm_names(name, [value]),
+    "baselines": _arm_names,
+    "smallest_effect": session.positive_float,
+    "declared": _declared,
+    "jobs": session.optional_positive_int,
 }
 
 
-# --------------------------------------------------------------------------- tables
+# --------------------------------------------------------------------------- tables and sentences
 
 
 def approximation_styler(rows: Sequence[dict]):
@@ -596,26 +530,6 @@ def approximation_styler(rows: Sequence[dict]):
     )
 
 
-def summary_styler(summary: Sequence[dict]):
-    """`summary_table` for people."""
-    import pandas as pd
-
-    from actlab.collection.tables import for_people
-
-    frame = pd.DataFrame(
-        {
-            "network": [LABELS[r["arch"]] for r in summary],
-            "activation": [LABELS[r["variant"]] for r in summary],
-            "parameters": [f"{r['params']:,}" for r in summary],
-            "test accuracy (mean ± std)": [r["test_acc_text"] for r in summary],
-            "seeds": [r["n_seeds"] for r in summary],
-            "seconds per run (median)": [f"{r['seconds_median']:.1f}" for r in summary],
-            "losses finite": [r["all_finite"] for r in summary],
-        }
-    )
-    return for_people(frame, caption="Final test accuracy over seeds")
-
-
 def drift_styler(rows: Sequence[dict]):
     """`drift_summary` for people."""
     import pandas as pd
@@ -637,30 +551,6 @@ def drift_styler(rows: Sequence[dict]):
         },
         caption="Learned minus initial Rational function (mean over seeds)",
     )
-
-
-def steps_styler(rows: Sequence[dict], batch_size: int, repeats: int):
-    """`step_times` for people."""
-    import pandas as pd
-
-    from actlab.collection.tables import for_people
-
-    frame = pd.DataFrame(rows)[["pair", "name", "params", "median_s", "x_builtin"]]
-    return for_people(
-        frame,
-        rename={
-            "pair": "network",
-            "name": "activation",
-            "params": "parameters",
-            "median_s": "seconds / step",
-            "x_builtin": "× ReLU",
-        },
-        formats={"median_s": "{:.4f}", "x_builtin": "{:.2f}", "params": "{:,}"},
-        caption=f"One training step, batch {batch_size}, jit_compile=True (median of {repeats})",
-    )
-
-
-# --------------------------------------------------------------------------- sentences
 
 
 def _g(x: float, digits: int = 2) -> str:
@@ -686,18 +576,6 @@ def approximation_text(rows: Sequence[dict], fit_range=(-3.0, 3.0), outside=(3.0
         f"{worst_out['max_error_outside'] / max(best_out['max_error_outside'], 1e-300):.0f}× "
         f"the best)."
     )
-
-
-def comparison_text(summary: Sequence[dict], verdicts: Sequence[dict]) -> str:
-    """Accuracies (mean ± std) and every paired verdict, per architecture."""
-    parts = []
-    for arch in dict.fromkeys(r["arch"] for r in summary):
-        rows = [r for r in summary if r["arch"] == arch]
-        accs = ", ".join(f"{LABELS[r['variant']]} {r['test_acc_text']}" for r in rows)
-        parts.append(f"**{LABELS[arch]}** test accuracy: {accs}.")
-        for v in (v for v in verdicts if v["arch"] == arch):
-            parts.append(f"{LABELS[v['a']]} − {LABELS[v['b']]}: {v['text']}.")
-    return " ".join(parts)
 
 
 def drift_summary(drift: Sequence[dict]) -> list[dict]:
@@ -734,15 +612,3 @@ def drift_text(rows: Sequence[dict], fit_range=(-3.0, 3.0)) -> str:
         + "; ".join(parts)
         + f". The largest change is in {LABELS[biggest['arch']]} {biggest['layer']}."
     )
-
-
-def step_text(rows: Sequence[dict]) -> str:
-    parts = []
-    for arch in dict.fromkeys(r["pair"] for r in rows):
-        sub = [r for r in rows if r["pair"] == arch]
-        relu = next(r for r in sub if r["role"] == "builtin")
-        others = ", ".join(
-            f"{r['name']} {r['x_builtin']:.2f}×" for r in sub if r["role"] != "builtin"
-        )
-        parts.append(f"{arch}: ReLU {1e3 * relu['median_s']:.2f} ms per step; {others} ReLU's time")
-    return "; ".join(parts) + "."
