@@ -188,6 +188,7 @@ def test_readme_install_line_in_a_fresh_venv(wheel, tmp_path):
     report = json.loads((project / "gelu.json").read_text())
     statuses = {c["name"]: c["status"] for c in report["checks"]}
     assert statuses.get("training") == "pass", statuses
-    assert "skip" not in statuses.values(), statuses
+    skipped = {name for name, status in statuses.items() if status == "skip"}
+    assert skipped == {"weight_gradients"}, statuses  # a function has no weights; all else ran
     assert (project / "checkup.log").is_file()
     assert _files(site) == before, sorted(_files(site) ^ before)[:20]
