@@ -538,30 +538,16 @@ def findings(
     }
 
 
+_questions_between_arms = any_good.declared_between(ARMS, extra_keys=("pilot_mean",))
+_networks = any_good.distinct_arms(ARMS, "networks")
+
+
 def _declared(name: str, value: Any) -> None:
-    if not isinstance(value, list):
-        session._fail(name, value, "a list of questions")
-    any_good.VALIDATORS["declared"](
-        name, [{k: v for k, v in q.items() if k != "pilot_mean"} for q in value]
-    )
+    _questions_between_arms(name, value)
     for q in value:
-        if q.get("candidate") not in ARMS or q.get("baseline") not in ARMS:
-            session._fail(
-                name, value, f"questions whose candidate and baseline are of {list(ARMS)}"
-            )
         mean = q.get("pilot_mean")
         if mean is not None and not (isinstance(mean, float) and math.isfinite(mean)):
             session._fail(name, value, "a pilot_mean that is a finite number (points)")
-
-
-def _networks(name: str, value: Any) -> None:
-    if not (
-        isinstance(value, list)
-        and value
-        and all(v in ARMS for v in value)
-        and len(set(value)) == len(value)
-    ):
-        session._fail(name, value, f"a non-empty list of distinct networks of {list(ARMS)}")
 
 
 VALIDATORS = {

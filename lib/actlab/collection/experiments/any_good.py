@@ -284,6 +284,40 @@ def _declared(name: str, value: Any) -> None:
         )
 
 
+def distinct_arms(allowed: Sequence[str], what: str = "arms"):
+    """A parameter validator: a non-empty list of distinct names out of `allowed`."""
+    allowed = list(allowed)
+
+    def check(name: str, value: Any) -> None:
+        if not (
+            isinstance(value, list)
+            and value
+            and all(v in allowed for v in value)
+            and len(set(value)) == len(value)
+        ):
+            session._fail(name, value, f"a non-empty list of distinct {what} of {allowed}")
+
+    return check
+
+
+def declared_between(allowed: Sequence[str], extra_keys: Sequence[str] = ()):
+    """A parameter validator: declared questions (as `VALIDATORS["declared"]` checks them, after
+    dropping a scenario's `extra_keys`) whose candidate and baseline are both out of `allowed`."""
+    allowed = list(allowed)
+
+    def check(name: str, value: Any) -> None:
+        if not isinstance(value, list):
+            session._fail(name, value, "a list of questions")
+        _declared(name, [{k: v for k, v in q.items() if k not in extra_keys} for q in value])
+        for q in value:
+            if q.get("candidate") not in allowed or q.get("baseline") not in allowed:
+                session._fail(
+                    name, value, f"questions whose candidate and baseline are of {allowed}"
+                )
+
+    return check
+
+
 def _sizes(name: str, value: Any) -> None:
     if not (
         isinstance(value, dict)
@@ -332,5 +366,7 @@ __all__ = [
     "findings",
     "records",
     "VALIDATORS",
+    "distinct_arms",
+    "declared_between",
     "get_task",
 ]

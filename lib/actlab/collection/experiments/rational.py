@@ -466,23 +466,8 @@ def plot_learned_shapes(records: Sequence[dict], span: float = 5.0):
 # --------------------------------------------------------------------------- parameters
 
 
-def _declared(name: str, value: Any) -> None:
-    any_good.VALIDATORS["declared"](name, value)
-    for q in value:
-        if q.get("candidate") not in ARMS or q.get("baseline") not in ARMS:
-            session._fail(
-                name, value, f"questions whose candidate and baseline are of {list(ARMS)}"
-            )
-
-
-def _arm_names(name: str, value: Any) -> None:
-    if not (
-        isinstance(value, list)
-        and value
-        and all(v in ARMS for v in value)
-        and len(set(value)) == len(value)
-    ):
-        session._fail(name, value, f"a non-empty list of distinct arms of {list(ARMS)}")
+_declared = any_good.declared_between(ARMS)
+_arm_names = any_good.distinct_arms(ARMS)
 
 
 VALIDATORS = {
