@@ -278,6 +278,8 @@ def locations(notebook: str, key: RunKey, output: Path | None = None) -> Locatio
         return keyed
     for profile in PROFILES:
         for backend, perturbation in itertools.product(BACKENDS, (None, *PERTURBATIONS)):
+            if perturbation is not None and backend != "tensorflow":
+                continue  # a perturbation is TensorFlow's only (RunKey refuses the others)
             other = RunKey(profile, backend, perturbation=perturbation)
             if other != key and _same(output, keyed_locations(notebook, other).executed):
                 raise OutputConflictError(
