@@ -399,68 +399,228 @@ def test_mirrored_strategy_on_two_logical_cpus():
     np.testing.assert_allclose(result["loss"], [expected_mse(v) for v in d], rtol=1e-5, atol=1e-7)
 
 
-# --------------------------------------------------------------------------- experiment helpers
+# --------------------------------------------------------------------------- the trial's pieces
 
 
-def _run(variant, seed, acc, preact, n_replaced=7, diverged=False):
-    return {
-        "variant": variant,
-        "seed": seed,
-        "final_accuracy": acc,
-        "final_d": 0.0,
-        "n_replaced": n_replaced,
-        "n_activations": 7,
-        "diverged": diverged,
-        "preact_max": {"a": [1.0, preact], "b": [2.0, 1.0]},
-        "wall_s": 1.0,
-    }
+def test_arms_carry_their_blends_and_a_new_schedule_per_run():
+    from actlab.collection.experiments.blend import arm
+    from actlab.trials.arms import activation_factory
+
+    linear = arm("linear_hold", 3, 2)
+    assert linear.name == "linear blend" and linear.model == {}
+    assert linear.activation == "actlab.layers:PolyReLUBlend(relu_weight=1.0)"
+    (first,), (second,) = linear.callbacks(), linear.callbacks()
+    assert isinstance(first, BlendSchedule) and first is not second
+    assert (first.schedule, first.total_epochs, first.hold_epochs, first.epochs) == (
+        "linear",
+        3,
+        2,
+        5,
+    )
+    assert arm("sudden_swap", 3, 2, per_batch=True).callbacks()[0].schedule == "step"
+    assert arm("sudden_swap", 3, 2, per_batch=True).callbacks()[0].per_batch
+    assert arm("relu", 3, 2).model == {"blend": "none"} and arm("relu", 3, 2).callbacks is None
+    scratch = arm("poly_scratch", 3, 2)
+    assert scratch.callbacks is None
+    assert activation_factory(scratch.activation)().get_relu_weight() == 0.0
+    assert arm("partial_linear", 3, 2).model == {"blend": "inner"}
+    capped = activation_factory(arm("cosine_hold", 3, 2, relu_cap=6).activation)()
+    assert isinstance(capped, PolyReLUBlend) and capped.relu_cap == 6.0
+    with pytest.raises(ValueError, match="variant="):
+        arm("gradual", 3, 2)
 
 
-def test_summary_table_and_findings_come_from_the_numbers():
-    from actlab.collection.experiments.blend import findings, summary_table
+QUESTION = {
+    "id": "linear_vs_sudden",
+    "kind": "difference",
+    "candidate": "linear_hold",
+    "baseline": "sudden_swap",
+    "smallest_effect": 0.5,
+    "pilot_sd": 0.7,
+}
 
-    runs = [
-        _run("relu", 0, 0.90, 3.0, 0),
-        _run("relu", 1, 0.80, 5.0, 0),
-        _run("linear_hold", 0, 0.70, 40.0),
-        _run("linear_hold", 1, 0.60, 60.0, diverged=True),
-        _run("sudden_swap", 0, 0.69, 30.0),
-        _run("sudden_swap", 1, 0.62, 30.0),
-    ]
-    rows = {r["variant"]: r for r in summary_table(runs)}
-    assert rows["relu"]["accuracy_mean"] == pytest.approx(0.85)
-    assert rows["relu"]["accuracy_std"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
-    assert rows["linear_hold"]["max_preact_mean"] == pytest.approx(50.0)
-    assert rows["linear_hold"]["n_diverged"] == 1
-    lines, finding, verdicts = findings(list(rows.values()), runs)
-    text = " ".join(lines)
-    assert "85.0 ± 7.1 %" in text and "65.0 ± 7.1 %" in text
-    # Paired by seed: linear_hold − relu is exactly −20 points in both seeds, a decided verdict.
-    assert "−20.0 points (95 % CI −20.0 to −20.0, 2 paired seeds): ReLU higher" in text
-    assert "x12.5" in text and "escaping activations." in text and "1 run(s) diverged" in text
-    assert "65.0 ± 7.1 %" in text and "85.0 ± 7.1 %" in finding
-    pairs = [(v["a"], v["b"]) for v in verdicts]
-    assert pairs == [
-        ("linear_hold", "relu"),
-        ("sudden_swap", "relu"),
-        ("linear_hold", "sudden_swap"),
-    ]
-    assert [v["headline"] for v in verdicts] == [False, False, True]
+
+def test_questions_and_design_checks():
+    from actlab.collection.experiments.blend import VALIDATORS, check_design, questions
+
+    (q,) = questions([QUESTION])
+    assert (q.candidate, q.baseline, q.task, q.id) == (
+        "linear blend",
+        "sudden swap",
+        "resnet",
+        QUESTION["id"],
+    )
+    assert q.words == "Does the linear blend differ from the sudden swap in test accuracy?"
+    assert q.smallest_effect == 0.5 and q.matches("resnet", "linear blend", "sudden swap")
+    ni = {**QUESTION, "kind": "non-inferiority", "margin": 1.0, "baseline": "relu"}
     assert (
-        verdicts[2]["verdict"] == "no clear difference"
-    )  # −1 then +2 points: the interval spans 0
-    assert "seed spread" not in text and "Best" not in text
+        questions([ni])[0].words
+        == "Is the linear blend at most 1 points below the ReLU in test accuracy?"
+    )
+    with pytest.raises(ValueError, match="keys"):
+        questions([{**QUESTION, "effect": 0.5}])
+    with pytest.raises(ValueError, match="questions="):
+        questions([{**QUESTION, "baseline": "sudden"}])
+    for bad in ({**QUESTION, "pilot_sd": None}, {**QUESTION, "smallest_effect": None}):
+        with pytest.raises(ValueError, match="questions="):
+            VALIDATORS["questions"]("questions", [bad])
+    VALIDATORS["questions"]("questions", [QUESTION])
+    check_design(["linear_hold"], ["sudden_swap"], [QUESTION], 2, 2)
+    with pytest.raises(ValueError, match="disjoint"):
+        check_design(["linear_hold"], ["linear_hold"], [], 2, 2)
+    with pytest.raises(ValueError, match="questions="):
+        check_design(["cosine_hold"], ["sudden_swap"], [QUESTION], 2, 2)
+    with pytest.raises(ValueError, match="last=3"):
+        check_design(["linear_hold"], ["sudden_swap"], [QUESTION], 3, 2)
+
+
+def test_design_lines_say_when_a_run_is_smaller_than_its_question_needs():
+    from actlab import stats
+    from actlab.collection.experiments.blend import design_lines, detectable_effect
+
+    need = int(stats.seeds_needed(0.7, 0.5))
+    (line,) = design_lines([QUESTION], list(range(need)), 30)
+    assert f"{need} paired seeds give 80 % power" in line and f"this run has {need}: sized" in line
+    (line,) = design_lines([QUESTION], list(range(5)), 30)
+    effect = detectable_effect(0.7, 5)
+    assert stats.power_paired(5, 0.7, effect) >= 0.8 > stats.power_paired(5, 0.7, 0.99 * effect)
+    assert (
+        f"this run has 5: a smaller design, with 80 % power only for a difference of about {stats.format_number(effect)} points"
+        in line
+    )
+    assert line.endswith("the `full` profile runs 30.")
+
+
+def _trial(sudden, linear, cosine, relu=None):
+    """A Trial from made-up evaluation runs (no training): the scores per seed of each arm."""
+    from actlab.collection.experiments import blend
+    from actlab.collection.models import activation_names, resnet_task
+    from actlab.trials import Trial
+    from actlab.trials.compare import compare
+
+    task = resnet_task(epochs=5, last=2)
+    names = activation_names((8, 16, 32))
+    arms = {"sudden swap": sudden, "linear blend": linear, "cosine blend": cosine}
+    if relu is not None:
+        arms["ReLU"] = relu
+    runs = []
+    for arm, scores in arms.items():
+        for seed, score in enumerate(scores):
+            peak = 4.0 if arm == "ReLU" else 50.0
+            runs.append(
+                {
+                    "task": "resnet",
+                    "arm": arm,
+                    "role": "baseline" if arm in ("sudden swap", "ReLU") else "candidate",
+                    "stage": "eval",
+                    "learning_rate": 0.002,
+                    "seed": seed,
+                    "test_score": score,
+                    "test_accuracy": (0.5, 0.6, 0.7, score / 100, score / 100),
+                    "nonfinite_epoch": None,
+                    "record": {"preact_max": {n: peak for n in names}, "final_d": 0.0},
+                }
+            )
+    questions = blend.questions(
+        [QUESTION, {**QUESTION, "id": "cosine_vs_sudden", "candidate": "cosine_hold"}]
+    )
+    bases = ["sudden swap"] + (["ReLU"] if relu is not None else [])
+    comparisons = compare(
+        runs, {"resnet": task}, ["linear blend", "cosine blend"], bases, questions, True, 0.05
+    )
+    return Trial(runs, comparisons, [], {}, [], {}, {"resnet": task}, 1.0)
+
+
+def test_tables_findings_and_records_come_from_the_trial():
+    import matplotlib.pyplot as plt
+
+    from actlab.collection.experiments import blend
+
+    sudden = [80.0, 81.0, 79.0, 80.0]
+    trial = _trial(
+        sudden,
+        [s + d for s, d in zip(sudden, [6, 5, 7, 6], strict=True)],
+        [s + d for s, d in zip(sudden, [1, -1, 0.5, -0.5], strict=True)],
+        relu=[90.0, 91.0, 89.0, 90.0],
+    )
+    variants = ["sudden_swap", "linear_hold", "cosine_hold", "relu"]
+    rows = {r["variant"]: r for r in blend.arm_table(trial, variants)}
+    assert rows["sudden_swap"]["score_mean"] == pytest.approx(80.0)
+    assert rows["sudden_swap"]["score_std"] == pytest.approx(np.std(sudden, ddof=1))
+    assert (rows["linear_hold"]["n_replaced"], rows["linear_hold"]["n_activations"]) == (7, 7)
+    assert rows["relu"]["n_replaced"] == 0 and rows["relu"]["max_preact_mean"] == 4.0
+    records = blend.question_records(trial, "declared", "default", 24)
+    linear, cosine = records
+    assert (
+        linear["verdict"] == "linear blend higher" and linear["decided"] and linear["open"] is None
+    )
+    assert linear["mean_diff"] == pytest.approx(6.0) and linear["n"] == 4
+    assert cosine["verdict"] == "no clear difference" and not cosine["decided"]
+    assert cosine["open"].startswith("about ") and cosine["open"].endswith(
+        "the `full` profile runs 24"
+    )
+    assert blend.question_records(trial, "declared", "full", 24)[1]["open"].endswith("a new trial")
+    exploratory = blend.question_records(trial, "exploratory", "default", 24)
+    assert {r["baseline"] for r in exploratory} == {"ReLU"}
+    lines, finding = blend.findings(trial, variants, records, exploratory)
+    text = " ".join(lines)
+    assert linear["text"] in text and f"Open: {cosine['open']}." in text
+    assert "sudden swap 80.0 ± 0.8 % (lr 0.002)" in text and "ReLU 90.0 ± 0.8 %" in text
+    assert "Exploratory (2 comparisons, Holm among themselves): linear blend − ReLU:" in text
+    assert "50.0 (sudden swap) against 4.0 with ReLU (×12.5): escaping activations." in text
+    assert "+6.00 points (95 % CI" in finding and "no clear difference" in finding
+    assert finding.count("(open)") == 1 and "2 headline questions" in finding
+    for fig in (
+        blend.plot_accuracy_with_d(trial, variants, 3),
+        blend.plot_preactivations(trial, variants),
+    ):
+        assert fig.axes
+        plt.close(fig)
+
+
+def test_an_undersized_design_says_so_in_the_findings_and_the_finding():
+    from actlab import stats
+    from actlab.collection.experiments import any_good, blend
+
+    # each question's own smallest effect (0.5 here), not a notebook-wide one
+    need = int(stats.seeds_needed(0.7, 0.5))
+    assert any_good.seeds_short([QUESTION], None, list(range(4))) == need
+    assert any_good.seeds_short([QUESTION], None, list(range(need))) is None
+    assert any_good.seeds_short([{**QUESTION, "smallest_effect": 1.0}], 0.5, range(4)) == int(
+        stats.seeds_needed(0.7, 1.0)
+    )
+    undersized = any_good.undersized_text([QUESTION], None, list(range(4)), "default")
+    assert f"about {need} seeds" in undersized and "it runs 4" in undersized
+    sudden = [80.0, 81.0, 79.0, 80.0]
+    variants = ["sudden_swap", "linear_hold", "cosine_hold"]
+    for noise, decided in (([0.3, -0.5, 0.8, -0.2], False), ([6.0, 5.0, 7.0, 6.0], True)):
+        trial = _trial(sudden, [s + d for s, d in zip(sudden, noise, strict=True)], sudden)
+        records = blend.question_records(trial, "declared", "default", 141)[:1]
+        assert records[0]["decided"] is decided
+        lines, finding = blend.findings(trial, variants, records, (), undersized)
+        assert undersized in lines
+        if decided:
+            assert "1 of 1 headline question decided all the same" in " ".join(lines)
+            assert "+6.00 points) is likely overstated" in " ".join(lines)
+            assert finding.endswith("likely overstated (the `full` profile is sized to decide).")
+        else:
+            assert "decided all the same" not in " ".join(lines)
+            assert finding.endswith(
+                "too small to decide at the pilot's spread (the `full` profile is sized to)."
+            )
+        assert "design" not in blend.findings(trial, variants, records)[1]
 
 
 def test_single_seed_findings_say_one_seed():
-    from actlab.collection.experiments.blend import findings, summary_table
+    from actlab.collection.experiments import blend
 
-    runs = [_run("relu", 0, 0.90, 3.0, 0), _run("linear_hold", 0, 0.70, 40.0)]
-    rows = summary_table(runs)
-    assert np.isnan(rows[0]["accuracy_std"])
-    lines, finding, _ = findings(rows, runs)
+    trial = _trial([80.0], [81.0], [82.0])
+    variants = ["sudden_swap", "linear_hold", "cosine_hold"]
+    records = blend.question_records(trial, "declared", "smoke", 24)
+    lines, finding = blend.findings(trial, variants, records)
     text = " ".join(lines) + finding
-    assert "90.0 % (1 seed)" in text and "nan" not in text and "± 0.0" not in text
+    assert "80.0 % (1 seed)" in text and "single seed" in text
+    assert "nan" not in text and "± 0.0" not in text
 
 
 @pytest.mark.tensorflow_only(

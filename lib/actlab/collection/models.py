@@ -16,19 +16,39 @@ The activations, in order, are named by `activation_names`; ``blend="inner"`` ke
 (``s1b1_act1``) and the last (``head_act``) as ReLU. That choice is this collection's fixed
 heuristic: Delphi (Mishra et al., USENIX Security 2020) lets its planner choose which ReLUs
 become polynomials, so it is not Delphi's rule.
+
+For `actlab.trials`, `resnet_task` makes this network a `Task` (embedded MNIST, a new split per
+seed, the max |pre-activation| of every activation recorded at the end of each run) and
+`schedule_callbacks` is what an arm builds per run to move d (a `BlendSchedule`). They live here,
+with the model, and not with the notebook's figures: a run's cache key hashes the modules of the
+functions it calls, so editing a figure retrains nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import keras
+import numpy as np
 
 from actlab._util import is_int
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS, check_coefficients, check_relu_cap
+from actlab.callbacks import BlendSchedule
 from actlab.layers.polynomial import PolyReLUBlend, check_relu_weight
 
-__all__ = ["BLEND_PRESETS", "activation_names", "resolve_blend", "build_resnet"]
+__all__ = [
+    "BLEND_PRESETS",
+    "activation_names",
+    "resolve_blend",
+    "build_resnet",
+    "resnet_task",
+    "schedule_callbacks",
+    "preactivation_record",
+]
 
 #: Named choices of `blend` (besides a list of stage numbers or of activation names).
 BLEND_PRESETS = ("none", "all", "inner")
@@ -87,6 +107,24 @@ def resolve_blend(blend, stages: Sequence[int] = (16, 32), blocks_per_stage: int
     return [n for n in names if n in chosen]
 
 
+def _check_layout(stages, blocks_per_stage, stem_strides) -> None:
+    if not (
+        isinstance(stages, (list, tuple)) and stages and all(is_int(f) and f > 0 for f in stages)
+    ):
+        raise ValueError(
+            f"`stages` must be a non-empty list of filter counts > 0. Received: stages={stages!r}"
+        )
+    if not (is_int(blocks_per_stage) and blocks_per_stage > 0):
+        raise ValueError(
+            "`blocks_per_stage` must be an integer > 0. "
+            f"Received: blocks_per_stage={blocks_per_stage!r}"
+        )
+    if not (is_int(stem_strides) and stem_strides > 0):
+        raise ValueError(
+            f"`stem_strides` must be an integer > 0. Received: stem_strides={stem_strides!r}"
+        )
+
+
 def build_resnet(
     blend="none",
     stages: Sequence[int] = (16, 32),
@@ -99,6 +137,8 @@ def build_resnet(
     stem_strides: int = 1,
     bn_momentum: float = 0.9,
     name: str = "resnet",
+    activation: Callable[[], keras.layers.Layer] | None = None,
+    initializer: Callable[[int, str], Any] | None = None,
 ) -> keras.Model:
     """A small pre-activation ResNet (functional) with the chosen activations as blends.
 
@@ -116,18 +156,15 @@ def build_resnet(
             statistics used at evaluation follow the training within the few dozen steps per
             epoch of a small data set.
         name: model name.
+        activation: None, or a function returning a fresh layer for each place `blend` names
+            (`actlab.trials` passes its arm's activation this way); by default a
+            `PolyReLUBlend(coefficients, relu_cap, relu_weight)` there.
+        initializer: None (He normal convolutions, Glorot uniform classifier), or a function
+            ``(index, kind) -> initializer`` such as `actlab.trials.Init`: the i-th
+            convolution in build order gets ``initializer(i, "he_normal")``, the classifier
+            the next index with ``"glorot_uniform"`` (seeded: the same weights in every arm).
     """
-    if not (
-        isinstance(stages, (list, tuple)) and stages and all(is_int(f) and f > 0 for f in stages)
-    ):
-        raise ValueError(
-            f"`stages` must be a non-empty list of filter counts > 0. Received: stages={stages!r}"
-        )
-    if not (is_int(blocks_per_stage) and blocks_per_stage > 0):
-        raise ValueError(
-            "`blocks_per_stage` must be an integer > 0. "
-            f"Received: blocks_per_stage={blocks_per_stage!r}"
-        )
+    _check_layout(stages, blocks_per_stage, stem_strides)
     if not (is_int(num_classes) and num_classes > 1):
         raise ValueError(
             f"`num_classes` must be an integer > 1. Received: num_classes={num_classes!r}"
@@ -135,10 +172,6 @@ def build_resnet(
     coefficients = check_coefficients(coefficients)
     relu_cap = check_relu_cap(relu_cap)
     relu_weight = check_relu_weight(relu_weight)
-    if not (is_int(stem_strides) and stem_strides > 0):
-        raise ValueError(
-            f"`stem_strides` must be an integer > 0. Received: stem_strides={stem_strides!r}"
-        )
     if not (
         isinstance(bn_momentum, (int, float))
         and not isinstance(bn_momentum, bool)
@@ -147,10 +180,26 @@ def build_resnet(
         raise ValueError(
             f"`bn_momentum` must be a number in [0, 1). Received: bn_momentum={bn_momentum!r}"
         )
+    if activation is not None and not callable(activation):
+        raise ValueError(
+            "`activation` must be None or a function returning a layer. "
+            f"Received: activation={activation!r}"
+        )
+    if initializer is not None and not callable(initializer):
+        raise ValueError(
+            "`initializer` must be None or a function (index, kind) -> initializer. "
+            f"Received: initializer={initializer!r}"
+        )
     blends = set(resolve_blend(blend, stages, blocks_per_stage))
+    index = itertools.count()  # build order of the convolutions, then the classifier
+
+    def init(kind):
+        return kind if initializer is None else initializer(next(index), kind)
 
     def act(x, act_name):
-        if act_name in blends:
+        if act_name in blends and activation is not None:
+            layer = activation()
+        elif act_name in blends:
             layer = PolyReLUBlend(
                 coefficients, relu_cap=relu_cap, relu_weight=relu_weight, name=act_name
             )
@@ -165,7 +214,7 @@ def build_resnet(
             strides=strides,
             padding="same",
             use_bias=False,
-            kernel_initializer="he_normal",
+            kernel_initializer=init("he_normal"),
             name=conv_name,
         )(x)
 
@@ -188,5 +237,109 @@ def build_resnet(
     x = keras.layers.BatchNormalization(momentum=bn_momentum, name="head_bn")(x)
     x = act(x, "head_act")
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(x)
+    outputs = keras.layers.Dense(
+        num_classes,
+        activation="softmax",
+        kernel_initializer=init("glorot_uniform"),
+        name="classifier",
+    )(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+# --------------------------------------------------------------------------- for actlab.trials
+
+
+def _trial_model(activation, init, blend="all", **options) -> keras.Model:
+    """`Task.build` of `resnet_task`: `build_resnet` with the arm's activation factory in every
+    place `blend` names (an arm's ``model={"blend": ...}``; default all of them) and the run's
+    seeded initializers; `options` are the task's model settings."""
+    return build_resnet(blend, activation=activation, initializer=init, **options)
+
+
+def _bn_to_activation(name: str) -> str:
+    """The activation a batch norm feeds (``s1b1_bn2`` → ``s1b1_act2``, ``head_bn`` → ``head_act``)."""
+    return name[: -len("_bn")] + "_act" if name.endswith("_bn") else name.replace("_bn", "_act")
+
+
+def preactivation_record(model: keras.Model, split, probe_size: int = 256) -> dict[str, Any]:
+    """`Task.record` of `resnet_task`: at the end of a run, the largest |input| of every
+    activation (the output of the batch norm right before it) on the first `probe_size`
+    training images, in inference mode (moving statistics, as at test time), and the blends'
+    final d (None without blends). NaN where it overflowed."""
+    bns = [la for la in model.layers if isinstance(la, keras.layers.BatchNormalization)]
+    probe = keras.Model(model.inputs[0], [la.output for la in bns])
+    outputs = probe(split.x_train[:probe_size], training=False)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    peaks = {}
+    for bn, out in zip(bns, outputs, strict=True):
+        value = float(np.max(np.abs(keras.ops.convert_to_numpy(out))))
+        peaks[_bn_to_activation(bn.name)] = value if math.isfinite(value) else float("nan")
+    blends = [la for la in model.layers if isinstance(la, PolyReLUBlend)]
+    return {
+        "preact_max": peaks,
+        "final_d": max(la.get_relu_weight() for la in blends) if blends else None,
+        "probe_size": int(min(probe_size, len(split.x_train))),
+    }
+
+
+def resnet_task(
+    *,
+    source: str = "embedded",
+    n_train: int | None = None,
+    n_val: int = 500,
+    n_test: int | None = None,
+    stages: Sequence[int] = (8, 16, 32),
+    blocks_per_stage: int = 1,
+    stem_strides: int = 2,
+    relu_cap: float | None = None,
+    epochs: int = 6,
+    last: int = 2,
+    batch_size: int = 64,
+    learning_rates: Sequence[float] = (2e-3,),
+    probe_size: int = 256,
+):
+    """This ResNet on MNIST as an `actlab.trials.Task` named ``"resnet"``.
+
+    The data are `actlab.trials.mnist_cnn`'s (a new stratified split per seed: `n_val` of the
+    training images are the validation split, `n_train` subsamples the rest, None: all); the
+    arm's activation goes into every place its ``model["blend"]`` names (default ``"all"``);
+    Adam; the score is test accuracy in points, the mean of the last `last` epochs. Every run
+    records `preactivation_record` on `probe_size` training images.
+    """
+    from actlab.trials import mnist_cnn
+
+    _check_layout(stages, blocks_per_stage, stem_strides)  # fails here, not in every run
+    model = {
+        "stages": [int(f) for f in stages],
+        "blocks_per_stage": int(blocks_per_stage),
+        "stem_strides": int(stem_strides),
+        "relu_cap": check_relu_cap(relu_cap),
+    }
+    if not (is_int(probe_size) and probe_size > 0):
+        raise ValueError(
+            f"`probe_size` must be an integer > 0. Received: probe_size={probe_size!r}"
+        )
+    base = mnist_cnn(
+        source=source,
+        n_train=n_train,
+        n_val=n_val,
+        n_test=n_test,
+        epochs=epochs,
+        batch_size=batch_size,
+        last=last,
+        learning_rates=learning_rates,
+    )
+    return base.replace(
+        name="resnet",
+        build=functools.partial(_trial_model, **model),
+        record=functools.partial(preactivation_record, probe_size=int(probe_size)),
+        config={**{k: v for k, v in base.config.items() if k != "filters"}, **model},
+    )
+
+
+def schedule_callbacks(
+    total_epochs: int, schedule: str, hold_epochs: int = 0, per_batch: bool = False
+) -> list[keras.callbacks.Callback]:
+    """An arm's callbacks (``functools.partial(schedule_callbacks, ...)``, built anew for every
+    run): a `BlendSchedule` moving every blend of the model."""
+    return [BlendSchedule(total_epochs, schedule, hold_epochs=hold_epochs, per_batch=per_batch)]

@@ -85,11 +85,12 @@ def design_lines(
 
 
 def seeds_short(
-    declared: Sequence[Mapping[str, Any]], effect: float, seeds: Sequence[int]
+    declared: Sequence[Mapping[str, Any]], effect: float | None, seeds: Sequence[int]
 ) -> int | None:
     """The most seeds a declared question needs for 80 % power (at its ``pilot_sd``, the
-    smallest effect for a difference, no true difference for the others) when that is more
-    than this run has; None when the run has enough for every question."""
+    smallest effect for a difference - the question's own ``smallest_effect`` if it declares
+    one, else `effect` - no true difference for the others) when that is more than this run
+    has; None when the run has enough for every question."""
     need = 0.0
     for q in declared:
         kind = q.get("kind", "difference")
@@ -97,7 +98,7 @@ def seeds_short(
             need,
             stats.seeds_needed(
                 q["pilot_sd"],
-                effect if kind == "difference" else 0.0,
+                q.get("smallest_effect", effect) if kind == "difference" else 0.0,
                 question=kind,
                 margin=q.get("margin"),
             ),
@@ -108,7 +109,10 @@ def seeds_short(
 
 
 def undersized_text(
-    declared: Sequence[Mapping[str, Any]], effect: float, seeds: Sequence[int], profile: str
+    declared: Sequence[Mapping[str, Any]],
+    effect: float | None,
+    seeds: Sequence[int],
+    profile: str,
 ) -> str | None:
     """A sentence when this run's design is smaller than its declared questions need: then an
     open verdict is the design's, and the `full` profile is the one sized to decide."""

@@ -1,17 +1,25 @@
-"""Notebook 01 (epoch-dynamic ReLU→polynomial blend): demos, the MNIST experiment, tables, figures.
+"""Notebook 01 (epoch-dynamic ReLU→polynomial blend): demos, the trial's arms and questions,
+its tables, figures and findings.
 
 * `run_epoch_demo` - the known answer: the epoch in a backend variable, read by an activation
   that returns it; MSE against a target of 2 goes 4, 1, 0, 1, 4, 9, ...
 * `run_blend_demo` - the same proof through `BlendSchedule` and `PolyReLUBlend`.
-* `run_experiment` - variants x seeds of the small ResNet on MNIST; per-epoch histories with d
-  and the per-layer max |pre-activation|; `summary_table` aggregates over seeds.
+* `arms`, `questions`, `check_design` - the comparison as an `actlab.trials` trial: each variant
+  (`VARIANTS`) is an `Arm` carrying its `BlendSchedule` (built per run); the task is the small
+  ResNet (`actlab.collection.models.resnet_task`); the headline questions are declared in the
+  notebook's parameters.
+* `arm_table`, `findings`, `question_records` - what the notebook shows and records, from the
+  trial's numbers.
 * `plot_*` - the notebook's figures (each returns the figure).
+
+What decides a run's numbers (the model, the task, the schedule callbacks) is in
+`actlab.collection.models`, so editing this module retrains nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,81 +29,137 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
+from actlab import stats
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
-from actlab.callbacks import (
-    BlendSchedule,
-    EpochVariable,
-    PreActivationMonitor,
-    schedule_value,
-)
+from actlab.callbacks import BlendSchedule, EpochVariable, schedule_value
 from actlab.collection import session
-from actlab.collection.models import activation_names, build_resnet, resolve_blend
+from actlab.collection.models import (
+    activation_names,
+    resnet_task,
+    resolve_blend,
+    schedule_callbacks,
+)
 from actlab.collection.session import xla_allowed
 from actlab.layers.polynomial import PolyReLUBlend
+from actlab.trials import Arm, Question, Trial
 
 __all__ = [
     "VARIANTS",
+    "label",
+    "arm",
+    "arms",
+    "resnet_task",
+    "questions",
+    "check_design",
+    "design_lines",
+    "full_profile_seeds",
+    "question_records",
+    "arm_table",
+    "findings",
     "numpy_blend",
     "run_epoch_demo",
     "run_blend_demo",
-    "run_variant",
-    "run_experiment",
-    "summary_table",
+    "poly_error_numbers",
     "plot_blend_family",
     "plot_poly_error",
     "plot_schedules",
+    "plot_demos",
     "plot_accuracy_with_d",
     "plot_preactivations",
-    "plot_demos",
-    "poly_error_numbers",
-    "findings",
-    "comparisons",
     "accuracy_text",
     "VALIDATORS",
     "ESCAPE_RATIO",
 ]
 
-#: Experiment variants: which activations are blends, the initial d, and the schedule (None:
-#: d stays at its initial value for the whole run).
+
+#: The arms notebook 01 can train: which activations are blends (`models.resolve_blend`), the
+#: blend's initial d, and the schedule that moves d (None: d stays where it starts). The label
+#: is the arm's name in the trial's tables and sentences.
 VARIANTS: dict[str, dict[str, Any]] = {
-    "relu": {"blend": "none", "relu_weight": 1.0, "schedule": None, "label": "ReLU baseline"},
+    "relu": {"blend": "none", "relu_weight": 1.0, "schedule": None, "label": "ReLU"},
     "poly_scratch": {
         "blend": "all",
         "relu_weight": 0.0,
         "schedule": None,
         "label": "polynomial from scratch",
     },
-    "sudden_swap": {
-        "blend": "all",
-        "relu_weight": 1.0,
-        "schedule": "step",
-        "label": "sudden swap (ReLU, then polynomial)",
-    },
+    "sudden_swap": {"blend": "all", "relu_weight": 1.0, "schedule": "step", "label": "sudden swap"},
     "linear_hold": {
         "blend": "all",
         "relu_weight": 1.0,
         "schedule": "linear",
-        "label": "linear blend + hold",
+        "label": "linear blend",
     },
     "cosine_hold": {
         "blend": "all",
         "relu_weight": 1.0,
         "schedule": "cosine",
-        "label": "cosine blend + hold",
+        "label": "cosine blend",
     },
     "partial_linear": {
         "blend": "inner",
         "relu_weight": 1.0,
         "schedule": "linear",
-        "label": "linear blend, first & last kept ReLU",
+        "label": "linear blend, first & last ReLU",
     },
     "stage3_linear": {
         "blend": [3, "head"],
         "relu_weight": 1.0,
         "schedule": "linear",
-        "label": "linear blend, last stage + head only",
+        "label": "linear blend, last stage + head",
     },
 }
+
+
+def label(variant: str) -> str:
+    """The arm name of a variant (its label)."""
+    return VARIANTS[variant]["label"]
+
+
+def arm(
+    variant: str,
+    blend_epochs: int,
+    hold_epochs: int,
+    *,
+    per_batch: bool = False,
+    relu_cap: float | None = None,
+) -> Arm:
+    """The `actlab.trials.Arm` of a variant: its blends (a `PolyReLUBlend` in every place the
+    variant names, starting at its d), and for a scheduled variant a `BlendSchedule` over
+    `blend_epochs` epochs built anew for every run (then `hold_epochs` at d = 0)."""
+    _check_variants([variant], "variant")
+    spec = VARIANTS[variant]
+    cap = "" if relu_cap is None else f", relu_cap={float(relu_cap)!r}"
+    target = f"actlab.layers:PolyReLUBlend(relu_weight={float(spec['relu_weight'])!r}{cap})"
+    callbacks = None
+    if spec["schedule"] is not None:
+        callbacks = functools.partial(
+            schedule_callbacks,
+            int(blend_epochs),
+            spec["schedule"],
+            int(hold_epochs),
+            bool(per_batch),
+        )
+    return Arm(
+        spec["label"],
+        target,
+        callbacks=callbacks,
+        model={} if spec["blend"] == "all" else {"blend": spec["blend"]},
+    )
+
+
+def arms(variants: Sequence[str], blend_epochs: int, hold_epochs: int, **kwargs) -> list[Arm]:
+    """`arm` for each variant."""
+    return [arm(v, blend_epochs, hold_epochs, **kwargs) for v in variants]
+
+
+def _check_variants(variants: Sequence[str], name: str = "variants") -> None:
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise ValueError(
+            f"`{name}` must be a non-empty list from {list(VARIANTS)}. "
+            f"Received: {name}={list(variants)!r}"
+        )
 
 
 def numpy_blend(x, d, coefficients=DELPHI_COEFFICIENTS, relu_cap=None) -> np.ndarray:
@@ -194,160 +258,519 @@ def run_blend_demo(
     }
 
 
-# --------------------------------------------------------------------------- experiment
+# --------------------------------------------------------------------------- the trial
+
+QUESTION_KINDS = ("difference", "non-inferiority", "equivalence")
+#: Keys a declared question (a dict of the parameters cell) may have.
+QUESTION_KEYS = (
+    "id",
+    "kind",
+    "candidate",
+    "baseline",
+    "margin",
+    "smallest_effect",
+    "pilot_sd",
+    "words",
+)
 
 
-def _check_variants(variants: Sequence[str]) -> None:
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown or not variants:
+def _words(q: Mapping[str, Any]) -> str:
+    cand, base = label(q["candidate"]), label(q["baseline"])
+    kind = q.get("kind", "difference")
+    if kind == "equivalence":
+        return f"Is the {cand} within ±{q['margin']:g} points of the {base} in test accuracy?"
+    if kind == "non-inferiority":
+        return f"Is the {cand} at most {q['margin']:g} points below the {base} in test accuracy?"
+    return f"Does the {cand} differ from the {base} in test accuracy?"
+
+
+def questions(declared: Sequence[Mapping[str, Any]]) -> list[Question]:
+    """The declared questions (dicts of the parameters cell: ``id``, ``kind``, ``candidate`` and
+    ``baseline`` as variant keys, ``margin``, ``smallest_effect``, ``pilot_sd``) as
+    `actlab.trials.Question`s of the ``resnet`` task; every other comparison of the trial is
+    exploratory (its own Holm family)."""
+    out = []
+    for q in declared:
+        unknown = sorted(set(q) - set(QUESTION_KEYS))
+        if unknown:
+            raise ValueError(f"a question may have the keys {QUESTION_KEYS}; {unknown} are not")
+        _check_variants([q["candidate"], q["baseline"]], "questions")
+        out.append(
+            Question(
+                q.get("kind", "difference"),
+                q.get("margin"),
+                candidate=label(q["candidate"]),
+                baseline=label(q["baseline"]),
+                task="resnet",
+                id=q.get("id"),
+                words=q.get("words") or _words(q),
+                smallest_effect=q.get("smallest_effect"),
+            )
+        )
+    return out
+
+
+def check_design(
+    candidates: Sequence[str],
+    baselines: Sequence[str],
+    declared: Sequence[Mapping[str, Any]],
+    last: int,
+    hold_epochs: int,
+) -> None:
+    """What the parameters must agree on, checked before any training: candidates and
+    baselines are disjoint; each question compares a candidate with a baseline; the score's
+    epochs (`last`) lie in the hold, where every blend is the pure polynomial."""
+    both = sorted(set(candidates) & set(baselines))
+    if both:
         raise ValueError(
-            f"`variants` must be a non-empty list from {list(VARIANTS)}. "
-            f"Received: variants={variants!r}"
+            f"`candidates` and `baselines` must be disjoint; both hold {both}. "
+            f"Received: candidates={list(candidates)!r}, baselines={list(baselines)!r}"
+        )
+    for q in declared:
+        if q["candidate"] not in candidates or q["baseline"] not in baselines:
+            raise ValueError(
+                f"question {q.get('id')!r} compares {q['candidate']!r} with {q['baseline']!r}: "
+                "its candidate must be in `candidates` and its baseline in `baselines`. "
+                f"Received: questions={list(declared)!r}"
+            )
+    if last > hold_epochs:
+        raise ValueError(
+            f"`last` (the epochs the score averages) must be at most `hold_epochs` "
+            f"({hold_epochs}), so that every blend arm is scored as the pure polynomial "
+            f"network. Received: last={last!r}"
         )
 
 
-def run_variant(
-    variant: str,
-    ds,
-    seed: int,
-    *,
-    blend_epochs: int = 4,
-    hold_epochs: int = 2,
-    batch_size: int = 64,
-    learning_rate: float = 2e-3,
-    stages: Sequence[int] = (16, 32, 64),
-    blocks_per_stage: int = 1,
-    stem_strides: int = 2,
-    relu_cap: float | None = None,
-    per_batch: bool = False,
-    probe_size: int = 256,
-    jit_compile: bool = False,
-    verbose: int = 0,
-) -> dict:
-    """Train one variant with one seed for ``blend_epochs + hold_epochs`` epochs.
-
-    Validation each epoch is on ``ds``'s test split (no model selection is done on it). The
-    per-layer max |pre-activation| is measured on the first `probe_size` training images, in
-    inference mode, at each epoch end (`PreActivationMonitor`), for every activation (ReLU or
-    blend) so the baseline gives the reference.
-    """
-    _check_variants([variant])
-    spec = VARIANTS[variant]
-    session.seed_everything(seed)
-    model = build_resnet(
-        spec["blend"],
-        stages=stages,
-        blocks_per_stage=blocks_per_stage,
-        relu_cap=relu_cap,
-        relu_weight=spec["relu_weight"],
-        stem_strides=stem_strides,
-        name=f"{variant}_seed{seed}",
-    )
-    x_train, x_test = ds.images()
-    names = activation_names(stages, blocks_per_stage)
-    monitor = PreActivationMonitor(x_train[:probe_size], layers=names)
-    callbacks: list[keras.callbacks.Callback] = [monitor]
-    epochs = blend_epochs + hold_epochs
-    if spec["schedule"] is not None:
-        callbacks.insert(
-            0,
-            BlendSchedule(
-                blend_epochs, spec["schedule"], hold_epochs=hold_epochs, per_batch=per_batch
-            ),
-        )
-    start = time.time()
-    with xla_allowed(jit_compile):  # XLA needs op determinism off (see `xla_allowed`)
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            jit_compile=jit_compile,
-        )
-        history = model.fit(
-            x_train,
-            ds.y_train,
-            batch_size=batch_size,
-            epochs=epochs,
-            validation_data=(x_test, ds.y_test),
-            callbacks=callbacks,
-            verbose=verbose,
-        )
-        jit_used = bool(model.jit_compile)
-    wall = time.time() - start
-    hist = history.history
-    d = hist.get("relu_weight", [spec["relu_weight"]] * epochs)
-    replaced = resolve_blend(spec["blend"], stages, blocks_per_stage)
-    blends = [layer for layer in model.layers if isinstance(layer, PolyReLUBlend)]
-    final_d = [layer.get_relu_weight() for layer in blends]
-    losses = [*hist["loss"], *hist["val_loss"]]
-    return {
-        "variant": variant,
-        "seed": seed,
-        "epoch": list(range(epochs)),
-        "d": [float(v) for v in d],
-        "loss": hist["loss"],
-        "accuracy": hist["accuracy"],
-        "val_loss": hist["val_loss"],
-        "val_accuracy": hist["val_accuracy"],
-        "preact_max": monitor.history,
-        "final_accuracy": float(hist["val_accuracy"][-1]),
-        "final_d": max(final_d) if final_d else 1.0,
-        "replaced": replaced,
-        "n_replaced": len(replaced),
-        "n_activations": len(names),
-        "diverged": not all(math.isfinite(v) for v in losses),
-        "wall_s": round(wall, 1),
-        "probe_size": int(min(probe_size, len(x_train))),
-        "jit_compile": jit_used,
-    }
+def detectable_effect(sd: float, n: int, power: float = 0.8, alpha: float = 0.05) -> float:
+    """The smallest true difference `n` paired seeds detect with `power` at a paired SD `sd`
+    (two-sided paired t-test; inverse of `actlab.stats.seeds_needed`)."""
+    low, high = 0.0, 100.0 * sd
+    for _ in range(60):
+        mid = (low + high) / 2
+        if stats.power_paired(n, sd, mid, alpha=alpha) >= power:
+            high = mid
+        else:
+            low = mid
+    return high
 
 
-def run_experiment(
-    ds, variants: Sequence[str], seeds: Sequence[int], progress: bool = True, **kwargs
-) -> dict:
-    """`run_variant` for every variant and seed. Returns ``{"runs": [...], "summary": [...]}``."""
-    _check_variants(list(variants))
-    runs = []
-    for variant in variants:
-        for seed in seeds:
-            record = run_variant(variant, ds, seed, **kwargs)
-            runs.append(record)
-            if progress:
-                print(
-                    f"{variant:>15} seed {seed}: final accuracy {record['final_accuracy']:.4f} "
-                    f"at d={record['final_d']:.2f} ({record['wall_s']:.0f} s)",
-                    flush=True,
+def design_lines(
+    declared: Sequence[Mapping[str, Any]], seeds: Sequence[int], full_seeds: int | None = None
+) -> list[str]:
+    """For each declared question: the seeds that give 80 % power at its smallest effect (or
+    its margin) at the question's ``pilot_sd`` (measured beforehand by `tools/pilot_01.py`),
+    against this run's seeds; a run with fewer says so before it starts (a smaller design)."""
+    lines = []
+    n = len(seeds)
+    for q in declared:
+        kind, margin, sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
+        effect = q.get("smallest_effect") if kind == "difference" else 0.0
+        need = stats.seeds_needed(sd, effect, question=kind, margin=margin)
+        text = stats.design_text(sd, effect, question=kind, margin=margin)
+        who = f"{label(q['candidate'])} − {label(q['baseline'])}"
+        if n >= need:
+            tail = f"this run has {n}: sized to decide."
+        else:
+            tail = f"this run has {n}: a smaller design"
+            if kind == "difference" and n >= 2:
+                tail += (
+                    f", with 80 % power only for a difference of about "
+                    f"{stats.format_number(detectable_effect(sd, n))} points"
                 )
-    return {"runs": runs, "summary": summary_table(runs)}
+            tail += f"; the `full` profile runs {full_seeds}." if full_seeds else "."
+        lines.append(f"- {who} ({q.get('id')}): {text}; {tail}")
+    return lines
 
 
-def summary_table(runs: Sequence[Mapping]) -> list[dict]:
-    """Per variant: replaced activations, final d, final accuracy mean ± std over seeds (std NaN
-    with one seed)."""
+def full_profile_seeds(notebook: str = "01_epoch_dynamic_blend") -> int | None:
+    """How many evaluation seeds the notebook's `full` profile runs (None: it sets none)."""
+    import yaml
+
+    path = session.REPO_ROOT / "notebooks" / "profiles" / f"{notebook}.yml"
+    if not path.is_file():
+        return None
+    seeds = ((yaml.safe_load(path.read_text()) or {}).get("full") or {}).get("seeds")
+    return len(seeds) if isinstance(seeds, list) else None
+
+
+def question_records(
+    trial: Trial, family: str = "declared", profile: str = "default", full_seeds: int | None = None
+) -> list[dict[str, Any]]:
+    """`Trial.question_records(family)` (the records results.json and the README table read),
+    each open one saying what the `full` profile runs when this run is another profile."""
+    records = trial.question_records(family)
+    if profile != "full" and full_seeds:
+        for r in records:
+            if r["open"]:
+                r["open"] += f"; the `full` profile runs {full_seeds}"
+    return records
+
+
+def _eval_runs(trial: Trial):
+    runs = trial.runs
+    return runs[runs.stage == "eval"] if len(runs) else runs
+
+
+def _peak(record: Any) -> float:
+    """The largest max |pre-activation| over a run's activations (NaN when one overflowed)."""
+    values = list((record or {}).get("preact_max", {}).values()) if isinstance(record, dict) else []
+    if not values or not all(math.isfinite(v) for v in values):
+        return float("nan")
+    return float(max(values))
+
+
+def arm_table(trial: Trial, variants: Sequence[str]) -> list[dict[str, Any]]:
+    """Per variant (in the given order): its arm, the activations it replaces, the learning
+    rate chosen on validation, the score (mean test accuracy of the last epochs, points) as
+    mean and std over the evaluation seeds, runs that went non-finite, and the largest
+    |pre-activation| at the end of training (max over layers, mean over seeds)."""
+    runs = _eval_runs(trial)
+    config = trial.tasks["resnet"].config
+    stages, blocks = config["stages"], config["blocks_per_stage"]
+    n_act = len(activation_names(stages, blocks))
     rows = []
-    for variant in dict.fromkeys(r["variant"] for r in runs):
-        group = [r for r in runs if r["variant"] == variant]
-        acc = np.array([r["final_accuracy"] for r in group], dtype="float64")
-        peak = [
-            max((max(v) if v else float("nan")) for v in r["preact_max"].values()) for r in group
-        ]
+    for v in variants:
+        group = runs[runs.arm == label(v)]
+        if not len(group):
+            continue
+        scores = group["test_score"].to_numpy(dtype="float64")
+        peaks = np.array([_peak(r) for r in group.get("record", [None] * len(group))])
         rows.append(
             {
-                "variant": variant,
-                "label": VARIANTS[variant]["label"],
-                "n_replaced": group[0]["n_replaced"],
-                "n_activations": group[0]["n_activations"],
-                "final_d": max(r["final_d"] for r in group),
-                "accuracy_mean": float(acc.mean()),
-                "accuracy_std": session.seed_std(acc),  # NaN with one seed: no spread
-                "n_seeds": len(group),
-                "n_diverged": sum(r["diverged"] for r in group),
-                "max_preact_mean": float(np.mean(peak)),
-                "wall_s_mean": float(np.mean([r["wall_s"] for r in group])),
+                "variant": v,
+                "label": label(v),
+                "n_replaced": len(resolve_blend(VARIANTS[v]["blend"], stages, blocks)),
+                "n_activations": n_act,
+                "learning_rate": float(group["learning_rate"].iloc[0]),
+                "score_mean": float(np.nanmean(scores)) if np.isfinite(scores).any() else math.nan,
+                "score_std": session.seed_std(scores[np.isfinite(scores)]),
+                "n_seeds": int(len(group)),
+                "n_nonfinite": int(group["nonfinite_epoch"].notna().sum()),
+                "max_preact_mean": float(np.mean(peaks)) if len(peaks) else math.nan,
             }
         )
     return rows
 
+
+def run_records(trial: Trial) -> list[dict[str, Any]]:
+    """The evaluation runs, compact, for results.json: arm, seed, learning rate, score, test
+    accuracy per epoch, the pre-activation record and the pairing fingerprints."""
+    keep = ("arm", "seed", "learning_rate", "test_score", "nonfinite_epoch", "seconds")
+    keep += ("split_id", "order_id", "init_id")
+    out = []
+    for r in _eval_runs(trial).to_dict("records"):
+        row = {k: r.get(k) for k in keep}
+        row["test_accuracy"] = list(r.get("test_accuracy", ()))
+        row["record"] = r.get("record")
+        out.append(session.to_jsonable(row))
+    return out
+
+
+#: A variant "escapes" when its largest |pre-activation| exceeds the ReLU arm's by this factor
+#: (or is not finite).
+ESCAPE_RATIO = 10.0
+
+
+def _last_epochs(k: int) -> str:
+    return "the last epoch" if k == 1 else f"the last {k} epochs"
+
+
+def accuracy_text(row: Mapping) -> str:
+    """ "97.1 ± 0.3 %", or "97.1 % (1 seed)"."""
+    if row["n_seeds"] < 2 or not math.isfinite(row["score_std"]):
+        return f"{row['score_mean']:.1f} % (1 seed)"
+    return f"{row['score_mean']:.1f} ± {row['score_std']:.1f} %"
+
+
+def _short(r: Mapping[str, Any]) -> str:
+    """ "+0.52 points (95 % CI 0.10 to 0.94, 12 seeds): linear blend higher"."""
+    if r["n"] < 2 or not math.isfinite(r["mean_diff"]):
+        return f"{r['verdict']} ({r['n']} seed{'s' if r['n'] != 1 else ''})"
+    fmt = stats.format_number
+    return (
+        f"{fmt(r['mean_diff'], 2, sign=True)} points (95 % CI {fmt(r['ci_low'])} to "
+        f"{fmt(r['ci_high'])}, {r['n']} seeds): {r['verdict']}"
+    )
+
+
+def findings(
+    trial: Trial,
+    variants: Sequence[str],
+    records: Sequence[Mapping[str, Any]],
+    exploratory: Sequence[Mapping[str, Any]] = (),
+    undersized: str | None = None,
+) -> tuple[list[str], str]:
+    """Sentences stating what the numbers show (each headline question with its interval and
+    Holm-adjusted verdict, and what an open one would take; `undersized`, the sentence of
+    `any_good.undersized_text` when this run's design is smaller than its questions need; the
+    exploratory comparisons that were decided; every arm's score; the pre-activations), and
+    the one-line finding (which then says the design is too small to decide)."""
+    rows = {r["variant"]: r for r in arm_table(trial, variants)}
+    lines = []
+    for r in records:
+        text = f"**{r['question']}** {r['text']}."
+        if r["open"]:
+            text += f" Open: {r['open']}."
+        lines.append(text)
+    if undersized:
+        lines.append(undersized)
+        decided = [r for r in records if r["decided"]]
+        if decided:
+            sizes = ", ".join(
+                f"{stats.format_number(r['mean_diff'], 2, sign=True)} points" for r in decided
+            )
+            lines.append(
+                f"{len(decided)} of {len(records)} headline question"
+                f"{'s' if len(records) != 1 else ''} decided all the same: the verdict after Holm "
+                "stands, but a design this small decides only when the difference comes out "
+                f"large, so its size ({sizes}) is likely overstated; the `full` profile "
+                "estimates it with the seeds the pilot's spread needs."
+            )
+    decided = [
+        f"{r['candidate']} − {r['baseline']}: {_short(r)}" for r in exploratory if r["decided"]
+    ]
+    if exploratory:
+        lines.append(
+            f"Exploratory ({len(exploratory)} comparison{'s' if len(exploratory) != 1 else ''}, "
+            "Holm among themselves): " + ("; ".join(decided) if decided else "none decided") + "."
+        )
+    if rows:
+        task = trial.tasks["resnet"]
+        n = max(r["n_seeds"] for r in rows.values())
+        lines.append(
+            f"Test accuracy (mean of {_last_epochs(task.last)}, mean ± std over {n} seed"
+            f"{'s' if n != 1 else ''}, each arm at the learning rate chosen on validation): "
+            + "; ".join(
+                f"{r['label']} {accuracy_text(r)} (lr {r['learning_rate']:g}"
+                + (f", {r['n_nonfinite']} run(s) non-finite" if r["n_nonfinite"] else "")
+                + ")"
+                for r in rows.values()
+            )
+            + "."
+        )
+        worst = max(
+            rows.values(),
+            key=lambda r: -1 if math.isnan(r["max_preact_mean"]) else r["max_preact_mean"],
+        )
+        peak = worst["max_preact_mean"]
+        text = (
+            f"Largest |pre-activation| at the end of training (max over layers, mean over seeds): "
+            f"{stats.format_number(peak, 1)} ({worst['label']})"
+        )
+        relu = rows.get("relu")
+        if relu is not None and worst is not relu:
+            ratio = peak / relu["max_preact_mean"]
+            escaped = not math.isfinite(peak) or ratio > ESCAPE_RATIO
+            text += (
+                f" against {stats.format_number(relu['max_preact_mean'], 1)} with ReLU "
+                f"(×{stats.format_number(ratio, 1)}): "
+                + ("escaping activations." if escaped else "no escaping activations")
+            )
+        elif not math.isfinite(peak):
+            text += ": escaping activations (not finite)."
+        else:
+            text += ": batch norm right before each activation keeps the inputs bounded"
+        if math.isfinite(peak) and not text.endswith("."):
+            text += ", though beyond the ±3 where the polynomial is accurate." if peak > 3 else "."
+        lines.append(text)
+    head = "; ".join(
+        f"{r['candidate']} − {r['baseline']}: {_short(r)}" + (" (open)" if r["open"] else "")
+        for r in records
+    )
+    n_q = len(records)
+    finding = (
+        f"Small ResNet on MNIST, blends scored as the pure polynomial network (Holm across "
+        f"{n_q} headline question{'s' if n_q != 1 else ''}): {head}."
+        if records
+        else "No headline question declared."
+    )
+    if undersized and any(r["open"] for r in records):
+        finding = (
+            finding.rstrip(".") + "; this design is too small to decide at the pilot's spread "
+            "(the `full` profile is sized to)."
+        )
+    elif undersized:
+        finding = (
+            finding.rstrip(".") + "; decided although this design is smaller than the pilot's "
+            "spread needs, so the differences are likely overstated (the `full` profile is "
+            "sized to decide)."
+        )
+    return lines, finding
+
+
+# --------------------------------------------------------------------------- trial figures
+
+
+def _d_curve(variant: str, blend_epochs: int, epochs: int) -> list[float]:
+    spec = VARIANTS[variant]
+    if spec["schedule"] is None:
+        return [spec["relu_weight"]] * epochs
+    return [schedule_value(spec["schedule"], e, blend_epochs) for e in range(epochs)]
+
+
+def plot_accuracy_with_d(trial: Trial, variants: Sequence[str], blend_epochs: int) -> plt.Figure:
+    """Test accuracy per epoch (mean ± std over the evaluation seeds) with d on a second axis,
+    one panel per variant; the epochs the score averages shaded."""
+    runs = _eval_runs(trial)
+    task = trial.tasks["resnet"]
+    shown = [v for v in variants if (runs.arm == label(v)).any()]
+    n = len(shown)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False, sharey=True
+    )
+    curves = {
+        v: 100 * np.array([list(c) for c in runs[runs.arm == label(v)]["test_accuracy"]], "float64")
+        for v in shown
+    }
+    low = min(np.nanmin(np.nanmean(c, axis=0)) for c in curves.values())
+    bottom = max(0.0, 10 * np.floor(low / 10 - 0.05))
+    for ax, v in zip(axes.flat, shown, strict=False):
+        values = curves[v]
+        epoch = np.arange(values.shape[1])
+        mean = np.nanmean(values, axis=0)
+        std = np.nan_to_num(session.seed_std(values, axis=0))  # one seed: no band
+        ax.plot(epoch, mean, "o-", color="C0", label="test accuracy")
+        ax.fill_between(epoch, mean - std, mean + std, color="C0", alpha=0.2)
+        ax.axvspan(task.epochs - task.last - 0.5, task.epochs - 0.5, color="0.9", zorder=0)
+        ax.set(
+            title=label(v),
+            xlabel="epoch (0-based)",
+            ylabel="test accuracy (%)",
+            ylim=(bottom, 100.5),
+        )
+        ax.yaxis.set_tick_params(labelleft=True)
+        twin = ax.twinx()
+        d = _d_curve(v, blend_epochs, values.shape[1])
+        twin.step(epoch, d, where="mid", color="C3", ls="--", label="d (held during each epoch)")
+        twin.plot(epoch, d, "s", color="C3", ms=4)
+        twin.set(ylim=(-0.05, 1.05), ylabel="ReLU weight d")
+        twin.grid(False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if ax is axes.flat[0]:
+            lines = ax.get_lines()[:1] + twin.get_lines()[:1]
+            ax.legend(lines, [ln.get_label() for ln in lines], loc="lower right", fontsize=8)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    n_seeds = runs["seed"].nunique()
+    fig.suptitle(
+        f"Test accuracy (mean ± std over {n_seeds} seed{'s' if n_seeds != 1 else ''}) and d per "
+        f"epoch; shaded: {_last_epochs(task.last)}, which the score averages",
+        fontweight="bold",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_preactivations(trial: Trial, variants: Sequence[str]) -> plt.Figure:
+    """Largest |input| of each activation at the end of training (mean over seeds; probe of
+    training images, inference mode), one line per variant, log scale, with |x| = 3."""
+    runs = _eval_runs(trial)
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    names = None
+    probe = None
+    for i, v in enumerate(variants):
+        records = [r for r in runs[runs.arm == label(v)].get("record", []) if isinstance(r, dict)]
+        if not records:
+            continue
+        names = names or list(records[0]["preact_max"])
+        probe = records[0].get("probe_size")
+        values = np.array([[r["preact_max"][n] for n in names] for r in records], "float64")
+        ax.plot(range(len(names)), np.nanmean(values, axis=0), "o-", color=f"C{i}", label=label(v))
+    ax.axhline(3.0, color="tab:red", lw=1, alpha=0.6, label="|x| = 3 (polynomial error 0.5)")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(ScalarFormatter())
+    ax.tick_params(axis="y", which="both", labelsize=8)
+    if names:
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set(
+        title=f"Largest |input| of each activation after training ({probe} training images)",
+        xlabel="activation (input to output)",
+        ylabel="max |pre-activation| (log)",
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _stages_validator(name: str, value: Any) -> None:
+    if not (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
+        raise ValueError(
+            f"Invalid parameter `{name}`: expected a non-empty list of filter counts "
+            f"> 0. Received: {name}={value!r}"
+        )
+
+
+def _relu_cap_validator(name: str, value: Any) -> None:
+    ok = value is None or (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+    if not ok:
+        raise ValueError(
+            f"Invalid parameter `{name}`: expected None or a number > 0. Received: {name}={value!r}"
+        )
+
+
+def _learning_rates_validator(name: str, value: Any) -> None:
+    if not (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, float) and math.isfinite(v) and v > 0 for v in value)
+        and len(set(value)) == len(value)
+    ):
+        session._fail(name, value, "a non-empty list of distinct learning rates > 0")
+
+
+def _questions_validator(name: str, value: Any) -> None:
+    try:
+        if not isinstance(value, list):
+            raise TypeError("not a list")
+        questions(value)
+        for q in value:
+            if not (isinstance(q.get("pilot_sd"), float) and q["pilot_sd"] > 0):
+                raise ValueError(f"question {q.get('id')!r} needs a pilot_sd > 0 (points)")
+            if q.get("kind", "difference") == "difference" and not q.get("smallest_effect"):
+                raise ValueError(f"question {q.get('id')!r} needs a smallest_effect (points)")
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        session._fail(
+            name,
+            value,
+            f"a list of questions (id, kind, candidate, baseline, margin, smallest_effect, "
+            f"pilot_sd; variants from {list(VARIANTS)}): {exc}",
+        )
+
+
+#: Validators for notebook 01's own parameters (the common ones come from `session`).
+VALIDATORS = {
+    "candidates": session.list_of(tuple(VARIANTS)),
+    "baselines": session.list_of(tuple(VARIANTS)),
+    "questions": _questions_validator,
+    "tune_seeds": session.positive_int,
+    "learning_rates": _learning_rates_validator,
+    "n_val": session.positive_int,
+    "blend_epochs": session.positive_int,
+    "hold_epochs": session.positive_int,
+    "last": session.positive_int,
+    "stages": _stages_validator,
+    "stem_strides": session.positive_int,
+    "relu_cap": _relu_cap_validator,
+    "per_batch": session.boolean,
+    "probe_size": session.positive_int,
+    "demo_epochs": session.positive_int,
+    "jobs": session.optional_positive_int,
+}
 
 # --------------------------------------------------------------------------- figures
 
@@ -445,163 +868,6 @@ def plot_schedules(
     return fig
 
 
-def _mean_std(runs: Sequence[Mapping], key: str) -> tuple[np.ndarray, np.ndarray]:
-    values = np.array([r[key] for r in runs], dtype="float64")
-    return values.mean(axis=0), session.seed_std(values, axis=0)
-
-
-def plot_accuracy_with_d(runs: Sequence[Mapping], variants: Sequence[str]) -> plt.Figure:
-    """Validation accuracy per epoch (mean ± std over seeds) with d on a second axis, one
-    panel per variant."""
-    n = len(variants)
-    cols = min(3, n)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False, sharey=True
-    )
-    lows = [
-        np.min(_mean_std([r for r in runs if r["variant"] == v], "val_accuracy")[0])
-        for v in variants
-    ]
-    bottom = max(0.0, 10 * np.floor(10 * np.nanmin(lows) - 0.5))  # percent, shared: panels compare
-    for ax, variant in zip(axes.flat, variants, strict=False):
-        group = [r for r in runs if r["variant"] == variant]
-        epoch = np.array(group[0]["epoch"])
-        mean, std = (100 * v for v in _mean_std(group, "val_accuracy"))
-        std = np.nan_to_num(std)  # one seed: no band
-        ax.plot(epoch, mean, "o-", color="C0", label="validation accuracy")
-        ax.fill_between(epoch, mean - std, mean + std, color="C0", alpha=0.2)
-        ax.set(
-            title=VARIANTS[variant]["label"],
-            xlabel="epoch (0-based)",
-            ylabel="validation accuracy (%)",
-            ylim=(bottom, 100.5),
-        )
-        ax.yaxis.set_tick_params(labelleft=True)
-        twin = ax.twinx()
-        twin.step(
-            epoch,
-            group[0]["d"],
-            where="mid",
-            color="C3",
-            ls="--",
-            label="d (held during each epoch)",
-        )
-        twin.plot(epoch, group[0]["d"], "s", color="C3", ms=4)
-        twin.set(ylim=(-0.05, 1.05), ylabel="ReLU weight d")
-        twin.grid(False)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if ax is axes.flat[0]:
-            lines = ax.get_lines()[:1] + twin.get_lines()[:1]
-            ax.legend(lines, [ln.get_label() for ln in lines], loc="lower right", fontsize=8)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    n_seeds = len({r["seed"] for r in runs})
-    fig.suptitle(
-        f"Validation accuracy (mean ± std over {n_seeds} seed{'s' if n_seeds > 1 else ''}) "
-        "and d per epoch",
-        fontweight="bold",
-    )
-    fig.tight_layout()
-    return fig
-
-
-def plot_preactivations(runs: Sequence[Mapping], variants: Sequence[str]) -> plt.Figure:
-    """Per-layer max |pre-activation| per epoch (mean over seeds), log scale, one panel per
-    variant; blend layers solid, ReLU layers dotted."""
-    n = len(variants)
-    cols = min(3, n)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False, sharey=True
-    )
-    names = list(runs[0]["preact_max"])
-    colors = dict(zip(names, plt.cm.viridis(np.linspace(0, 0.9, len(names))), strict=True))
-    for ax, variant in zip(axes.flat, variants, strict=False):
-        group = [r for r in runs if r["variant"] == variant]
-        epoch = np.array(group[0]["epoch"])
-        for name in names:
-            values = np.array([r["preact_max"][name] for r in group], dtype="float64")
-            style = "-" if name in group[0]["replaced"] else ":"
-            ax.plot(epoch, np.nanmean(values, axis=0), style, color=colors[name], label=name)
-        ax.axhline(3.0, color="tab:red", lw=1, alpha=0.6)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(ScalarFormatter())
-        ax.yaxis.set_minor_formatter(ScalarFormatter())
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set(
-            title=VARIANTS[variant]["label"],
-            xlabel="epoch (0-based)",
-            ylabel="max |pre-activation| (log)",
-        )
-        ax.tick_params(axis="y", which="both", labelleft=True, labelsize=8)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    handles = [plt.Line2D([], [], color=colors[name], label=name) for name in names]
-    handles += [
-        plt.Line2D([], [], color="grey", ls="-", label="blend layer"),
-        plt.Line2D([], [], color="grey", ls=":", label="ReLU layer"),
-        plt.Line2D([], [], color="tab:red", alpha=0.6, label="|x| = 3 (polynomial error 0.5)"),
-    ]
-    fig.legend(
-        handles=handles,
-        loc="lower center",
-        ncol=min(len(handles), 6),
-        fontsize=8,
-        bbox_to_anchor=(0.5, -0.1),
-    )
-    fig.suptitle(
-        f"Largest |input| of each activation on {runs[0]['probe_size']} training images "
-        "(inference mode)",
-        fontweight="bold",
-    )
-    fig.tight_layout()
-    return fig
-
-
-# --------------------------------------------------------------------------- notebook helpers
-
-
-def _stages_validator(name: str, value: Any) -> None:
-    if not (
-        isinstance(value, (list, tuple))
-        and value
-        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
-    ):
-        raise ValueError(
-            f"Invalid parameter `{name}`: expected a non-empty list of filter counts "
-            f"> 0. Received: {name}={value!r}"
-        )
-
-
-def _relu_cap_validator(name: str, value: Any) -> None:
-    ok = value is None or (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
-    )
-    if not ok:
-        raise ValueError(
-            f"Invalid parameter `{name}`: expected None or a number > 0. Received: {name}={value!r}"
-        )
-
-
-#: Validators for notebook 01's own parameters (the common ones come from `runtime`).
-VALIDATORS = {
-    "variants": session.list_of(tuple(VARIANTS)),
-    "blend_epochs": session.positive_int,
-    "hold_epochs": session.non_negative_int,
-    "learning_rate": session.positive_float,
-    "stages": _stages_validator,
-    "relu_cap": _relu_cap_validator,
-    "per_batch": session.boolean,
-    "probe_size": session.positive_int,
-    "demo_epochs": session.positive_int,
-    "jit_compile": session.boolean,
-}
-
-
 def poly_error_numbers(
     points: Sequence[float] = (-6.0, -3.0, 3.0, 6.0), x0: float = 3.0, iterations: int = 5
 ) -> dict:
@@ -673,147 +939,3 @@ def plot_demos(epoch_demo: Mapping, blend_demo: Mapping) -> plt.Figure:
     )
     fig.tight_layout()
     return fig
-
-
-#: A variant "escapes" when its largest |pre-activation| exceeds the ReLU baseline's by this
-#: factor (or is not finite).
-ESCAPE_RATIO = 10.0
-
-
-def accuracy_text(row: Mapping) -> str:
-    """ "97.1 ± 0.3 %", or "97.1 % (1 seed)"."""
-    if row["n_seeds"] < 2 or not math.isfinite(row["accuracy_std"]):
-        return f"{100 * row['accuracy_mean']:.1f} % (1 seed)"
-    return f"{100 * row['accuracy_mean']:.1f} ± {100 * row['accuracy_std']:.1f} %"
-
-
-#: Declared comparisons besides "each variant against ReLU": every gradual blend against the
-#: sudden swap and against the polynomial trained from scratch (no best-of picked on the test split).
-GRADUAL = ("linear_hold", "cosine_hold")
-GRADUAL_AGAINST = ("sudden_swap", "poly_scratch")
-
-
-def comparisons(summary: Sequence[Mapping], runs: Sequence[Mapping]) -> list[dict]:
-    """The notebook's paired comparisons of final test accuracy (percentage points, paired by
-    seed; `actlab.stats.compare_records`): each polynomial variant against ReLU, and each gradual
-    blend against the sudden swap and against training from scratch. Verdict records
-    (`actlab.stats.verdict_record`); the gradual-against-sudden ones are the headline."""
-    from actlab import stats
-
-    rows = {r["variant"]: r for r in summary}
-    out = []
-    if "relu" in rows:
-        for r in summary:
-            if r["n_replaced"] > 0:
-                res = stats.compare_records(
-                    runs, r["variant"], "relu", value="final_accuracy", scale=100
-                )
-                out.append(
-                    stats.verdict_record(
-                        res,
-                        f"{r['label']} − ReLU baseline, test accuracy",
-                        decimals=1,
-                        names=(r["label"], "ReLU"),
-                    )
-                )
-    for g in GRADUAL:
-        for other in GRADUAL_AGAINST:
-            if g in rows and other in rows:
-                res = stats.compare_records(runs, g, other, value="final_accuracy", scale=100)
-                out.append(
-                    stats.verdict_record(
-                        res,
-                        f"{rows[g]['label']} − {rows[other]['label']}, test accuracy",
-                        decimals=1,
-                        headline=other == "sudden_swap",
-                        names=(rows[g]["label"], rows[other]["label"]),
-                    )
-                )
-    return out
-
-
-def findings(
-    summary: Sequence[Mapping], runs: Sequence[Mapping]
-) -> tuple[list[str], str, list[dict]]:
-    """Sentences stating what the numbers show, a one-line finding for results.json, and the
-    verdict records of `comparisons`."""
-    rows = {r["variant"]: r for r in summary}
-    n_seeds = max(r["n_seeds"] for r in summary)
-    verdicts = comparisons(summary, runs)
-    against_relu = {v["a"]: v for v in verdicts if v["b"] == "relu"}
-    lines = []
-    relu = rows.get("relu")
-    if relu:
-        lines.append(
-            f"ReLU baseline: {accuracy_text(relu)} test accuracy"
-            + (f" (mean ± std over {n_seeds} seeds)." if n_seeds > 1 else ".")
-        )
-    poly_rows = [r for r in summary if r["n_replaced"] > 0]
-    for r in poly_rows:
-        text = (
-            f"{r['label']} ({r['n_replaced']}/{r['n_activations']} activations replaced, "
-            f"final d = {r['final_d']:g}): {accuracy_text(r)}"
-        )
-        if r["variant"] in against_relu:
-            text += f"; minus ReLU, paired by seed: {against_relu[r['variant']]['text']}"
-        if r["n_diverged"]:
-            text += f"; {r['n_diverged']} run(s) diverged (NaN loss)"
-        lines.append(text + ".")
-    for v in verdicts:
-        if v["b"] in GRADUAL_AGAINST:
-            lines.append(
-                f"{rows[v['a']]['label']} against {rows[v['b']]['label']}, paired by seed: "
-                f"{v['text']}."
-            )
-    escaped, ratio = False, float("nan")
-    if relu and poly_rows:
-        worst = max(poly_rows, key=lambda r: r["max_preact_mean"])
-        ratio = worst["max_preact_mean"] / relu["max_preact_mean"]
-        escaped = ratio > ESCAPE_RATIO or not math.isfinite(worst["max_preact_mean"])
-        text = (
-            f"Largest |pre-activation| on the probe batch (max over layers and epochs, mean "
-            f"over seeds): {worst['max_preact_mean']:.1f} ({worst['label']}) against "
-            f"{relu['max_preact_mean']:.1f} with ReLU (x{ratio:.1f}): "
-        )
-        if escaped:
-            text += "escaping activations."
-        else:
-            text += (
-                f"no escaping activations (threshold x{ESCAPE_RATIO:g}); batch norm right "
-                "before each activation keeps the inputs bounded"
-            )
-            text += (
-                ", though beyond the ±3 where the polynomial is accurate."
-                if worst["max_preact_mean"] > 3
-                else "."
-            )
-        lines.append(text)
-    if against_relu:
-        counts = {}
-        for v in against_relu.values():
-            counts[v["verdict"]] = counts.get(v["verdict"], 0) + 1
-        word = {
-            "a higher": "above ReLU",
-            "b higher": "below ReLU",
-            "no clear difference": "no clear difference from ReLU",
-            "single seed": "a single seed (no interval)",
-        }
-        summary_text = ", ".join(f"{k} {word[w]}" for w, k in counts.items())
-        lines.append(
-            f"Against ReLU, over {len(against_relu)} polynomial variant(s) at d = 0 "
-            f"({n_seeds} paired seed{'s' if n_seeds != 1 else ''}, 95 % intervals): "
-            f"{summary_text}."
-        )
-        head = [v for v in verdicts if v["headline"]]
-        finding = (
-            f"Polynomial networks (d = 0) vs ReLU {accuracy_text(relu)} over {n_seeds} paired "
-            f"seed(s): {summary_text}"
-            + "".join(
-                f"; {rows[v['a']]['label']} − {rows[v['b']]['label']}: {v['short']}" for v in head
-            )
-            + f"; max |pre-activation| x{ratio:.1f} of ReLU"
-            + (": escaping activations." if escaped else ", no escaping activations.")
-        )
-    else:
-        finding = "; ".join(f"{r['variant']}: {accuracy_text(r)}" for r in summary)
-    return lines, finding, verdicts
