@@ -183,6 +183,55 @@ def test_a_trial_pairs_its_runs_tunes_on_validation_and_caches(tmp_path):
     json.dumps(record)  # JSON-ready
 
 
+@ONCE
+def test_pairs_arms_on_some_tasks_and_steps_per_execution(tmp_path):
+    """`pairs` makes exactly the named comparisons (an arm on both sides of different pairs);
+    an arm with `tasks` trains on those only; several steps per compiled call train the same
+    numbers as one (the same runs on a task that differs only there)."""
+    plain = fx.tiny_mlp()
+    batched = plain.replace(name="mlp_spe", steps_per_execution=3)
+    gelu = trials.Arm("gelu", "gelu", tasks=["mlp"])
+    trial = _tiny_trial(
+        tmp_path,
+        baselines=["relu", gelu],
+        tasks=[plain, batched],
+        seeds=1,
+        pairs=[("relu_by_abs", "relu"), ("gelu", "relu_by_abs")],
+    )
+    runs = trial.runs
+    assert sorted(zip(runs.task, runs.arm, strict=True)) == sorted(
+        [("mlp", a) for a in ("relu_by_abs", "relu", "gelu")]
+        + [("mlp_spe", a) for a in ("relu_by_abs", "relu")]
+    )
+    by = {(r["task"], r["arm"]): r for r in runs.to_dict("records")}
+    for arm in ("relu", "relu_by_abs"):
+        for column in ("train_loss", "val_loss", "test_accuracy"):
+            assert by[("mlp", arm)][column] == by[("mlp_spe", arm)][column], (arm, column)
+    made = sorted(
+        zip(
+            trial.comparisons.task,
+            trial.comparisons.candidate,
+            trial.comparisons.baseline,
+            strict=True,
+        )
+    )
+    assert made == [
+        ("mlp", "gelu", "relu_by_abs"),
+        ("mlp", "relu_by_abs", "relu"),
+        ("mlp_spe", "relu_by_abs", "relu"),
+    ]
+    assert trial.design["pairs"] == [["relu_by_abs", "relu"], ["gelu", "relu_by_abs"]]
+    for bad in ([("relu", "relu")], [("relu", "nosuch")], [("relu", "gelu"), ("relu", "gelu")], []):
+        with pytest.raises(ValueError, match="`pairs`"):
+            _tiny_trial(baselines=["relu", gelu], tasks=[plain], pairs=bad)
+    with pytest.raises(ValueError, match="names tasks this trial does not have"):
+        _tiny_trial(baselines=[trials.Arm("gelu", "gelu", tasks=["cnn"])], tasks=[plain])
+    with pytest.raises(ValueError, match="`tasks`"):
+        trials.Arm("gelu", "gelu", tasks=[])
+    with pytest.raises(ValueError, match="`steps_per_execution`"):
+        plain.replace(steps_per_execution=0)
+
+
 def test_an_open_question_says_what_it_would_take():
     from actlab.trials.trial import _what_it_would_take
 
