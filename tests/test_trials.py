@@ -224,7 +224,7 @@ def test_pairs_arms_on_some_tasks_and_steps_per_execution(tmp_path):
     for bad in ([("relu", "relu")], [("relu", "nosuch")], [("relu", "gelu"), ("relu", "gelu")], []):
         with pytest.raises(ValueError, match="`pairs`"):
             _tiny_trial(baselines=["relu", gelu], tasks=[plain], pairs=bad)
-    with pytest.raises(ValueError, match="names tasks this trial does not have"):
+    with pytest.raises(ValueError, match="runs on none of this trial's tasks"):
         _tiny_trial(baselines=[trials.Arm("gelu", "gelu", tasks=["cnn"])], tasks=[plain])
     with pytest.raises(ValueError, match="`tasks`"):
         trials.Arm("gelu", "gelu", tasks=[])

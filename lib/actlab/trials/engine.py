@@ -187,11 +187,10 @@ def run_trial(
         raise ValueError(f"Arm names must be unique across candidates and baselines: {dup}")
     task_list = [get_task(t) for t in _listed("tasks", tasks)]
     for arm in cand_arms + base_arms:
-        unknown = sorted(set(arm.tasks or ()) - {t.name for t in task_list})
-        if unknown:
+        if not any(arm.runs_on(t.name) for t in task_list):
             raise ValueError(
-                f"Arm {arm.name!r} names tasks this trial does not have: {unknown} (tasks: "
-                f"{[t.name for t in task_list]})"
+                f"Arm {arm.name!r} runs on none of this trial's tasks: its tasks are "
+                f"{list(arm.tasks)}, the trial's {[t.name for t in task_list]}"
             )
     pair_list = check_pairs(pairs, [a.name for a in cand_arms], [a.name for a in base_arms])
     if epochs is not None or last is not None:

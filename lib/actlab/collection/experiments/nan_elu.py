@@ -97,6 +97,110 @@ def build_user_network(
     return model
 
 
+# --------------------------------------------------------------------------- the trial
+
+#: The arms of the trial: name → activation target. The built-in ELU is the baseline; the naive
+#: version fails the checkup (its gradient is NaN above ln(FLT_MAX)) and is not trained.
+ARM_TARGETS = {
+    "built-in ELU": "elu",
+    "clamped exponent": "actlab.activations:safe_elu",
+    "double where": "actlab.activations:elu_double_where",
+    "custom gradient": "actlab.activations:elu_custom_gradient",
+    "naive where (user's)": "actlab.activations:naive_elu",
+}
+BASELINE = "built-in ELU"
+FIXES = ("clamped exponent", "double where", "custom gradient")
+
+
+def _user_split(
+    seed: int, *, source: str, scale: str, n_train: int | None, n_val: int, n_test: int | None
+):
+    """One seed's split of MNIST for the user's network: flat pixels (raw 0..255, or / 255),
+    one-hot labels; `n_val` of the training images (stratified) are the validation split."""
+    from actlab import data
+    from actlab.trials import Split
+
+    ds = data.load_mnist(source=source, scale=scale, seed=seed, n_train=None, n_test=n_test)
+    keep, val = data.stratified_split(ds.y_train, n_val / len(ds.y_train), seed + 7919)
+    if n_train is not None:
+        keep = keep[data.stratified_subsample(ds.y_train[keep], n_train, seed + 104729)]
+    x_train, x_test = ds.flat()
+    (y_train, y_test), origin = ds.one_hot(), ds.provenance["origin"]
+    pixels = "raw 0..255 pixels" if scale == "raw" else "pixels / 255"
+    return Split(
+        x_train[keep],
+        y_train[keep],
+        x_train[val],
+        y_train[val],
+        x_test,
+        y_test,
+        f"{origin}, {pixels}; split by seed {seed}: {len(keep)} train / {len(val)} "
+        f"validation / {len(y_test)} test",
+    )
+
+
+def _build_user(activation, init, depth: int = 8, width: int = 128):
+    """`build_user_network`'s layers, for a trial: Dense(width) then the arm's activation,
+    `depth` times, then Dense(10, sigmoid)."""
+    layers = [keras.Input((784,), name="pixels")]
+    for i in range(depth):
+        layers += [keras.layers.Dense(width, kernel_initializer=init(i)), activation()]
+    layers.append(keras.layers.Dense(10, activation="sigmoid", kernel_initializer=init(depth)))
+    return keras.Sequential(layers)
+
+
+def user_task(
+    *,
+    scale: str = "raw",
+    source: str = "embedded",
+    n_train: int | None = None,
+    n_val: int = 1000,
+    n_test: int | None = None,
+    epochs: int = 5,
+    batch_size: int = 64,
+    last: int = 3,
+    learning_rates=(0.01,),
+):
+    """The user's network and training (`build_user_network`: 8 × Dense(128), Dense(10,
+    sigmoid), SGD, categorical cross-entropy, batch 64, 5 epochs) on one seed's MNIST split, as
+    an `actlab.trials.Task`; score: test accuracy in points, the mean of the last `last` epochs."""
+    import functools
+
+    from actlab.trials import Task
+
+    if scale not in SCALES:
+        raise ValueError(f"`scale` must be one of {SCALES}. Received: scale={scale!r}")
+    config = {
+        "source": source,
+        "scale": scale,
+        "n_train": n_train,
+        "n_val": n_val,
+        "n_test": n_test,
+    }
+    steps = -(-(n_train or 3000) // batch_size)
+    return Task(
+        name=scale,
+        data=functools.partial(_user_split, **config),
+        build=_build_user,
+        loss="categorical_crossentropy",
+        optimizer="sgd",
+        epochs=epochs,
+        batch_size=batch_size,
+        last=last,
+        steps_per_execution=steps,
+        learning_rates=tuple(learning_rates),
+        config=config,
+    )
+
+
+def arms() -> tuple[list, list]:
+    """``(candidates, baselines)``: the fixes and the naive version; the built-in ELU."""
+    from actlab.trials import Arm
+
+    candidates = [Arm(n, t) for n, t in ARM_TARGETS.items() if n != BASELINE]
+    return candidates, [Arm(BASELINE, ARM_TARGETS[BASELINE])]
+
+
 # --------------------------------------------------------------------------- mechanics
 
 
