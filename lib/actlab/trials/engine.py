@@ -71,7 +71,9 @@ def _checkup(arm: Arm, cache: RunCache, backend: str) -> dict[str, Any]:
         return {**cache.get(key), "cached": True}
     from actlab.checkup import check_activation
 
-    report = check_activation(arm.activation, train=False, timing=False)
+    # In this process: the reload in a fresh one costs a TensorFlow import (about 8 CPU s per
+    # arm, more than a small task's runs); the trial builds its arms from their targets anyway.
+    report = check_activation(arm.activation, train=False, timing=False, fresh_process=False)
     checks = getattr(report, "checks", [])
     summary = {
         "ok": bool(report.ok),
