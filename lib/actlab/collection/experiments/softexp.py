@@ -1,7 +1,7 @@
 """Notebook 02 (soft exponential): the curve family, the hand-built x·y network, and the trial
 that tests the paper's claims through `actlab.trials`: x·y extrapolation (`xy_task`), sin x
-extrapolation with the complex form (`actlab.trials.sin_extrapolation`), α regularization, and
-MNIST (`actlab.trials.mnist_mlp` with one hidden layer).
+extrapolation with the complex form (`sin_task`: one hidden layer, as in the paper, trained on [−2π, 2π]),
+α regularization, and MNIST (`actlab.trials.mnist_mlp` with one hidden layer).
 
 Everything that decides a run (the tasks, the arms, the per-run records) is here, so the trial
 cache keys on this module; `ARMS` names each arm's activation as an import path with literal
@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from actlab import stats
 from actlab.activations.softexp import complex_soft_exponential, soft_exponential
 from actlab.collection import session
+from actlab.collection.experiments import any_good
 from actlab.trials import Arm, Split, Task, mnist_mlp
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "curve_family",
     "exact_product",
     "exact_product_model",
+    "finding",
     "product_data",
     "regularized_arm",
     "sin_record",
@@ -601,6 +604,29 @@ def plot_regularization(trial, sweep_arms: Sequence[str]):
     return fig
 
 
+def finding(records: Sequence[Mapping[str, Any]]) -> str:
+    """The headline verdicts in one line (`Trial.question_records`): "id: verdict (difference,
+    interval, seeds)"; a difference in decades of MSE as the ratio it is."""
+    parts = []
+    for r in records:
+        if r["n"] < 2 or not math.isfinite(r["mean_diff"]):
+            parts.append(f"{r['id']}: {r['verdict']}")
+            continue
+        if r.get("unit") == "decades":
+            diff = (
+                f"MSE ×{10 ** r['mean_diff']:.3g}, CI ×{10 ** r['ci_low']:.3g} "
+                f"to ×{10 ** r['ci_high']:.3g}"
+            )
+        else:
+            fmt = stats.format_number
+            diff = (
+                f"{fmt(r['mean_diff'], 2, sign=True)} {r.get('unit') or ''}, "
+                f"CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])}"
+            )
+        parts.append(f"{r['id']}: {r['verdict']} ({diff}, {r['n']} seeds)")
+    return "; ".join(parts)
+
+
 # --------------------------------------------------------------------------- notebook parameters
 
 
@@ -637,8 +663,21 @@ def _sweep(name: str, value: Any) -> None:
         session._fail(name, value, f"a list of {{'kind': 'l1' or 'l2', 'strength': s}} ({exc})")
 
 
+_between_arms = any_good.declared_between(list(ARMS))
+
+
+def _declared(name: str, value: Any) -> None:
+    _between_arms(name, value)
+    for q in value:
+        if q.get("task") not in TASK_NAMES:
+            session._fail(name, value, f"questions on tasks of {list(TASK_NAMES)}")
+        if q.get("kind", "difference") == "difference" and not q.get("smallest_effect"):
+            session._fail(name, value, "a smallest_effect for each difference question")
+
+
 #: Validators of notebook 02's own parameters (the common ones come from `session`).
 VALIDATORS = {
+    "declared": _declared,
     "task_sizes": _sizes,
     "learning_rates": _rates,
     "sweep": _sweep,
