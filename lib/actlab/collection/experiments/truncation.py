@@ -226,142 +226,184 @@ class SoftClip(keras.layers.Layer):
         return {**super().get_config(), "threshold": self.threshold}
 
 
-def _truncation(threshold: float, **kwargs: Any) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in {"threshold": threshold, **kwargs}.items())
-    return f"actlab.layers:Truncation({args})"
+#: variant -> Truncation keyword arguments (None: no truncation layer; "soft": `SoftClip`).
+VARIANTS: dict[str, dict[str, Any] | None] = {
+    "none": None,
+    "soft_clip": {"soft": True},
+    "clip": {"gradient": "clip"},
+    "straight_through": {"gradient": "straight_through"},
+    "trainable": {"gradient": "clip", "trainable_threshold": True},
+    "trainable_l2": {"gradient": "clip", "trainable_threshold": True, "l2": True},
+}
 
 
-def variant_targets(threshold: float, threshold_l2: float = 0.1) -> dict[str, str]:
-    """variant -> the activation target of its arm (what sits between the conv and tanh)."""
-    pact = {"gradient": "clip", "trainable_threshold": True}
-    l2 = {"class_name": "L2", "config": {"l2": float(threshold_l2)}}
-    return {
-        "none": "linear",
-        "soft_clip": f"actlab.collection.experiments.truncation:SoftClip(threshold={threshold!r})",
-        "clip": _truncation(threshold, gradient="clip"),
-        "straight_through": _truncation(threshold, gradient="straight_through"),
-        "trainable": _truncation(threshold, **pact),
-        "trainable_l2": _truncation(threshold, **pact, threshold_regularizer=l2),
-    }
+def build_mnist_model(
+    variant: str,
+    threshold: float,
+    threshold_l2: float = 0.1,
+    filters: int = 8,
+    learning_rate: float = 1e-3,
+) -> keras.Model:
+    """The user's block on 28x28 MNIST plus a linear classifier:
+    Conv2D(filters, 5x5, same, no bias) -> [Truncation or SoftClip] -> tanh -> AveragePooling2D(5, 2)
+    -> BatchNormalization -> Flatten -> Dense(10, softmax). Compiled with Adam."""
+    if variant not in VARIANTS:
+        raise ValueError(
+            f"`variant` must be one of {list(VARIANTS)}. Received: variant={variant!r}"
+        )
+    spec = VARIANTS[variant]
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = keras.layers.Conv2D(filters, 5, padding="same", use_bias=False, name="conv")(inputs)
+    if spec is not None and spec.get("soft"):
+        x = SoftClip(threshold, name="soft_clip")(x)
+    elif spec is not None:
+        kwargs = {k: v for k, v in spec.items() if k != "l2"}
+        if spec.get("l2"):
+            kwargs["threshold_regularizer"] = keras.regularizers.L2(threshold_l2)
+        x = Truncation(threshold=threshold, name="truncation", **kwargs)(x)
+    x = keras.layers.Activation("tanh", name="tanh")(x)
+    x = keras.layers.AveragePooling2D(pool_size=5, strides=2, name="avg_pool")(x)
+    x = keras.layers.BatchNormalization(name="batch_norm")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="classifier")(x)
+    model = keras.Model(inputs, outputs, name=f"mnist_{variant}")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
 
 
-#: The variants, in the order of the tables and figures.
-VARIANTS = ("none", "soft_clip", "clip", "straight_through", "trainable", "trainable_l2")
+class SaturationTracker(keras.callbacks.Callback):
+    """Before training and after every epoch: the fraction of conv outputs with |x| > T on a
+    fixed probe batch (for the models without a Truncation layer, T is the nominal threshold),
+    the fraction with |x| < `NEAR_LINEAR` (where tanh is within 2 % of linear), and T itself
+    (mean over channels if per-channel)."""
+
+    def __init__(self, probe: np.ndarray, nominal_threshold: float):
+        super().__init__()
+        self.probe = probe
+        self.nominal_threshold = nominal_threshold
+        self.saturation: list[float] = []
+        self.threshold: list[float] = []
+        self.near_linear: list[float] = []
+
+    def _record(self) -> None:
+        conv = self.model.get_layer("conv")
+        pre = np.asarray(conv(self.probe))
+        try:
+            t = np.asarray(self.model.get_layer("truncation").threshold)
+        except ValueError:
+            t = np.asarray(self.nominal_threshold)
+        self.saturation.append(float(np.mean(np.abs(pre) > t)))
+        self.near_linear.append(float(np.mean(np.abs(pre) < NEAR_LINEAR)))
+        self.threshold.append(float(np.mean(t)))
+
+    def on_train_begin(self, logs=None):
+        self._record()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._record()
 
 
-def arms(variants: Sequence[str], threshold: float, threshold_l2: float = 0.1) -> list:
-    """One `actlab.trials.Arm` per variant, named by its `SHORT_LABELS` entry."""
-    from actlab.trials import Arm
+def train_variants(
+    ds,
+    variants: Sequence[str],
+    seeds: Sequence[int],
+    epochs: int,
+    batch_size: int,
+    threshold: float,
+    threshold_l2: float = 0.1,
+    filters: int = 8,
+    learning_rate: float = 1e-3,
+    probe_size: int = 256,
+    verbose: bool = True,
+) -> list[dict[str, Any]]:
+    """Train every variant for every seed (seeded before each model); one record per run with
+    per-epoch curves (index 0 of `saturation` and `threshold` is before training)."""
+    x_train, x_test = ds.images()
+    probe = x_test[:probe_size]
+    records = []
+    for variant in variants:
+        for seed in seeds:
+            session.seed_everything(seed)
+            model = build_mnist_model(variant, threshold, threshold_l2, filters, learning_rate)
+            tracker = SaturationTracker(probe, threshold)
+            start = time.time()
+            hist = model.fit(
+                x_train,
+                ds.y_train,
+                validation_data=(x_test, ds.y_test),
+                epochs=epochs,
+                batch_size=batch_size,
+                verbose=0,
+                callbacks=[tracker],
+            )
+            record = {
+                "variant": variant,
+                "seed": seed,
+                "train_accuracy": hist.history["accuracy"],
+                "test_accuracy": hist.history["val_accuracy"],
+                "train_loss": hist.history["loss"],
+                "saturation": tracker.saturation,
+                "near_linear": tracker.near_linear,
+                "threshold": tracker.threshold,
+                "final_test_accuracy": hist.history["val_accuracy"][-1],
+                "wall_time_s": time.time() - start,
+            }
+            records.append(record)
+            if verbose:
+                print(
+                    f"{variant:>17} seed {seed}: test accuracy {record['final_test_accuracy']:.4f}, "
+                    f"saturated {record['saturation'][0]:.3f} -> {record['saturation'][-1]:.3f}, "
+                    f"T {record['threshold'][0]:.3f} -> {record['threshold'][-1]:.3f} "
+                    f"({record['wall_time_s']:.1f} s)",
+                    flush=True,
+                )
+    return records
 
-    targets = variant_targets(threshold, threshold_l2)
-    return [Arm(SHORT_LABELS[v], targets[v]) for v in variants]
+
+def curves_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Long table: one row per (variant, seed, epoch); epoch 0 is before training (no accuracy)."""
+    rows = []
+    for r in records:
+        for epoch in range(len(r["saturation"])):
+            rows.append(
+                {
+                    "variant": r["variant"],
+                    "seed": r["seed"],
+                    "epoch": epoch,
+                    "test_accuracy": r["test_accuracy"][epoch - 1] if epoch else np.nan,
+                    "train_accuracy": r["train_accuracy"][epoch - 1] if epoch else np.nan,
+                    "saturation": r["saturation"][epoch],
+                    "threshold": r["threshold"][epoch],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
-def _build_conv(activation, init, filters: int = 8):
-    """The user's block on 28x28 digits plus a linear classifier: Conv2D(filters, 5x5, same,
-    no bias) -> [the arm's layer] -> tanh -> AveragePooling2D(5, 2) -> BatchNormalization ->
-    Flatten -> Dense(10, softmax)."""
-    return keras.Sequential(
+def summary_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Per variant: final test accuracy, saturated fraction and threshold, mean and std over seeds
+    (std with ddof=1; NaN for one seed)."""
+    frame = pd.DataFrame(
         [
-            keras.Input(shape=(28, 28, 1), name="image"),
-            keras.layers.Conv2D(
-                filters, 5, padding="same", use_bias=False, kernel_initializer=init(0), name="conv"
-            ),
-            activation(),
-            keras.layers.Activation("tanh", name="tanh"),
-            keras.layers.AveragePooling2D(pool_size=5, strides=2, name="avg_pool"),
-            keras.layers.BatchNormalization(name="batch_norm"),
-            keras.layers.Flatten(name="flatten"),
-            keras.layers.Dense(10, activation="softmax", kernel_initializer=init(1)),
+            {
+                "variant": r["variant"],
+                "test_accuracy": r["final_test_accuracy"],
+                "saturation_start": r["saturation"][0],
+                "saturation_end": r["saturation"][-1],
+                "near_linear_end": r["near_linear"][-1],
+                "threshold_end": r["threshold"][-1],
+            }
+            for r in records
         ]
     )
-
-
-PROBE = 256  # test images on which a run's conv outputs are measured at its end
-
-
-def conv_shares(pre: np.ndarray, threshold: Any) -> dict[str, float]:
-    """Shares of conv outputs `pre` beyond ±T (saturated) and within ±`NEAR_LINEAR`."""
-    pre = np.abs(np.asarray(pre))
-    return {
-        "saturation": float(np.mean(pre > np.asarray(threshold))),
-        "near_linear": float(np.mean(pre < NEAR_LINEAR)),
-    }
-
-
-def conv_record(model, split, threshold: float) -> dict[str, Any]:
-    """A run's record: the shares of conv outputs saturated (|x| > T, the trained T where
-    there is one, else the nominal `threshold`) and nearly linear for tanh on `PROBE` test
-    images, and the final T (mean over channels)."""
-    t = np.asarray(threshold)
-    for layer in model.layers:
-        if isinstance(layer, Truncation):
-            t = np.asarray(layer.threshold)
-    pre = model.get_layer("conv")(split.x_test[:PROBE])
-    return {**conv_shares(pre, t), "threshold": float(np.mean(t))}
-
-
-def initial_shares(task, seed: int, threshold: float) -> dict[str, float]:
-    """`conv_shares` of the untrained conv of `seed` (its kernel is the same in every arm:
-    common random numbers) on the run's `PROBE` test images."""
-    from actlab.trials import Init
-
-    split = task.data(seed)
-    conv = keras.layers.Conv2D(
-        task.config["filters"], 5, padding="same", use_bias=False, kernel_initializer=Init(seed)(0)
-    )
-    return conv_shares(conv(split.x_test[:PROBE]), threshold)
-
-
-def mnist_task(
-    threshold: float,
-    *,
-    source: str = "embedded",
-    n_train: int | None = None,
-    n_val: int = 1000,
-    n_test: int | None = None,
-    filters: int = 8,
-    epochs: int = 8,
-    batch_size: int = 64,
-    last: int = 3,
-    learning_rates: Sequence[float] = (1e-3,),
-):
-    """The conv net of `_build_conv` on MNIST (pixels / 255; the embedded 5,000 images split
-    by the seed as `actlab.trials.mnist_cnn`'s), Adam; score: test accuracy in points, the mean
-    of the last `last` epochs; each run records `conv_record`."""
-    import functools
-
-    from actlab.trials import mnist_cnn
-
-    base = mnist_cnn(
-        source=source, n_train=n_train, n_val=n_val, n_test=n_test, epochs=epochs, last=last,
-        batch_size=batch_size, learning_rates=learning_rates,
-    )  # fmt: skip
-    steps = max(1, -(-(base.data(0).y_train.size) // batch_size))
-    return base.replace(
-        name="conv",
-        build=functools.partial(_build_conv, filters=int(filters)),
-        steps_per_execution=steps,
-        config={**base.config, "filters": int(filters), "threshold": float(threshold)},
-        record=functools.partial(conv_record, threshold=float(threshold)),
-    )
-
-
-#: Every comparison of the notebook (a − b): the smooth baseline separates "a non-linearity
-#: here" (soft_clip − none) from "clipping" (clip − soft_clip).
-PAIRS = (
-    ("soft_clip", "none"),
-    ("clip", "none"),
-    ("clip", "soft_clip"),
-    ("straight_through", "clip"),
-    ("trainable", "clip"),
-    ("trainable_l2", "trainable"),
-)
-
-
-def pairs(variants: Sequence[str]) -> list[tuple[str, str]]:
-    """The arm-name pairs of `PAIRS` whose two variants both run."""
-    return [(SHORT_LABELS[a], SHORT_LABELS[b]) for a, b in PAIRS if a in variants and b in variants]
+    order = list(dict.fromkeys(frame["variant"]))
+    table = frame.groupby("variant", sort=False).agg(["mean", "std"]).reindex(order)
+    table.columns = [f"{a}_{b}" for a, b in table.columns]
+    table.insert(0, "seeds", frame.groupby("variant", sort=False).size().reindex(order))
+    return table
 
 
 def gradient_summary(x: np.ndarray, grads: dict[str, np.ndarray], threshold: float) -> pd.DataFrame:
@@ -454,3 +496,139 @@ LABELS = {
     "trainable": "trainable T (PACT)",
     "trainable_l2": "trainable T (PACT) + L2",
 }
+
+
+def plot_curves(
+    frame: pd.DataFrame,
+    column: str,
+    ylabel: str,
+    title: str,
+    variants: Sequence[str] | None = None,
+    start_epoch: int = 0,
+    scale: float = 1.0,
+):
+    """Mean over seeds per epoch (band: ± one std when there are several seeds); `scale`
+    multiplies the values (100: fractions as percent)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    for variant in variants or list(dict.fromkeys(frame["variant"])):
+        sub = frame[(frame["variant"] == variant) & (frame["epoch"] >= start_epoch)]
+        stats = sub.groupby("epoch")[column].agg(["mean", "std"]) * scale
+        k = (
+            list(VARIANTS).index(variant) if variant in VARIANTS else 0
+        )  # same style in every figure
+        (line,) = ax.plot(
+            stats.index,
+            stats["mean"],
+            marker="os^Dv*"[k % 6],
+            ms=4,
+            color=f"C{k}",
+            label=LABELS.get(variant, variant),
+        )
+        if sub["seed"].nunique() > 1:
+            ax.fill_between(
+                stats.index,
+                stats["mean"] - stats["std"],
+                stats["mean"] + stats["std"],
+                color=line.get_color(),
+                alpha=0.15,
+            )
+    ax.set(
+        title=title,
+        xlabel="epoch (0 = before training)" if start_epoch == 0 else "epoch",
+        ylabel=ylabel,
+    )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig
+
+
+#: The declared comparisons of notebook 05 (a − b): the smooth baseline separates "a non-linearity
+#: here" (soft_clip − none) from "clipping" (clip − soft_clip).
+PAIRS = (
+    ("soft_clip", "none"),
+    ("clip", "none"),
+    ("clip", "soft_clip"),
+    ("straight_through", "clip"),
+    ("trainable", "clip"),
+    ("trainable_l2", "trainable"),
+)
+
+
+def pairwise(
+    records: Sequence[dict[str, Any]],
+    pairs: Sequence[tuple[str, str]] = PAIRS,
+    headline: Sequence[tuple[str, str]] = (("clip", "soft_clip"), ("soft_clip", "none")),
+):
+    """Final test accuracy of `a` minus `b` in percentage points, paired by seed, for each pair
+    whose variants were both run: `actlab.stats.compare_records` (95 % paired t interval, verdict
+    from the interval alone). Returns ``(table, verdict_records)``; the table has one row per pair
+    (a, b, mean_diff, ci_low, ci_high, verdict, seeds_needed, text)."""
+    from actlab import stats
+
+    present = {r["variant"] for r in records}
+    rows, verdicts = [], []
+    for a, b in pairs:
+        if a not in present or b not in present:
+            continue
+        result = stats.compare_records(records, a, b, value="final_test_accuracy", scale=100)
+        rec = stats.verdict_record(
+            result,
+            f"{LABELS[a]} − {LABELS[b]}, test accuracy",
+            headline=(a, b) in set(headline),
+            names=(SHORT_LABELS[a], SHORT_LABELS[b]),
+        )
+        verdicts.append(rec)
+        rows.append(
+            {
+                "a": a,
+                "b": b,
+                **{
+                    k: rec[k]
+                    for k in (
+                        "n",
+                        "mean_diff",
+                        "ci_low",
+                        "ci_high",
+                        "verdict",
+                        "seeds_needed",
+                        "text",
+                    )
+                },
+            }
+        )
+    columns = ["a", "b", "n", "mean_diff", "ci_low", "ci_high", "verdict", "seeds_needed", "text"]
+    return pd.DataFrame(rows, columns=columns), verdicts
+
+
+def people_summary(records: Sequence[dict[str, Any]]):
+    """The per-variant summary for people (`actlab.collection.tables.for_people`): test accuracy mean ± std in
+    percent (two decimals, as the text), saturated and nearly-linear shares, final T, seeds."""
+    from actlab import stats
+    from actlab.collection.tables import for_people
+
+    rows = []
+    for variant in dict.fromkeys(r["variant"] for r in records):
+        rs = [r for r in records if r["variant"] == variant]
+        rows.append(
+            {
+                "variant": LABELS.get(variant, variant),
+                "test accuracy": stats.format_mean_std(
+                    [r["final_test_accuracy"] for r in rs], decimals=2, unit="%", scale=100
+                ),
+                "|x| > T, start → end": (
+                    f"{100 * np.mean([r['saturation'][0] for r in rs]):.1f} % → "
+                    f"{100 * np.mean([r['saturation'][-1] for r in rs]):.1f} %"
+                ),
+                "tanh nearly linear (end)": np.mean([r["near_linear"][-1] for r in rs]),
+                "T at the end": f"{np.mean([r['threshold'][-1] for r in rs]):.3f}",
+                "seeds": len(rs),
+            }
+        )
+    return for_people(
+        pd.DataFrame(rows),
+        percent_columns=["tanh nearly linear (end)"],
+        caption="Final epoch, mean over seeds; conv outputs on 256 fixed test images",
+    )
