@@ -251,8 +251,9 @@ def test_an_open_question_says_what_it_would_take():
 
 
 def test_records_of_a_difference_beside_a_margin_question_have_no_nan_margin():
-    """In the comparisons table a difference's margin (None) is NaN once another row has one;
-    its record says None, and an open difference still says what it would take."""
+    """In the comparisons table a difference's margin (None) is NaN once another row has one,
+    and a question without an id or words beside one that has them; its record says None (or
+    names the comparison), and an open difference still says what it would take."""
     row = dict(task="t", candidate="a", baseline="b", family="declared", n=4, mean_diff=0.1,
                sd_diff=0.5, ci_low=-0.7, ci_high=0.9, p=0.7, p_holm=0.7, verdict="no clear "
                "difference", verdict_holm="no clear difference", decided_holm=False, text="...",
@@ -260,12 +261,15 @@ def test_records_of_a_difference_beside_a_margin_question_have_no_nan_margin():
     rows = [
         {**row, "question": "difference", "margin": None, "smallest_effect": 0.5},
         {**row, "baseline": "c", "question": "non-inferiority", "margin": 0.5,
-         "smallest_effect": None, "verdict": "inconclusive", "verdict_holm": "inconclusive"},
+         "smallest_effect": None, "verdict": "inconclusive", "verdict_holm": "inconclusive",
+         "question_id": "ni", "question_words": "Is a at most 0.5 worse than c?"},
     ]  # fmt: skip
     trial = trials.Trial([], rows, [], {}, [], {}, {}, 0.0)
     assert np.isnan(trial.comparisons["margin"].iloc[0])  # what pandas makes of it
     diff, ni = trial.question_records()
     assert diff["margin"] is None and ni["smallest_effect"] is None
+    assert ni["id"] == "ni" and diff["id"] == "a − b (t)"  # not the NaN pandas holds
+    assert diff["question"] == "a − b on t: difference"
     assert diff["open"].startswith("about ") and "difference of 0.50" in diff["open"]
     assert ni["open"].endswith("a new trial") and "if the true difference is 0" in ni["open"]
 
