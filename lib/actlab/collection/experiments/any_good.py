@@ -141,23 +141,22 @@ def comparison_styler(trial: Trial, family: str | None = None):
         df = df[df.family == family]
     if any(trial.tasks[t].log10 for t in df["task"]):
         return _ratio_styler(trial, df)
-    return people_table(
-        df,
-        {
-            "task": "task",
-            "candidate": "candidate",
-            "baseline": "baseline",
-            "question": "question",
-            "mean_diff": "difference (points)",
-            "ci_low": "95 % CI low",
-            "ci_high": "95 % CI high",
-            "p_holm": "p (Holm)",
-            "verdict_holm": "verdict (Holm)",
-            "verdict": "before Holm",
-            "cost_ratio": "step time ×",
-        },
-        decimals={"p (Holm)": 3, "step time ×": 2},
-    )
+    columns = {
+        "task": "task",
+        "candidate": "candidate",
+        "baseline": "baseline",
+        "question": "question",
+        "mean_diff": "difference (points)",
+        "ci_low": "95 % CI low",
+        "ci_high": "95 % CI high",
+        "p_holm": "p (Holm)",
+        "verdict_holm": "verdict (Holm)",
+        "verdict": "before Holm",
+        "cost_ratio": "step time ×",
+    }
+    if "cost_ratio" not in df:  # a trial run with cost=False
+        del columns["cost_ratio"]
+    return people_table(df, columns, decimals={"p (Holm)": 3, "step time ×": 2})
 
 
 def _ratio_styler(trial: Trial, df):
