@@ -228,59 +228,41 @@ def test_user_network_on_raw_pixels_goes_nan_with_naive_elu(raw_batches):
     assert not _weights_finite(model)
 
 
-def _curves(values: dict[tuple[str, str], list[float]]):
-    """Synthetic train_variants output: last epoch (1) only; values per (scale, variant) by seed."""
+def test_the_trial_task_arms_and_texts():
     import pandas as pd
 
-    rows = [
-        {
-            "scale": sc,
-            "variant": v,
-            "seed": seed,
-            "epoch": epoch,
-            "val_accuracy": acc,
-            "loss": 1.0,
-            "weights_finite": True,
-        }
-        for (sc, v), accs in values.items()
-        for seed, acc in enumerate(accs)
-        for epoch in (0, 1)
-    ]
-    return pd.DataFrame(rows)
+    candidates, baselines = nan_elu.arms()
+    assert [a.name for a in baselines] == [nan_elu.BASELINE]
+    assert [a.name for a in candidates] == [*nan_elu.FIXES, nan_elu.NAIVE]
+    raw, unit = nan_elu.tasks(n_train=200, n_val=100, n_test=50, epochs=2, last=2)
+    assert (raw.name, unit.name) == ("raw", "unit") and raw.optimizer == "sgd"
+    assert raw.learning_rates == (0.01,) and raw.loss == "categorical_crossentropy"
+    a, b = raw.data(0), unit.data(0)
+    assert a.x_train.shape == (200, 784) and a.y_train.shape == (200, 10)
+    assert len(a.y_val) == 100 and len(a.y_test) == 50
+    assert a.x_train.max() > 1 and b.x_train.max() <= 1  # raw 0..255, and / 255
+    np.testing.assert_allclose(a.x_train / 255.0, b.x_train, rtol=1e-6)
+    assert not np.array_equal(raw.data(1).x_train, a.x_train)  # a new split per seed
+    with pytest.raises(ValueError, match="scale"):
+        nan_elu.user_task(scale="half")
+
+    table = pd.DataFrame(
+        [{"task": "raw", "arm": "built-in ELU", "score_mean": 85.25, "score_std": 1.5,
+          "n_seeds": 3}, {"task": "unit", "arm": "built-in ELU", "score_mean": 90.0,
+          "score_std": float("nan"), "n_seeds": 1}]
+    ).set_index(["task", "arm"])  # fmt: skip
+    assert nan_elu.accuracy_text(table, "raw", "built-in ELU") == "85.2 ± 1.5 %"
+    assert nan_elu.accuracy_text(table, "unit", "built-in ELU") == "90.0 % (1 seed)"
+    assert nan_elu.accuracy_text(table, "raw", nan_elu.NAIVE) == "not trained"
 
 
-def test_compare_fixes_pairs_each_fix_with_the_builtin_and_groups_identical_curves():
-    from actlab.collection.experiments import nan_elu
-
-    curves = _curves(
-        {
-            ("raw", "builtin"): [0.80, 0.85, 0.82],
-            ("raw", "naive"): [0.1, 0.1, 0.1],
-            ("raw", "clamped"): [0.80, 0.85, 0.82],
-            ("raw", "double_where"): [0.70, 0.74, 0.71],
-            ("unit", "builtin"): [0.9, 0.91, 0.92],
-            ("unit", "naive"): [0.9, 0.91, 0.92],
-            ("unit", "clamped"): [0.9, 0.91, float("nan")],
-            ("unit", "double_where"): [0.9, 0.91, 0.92],
-        }
-    )
-    variants = ["builtin", "naive", "clamped", "double_where"]
-    verdicts = nan_elu.compare_fixes(curves, variants)
-    got = [(v["a"], v["scale"], v["verdict"]) for v in verdicts]
-    assert got == [
-        ("clamped", "raw", "no clear difference"),
-        ("double_where", "raw", "b higher"),
-        ("clamped", "unit", "not comparable"),
-        ("double_where", "unit", "no clear difference"),
-    ]
-    assert [v["headline"] for v in verdicts] == [True, True, False, False]
-    assert verdicts[1]["mean_diff"] == pytest.approx(-100 * 0.32 / 3)
-    assert nan_elu.identical_groups(curves, "raw", "val_accuracy", variants) == [
-        ["builtin", "clamped"],
-        ["naive"],
-        ["double_where"],
-    ]
-    assert nan_elu.identical_groups(curves, "unit", "val_accuracy", variants) == [
-        ["builtin", "naive", "double_where"],
-        ["clamped"],
-    ]
+def test_declared_questions_and_scales_are_validated():
+    good = [{"id": "c", "task": "raw", "candidate": "clamped exponent",
+             "baseline": "built-in ELU", "kind": "equivalence", "margin": 1.0,
+             "pilot_sd": 1.25}]  # fmt: skip
+    nan_elu.VALIDATORS["declared"]("declared", good)
+    with pytest.raises(ValueError, match="declared"):
+        nan_elu.VALIDATORS["declared"]("declared", [{**good[0], "candidate": "GELU"}])
+    nan_elu.VALIDATORS["scales"]("scales", ["raw"])
+    with pytest.raises(ValueError, match="scales"):
+        nan_elu.VALIDATORS["scales"]("scales", ["raw", "half"])

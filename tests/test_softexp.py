@@ -594,20 +594,64 @@ def test_complex_written_out_gradients_reduce_to_alpha_shape():
             np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-13)
 
 
-def test_mse_comparisons_are_paired_on_a_log_scale():
+def test_notebook_arms_tasks_and_pairs():
     from actlab.collection.experiments import softexp as se
 
-    a = se.mean_std([1.2e3, 50.0, 4.6e4])  # heavy-tailed: one seed dominates the mean
-    b = se.mean_std([13.6, 20.0, 9.0])
-    assert a["median"] == 1.2e3 and a["values"] == [1.2e3, 50.0, 4.6e4]
-    rec = se.compare_mse(a, b, "soft exp / ReLU, extrapolation MSE", headline=True)
-    ratios = np.log10(np.array(a["values"]) / np.array(b["values"]))
-    assert rec["mean_diff"] == pytest.approx(ratios.mean())
-    assert rec["scale"] == "log10" and rec["headline"] and rec["text"].startswith("×")
-    assert rec["verdict"] in ("a higher", "no clear difference")
-    assert se.mse_text(a) == "median 1.2e+03 (seeds: 1.2e+03, 50, 4.6e+04)"
-    assert se.mse_text(se.mean_std([3.0])) == "3 (1 seed)"
-    exact = se.compare_mse(se.mean_std([0.0, 0.0]), b | {"values": [1.0, 2.0]}, "q")
-    assert exact["verdict"] == "b higher"  # an exact fit (MSE 0) is floored, not log10(0)
-    acc = se.compare_accuracy(se.mean_std([0.90, 0.91, 0.92]), se.mean_std([0.91, 0.92, 0.93]), "q")
-    assert acc["mean_diff"] == pytest.approx(-1.0) and acc["verdict"] == "b higher"
+    plain = se.arms()
+    assert [a.name for a in plain] == ["ReLU", "soft exp", "complex soft exp"]
+    assert [a.tasks for a in plain] == [None, ("xy",), ("sin", "mnist")]
+    sweep = se.arms([{"kind": "l2", "strength": 0.01}], exploratory=True)
+    assert sweep[1].tasks is None and sweep[-1].name == "soft exp, L2 0.01"
+    assert sweep[-1].tasks == ("xy",) and "alpha_regularizer" in sweep[-1].activation
+    assert se.pairs(sweep)[-1] == ("soft exp, L2 0.01", "soft exp")
+    assert se.pairs(plain) == list(se.PAIRS)
+    with pytest.raises(ValueError, match="kind"):
+        se.regularized_arm("l3", 0.1)
+
+    rates = {"xy": [0.03], "sin": [0.01], "mnist": [0.003]}
+    xy, sin, mnist = se.tasks({"xy": {"n_train": 32, "n_val": 16, "n_test": 24}}, rates)
+    assert (xy.name, sin.name, mnist.name) == ("xy", "sin", "mnist")
+    assert xy.log10 and sin.log10 and not mnist.log10 and xy.unit == "decades"
+    assert xy.learning_rates == (0.03,) and mnist.learning_rates == (0.003,)
+    split = xy.data(0)
+    assert split.x_train.shape == (32, 2) and split.x_test.shape == (24, 2)
+    assert 0.1 <= split.x_train.min() and split.x_train.max() <= 2.0
+    assert 2.0 <= split.x_test.min() and split.x_test.max() <= 4.0
+    np.testing.assert_allclose(split.y_test[:, 0], split.x_test.prod(axis=1), rtol=1e-6)
+    assert not np.array_equal(xy.data(1).x_train, split.x_train)  # a new split per seed
+    s = sin.data(0)
+    assert s.x_test.min() >= 2 * np.pi and np.allclose(s.y_train, np.sin(s.x_train))
+
+
+def test_hand_built_product_is_exact_in_and_out_of_range():
+    from actlab.collection.experiments import softexp as se
+
+    task = se.xy_task(n_train=16, n_val=16, n_test=16)
+    exact = se.exact_product(task, [0, 1])
+    assert exact["mse_in_range"] < 1e-8 and exact["mse_extrapolation"] < 1e-8
+    np.testing.assert_allclose(exact["diagonal"], se.DIAGONAL.astype("float64") ** 2, rtol=1e-4)
+
+
+def test_notebook_texts_and_declared_questions():
+    from actlab.collection.experiments import softexp as se
+
+    assert se.mse_text([3.0]) == "3 (1 seed)"
+    assert se.mse_text([1.2e3, 50.0, 4.6e4]) == "median 1.2e+03 (50 to 4.6e+04, 3 seeds)"
+    records = [
+        {"id": "sin", "verdict": "ReLU higher", "n": 4, "unit": "decades",
+         "mean_diff": -2.0, "ci_low": -3.0, "ci_high": -1.0},
+        {"id": "mnist", "verdict": "no clear difference", "n": 4, "unit": "points",
+         "mean_diff": -0.5, "ci_low": -1.25, "ci_high": 0.25},
+        {"id": "xy", "verdict": "n/a", "n": 1, "unit": "decades",
+         "mean_diff": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")},
+    ]  # fmt: skip
+    text = se.finding(records)
+    assert text.startswith("sin: ReLU higher (MSE ×0.01, CI ×0.001 to ×0.1, 4 seeds); mnist: ")
+    assert "−0.50 points" in text and text.endswith("xy: n/a")
+
+    good = [{"id": "xy", "task": "xy", "candidate": "soft exp", "baseline": "ReLU",
+             "kind": "difference", "smallest_effect": 1.0, "pilot_sd": 1.2}]  # fmt: skip
+    se.VALIDATORS["declared"]("declared", good)
+    for bad in ({"candidate": "GELU"}, {"task": "cifar"}, {"smallest_effect": None}):
+        with pytest.raises(ValueError, match="declared"):
+            se.VALIDATORS["declared"]("declared", [{**good[0], **bad}])

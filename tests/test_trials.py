@@ -183,6 +183,55 @@ def test_a_trial_pairs_its_runs_tunes_on_validation_and_caches(tmp_path):
     json.dumps(record)  # JSON-ready
 
 
+@ONCE
+def test_pairs_arms_on_some_tasks_and_steps_per_execution(tmp_path):
+    """`pairs` makes exactly the named comparisons (an arm on both sides of different pairs);
+    an arm with `tasks` trains on those only; several steps per compiled call train the same
+    numbers as one (the same runs on a task that differs only there)."""
+    plain = fx.tiny_mlp()
+    batched = plain.replace(name="mlp_spe", steps_per_execution=3)
+    gelu = trials.Arm("gelu", "gelu", tasks=["mlp"])
+    trial = _tiny_trial(
+        tmp_path,
+        baselines=["relu", gelu],
+        tasks=[plain, batched],
+        seeds=1,
+        pairs=[("relu_by_abs", "relu"), ("gelu", "relu_by_abs")],
+    )
+    runs = trial.runs
+    assert sorted(zip(runs.task, runs.arm, strict=True)) == sorted(
+        [("mlp", a) for a in ("relu_by_abs", "relu", "gelu")]
+        + [("mlp_spe", a) for a in ("relu_by_abs", "relu")]
+    )
+    by = {(r["task"], r["arm"]): r for r in runs.to_dict("records")}
+    for arm in ("relu", "relu_by_abs"):
+        for column in ("train_loss", "val_loss", "test_accuracy"):
+            assert by[("mlp", arm)][column] == by[("mlp_spe", arm)][column], (arm, column)
+    made = sorted(
+        zip(
+            trial.comparisons.task,
+            trial.comparisons.candidate,
+            trial.comparisons.baseline,
+            strict=True,
+        )
+    )
+    assert made == [
+        ("mlp", "gelu", "relu_by_abs"),
+        ("mlp", "relu_by_abs", "relu"),
+        ("mlp_spe", "relu_by_abs", "relu"),
+    ]
+    assert trial.design["pairs"] == [["relu_by_abs", "relu"], ["gelu", "relu_by_abs"]]
+    for bad in ([("relu", "relu")], [("relu", "nosuch")], [("relu", "gelu"), ("relu", "gelu")], []):
+        with pytest.raises(ValueError, match="`pairs`"):
+            _tiny_trial(baselines=["relu", gelu], tasks=[plain], pairs=bad)
+    with pytest.raises(ValueError, match="runs on none of this trial's tasks"):
+        _tiny_trial(baselines=[trials.Arm("gelu", "gelu", tasks=["cnn"])], tasks=[plain])
+    with pytest.raises(ValueError, match="`tasks`"):
+        trials.Arm("gelu", "gelu", tasks=[])
+    with pytest.raises(ValueError, match="`steps_per_execution`"):
+        plain.replace(steps_per_execution=0)
+
+
 def test_an_open_question_says_what_it_would_take():
     from actlab.trials.trial import _what_it_would_take
 
@@ -202,8 +251,9 @@ def test_an_open_question_says_what_it_would_take():
 
 
 def test_records_of_a_difference_beside_a_margin_question_have_no_nan_margin():
-    """In the comparisons table a difference's margin (None) is NaN once another row has one;
-    its record says None, and an open difference still says what it would take."""
+    """In the comparisons table a difference's margin (None) is NaN once another row has one,
+    and a question without an id or words beside one that has them; its record says None (or
+    names the comparison), and an open difference still says what it would take."""
     row = dict(task="t", candidate="a", baseline="b", family="declared", n=4, mean_diff=0.1,
                sd_diff=0.5, ci_low=-0.7, ci_high=0.9, p=0.7, p_holm=0.7, verdict="no clear "
                "difference", verdict_holm="no clear difference", decided_holm=False, text="...",
@@ -211,12 +261,15 @@ def test_records_of_a_difference_beside_a_margin_question_have_no_nan_margin():
     rows = [
         {**row, "question": "difference", "margin": None, "smallest_effect": 0.5},
         {**row, "baseline": "c", "question": "non-inferiority", "margin": 0.5,
-         "smallest_effect": None, "verdict": "inconclusive", "verdict_holm": "inconclusive"},
+         "smallest_effect": None, "verdict": "inconclusive", "verdict_holm": "inconclusive",
+         "question_id": "ni", "question_words": "Is a at most 0.5 worse than c?"},
     ]  # fmt: skip
     trial = trials.Trial([], rows, [], {}, [], {}, {}, 0.0)
     assert np.isnan(trial.comparisons["margin"].iloc[0])  # what pandas makes of it
     diff, ni = trial.question_records()
     assert diff["margin"] is None and ni["smallest_effect"] is None
+    assert ni["id"] == "ni" and diff["id"] == "a − b (t)"  # not the NaN pandas holds
+    assert diff["question"] == "a − b on t: difference"
     assert diff["open"].startswith("about ") and "difference of 0.50" in diff["open"]
     assert ni["open"].endswith("a new trial") and "if the true difference is 0" in ni["open"]
 

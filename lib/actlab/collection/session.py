@@ -314,8 +314,8 @@ class Run:
 
 #: Notebooks that need TensorFlow, and why (`start_run` refuses them on other backends).
 TENSORFLOW_ONLY_NOTEBOOKS = {
-    "02_soft_exponential": "its training loop (actlab.collection.experiments.softexp) is a tf.function over "
-    "tf.GradientTape steps",
+    "02_soft_exponential": "its runs moved onto actlab.trials (its own loop was a tf.function over "
+    "tf.GradientTape steps) and have not been checked on JAX yet",
     "03_nan_diagnosis": "its NaN locator (actlab.diagnostics.locate_nonfinite) replays a batch "
     "layer by layer under tf.GradientTape",
     "05_truncation_layer": "it examines tf.clip_by_value's gradient, which keras.ops.clip is "

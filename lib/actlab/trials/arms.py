@@ -9,8 +9,9 @@ retrains it.
 
 Beside the activation an arm may carry `callbacks` (a function that returns fresh Keras
 callbacks for each run, e.g. a `BlendSchedule`), `model` (keyword options for the task's
-builder, e.g. a width) and `train` (per-arm training options: ``epochs``, ``learning_rates``,
-``optimizer`` keyword arguments such as ``clipnorm``).
+builder, e.g. a width), `train` (per-arm training options: ``epochs``, ``learning_rates``,
+``optimizer`` keyword arguments such as ``clipnorm``) and `tasks` (the names of the tasks it
+runs on, when it makes sense on only some of the trial's tasks; None: every task).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Arm:
     callbacks: Callable[[], Any] | None = None
     model: Mapping[str, Any] = field(default_factory=dict)
     train: Mapping[str, Any] = field(default_factory=dict)
+    tasks: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -52,11 +54,27 @@ class Arm:
                 raise ValueError(
                     f"`{arg}` must be a mapping. Received: {arg}={getattr(self, arg)!r}"
                 )
+        if self.tasks is not None:
+            names = (self.tasks,) if isinstance(self.tasks, str) else self.tasks
+            if (
+                not isinstance(names, tuple | list)
+                or not names
+                or not all(isinstance(t, str) and t for t in names)
+            ):
+                raise ValueError(
+                    "`tasks` must be None or a non-empty list of task names. "
+                    f"Received: tasks={self.tasks!r}"
+                )
+            object.__setattr__(self, "tasks", tuple(names))
         unknown = sorted(set(self.train) - set(TRAIN_OPTIONS))
         if unknown:
             raise ValueError(
                 f"`train` may hold {TRAIN_OPTIONS}. Received: train={dict(self.train)!r}"
             )
+
+    def runs_on(self, task: str) -> bool:
+        """Whether this arm trains on the task named `task`."""
+        return self.tasks is None or task in self.tasks
 
 
 def short_name(target: Any) -> str:

@@ -82,6 +82,33 @@ def as_questions(question: Any, margin: float | None) -> tuple[list[Question], b
     )
 
 
+def check_pairs(pairs: Any, candidates: list[str], baselines: list[str]) -> list[tuple[str, str]]:
+    """The (candidate, baseline) name pairs to compare: `pairs` checked, or every candidate
+    against every baseline."""
+    if pairs is None:
+        return [(c, b) for c in candidates for b in baselines]
+    names = set(candidates) | set(baselines)
+    out = []
+    ok = isinstance(pairs, Sequence) and not isinstance(pairs, str) and len(pairs) > 0
+    for pair in pairs if ok else ():
+        if (
+            isinstance(pair, str)
+            or not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not set(pair) <= names
+            or pair[0] == pair[1]
+        ):
+            ok = False
+            break
+        out.append((pair[0], pair[1]))
+    if not ok or len(set(out)) < len(out):
+        raise ValueError(
+            "`pairs` must be None or a non-empty list of distinct (candidate, baseline) pairs "
+            f"of two different arm names of the trial ({sorted(names)}). Received: pairs={pairs!r}"
+        )
+    return out
+
+
 def score_of(curve: Sequence[float], task: Task, last: int) -> float:
     """The declared score of one run: the mean of the last `last` epochs, scaled (log10 after
     the mean for a log10 task); NaN when any of them is not finite."""
@@ -164,8 +191,10 @@ def compare(
     questions: list[Question],
     listed: bool,
     alpha: float,
+    pairs: list[tuple[str, str]] | None = None,
 ) -> list[dict]:
-    """One row per task × candidate × baseline, paired over the evaluation seeds."""
+    """One row per task × (candidate, baseline) pair (every candidate against every baseline
+    unless `pairs` says which), paired over the evaluation seeds."""
     scores: dict[tuple, dict[int, float]] = {}
     lrs: dict[tuple, float] = {}
     for r in runs:
@@ -173,61 +202,62 @@ def compare(
             scores.setdefault((r["task"], r["arm"]), {})[r["seed"]] = r["test_score"]
             lrs[(r["task"], r["arm"])] = r["learning_rate"]
     rows = []
+    if pairs is None:
+        pairs = [(c, b) for c in candidates for b in baselines]
     for name, task in tasks.items():
-        for cand in candidates:
-            for base in baselines:
-                if (name, cand) not in scores or (name, base) not in scores:
-                    continue
-                q = next((q for q in questions if q.matches(name, cand, base)), None)
-                exploratory = q is None or q.exploratory
-                q = q or Question()
-                a, b = scores[(name, cand)], scores[(name, base)]
-                seeds = sorted(set(a) & set(b))
-                va = np.array([a[s] for s in seeds])
-                vb = np.array([b[s] for s in seeds])
-                bad = ~(np.isfinite(va) & np.isfinite(vb))
-                row = {
-                    "task": name,
-                    "candidate": cand,
-                    "baseline": base,
+        for cand, base in pairs:
+            if (name, cand) not in scores or (name, base) not in scores:
+                continue
+            q = next((q for q in questions if q.matches(name, cand, base)), None)
+            exploratory = q is None or q.exploratory
+            q = q or Question()
+            a, b = scores[(name, cand)], scores[(name, base)]
+            seeds = sorted(set(a) & set(b))
+            va = np.array([a[s] for s in seeds])
+            vb = np.array([b[s] for s in seeds])
+            bad = ~(np.isfinite(va) & np.isfinite(vb))
+            row = {
+                "task": name,
+                "candidate": cand,
+                "baseline": base,
+                "question": q.kind,
+                "margin": q.margin,
+                "question_id": q.id,
+                "question_words": q.words,
+                "smallest_effect": q.smallest_effect,
+                "family": "exploratory" if (exploratory and listed) else "declared",
+                "metric": f"test {task.score}, mean of the last epochs"
+                + (" (log10)" if task.log10 else ""),
+                "unit": task.unit,
+                "candidate_lr": lrs[(name, cand)],
+                "baseline_lr": lrs[(name, base)],
+                "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
+                "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
+                "nonfinite_seeds": int(bad.sum()),
+            }
+            if bad.any() or len(seeds) == 0:
+                result = {
+                    "n": int(len(seeds)),
+                    "mean_diff": math.nan,
+                    "sd_diff": math.nan,
+                    "ci_low": math.nan,
+                    "ci_high": math.nan,
+                    "p": math.nan,
+                    "alpha": alpha,
+                    "decided": False,
                     "question": q.kind,
-                    "margin": q.margin,
-                    "question_id": q.id,
-                    "question_words": q.words,
-                    "smallest_effect": q.smallest_effect,
-                    "family": "exploratory" if (exploratory and listed) else "declared",
-                    "metric": f"test {task.score}, mean of the last epochs"
-                    + (" (log10)" if task.log10 else ""),
-                    "unit": task.unit,
-                    "candidate_lr": lrs[(name, cand)],
-                    "baseline_lr": lrs[(name, base)],
-                    "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
-                    "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
-                    "nonfinite_seeds": int(bad.sum()),
+                    "verdict": f"not comparable: {int(bad.sum())} seed(s) not finite",
                 }
-                if bad.any() or len(seeds) == 0:
-                    result = {
-                        "n": int(len(seeds)),
-                        "mean_diff": math.nan,
-                        "sd_diff": math.nan,
-                        "ci_low": math.nan,
-                        "ci_high": math.nan,
-                        "p": math.nan,
-                        "alpha": alpha,
-                        "decided": False,
-                        "question": q.kind,
-                        "verdict": f"not comparable: {int(bad.sum())} seed(s) not finite",
-                    }
-                else:
-                    result = stats.decide_paired(
-                        va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
-                    )
-                row.update(
-                    {k: result[k] for k in ("n", "mean_diff", "sd_diff", "ci_low", "ci_high", "p")}
+            else:
+                result = stats.decide_paired(
+                    va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
                 )
-                row.update(alpha=alpha, decided=result["decided"], _result=result)
-                row["verdict"] = _words(result, task, cand, base)
-                rows.append(row)
+            row.update(
+                {k: result[k] for k in ("n", "mean_diff", "sd_diff", "ci_low", "ci_high", "p")}
+            )
+            row.update(alpha=alpha, decided=result["decided"], _result=result)
+            row["verdict"] = _words(result, task, cand, base)
+            rows.append(row)
     for family in {r["family"] for r in rows}:
         members = [r for r in rows if r["family"] == family]
         adjusted = stats.holm_verdicts([m["_result"] for m in members], alpha)

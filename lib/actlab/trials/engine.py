@@ -28,6 +28,7 @@ from actlab.trials.arms import Arm, activation_factory, arm_key, as_arm, describ
 from actlab.trials.cache import RunCache, environment_key, onednn_setting
 from actlab.trials.compare import (
     as_questions,
+    check_pairs,
     choose_learning_rates,
     compare,
     cost_ratios,
@@ -70,7 +71,9 @@ def _checkup(arm: Arm, cache: RunCache, backend: str) -> dict[str, Any]:
         return {**cache.get(key), "cached": True}
     from actlab.checkup import check_activation
 
-    report = check_activation(arm.activation, train=False, timing=False)
+    # In this process: the reload in a fresh one costs a TensorFlow import (about 8 CPU s per
+    # arm, more than a small task's runs); the trial builds its arms from their targets anyway.
+    report = check_activation(arm.activation, train=False, timing=False, fresh_process=False)
     checks = getattr(report, "checks", [])
     summary = {
         "ok": bool(report.ok),
@@ -125,6 +128,7 @@ def run_trial(
     last: int | None = None,
     question: Any = "difference",
     margin: float | None = None,
+    pairs: Sequence[Sequence[str]] | None = None,
     alpha: float = 0.05,
     jobs: int | None = None,
     scheduler: Any = None,
@@ -151,6 +155,11 @@ def run_trial(
         question, margin: ``"difference"``, or ``"non-inferiority"`` / ``"equivalence"`` with a
             `margin` in the task's units, for every comparison; or a `Question` or a list of
             them (comparisons no listed question matches are exploratory).
+        pairs: the comparisons to make, as ``(candidate, baseline)`` arm names, instead of every
+            candidate against every baseline (None); an arm may then be on either side of
+            different pairs (a smooth saturation against no truncation, and the clip against
+            the smooth saturation). An arm restricted to some tasks (`Arm.tasks`) is compared
+            on those.
         alpha: level of every interval and verdict (the intervals are 1 − alpha).
         jobs: worker processes on this machine (None: the core count; 1: serially, here).
         scheduler: a Dask scheduler address or a ``distributed.Client``: runs go there.
@@ -179,6 +188,13 @@ def run_trial(
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ValueError(f"Arm names must be unique across candidates and baselines: {dup}")
     task_list = [get_task(t) for t in _listed("tasks", tasks)]
+    for arm in cand_arms + base_arms:
+        if not any(arm.runs_on(t.name) for t in task_list):
+            raise ValueError(
+                f"Arm {arm.name!r} runs on none of this trial's tasks: its tasks are "
+                f"{list(arm.tasks)}, the trial's {[t.name for t in task_list]}"
+            )
+    pair_list = check_pairs(pairs, [a.name for a in cand_arms], [a.name for a in base_arms])
     if epochs is not None or last is not None:
         task_list = [
             t.replace(**{k: v for k, v in (("epochs", epochs), ("last", last)) if v is not None})
@@ -274,11 +290,12 @@ def run_trial(
         spec_key(t, a, lr, s, "tune")
         for t in task_list
         for a in arms.values()
-        if len(grids[(t.name, a.name)]) > 1
+        if a.runs_on(t.name) and len(grids[(t.name, a.name)]) > 1
         for lr in grids[(t.name, a.name)]
         for s in tuning
     ]
-    total = len(tune) + len(task_list) * len(arms) * len(eval_seeds)
+    combos = sum(a.runs_on(t.name) for t in task_list for a in arms.values())
+    total = len(tune) + combos * len(eval_seeds)
     bar = Progress(total, progress)
     bar.line(
         f"trial: {len(cand_arms)} candidate(s) × {len(base_arms)} baseline(s) × "
@@ -311,7 +328,8 @@ def run_trial(
             spec_key(t, a, chosen.get((t.name, a.name), grids[(t.name, a.name)][0]), s, "eval")
             for t in task_list
             for a in arms.values()
-            if (t.name, a.name) in chosen or len(grids[(t.name, a.name)]) == 1
+            if a.runs_on(t.name)
+            and ((t.name, a.name) in chosen or len(grids[(t.name, a.name)]) == 1)
             for s in eval_seeds
         ]
         collect(evaluate)
@@ -330,6 +348,7 @@ def run_trial(
         questions,
         listed,
         alpha,
+        pair_list,
     )
     if cost and comparisons:
         pairs = [(c["task"], c["candidate"], c["baseline"]) for c in comparisons]
@@ -344,7 +363,10 @@ def run_trial(
         "tasks": {t.name: describe_object({**t.__dict__}) for t in task_list},
         "seeds": eval_seeds,
         "tune_seeds": tuning if tune else [],
-        "learning_rates": {f"{t}/{a}": list(g) for (t, a), g in grids.items()},
+        "learning_rates": {
+            f"{t}/{a}": list(g) for (t, a), g in grids.items() if arms[a].runs_on(t)
+        },
+        "pairs": [list(p) for p in pair_list] if pairs is not None else None,
         "questions": [q.__dict__ for q in questions],
         "alpha": alpha,
         "backend": backend,

@@ -57,6 +57,17 @@ def batch_order(seed: int, epoch: int, n: int, passes: int = 1) -> np.ndarray:
     )
 
 
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, backend: str) -> dict[str, Any]:
+    """What `fit` / `evaluate` get for arrays fed in order: on TensorFlow a `tf.data` dataset of
+    the same batches (Keras builds a new input pipeline from NumPy arrays at every call, about
+    0.1 s of tracing, which dominated the short runs of small tasks); elsewhere the arrays."""
+    if backend != "tensorflow":
+        return {"x": x, "y": y, "batch_size": batch_size}
+    import tensorflow as tf
+
+    return {"x": tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)}
+
+
 def _fingerprint(*arrays: Any) -> str:
     digest = hashlib.sha256()
     for a in arrays:
@@ -152,19 +163,25 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
             "config": {"learning_rate": spec.learning_rate, **dict(arm.train.get("optimizer", {}))},
         }
     )
-    model.compile(optimizer=optimizer, loss=task.loss, metrics=list(task.metrics))
+    model.compile(
+        optimizer=optimizer,
+        loss=task.loss,
+        metrics=list(task.metrics),
+        steps_per_execution=task.steps_per_execution,
+    )
     callbacks = list(arm.callbacks()) if arm.callbacks is not None else []
     n = len(split.y_train)
     curves: dict[str, list[float]] = {"train_loss": []}
     orders = []
     nonfinite_epoch = None
+    parts = [("val", _batches(split.x_val, split.y_val, 1024, spec.backend))]
+    if spec.record_test:
+        parts.append(("test", _batches(split.x_test, split.y_test, 1024, spec.backend)))
     for epoch in range(spec.epochs):
         order = batch_order(spec.seed, epoch, n, task.passes)
         orders.append(order)
         history = model.fit(
-            split.x_train[order],
-            split.y_train[order],
-            batch_size=task.batch_size,
+            **_batches(split.x_train[order], split.y_train[order], task.batch_size, spec.backend),
             epochs=epoch + 1,
             initial_epoch=epoch,
             shuffle=False,
@@ -175,11 +192,8 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
         curves["train_loss"].append(loss)
         if not math.isfinite(loss) and nonfinite_epoch is None:
             nonfinite_epoch = epoch + 1
-        parts = [("val", split.x_val, split.y_val)]
-        if spec.record_test:
-            parts.append(("test", split.x_test, split.y_test))
-        for part, x, y in parts:
-            values = model.evaluate(x, y, batch_size=1024, verbose=0, return_dict=True)
+        for part, data in parts:
+            values = model.evaluate(**data, verbose=0, return_dict=True)
             for name, value in values.items():
                 curves.setdefault(f"{part}_{name}", []).append(float(value))
     record = task.record(model, split) if task.record is not None else None

@@ -93,6 +93,10 @@ class Task:
             differences are then in decades (ratios of geometric means).
         epochs, batch_size, last: training length, batch size and k of the score.
         passes: data passes per epoch (many short passes between evaluations for small data).
+        steps_per_execution: training steps per compiled call (Keras's `compile` argument): the
+            same steps in the same order, so the same numbers, with less Python overhead per
+            step, which dominates small models (a 16-16 MLP: 2.5× less CPU time at 12); a
+            callback's per-batch hooks then run once per call.
         learning_rates: the grid each arm's learning rate is chosen from, on validation.
         optimizer: a Keras optimizer name (built with the learning rate).
         config: anything else that decides the results (data sizes, widths), for the cache key
@@ -116,6 +120,7 @@ class Task:
     batch_size: int = 64
     last: int = 3
     passes: int = 1
+    steps_per_execution: int = 1
     learning_rates: tuple[float, ...] = (1e-3,)
     optimizer: str = "adam"
     config: Mapping[str, Any] = field(default_factory=dict)
@@ -129,7 +134,7 @@ class Task:
                 raise ValueError(
                     f"`{arg}` must be callable. Received: {arg}={getattr(self, arg)!r}"
                 )
-        for arg in ("epochs", "batch_size", "last", "passes"):
+        for arg in ("epochs", "batch_size", "last", "passes", "steps_per_execution"):
             value = getattr(self, arg)
             if not is_int(value) or value < 1:
                 raise ValueError(f"`{arg}` must be an integer >= 1. Received: {arg}={value!r}")

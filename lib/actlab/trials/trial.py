@@ -219,8 +219,8 @@ class Trial:
         for r in self.comparisons.to_dict("records"):
             if r["family"] != family:
                 continue
-            # pandas holds a missing margin or effect as NaN once another row has one
-            for name in ("margin", "smallest_effect"):
+            # pandas holds a missing margin, effect, id or words as NaN once another row has one
+            for name in ("margin", "smallest_effect", "question_id", "question_words"):
                 if _nan(r.get(name)):
                     r[name] = None
             out.append(

@@ -57,27 +57,35 @@ def _words(q: Mapping[str, Any]) -> str:
     return f"Does {who} differ?"
 
 
+def _effect(q: Mapping[str, Any], effect: float | None) -> float:
+    """The effect a question's design is sized for: its own ``smallest_effect`` or the
+    notebook's (a difference), no true difference (non-inferiority, equivalence)."""
+    if q.get("kind", "difference") != "difference":
+        return 0.0
+    return float(q.get("smallest_effect") or effect)
+
+
+def _unit(q: Mapping[str, Any], unit: str | Mapping[str, str]) -> str:
+    return unit if isinstance(unit, str) else unit.get(q.get("task"), "")
+
+
 def design_lines(
     declared: Sequence[Mapping[str, Any]],
-    effect: float,
+    effect: float | None,
     seeds: Sequence[int],
-    unit: str = "points",
+    unit: str | Mapping[str, str] = "points",
 ) -> list[str]:
-    """For each declared question, the seeds that give 80 % power at the declared effect (or
-    margin) and the question's ``pilot_sd`` (measured beforehand), against this run's seeds."""
+    """For each declared question, the seeds that give 80 % power at the declared effect (a
+    question's own ``smallest_effect``, else `effect`) or margin and the question's
+    ``pilot_sd`` (measured beforehand), against this run's seeds. `unit`: one for every
+    question, or each task's."""
     lines = []
     for q in declared:
         kind, margin, paired_sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
         text = stats.design_text(
-            paired_sd,
-            effect if kind == "difference" else 0.0,
-            question=kind,
-            margin=margin,
-            unit=unit,
+            paired_sd, _effect(q, effect), question=kind, margin=margin, unit=_unit(q, unit)
         )
-        need = stats.seeds_needed(
-            paired_sd, effect if kind == "difference" else 0.0, question=kind, margin=margin
-        )
+        need = stats.seeds_needed(paired_sd, _effect(q, effect), question=kind, margin=margin)
         enough = "this run has them" if len(seeds) >= need else f"this run has only {len(seeds)}"
         who = f"{q.get('candidate') or 'every candidate'} − {q.get('baseline') or 'every baseline'}"
         lines.append(f"- {who} ({q.get('task') or 'every task'}): {text}; {enough}.")
@@ -87,20 +95,16 @@ def design_lines(
 def seeds_short(
     declared: Sequence[Mapping[str, Any]], effect: float | None, seeds: Sequence[int]
 ) -> int | None:
-    """The most seeds a declared question needs for 80 % power (at its ``pilot_sd``, the
-    smallest effect for a difference - the question's own ``smallest_effect`` if it declares
-    one, else `effect` - no true difference for the others) when that is more than this run
-    has; None when the run has enough for every question."""
+    """The most seeds a declared question needs for 80 % power (at its ``pilot_sd``, its own
+    ``smallest_effect`` or `effect` for a difference, no true difference for the others) when
+    that is more than this run has; None when the run has enough for every question."""
     need = 0.0
     for q in declared:
         kind = q.get("kind", "difference")
         need = max(
             need,
             stats.seeds_needed(
-                q["pilot_sd"],
-                q.get("smallest_effect", effect) if kind == "difference" else 0.0,
-                question=kind,
-                margin=q.get("margin"),
+                q["pilot_sd"], _effect(q, effect), question=kind, margin=q.get("margin")
             ),
         )
     if need <= len(seeds):
@@ -128,12 +132,49 @@ def undersized_text(
 
 
 def comparison_styler(trial: Trial, family: str | None = None):
-    """The comparisons as a table for people."""
+    """The comparisons as a table for people (points; a trial with a task scored on a log10
+    scale shows each difference as the ratio it is, with its unit)."""
     from actlab.collection.tables import people_table
 
     df = trial.comparisons
     if family is not None:
         df = df[df.family == family]
+    if any(trial.tasks[t].log10 for t in df["task"]):
+        return _ratio_styler(trial, df)
+    columns = {
+        "task": "task",
+        "candidate": "candidate",
+        "baseline": "baseline",
+        "question": "question",
+        "mean_diff": "difference (points)",
+        "ci_low": "95 % CI low",
+        "ci_high": "95 % CI high",
+        "p_holm": "p (Holm)",
+        "verdict_holm": "verdict (Holm)",
+        "verdict": "before Holm",
+        "cost_ratio": "step time ×",
+    }
+    if "cost_ratio" not in df:  # a trial run with cost=False
+        del columns["cost_ratio"]
+    return people_table(df, columns, decimals={"p (Holm)": 3, "step time ×": 2})
+
+
+def _ratio_styler(trial: Trial, df):
+    from actlab.collection.tables import people_table
+
+    df = df.copy()
+
+    def number(r: Mapping[str, Any], key: str) -> str:
+        value = r[key]
+        if not math.isfinite(value):
+            return "n/a"
+        if trial.tasks[r["task"]].log10:
+            return f"×{10**value:.3g}"
+        return stats.format_number(value, 2, sign=key == "mean_diff")
+
+    for key in ("mean_diff", "ci_low", "ci_high"):
+        df[f"{key}_text"] = [number(r, key) for r in df.to_dict("records")]
+    df["unit_text"] = ["ratio" if trial.tasks[t].log10 else trial.tasks[t].unit for t in df["task"]]
     return people_table(
         df,
         {
@@ -141,15 +182,16 @@ def comparison_styler(trial: Trial, family: str | None = None):
             "candidate": "candidate",
             "baseline": "baseline",
             "question": "question",
-            "mean_diff": "difference (points)",
-            "ci_low": "95 % CI low",
-            "ci_high": "95 % CI high",
+            "mean_diff_text": "difference",
+            "ci_low_text": "95 % CI low",
+            "ci_high_text": "95 % CI high",
+            "unit_text": "unit",
+            "n": "seeds",
             "p_holm": "p (Holm)",
             "verdict_holm": "verdict (Holm)",
             "verdict": "before Holm",
-            "cost_ratio": "step time ×",
         },
-        decimals={"p (Holm)": 3, "step time ×": 2},
+        decimals={"p (Holm)": 3},
     )
 
 

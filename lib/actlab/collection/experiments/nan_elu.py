@@ -22,6 +22,7 @@ from actlab.activations.elu import (
     safe_elu,
 )
 from actlab.collection import session
+from actlab.collection.experiments import any_good
 from actlab.diagnostics import diagnose_fit, nonfinite_fraction
 
 __all__ = [
@@ -29,16 +30,21 @@ __all__ = [
     "GRADIENT_POINTS",
     "LABELS",
     "VARIANTS",
+    "ARM_TARGETS",
+    "BASELINE",
+    "FIXES",
+    "NAIVE",
+    "SCALES",
+    "VALIDATORS",
+    "accuracy_text",
+    "arms",
     "build_user_network",
-    "compare_fixes",
-    "final_epoch_summary",
     "gradient_table",
-    "identical_groups",
-    "people_summary",
-    "plot_training_curves",
     "preactivation_stats",
     "reproduce_user_failure",
-    "train_variants",
+    "tasks",
+    "unit_questions",
+    "user_task",
 ]
 
 #: Variant name -> activation passed to ``Dense(activation=...)``.
@@ -95,6 +101,111 @@ def build_user_network(
         metrics=["accuracy"],
     )
     return model
+
+
+# --------------------------------------------------------------------------- the trial
+
+#: The arms of the trial: name → activation target. The built-in ELU is the baseline; the naive
+#: version fails the checkup (its gradient is NaN above ln(FLT_MAX)) and is not trained.
+ARM_TARGETS = {
+    "built-in ELU": "elu",
+    "clamped exponent": "actlab.activations:safe_elu",
+    "double where": "actlab.activations:elu_double_where",
+    "custom gradient": "actlab.activations:elu_custom_gradient",
+    "naive where (user's)": "actlab.activations:naive_elu",
+}
+BASELINE = "built-in ELU"
+NAIVE = "naive where (user's)"
+FIXES = ("clamped exponent", "double where", "custom gradient")
+
+
+def _user_split(
+    seed: int, *, source: str, scale: str, n_train: int | None, n_val: int, n_test: int | None
+):
+    """One seed's split of MNIST for the user's network: flat pixels (raw 0..255, or / 255),
+    one-hot labels; `n_val` of the training images (stratified) are the validation split."""
+    from actlab import data
+    from actlab.trials import Split
+
+    ds = data.load_mnist(source=source, scale=scale, seed=seed, n_train=None, n_test=n_test)
+    keep, val = data.stratified_split(ds.y_train, n_val / len(ds.y_train), seed + 7919)
+    if n_train is not None:
+        keep = keep[data.stratified_subsample(ds.y_train[keep], n_train, seed + 104729)]
+    x_train, x_test = ds.flat()
+    (y_train, y_test), origin = ds.one_hot(), ds.provenance["origin"]
+    pixels = "raw 0..255 pixels" if scale == "raw" else "pixels / 255"
+    return Split(
+        x_train[keep],
+        y_train[keep],
+        x_train[val],
+        y_train[val],
+        x_test,
+        y_test,
+        f"{origin}, {pixels}; split by seed {seed}: {len(keep)} train / {len(val)} "
+        f"validation / {len(y_test)} test",
+    )
+
+
+def _build_user(activation, init, depth: int = 8, width: int = 128):
+    """`build_user_network`'s layers, for a trial: Dense(width) then the arm's activation,
+    `depth` times, then Dense(10, sigmoid)."""
+    layers = [keras.Input((784,), name="pixels")]
+    for i in range(depth):
+        layers += [keras.layers.Dense(width, kernel_initializer=init(i)), activation()]
+    layers.append(keras.layers.Dense(10, activation="sigmoid", kernel_initializer=init(depth)))
+    return keras.Sequential(layers)
+
+
+def user_task(
+    *,
+    scale: str = "raw",
+    source: str = "embedded",
+    n_train: int | None = None,
+    n_val: int = 1000,
+    n_test: int | None = None,
+    epochs: int = 5,
+    batch_size: int = 64,
+    last: int = 3,
+    learning_rates=(0.01,),
+):
+    """The user's network and training (`build_user_network`: 8 × Dense(128), Dense(10,
+    sigmoid), SGD, categorical cross-entropy, batch 64, 5 epochs) on one seed's MNIST split, as
+    an `actlab.trials.Task`; score: test accuracy in points, the mean of the last `last` epochs."""
+    import functools
+
+    from actlab.trials import Task
+
+    if scale not in SCALES:
+        raise ValueError(f"`scale` must be one of {SCALES}. Received: scale={scale!r}")
+    config = {
+        "source": source,
+        "scale": scale,
+        "n_train": n_train,
+        "n_val": n_val,
+        "n_test": n_test,
+    }
+    steps = -(-(n_train or 3000) // batch_size)
+    return Task(
+        name=scale,
+        data=functools.partial(_user_split, **config),
+        build=_build_user,
+        loss="categorical_crossentropy",
+        optimizer="sgd",
+        epochs=epochs,
+        batch_size=batch_size,
+        last=last,
+        steps_per_execution=steps,
+        learning_rates=tuple(learning_rates),
+        config=config,
+    )
+
+
+def arms() -> tuple[list, list]:
+    """``(candidates, baselines)``: the fixes and the naive version; the built-in ELU."""
+    from actlab.trials import Arm
+
+    candidates = [Arm(n, t) for n, t in ARM_TARGETS.items() if n != BASELINE]
+    return candidates, [Arm(BASELINE, ARM_TARGETS[BASELINE])]
 
 
 # --------------------------------------------------------------------------- mechanics
@@ -180,268 +291,53 @@ def reproduce_user_failure(
     }
 
 
-# --------------------------------------------------------------------------- each fix trains
+# --------------------------------------------------------------------------- the trial's readings
 
 
-def train_variants(
-    data_by_scale: dict[str, tuple[np.ndarray, ...]],
-    variants: Sequence[str],
-    seeds: Sequence[int],
-    epochs: int = 5,
-    batch_size: int = 64,
-    learning_rate: float = 0.01,
-) -> pd.DataFrame:
-    """Train the user's network for every variant x scale x seed with plain ``model.fit``.
-
-    `data_by_scale` maps ``"raw"``/``"unit"`` to ``(x_train, y_train, x_test, y_test)`` (flat
-    pixels, one-hot labels). Returns one row per (variant, scale, seed, epoch) with the train
-    ``loss``/``accuracy`` (running means over the epoch, as Keras logs them), the test
-    ``val_loss``/``val_accuracy``, and ``weights_finite``; epoch 0 is the untrained network
-    evaluated on both splits.
-    """
-    rows = []
-    for variant in variants:
-        _check_variant(variant)
-    for scale in data_by_scale:
-        if scale not in SCALES:
-            raise ValueError(f"`data_by_scale` keys must be in {SCALES}. Received: scale={scale!r}")
-    for scale, (x_tr, y_tr, x_te, y_te) in data_by_scale.items():
-        for variant in variants:
-            for seed in seeds:
-                session.seed_everything(seed)
-                model = build_user_network(variant, learning_rate=learning_rate)
-                loss0, acc0 = model.evaluate(x_tr, y_tr, batch_size=256, verbose=0)
-                vloss0, vacc0 = model.evaluate(x_te, y_te, batch_size=256, verbose=0)
-                base = {"variant": variant, "scale": scale, "seed": seed}
-                rows.append(
-                    {
-                        **base,
-                        "epoch": 0,
-                        "loss": loss0,
-                        "accuracy": acc0,
-                        "val_loss": vloss0,
-                        "val_accuracy": vacc0,
-                        "weights_finite": True,
-                    }
-                )
-                hist = model.fit(
-                    x_tr,
-                    y_tr,
-                    batch_size=batch_size,
-                    epochs=epochs,
-                    validation_data=(x_te, y_te),
-                    verbose=0,
-                ).history
-                finite = nonfinite_fraction(model.get_weights()) == 0.0
-                for e in range(epochs):
-                    rows.append(
-                        {
-                            **base,
-                            "epoch": e + 1,
-                            "loss": hist["loss"][e],
-                            "accuracy": hist["accuracy"][e],
-                            "val_loss": hist["val_loss"][e],
-                            "val_accuracy": hist["val_accuracy"][e],
-                            "weights_finite": finite if e == epochs - 1 else None,
-                        }
-                    )
-    return pd.DataFrame(rows)
+def tasks(scales: Sequence[str] = SCALES, **sizes: Any) -> list:
+    """`user_task` for each input scale (``"raw"``: pixels 0..255, ``"unit"``: / 255)."""
+    return [user_task(scale=scale, **sizes) for scale in scales]
 
 
-def final_epoch_summary(curves: pd.DataFrame) -> pd.DataFrame:
-    """Per (scale, variant): mean and std over seeds (`session.seed_std`) of the last epoch's
-    test accuracy and train loss, the number of seeds whose loss went non-finite, and whether all weights stayed finite."""
-    last = curves[curves["epoch"] == curves["epoch"].max()].copy()
-    last["loss_nan"] = ~np.isfinite(last["loss"].astype(float))
-    grouped = last.groupby(["scale", "variant"], sort=False)
-    summary = grouped.agg(
-        val_accuracy_mean=("val_accuracy", "mean"),
-        val_accuracy_std=("val_accuracy", session.seed_std),
-        loss_mean=("loss", "mean"),
-        loss_std=("loss", session.seed_std),
-        seeds=("seed", "count"),
-        seeds_nan=("loss_nan", "sum"),
-        weights_finite=("weights_finite", "all"),
-    ).reset_index()
-    summary["label"] = summary["variant"].map(LABELS)
-    return summary
+def unit_questions(margin: float) -> list:
+    """The exploratory questions on pixels / 255: each fix against the built-in ELU, the same
+    equivalence at `margin` points as the headline ones on raw pixels (their own Holm family)."""
+    from actlab.trials import Question
 
-
-# --------------------------------------------------------------------------- comparisons, figure
-
-
-def compare_fixes(
-    curves: pd.DataFrame, variants: Sequence[str], reference: str = "builtin"
-) -> list[dict[str, Any]]:
-    """Each variant other than `reference` and the naive one against `reference` (the built-in
-    ELU), per input scale: last-epoch test accuracy in percentage points, paired by seed
-    (`actlab.stats.compare_records`). A variant with a non-finite accuracy in some seed gets a
-    record with ``verdict`` "not comparable" instead (the paired interval needs every seed).
-    The raw-pixel records are the headline."""
-    from actlab import stats
-
-    last = curves[curves["epoch"] == curves["epoch"].max()]
-    out = []
-    for scale in dict.fromkeys(last["scale"]):
-        sub = last[last["scale"] == scale]
-        runs = sub[["variant", "seed", "val_accuracy"]].to_dict(orient="records")
-        for v in variants:
-            if v in (reference, "naive") or reference not in variants:
-                continue
-            where = {"raw": "raw pixels", "unit": "pixels / 255"}.get(scale, scale)
-            question = f"{LABELS[v]} − {LABELS[reference]}, test accuracy, {where}"
-            values = sub[sub["variant"].isin([v, reference])]["val_accuracy"].astype(float)
-            if not np.all(np.isfinite(values)):
-                out.append(
-                    {
-                        "question": question,
-                        "a": v,
-                        "b": reference,
-                        "scale": scale,
-                        "verdict": "not comparable",
-                        "headline": False,
-                        "text": "not comparable: a non-finite accuracy in some seed",
-                        "short": "not comparable (non-finite)",
-                    }
-                )
-                continue
-            res = stats.compare_records(runs, v, reference, value="val_accuracy", scale=100)
-            rec = stats.verdict_record(
-                res, question, headline=scale == "raw", names=(LABELS[v], LABELS[reference])
-            )
-            out.append({**rec, "scale": scale})
-    return out
-
-
-def identical_groups(
-    curves: pd.DataFrame, scale: str, metric: str, variants: Sequence[str]
-) -> list[list[str]]:
-    """Variants whose `metric` curves (every seed and epoch) are exactly equal on `scale`, grouped
-    in the order of `variants` (a variant alone is a group of one)."""
-    groups: list[list[str]] = []
-    arrays = {}
-    for v in variants:
-        sub = curves[(curves["scale"] == scale) & (curves["variant"] == v)].sort_values(
-            ["seed", "epoch"]
+    return [
+        Question(
+            kind="equivalence",
+            margin=margin,
+            candidate=fix,
+            baseline=BASELINE,
+            task="unit",
+            exploratory=True,
         )
-        arrays[v] = sub[metric].to_numpy(dtype=float)
-    for v in variants:
-        for group in groups:
-            if np.array_equal(arrays[group[0]], arrays[v], equal_nan=True):
-                group.append(v)
-                break
-        else:
-            groups.append([v])
-    return groups
+        for fix in FIXES
+    ]
 
 
-def plot_training_curves(curves: pd.DataFrame, variants: Sequence[str], n_seeds: int):
-    """Train loss and test accuracy (%) per epoch, raw and scaled pixels: mean over seeds with a ±1
-    std band. Variants whose curves are exactly identical are drawn once, as one line labelled
-    with all their names and "identical", so that no curve hides another; each panel has its
-    own legend. Returns ``(figure, {(scale, metric): groups})``."""
-    import textwrap
-
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(14, 11), sharex=True)
-    styles = ["-", "--", "-.", ":", (0, (5, 1))]
-    all_groups = {}
-    for row, (scale, scale_title) in enumerate(
-        (("raw", "raw pixels 0..255"), ("unit", "pixels / 255"))
-    ):
-        for col, (metric, ylabel, factor) in enumerate(
-            (
-                ("loss", "train loss (cross-entropy)", 1.0),
-                ("val_accuracy", "test accuracy (%)", 100.0),
-            )
-        ):
-            ax = axes[row, col]
-            groups = identical_groups(curves, scale, metric, variants)
-            all_groups[(scale, metric)] = groups
-            for g, members in enumerate(groups):
-                i = list(variants).index(members[0])
-                sub = curves[(curves["scale"] == scale) & (curves["variant"] == members[0])]
-                st = sub.groupby("epoch")[metric].agg(["mean", "std"]).astype(float) * factor
-                label = " = ".join(LABELS[m] for m in members)
-                if len(members) > 1:
-                    label += f" ({len(members)} identical curves)"
-                label = textwrap.fill(label, 60)
-                ax.plot(
-                    st.index,
-                    st["mean"],
-                    marker="os^vD"[i % 5],
-                    ms=7,
-                    lw=2.2,
-                    color=f"C{i}",
-                    ls=styles[g % len(styles)],
-                    label=label,
-                )
-                ax.fill_between(
-                    st.index,
-                    st["mean"] - st["std"].fillna(0),
-                    st["mean"] + st["std"].fillna(0),
-                    color=f"C{i}",
-                    alpha=0.12,
-                )
-                nan_epochs = st.index[~np.isfinite(st["mean"])]
-                if metric == "loss" and len(nan_epochs):
-                    ax.text(
-                        0.98,
-                        0.95 - 0.07 * g,
-                        f"{LABELS[members[0]]}: loss NaN from epoch {nan_epochs.min()}",
-                        transform=ax.transAxes,
-                        ha="right",
-                        va="top",
-                        color=f"C{i}",
-                        fontsize=9,
-                    )
-            ax.set(
-                title=f"{'Train loss' if metric == 'loss' else 'Test accuracy'}, {scale_title}",
-                xlabel="epoch (0 = untrained)",
-                ylabel=ylabel,
-            )
-            ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-            ax.xaxis.set_tick_params(labelbottom=True)
-            ax.legend(
-                fontsize=8,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.14),
-                ncol=2,
-                title=f"ELU version ({n_seeds} seed{'s' if n_seeds != 1 else ''}); "
-                "identical curves share one line",
-                title_fontsize=8,
-            )
-    fig.tight_layout(h_pad=2.0)
-    return fig, all_groups
+def accuracy_text(table: pd.DataFrame, task: str, arm: str) -> str:
+    """An arm's test accuracy on a task from `any_good.arm_table`: "mean ± std %" over seeds
+    ("(1 seed)" without a spread), "not trained" for an arm the trial did not run."""
+    if (task, arm) not in table.index:
+        return "not trained"
+    r = table.loc[(task, arm)]
+    if r["n_seeds"] < 2:
+        return f"{r['score_mean']:.1f} % (1 seed)"
+    return f"{r['score_mean']:.1f} ± {r['score_std']:.1f} %"
 
 
-def people_summary(summary: pd.DataFrame):
-    """`final_epoch_summary` for people: test accuracy mean ± std in percent (one decimal, as the
-    text), train loss, seeds with a NaN loss, weights finite as ✓/✗."""
-    from actlab.collection.tables import for_people
+def _scales(name: str, value: Any) -> None:
+    if not (isinstance(value, list) and value and set(value) <= set(SCALES)):
+        session._fail(name, value, f"a non-empty list of {list(SCALES)}")
 
-    def acc(r) -> str:
-        if r["seeds"] < 2 or not np.isfinite(r["val_accuracy_std"]):
-            return f"{100 * r['val_accuracy_mean']:.1f} % (1 seed)"
-        return f"{100 * r['val_accuracy_mean']:.1f} ± {100 * r['val_accuracy_std']:.1f} %"
 
-    def loss(r) -> str:
-        if not np.isfinite(r["loss_mean"]):
-            return "NaN"
-        return f"{r['loss_mean']:.4g}" + (
-            f" ± {r['loss_std']:.2g}" if r["seeds"] > 1 and np.isfinite(r["loss_std"]) else ""
-        )
-
-    frame = pd.DataFrame(
-        {
-            "inputs": summary["scale"].map({"raw": "raw pixels", "unit": "pixels / 255"}),
-            "ELU version": summary["label"],
-            "test accuracy": [acc(r) for _, r in summary.iterrows()],
-            "train loss": [loss(r) for _, r in summary.iterrows()],
-            "seeds": summary["seeds"],
-            "seeds with NaN loss": summary["seeds_nan"].astype(int),
-            "weights finite": summary["weights_finite"].astype(bool),
-        }
-    )
-    return for_people(frame, caption="Last epoch: mean ± std over seeds")
+#: Validators of notebook 03's own parameters (the common ones come from `session`).
+VALIDATORS = {
+    "learning_rate": session.positive_float,
+    "n_preact_samples": session.positive_int,
+    "scales": _scales,
+    "declared": any_good.declared_between(list(ARM_TARGETS)),
+    "jobs": session.optional_positive_int,
+}
