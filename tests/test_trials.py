@@ -369,3 +369,17 @@ def test_kill_9_in_the_middle_then_the_same_command_trains_only_the_missing_runs
     assert summary["runs_cached"] >= done_before
     assert summary["runs_trained"] == 8 - summary["runs_cached"] > 0
     assert len(summary["comparisons"]) == 1 and summary["comparisons"][0]["n"] == 4
+
+
+def test_log_mse_task_is_a_regression_compared_in_decades():
+    task = trials.log_mse_task(
+        "r", data=lambda seed: None, build=lambda a, i: None, epochs=2, last=1
+    )
+    assert (task.loss, task.score, task.higher_is_better, task.metrics) == (
+        "mse",
+        "loss",
+        False,
+        (),
+    )
+    assert (task.scale, task.unit, task.log10, task.epochs) == (1.0, "decades", True, 2)
+    assert trials.sin_extrapolation().unit == "decades" and trials.sin_extrapolation().log10

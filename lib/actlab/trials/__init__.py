@@ -35,6 +35,7 @@ from actlab.trials.tasks import (
     Split,
     Task,
     get_task,
+    log_mse_task,
     mnist_cnn,
     mnist_mlp,
     sin_extrapolation,
@@ -56,4 +57,5 @@ __all__ = [
     "mnist_mlp",
     "run_trial",
     "sin_extrapolation",
+    "log_mse_task",
 ]

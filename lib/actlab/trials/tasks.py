@@ -37,6 +37,7 @@ __all__ = [
     "mnist_mlp",
     "mnist_cnn",
     "sin_extrapolation",
+    "log_mse_task",
 ]
 
 
@@ -335,6 +336,27 @@ def _build_sin(activation, init, units: Sequence[int] = (16, 16)):
     return keras.Sequential(layers)
 
 
+def log_mse_task(
+    name: str, data: Callable[[int], Split], build: Callable[..., Any], **fields
+) -> Task:
+    """A regression `Task` scored by its MSE (lower is better), compared on a log10 scale: the
+    differences are in decades (ratios of geometric means). `fields`: the other `Task` fields
+    (epochs, batch size, learning rates, config, ...)."""
+    return Task(
+        name=name,
+        data=data,
+        build=build,
+        loss="mse",
+        metrics=(),
+        score="loss",
+        higher_is_better=False,
+        scale=1.0,
+        unit="decades",
+        log10=True,
+        **fields,
+    )
+
+
 def sin_extrapolation(
     *,
     n_train: int = 384,
@@ -352,17 +374,10 @@ def sin_extrapolation(
     (lower is better), compared on log10 (a ratio of geometric means), mean of the last epochs.
     One epoch is `passes` passes over the training points."""
     config = {"n_train": n_train, "n_val": n_val, "n_test": n_test, "noise": noise}
-    return Task(
+    return log_mse_task(
         name="sin",
         data=functools.partial(_sin_split, **config),
         build=functools.partial(_build_sin, units=tuple(int(u) for u in units)),
-        loss="mse",
-        metrics=(),
-        score="loss",
-        higher_is_better=False,
-        scale=1.0,
-        unit="decades",
-        log10=True,
         epochs=epochs,
         batch_size=batch_size,
         last=last,

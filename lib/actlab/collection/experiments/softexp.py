@@ -21,7 +21,7 @@ from actlab import stats
 from actlab.activations.softexp import complex_soft_exponential, soft_exponential
 from actlab.collection import session
 from actlab.collection.experiments import any_good
-from actlab.trials import Arm, Split, Task, mnist_mlp
+from actlab.trials import Arm, Split, Task, log_mse_task, mnist_mlp
 
 __all__ = [
     "ARMS",
@@ -287,17 +287,10 @@ def xy_task(
         "test_range": (2.0, 4.0),
     }
     steps = max(1, -(-n_train // batch_size)) * passes
-    return Task(
+    return log_mse_task(
         name="xy",
         data=functools.partial(_xy_split, **config),
         build=functools.partial(_build_xy, hidden=int(hidden)),
-        loss="mse",
-        metrics=(),
-        score="loss",
-        higher_is_better=False,
-        scale=1.0,
-        unit="decades",
-        log10=True,
         epochs=epochs,
         batch_size=batch_size,
         last=last,
@@ -355,17 +348,10 @@ def sin_task(
     sin x exactly. Score: test MSE on a log10 scale, the mean of the last epochs."""
     config = {"n_train": n_train, "n_val": n_val, "n_test": n_test}
     steps = max(1, -(-n_train // batch_size)) * passes
-    return Task(
+    return log_mse_task(
         name="sin",
         data=functools.partial(_sin_split, **config),
         build=functools.partial(_build_sin, hidden=int(hidden)),
-        loss="mse",
-        metrics=(),
-        score="loss",
-        higher_is_better=False,
-        scale=1.0,
-        unit="decades",
-        log10=True,
         epochs=epochs,
         batch_size=batch_size,
         last=last,
