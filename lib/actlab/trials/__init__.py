@@ -34,6 +34,7 @@ from actlab.trials.tasks import (
     Init,
     Split,
     Task,
+    build_regressor,
     get_task,
     log_mse_task,
     mnist_cnn,
@@ -58,4 +59,5 @@ __all__ = [
     "run_trial",
     "sin_extrapolation",
     "log_mse_task",
+    "build_regressor",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "mnist_cnn",
     "sin_extrapolation",
     "log_mse_task",
+    "build_regressor",
 ]
 
 
@@ -326,10 +327,12 @@ def _sin_split(seed: int, *, n_train: int, n_val: int, n_test: int, noise: float
     )
 
 
-def _build_sin(activation, init, units: Sequence[int] = (16, 16)):
+def build_regressor(activation, init, units: Sequence[int] = (16, 16), inputs: int = 1):
+    """A regression MLP for a `Task`: ``inputs`` features → [Dense(width) → activation] per
+    width of `units` → Dense(1), each Dense initialised by `init` in order."""
     import keras
 
-    layers = [keras.Input((1,))]
+    layers = [keras.Input((int(inputs),))]
     for i, width in enumerate(units):
         layers += [keras.layers.Dense(int(width), kernel_initializer=init(i)), activation()]
     layers.append(keras.layers.Dense(1, kernel_initializer=init(len(units))))
@@ -377,7 +380,7 @@ def sin_extrapolation(
     return log_mse_task(
         name="sin",
         data=functools.partial(_sin_split, **config),
-        build=functools.partial(_build_sin, units=tuple(int(u) for u in units)),
+        build=functools.partial(build_regressor, units=tuple(int(u) for u in units)),
         epochs=epochs,
         batch_size=batch_size,
         last=last,

@@ -21,7 +21,7 @@ from actlab import stats
 from actlab.activations.softexp import complex_soft_exponential, soft_exponential
 from actlab.collection import session
 from actlab.collection.experiments import any_good
-from actlab.trials import Arm, Split, Task, log_mse_task, mnist_mlp
+from actlab.trials import Arm, Split, Task, build_regressor, log_mse_task, mnist_mlp
 
 __all__ = [
     "ARMS",
@@ -211,21 +211,6 @@ def _xy_split(
     )
 
 
-def _build_xy(activation, init, hidden: int = 4):
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input((2,)),
-            keras.layers.Dense(hidden, kernel_initializer=init(0)),
-            activation(),
-            keras.layers.Dense(hidden, kernel_initializer=init(1)),
-            activation(),
-            keras.layers.Dense(1, kernel_initializer=init(2)),
-        ]
-    )
-
-
 #: Where the figures look at a trained network: the diagonal x = y = t (target t²) and sin x.
 DIAGONAL = np.linspace(0.1, 4.0, 80).astype("float32")
 SIN_GRID = np.linspace(0.0, 4 * math.pi, 160).astype("float32")
@@ -290,7 +275,7 @@ def xy_task(
     return log_mse_task(
         name="xy",
         data=functools.partial(_xy_split, **config),
-        build=functools.partial(_build_xy, hidden=int(hidden)),
+        build=functools.partial(build_regressor, units=(int(hidden), int(hidden)), inputs=2),
         epochs=epochs,
         batch_size=batch_size,
         last=last,
@@ -318,19 +303,6 @@ def _sin_split(seed: int, *, n_train: int, n_val: int, n_test: int) -> Split:
     )
 
 
-def _build_sin(activation, init, hidden: int = 8):
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input((1,)),
-            keras.layers.Dense(hidden, kernel_initializer=init(0)),
-            activation(),
-            keras.layers.Dense(1, kernel_initializer=init(1)),
-        ]
-    )
-
-
 def sin_task(
     *,
     n_train: int = 256,
@@ -351,7 +323,7 @@ def sin_task(
     return log_mse_task(
         name="sin",
         data=functools.partial(_sin_split, **config),
-        build=functools.partial(_build_sin, hidden=int(hidden)),
+        build=functools.partial(build_regressor, units=(int(hidden),), inputs=1),
         epochs=epochs,
         batch_size=batch_size,
         last=last,
