@@ -9,9 +9,11 @@ import pytest
 import tensorflow as tf
 from xlacheck import assert_xla
 
+from actlab import trials
 from actlab.activations import truncate
 from actlab.collection.experiments import truncation as ex
 from actlab.layers import MIN_TRUNCATION_THRESHOLD, Truncation
+from actlab.trials.arms import activation_factory
 
 pytestmark = pytest.mark.tensorflow_only(
     reason=(
@@ -465,72 +467,6 @@ def test_user_model_builds_and_runs():
     assert model.output_shape == (None, 126, 126, 8)
 
 
-def test_train_variants_records():
-    from actlab import data as mnist
-
-    ds = mnist.load_mnist("embedded", n_train=100, n_test=50)
-    records = ex.train_variants(
-        ds,
-        ["none", "trainable_l2"],
-        seeds=[0],
-        epochs=1,
-        batch_size=50,
-        threshold=0.25,
-        probe_size=20,
-        verbose=False,
-    )
-    assert [r["variant"] for r in records] == ["none", "trainable_l2"]
-    for r in records:
-        assert len(r["test_accuracy"]) == 1
-        assert len(r["saturation"]) == len(r["threshold"]) == len(r["near_linear"]) == 2
-        assert all(0.0 <= s <= 1.0 for s in r["saturation"])
-    assert records[0]["threshold"] == [0.25] * 2  # no layer: nominal threshold
-    assert records[1]["threshold"][0] == pytest.approx(0.25)
-    assert records[1]["threshold"][-1] != records[1]["threshold"][0]  # trained
-    table = ex.summary_table(records)
-    assert list(table.index) == ["none", "trainable_l2"]
-    assert (table["seeds"] == 1).all()
-    assert len(ex.curves_frame(records)) == 4
-    with pytest.raises(ValueError, match="variant="):
-        ex.build_mnist_model("relu", 0.25)
-
-
-def test_pairwise_comparison():
-    def run(variant, seed, acc):
-        return {
-            "variant": variant,
-            "seed": seed,
-            "final_test_accuracy": acc,
-            "saturation": [0.2, 0.3],
-            "near_linear": [0.8, 0.7],
-            "threshold": [0.25, 0.25],
-        }
-
-    records = (
-        [run("none", s, a) for s, a in enumerate([0.90, 0.91, 0.89])]
-        + [run("soft_clip", s, a) for s, a in enumerate([0.93, 0.95, 0.92])]
-        + [run("clip", s, a) for s, a in enumerate([0.955, 0.95, 0.94])]
-    )
-    table, verdicts = ex.pairwise(records)
-    assert list(zip(table["a"], table["b"], strict=True)) == [
-        ("soft_clip", "none"),
-        ("clip", "none"),
-        ("clip", "soft_clip"),
-    ]  # pairs not run are left out
-    np.testing.assert_allclose(
-        table["mean_diff"], [100 * 0.1 / 3, 100 * 0.145 / 3, 100 * 0.045 / 3]
-    )
-    assert table["verdict"].tolist()[:2] == ["a higher", "a higher"]
-    assert table["verdict"].tolist()[2] == "no clear difference"
-    assert [v["headline"] for v in verdicts] == [True, False, True]
-    assert all("95 % CI" in t for t in table["text"])
-    one_seed, _ = ex.pairwise([r for r in records if r["seed"] == 0])
-    assert (one_seed["verdict"] == "single seed").all()
-    shown = ex.people_summary(records).data
-    assert shown["test accuracy"].tolist()[0] == "90.00 ± 1.00 %"
-    assert shown["tanh nearly linear (end)"].tolist()[0] == "70.0 %"
-
-
 def test_soft_clip_baseline():
     layer = ex.SoftClip(0.25)
     x = np.array([-10.0, -0.25, 0.0, 0.01, 0.25, 10.0], dtype="float32")
@@ -539,5 +475,135 @@ def test_soft_clip_baseline():
     with pytest.raises(ValueError, match="threshold='1'"):
         ex.SoftClip("1")
     assert np.tanh(ex.NEAR_LINEAR) == pytest.approx(0.98 * ex.NEAR_LINEAR, rel=1e-9)
-    model = ex.build_mnist_model("soft_clip", 0.25)
-    assert [layer.name for layer in model.layers][2] == "soft_clip"
+    model = ex.mnist_net(activation_factory(ex.arm_target("smooth", 0.25)), trials.Init(0))
+    assert isinstance(model.layers[2], ex.SoftClip) and model.layers[2].threshold == 0.25
+
+
+# --------------------------------------------------------------------------- notebook 05's trial
+
+
+def test_arm_targets_build_the_layers_they_name():
+    built = {
+        name: activation_factory(ex.arm_target(name, 0.3, threshold_l2=0.2))()
+        for name in ex.ARM_NAMES
+    }
+    assert isinstance(built["smooth"], ex.SoftClip) and built["smooth"].threshold == 0.3
+    for name, gradient, trainable in (
+        ("clip", "clip", False),
+        ("straight-through", "straight_through", False),
+        ("PACT", "clip", True),
+        ("PACT + L2", "clip", True),
+    ):
+        layer = built[name]
+        assert isinstance(layer, Truncation), name
+        assert (layer.gradient, layer.trainable_threshold) == (gradient, trainable), name
+    assert built["PACT"].threshold_regularizer is None
+    assert built["PACT + L2"].threshold_regularizer.get_config()["l2"] == pytest.approx(0.2)
+    x = np.array([-1.0, 0.1, 1.0], dtype="float32")
+    np.testing.assert_allclose(np.asarray(built["no truncation"](x)), x)
+    np.testing.assert_allclose(np.asarray(built["clip"](x)), [-0.3, 0.1, 0.3], rtol=1e-6)
+    with pytest.raises(ValueError, match="name='relu'"):
+        ex.arm_target("relu", 0.25)
+
+
+def test_the_task_shares_the_initial_weights_and_records_saturation():
+    task = ex.mnist_task(threshold=0.25, n_train=100, n_val=50, n_test=60, epochs=2, last=1)
+    assert (task.name, task.epochs, task.last, task.learning_rates) == ("mnist", 2, 1, (1e-3, 3e-3))
+    assert task.config["filters"] == 8 and task.config["nominal_threshold"] == 0.25
+    split = task.data(3)
+    assert split.x_train.shape == (100, 28, 28, 1) and split.x_val.shape[0] == 50
+    init = trials.Init(3)
+    clip = task.build(activation_factory(ex.arm_target("clip", 0.25)), init)
+    none = task.build(activation_factory(ex.arm_target("no truncation", 0.25)), init)
+    assert [layer.name for layer in clip.layers][:2] == ["image", "conv"]
+    trainable = [sum(int(np.prod(w.shape)) for w in m.trainable_weights) for m in (clip, none)]
+    assert trainable[0] == trainable[1]  # a fixed T is not trained
+    kernel = clip.get_layer("conv").get_weights()[0]
+    np.testing.assert_array_equal(kernel, none.get_layer("conv").get_weights()[0])
+    probe = split.x_test[:20]
+    pre = np.asarray(clip.get_layer("conv")(probe))
+    record = task.record(clip, split)
+    assert record["threshold"] == pytest.approx(0.25)
+    conv_out = np.asarray(clip.get_layer("conv")(split.x_test[:256]))
+    assert record["saturated"] == pytest.approx(np.mean(np.abs(conv_out) > 0.25))
+    assert 0.0 < np.mean(np.abs(pre) > 0.25) < 1.0
+    # no threshold in the arm: the nominal T
+    assert task.record(none, split)["threshold"] == 0.25
+    smaller = ex.saturation(clip, probe, nominal=1.0)
+    assert smaller["saturated"] == pytest.approx(np.mean(np.abs(pre) > 0.25))
+    assert smaller["near_linear"] == pytest.approx(np.mean(np.abs(pre) < ex.NEAR_LINEAR))
+    start = ex.initial_saturation(task, 3, 0.25)
+    assert start["saturated"] == pytest.approx(record["saturated"])  # same initial conv, untrained
+    assert 0.0 < start["saturated"] < 1.0 and start["threshold"] == 0.25
+
+
+def test_pairs_roles_and_questions():
+    assert ex.pairs(["clip", "smooth", "no truncation"]) == [
+        ("smooth", "no truncation"),
+        ("clip", "smooth"),
+        ("clip", "no truncation"),
+    ]
+    candidates, baselines = ex.roles(ex.ARM_NAMES)
+    assert baselines == ["no truncation"]
+    assert candidates == ["smooth", "clip", "straight-through", "PACT", "PACT + L2"]
+    declared = [{"id": "clipping", "kind": "difference", "candidate": "clip",
+                 "baseline": "smooth", "pilot_sd": 0.5}]  # fmt: skip
+    qs = ex.questions(declared, 0.5)
+    assert [(q.candidate, q.baseline, q.exploratory) for q in qs][0] == ("clip", "smooth", False)
+    assert qs[0].id == "clipping" and qs[0].smallest_effect == 0.5
+    assert len(qs) == len(ex.PAIRS) and all(q.exploratory for q in qs[1:])
+    assert ("clip", "smooth") not in {(q.candidate, q.baseline) for q in qs[1:]}
+
+
+def _trial() -> trials.Trial:
+    """A hand-made trial: three arms, two evaluation seeds, known scores and records."""
+    scores = {"no truncation": [90.0, 91.0], "clip": [92.0, 94.0], "PACT": [93.0, 93.0]}
+    runs = []
+    for arm, values in scores.items():
+        for seed, score in enumerate(values):
+            t = 0.25 if arm != "PACT" else 0.3 + 0.1 * seed
+            runs.append(
+                {
+                    "task": "mnist", "arm": arm, "role": "baseline", "stage": "eval",
+                    "learning_rate": 1e-3, "seed": seed, "test_score": score,
+                    "test_accuracy": (score / 100 - 0.1, score / 100), "params": 1000,
+                    "seconds": 2.0, "nonfinite_epoch": None,
+                    "record": {"saturated": 0.1 * (seed + 1), "near_linear": 0.5, "threshold": t},
+                }
+            )  # fmt: skip
+    runs.append({**runs[0], "stage": "tune", "learning_rate": 3e-3, "seed": 10000})
+    return trials.Trial(runs, [], [], {}, [], {}, {}, 0.0)
+
+
+def test_summary_table_and_threshold_figure_of_a_trial():
+    trial = _trial()
+    runs = ex.run_records(trial)
+    assert len(runs) == 6 and set(runs.columns) >= {"arm", "seed", "saturated", "threshold"}
+    shown = ex.summary_table(trial, {"saturated": 0.2, "near_linear": 0.6, "threshold": 0.25}).data
+    row = shown.set_index("arm").loc[ex.LABELS["PACT"]]
+    assert row["test accuracy (%)"] == "93.00 ± 0.00"
+    assert row["|x| > T, start → end"] == "20.0 % → 15.0 %"
+    assert row["T at the end"] == "0.350 ± 0.071"
+    assert row["seeds"] == 2
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = ex.plot_thresholds(trial, 0.25)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() and ax.get_title()
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.3, 0.4])
+    plt.close(fig)
+
+
+def test_bad_parameters_of_notebook_05_name_themselves():
+    ex.VALIDATORS["arm_names"]("arm_names", ["clip", "smooth"])
+    for bad in (["clip"], ["clip", "clip"], ["clip", "relu"], []):
+        with pytest.raises(ValueError, match="arm_names="):
+            ex.VALIDATORS["arm_names"]("arm_names", bad)
+    good = [{"id": "a", "kind": "difference", "candidate": "clip", "baseline": "smooth",
+             "pilot_sd": 0.5}]  # fmt: skip
+    ex.VALIDATORS["declared"]("declared", good)
+    with pytest.raises(ValueError, match="declared="):
+        ex.VALIDATORS["declared"]("declared", [{**good[0], "baseline": "tanh"}])

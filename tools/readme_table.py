@@ -52,8 +52,8 @@ QUESTIONS = {
     "complex form with doubled output",
     "03_nan_diagnosis": "why a `where`-based ELU trains to NaN on raw pixels, and the fixes",
     "04_antirectifier_vs_relu": "does the Antirectifier match ReLU accuracy with half the parameters?",
-    "05_truncation_layer": "is `clip_by_value` differentiable, and which gradient should a "
-    "truncation layer use?",
+    "05_truncation_layer": "is `clip_by_value` differentiable, does clipping after a Conv2D differ "
+    "from a smooth saturation, and which gradient should a truncation layer use?",
     "06_activation_cost": "what does each custom activation cost against its built-in and the "
     "memory floor?",
     "07_check_your_activation": "which of the walls above does an activation hit? `actlab.checkup` on "
@@ -70,7 +70,6 @@ QUOTED_PROFILE: dict[str, str] = {}
 #: alone do not give); "only" when the finding already quotes its verdicts with their intervals.
 WITH_FINDING = {
     "03_nan_diagnosis": "and verdicts",
-    "05_truncation_layer": "only",
     "07_check_your_activation": "only",
 }
 #: Notebooks described rather than quoted.

@@ -53,7 +53,7 @@ def training_step_pairs() -> list[tuple[str, str, str, Callable]]:
     (`experiments.antirectifier.build_mlp`). Scenarios 2 and 5 have no model with the
     built-in counterpart (PReLU, `ops.clip`), so their shapes are rebuilt here: an MLP with
     per-unit soft exponentials vs PReLU, and the user's Conv2D + truncation front end on 28 x 28
-    inputs (`experiments.truncation.build_mnist_model`'s layers) with `ops.clip`.
+    inputs (`experiments.truncation.mnist_net`'s layers) with `ops.clip`.
     Within a pair the models have equal width (`TRAINING_STEP_BASIS` says what is held equal;
     each row of `run_training_steps` carries it as ``basis``, and the parameter count).
     """

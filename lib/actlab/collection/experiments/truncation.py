@@ -6,18 +6,19 @@
   `K.switch` answer, the `stop_gradient` answer), rewritten as plain `keras.ops` functions
   (no `Lambda`), next to `actlab.activations.truncate` and the `actlab.layers.Truncation` layer.
   `forward_table` and `input_gradients` compare their outputs and their dy/dx.
-* `train_variants`: a small conv net on MNIST with no truncation, a smooth saturation at the
-  same scale (`SoftClip`, T·tanh(x/T): "a non-linearity here" without clipping), a fixed threshold
-  with the clip or the straight-through gradient, and a trainable (PACT) threshold with and
-  without L2, over seeds; per epoch it records accuracy, the fraction of saturated conv outputs,
-  the fraction where tanh is nearly linear, and the threshold.
-* `pairwise`: paired comparisons of final test accuracy (`actlab.stats.compare_records`).
+* The trial (`actlab.trials`): `mnist_task` is the user's block on MNIST with a linear
+  classifier (`mnist_net`); the arms (`ARM_NAMES`, `arms`) put after the conv no truncation, a
+  smooth saturation at the same scale (`SoftClip`, T·tanh(x/T): "a non-linearity here" without
+  clipping), a fixed threshold with the clip or the straight-through gradient, and a trainable
+  (PACT) threshold without and with L2. Each run records, at its end, the share of saturated
+  conv outputs, the share where tanh is nearly linear, and T (`saturation`); `PAIRS` are the
+  comparisons, the notebook's declared questions some of them (`questions`).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -25,14 +26,15 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from actlab import autodiff
+from actlab import autodiff, stats
 from actlab.activations.truncation import truncate
 from actlab.collection import session
+from actlab.collection.experiments import any_good
 from actlab.layers.truncation import Truncation
+from actlab.trials import Arm, Task, Trial, mnist_cnn
 
 __all__ = [
     "IMPLEMENTATIONS",
-    "VARIANTS",
     "clip_by_value_truncate",
     "switch_truncate",
     "stop_gradient_truncate",
@@ -40,20 +42,27 @@ __all__ = [
     "forward_table",
     "input_gradients",
     "threshold_gradients",
-    "build_mnist_model",
-    "SaturationTracker",
-    "train_variants",
-    "curves_frame",
-    "summary_table",
     "gradient_summary",
     "plot_gradients",
-    "plot_curves",
-    "LABELS",
-    "pairwise",
     "SoftClip",
     "NEAR_LINEAR",
+    "ARM_NAMES",
+    "LABELS",
     "PAIRS",
-    "people_summary",
+    "arm_target",
+    "arms",
+    "mnist_net",
+    "saturation",
+    "record_run",
+    "mnist_task",
+    "initial_saturation",
+    "pairs",
+    "roles",
+    "run_records",
+    "summary_table",
+    "plot_thresholds",
+    "questions",
+    "VALIDATORS",
 ]
 
 
@@ -178,7 +187,7 @@ def threshold_gradients(x: np.ndarray, threshold: float) -> dict[str, np.ndarray
     return out
 
 
-# --------------------------------------------------------------------------- MNIST training
+# --------------------------------------------------------------------------- the smooth baseline
 
 
 def _near_linear_limit(tolerance: float = 0.02) -> float:
@@ -226,184 +235,296 @@ class SoftClip(keras.layers.Layer):
         return {**super().get_config(), "threshold": self.threshold}
 
 
-#: variant -> Truncation keyword arguments (None: no truncation layer; "soft": `SoftClip`).
-VARIANTS: dict[str, dict[str, Any] | None] = {
-    "none": None,
-    "soft_clip": {"soft": True},
-    "clip": {"gradient": "clip"},
-    "straight_through": {"gradient": "straight_through"},
-    "trainable": {"gradient": "clip", "trainable_threshold": True},
-    "trainable_l2": {"gradient": "clip", "trainable_threshold": True, "l2": True},
+# --------------------------------------------------------------------------- the MNIST trial
+
+#: The trial's arms, by name: what follows the conv layer (before tanh) and how it is built.
+ARM_NAMES = ("no truncation", "smooth", "clip", "straight-through", "PACT", "PACT + L2")
+#: Longer labels for figures and tables.
+LABELS = {
+    "no truncation": "no truncation",
+    "smooth": "smooth T·tanh(x/T), no clip",
+    "clip": "fixed T, clip gradient",
+    "straight-through": "fixed T, straight-through",
+    "PACT": "trainable T (PACT)",
+    "PACT + L2": "trainable T (PACT) + L2",
 }
+#: Every comparison the notebook makes (candidate − baseline); the declared questions are some of
+#: them, the others are exploratory. The smooth baseline separates "a saturating non-linearity
+#: here" (smooth − no truncation) from "clipping" (clip − smooth).
+PAIRS = (
+    ("smooth", "no truncation"),
+    ("clip", "smooth"),
+    ("straight-through", "clip"),
+    ("clip", "no truncation"),
+    ("PACT", "clip"),
+    ("PACT + L2", "PACT"),
+)
 
 
-def build_mnist_model(
-    variant: str,
+def arm_target(name: str, threshold: float, threshold_l2: float = 0.1) -> str:
+    """The activation target (`actlab.checkup.resolve_target` form) of the arm `name` at
+    threshold T = `threshold` (the initial T of the trainable ones; `threshold_l2`: the L2
+    factor on T of ``"PACT + L2"``)."""
+    if name not in ARM_NAMES:
+        raise ValueError(f"`name` must be one of {list(ARM_NAMES)}. Received: name={name!r}")
+    t = float(threshold)
+    layer = f"actlab.layers:Truncation(threshold={t!r}"
+    return {
+        "no truncation": "linear",
+        "smooth": f"{__name__}:SoftClip(threshold={t!r})",
+        "clip": f"{layer}, gradient='clip')",
+        "straight-through": f"{layer}, gradient='straight_through')",
+        "PACT": f"{layer}, gradient='clip', trainable_threshold=True)",
+        "PACT + L2": (
+            f"{layer}, gradient='clip', trainable_threshold=True, threshold_regularizer="
+            f"{{'class_name': 'L2', 'config': {{'l2': {float(threshold_l2)!r}}}}})"
+        ),
+    }[name]
+
+
+def arms(
+    names: Sequence[str],
     threshold: float,
     threshold_l2: float = 0.1,
-    filters: int = 8,
-    learning_rate: float = 1e-3,
-) -> keras.Model:
-    """The user's block on 28x28 MNIST plus a linear classifier:
-    Conv2D(filters, 5x5, same, no bias) -> [Truncation or SoftClip] -> tanh -> AveragePooling2D(5, 2)
-    -> BatchNormalization -> Flatten -> Dense(10, softmax). Compiled with Adam."""
-    if variant not in VARIANTS:
-        raise ValueError(
-            f"`variant` must be one of {list(VARIANTS)}. Received: variant={variant!r}"
+    learning_rates: Mapping[str, float] | None = None,
+) -> list[Arm]:
+    """`actlab.trials.Arm`s of `names` (out of `ARM_NAMES`), in that order. `learning_rates`:
+    None (each arm's learning rate is chosen on validation from the trial's grid), or one
+    learning rate per arm, chosen beforehand on validation (a pilot's choice; no tuning runs)."""
+    rates = dict(learning_rates or {})
+    return [
+        Arm(
+            n,
+            arm_target(n, threshold, threshold_l2),
+            train={"learning_rates": [float(rates[n])]} if n in rates else {},
         )
-    spec = VARIANTS[variant]
+        for n in names
+    ]
+
+
+def mnist_net(activation, init=None, filters: int = 8) -> keras.Model:
+    """The user's block on 28×28 MNIST plus a linear classifier, the trial's model:
+    Conv2D(filters, 5×5, same, no bias) → `activation()` (the arm's truncation) → tanh →
+    AveragePooling2D(5, 2) → BatchNormalization → Flatten → Dense(10, softmax). `init(i)` gives
+    the conv (0) and classifier (1) kernel initializers (`actlab.trials.Init`: the same draw in
+    every arm of a seed); None: Keras's defaults. Uncompiled."""
+    kernel = init if init is not None else (lambda i: "glorot_uniform")
     inputs = keras.Input(shape=(28, 28, 1), name="image")
-    x = keras.layers.Conv2D(filters, 5, padding="same", use_bias=False, name="conv")(inputs)
-    if spec is not None and spec.get("soft"):
-        x = SoftClip(threshold, name="soft_clip")(x)
-    elif spec is not None:
-        kwargs = {k: v for k, v in spec.items() if k != "l2"}
-        if spec.get("l2"):
-            kwargs["threshold_regularizer"] = keras.regularizers.L2(threshold_l2)
-        x = Truncation(threshold=threshold, name="truncation", **kwargs)(x)
+    x = keras.layers.Conv2D(
+        int(filters), 5, padding="same", use_bias=False, kernel_initializer=kernel(0), name="conv"
+    )(inputs)
+    x = activation()(x)
     x = keras.layers.Activation("tanh", name="tanh")(x)
     x = keras.layers.AveragePooling2D(pool_size=5, strides=2, name="avg_pool")(x)
     x = keras.layers.BatchNormalization(name="batch_norm")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    outputs = keras.layers.Dense(10, activation="softmax", name="classifier")(x)
-    model = keras.Model(inputs, outputs, name=f"mnist_{variant}")
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    outputs = keras.layers.Dense(
+        10, activation="softmax", kernel_initializer=kernel(1), name="classifier"
+    )(x)
+    return keras.Model(inputs, outputs, name="mnist_truncation")
 
 
-class SaturationTracker(keras.callbacks.Callback):
-    """Before training and after every epoch: the fraction of conv outputs with |x| > T on a
-    fixed probe batch (for the models without a Truncation layer, T is the nominal threshold),
-    the fraction with |x| < `NEAR_LINEAR` (where tanh is within 2 % of linear), and T itself
-    (mean over channels if per-channel)."""
-
-    def __init__(self, probe: np.ndarray, nominal_threshold: float):
-        super().__init__()
-        self.probe = probe
-        self.nominal_threshold = nominal_threshold
-        self.saturation: list[float] = []
-        self.threshold: list[float] = []
-        self.near_linear: list[float] = []
-
-    def _record(self) -> None:
-        conv = self.model.get_layer("conv")
-        pre = np.asarray(conv(self.probe))
-        try:
-            t = np.asarray(self.model.get_layer("truncation").threshold)
-        except ValueError:
-            t = np.asarray(self.nominal_threshold)
-        self.saturation.append(float(np.mean(np.abs(pre) > t)))
-        self.near_linear.append(float(np.mean(np.abs(pre) < NEAR_LINEAR)))
-        self.threshold.append(float(np.mean(t)))
-
-    def on_train_begin(self, logs=None):
-        self._record()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._record()
+def _threshold_of(layer, nominal: float) -> float:
+    """T of the layer after the conv: a `Truncation`'s (mean over channels), a `SoftClip`'s, or
+    `nominal` for a layer without one."""
+    t = getattr(layer, "threshold", None)
+    return float(np.mean(np.asarray(t))) if t is not None else float(nominal)
 
 
-def train_variants(
-    ds,
-    variants: Sequence[str],
-    seeds: Sequence[int],
-    epochs: int,
-    batch_size: int,
+def saturation(model: keras.Model, probe: np.ndarray, nominal: float) -> dict[str, float]:
+    """On the images `probe`: the share of conv outputs with |x| > T (the layer after the conv
+    decides T; `nominal` where it has none), the share with |x| < `NEAR_LINEAR` (tanh within
+    2 % of linear there) and T."""
+    pre = np.asarray(model.get_layer("conv")(probe))
+    layer = model.layers[model.layers.index(model.get_layer("conv")) + 1]
+    t = _threshold_of(layer, nominal)
+    return {
+        "saturated": float(np.mean(np.abs(pre) > t)),
+        "near_linear": float(np.mean(np.abs(pre) < NEAR_LINEAR)),
+        "threshold": t,
+    }
+
+
+def record_run(model: keras.Model, split, nominal: float, probe_size: int = 256) -> dict:
+    """A trial run's record (`Task.record`): `saturation` at the end of training on the first
+    `probe_size` test images of its split."""
+    return saturation(model, split.x_test[:probe_size], nominal)
+
+
+def mnist_task(
+    *,
     threshold: float,
-    threshold_l2: float = 0.1,
     filters: int = 8,
-    learning_rate: float = 1e-3,
-    probe_size: int = 256,
-    verbose: bool = True,
-) -> list[dict[str, Any]]:
-    """Train every variant for every seed (seeded before each model); one record per run with
-    per-epoch curves (index 0 of `saturation` and `threshold` is before training)."""
-    x_train, x_test = ds.images()
-    probe = x_test[:probe_size]
-    records = []
-    for variant in variants:
-        for seed in seeds:
-            session.seed_everything(seed)
-            model = build_mnist_model(variant, threshold, threshold_l2, filters, learning_rate)
-            tracker = SaturationTracker(probe, threshold)
-            start = time.time()
-            hist = model.fit(
-                x_train,
-                ds.y_train,
-                validation_data=(x_test, ds.y_test),
-                epochs=epochs,
-                batch_size=batch_size,
-                verbose=0,
-                callbacks=[tracker],
-            )
-            record = {
-                "variant": variant,
-                "seed": seed,
-                "train_accuracy": hist.history["accuracy"],
-                "test_accuracy": hist.history["val_accuracy"],
-                "train_loss": hist.history["loss"],
-                "saturation": tracker.saturation,
-                "near_linear": tracker.near_linear,
-                "threshold": tracker.threshold,
-                "final_test_accuracy": hist.history["val_accuracy"][-1],
-                "wall_time_s": time.time() - start,
-            }
-            records.append(record)
-            if verbose:
-                print(
-                    f"{variant:>17} seed {seed}: test accuracy {record['final_test_accuracy']:.4f}, "
-                    f"saturated {record['saturation'][0]:.3f} -> {record['saturation'][-1]:.3f}, "
-                    f"T {record['threshold'][0]:.3f} -> {record['threshold'][-1]:.3f} "
-                    f"({record['wall_time_s']:.1f} s)",
-                    flush=True,
-                )
-    return records
+    source: str = "embedded",
+    n_train: int | None = None,
+    n_val: int = 1000,
+    n_test: int | None = None,
+    epochs: int = 8,
+    batch_size: int = 64,
+    last: int = 3,
+    learning_rates: Sequence[float] = (1e-3, 3e-3),
+) -> Task:
+    """The trial's task: `mnist_net` on MNIST images in [0, 1] (`actlab.trials.mnist_cnn`'s
+    data: a new split per seed, `n_val` validation images carved from the training data),
+    Adam, test accuracy in points over the last `last` epochs; each run records `saturation`
+    with `threshold` as the nominal T."""
+    base = mnist_cnn(
+        source=source,
+        n_train=n_train,
+        n_val=n_val,
+        n_test=n_test,
+        epochs=epochs,
+        batch_size=batch_size,
+        last=last,
+        learning_rates=learning_rates,
+    )
+    config = {k: v for k, v in base.config.items() if k != "filters"}
+    return base.replace(
+        name="mnist",
+        build=functools.partial(mnist_net, filters=int(filters)),
+        record=functools.partial(record_run, nominal=float(threshold)),
+        config={**config, "filters": int(filters), "nominal_threshold": float(threshold)},
+    )
 
 
-def curves_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Long table: one row per (variant, seed, epoch); epoch 0 is before training (no accuracy)."""
+def initial_saturation(task: Task, seed: int, threshold: float) -> dict[str, float]:
+    """`saturation` before training, for seed `seed`: the conv's initial weights are the same in
+    every arm of a seed (`actlab.trials.Init`), so this holds for all of them."""
+    from actlab.trials import Init
+
+    session.seed_everything(seed)
+    split = task.data(seed)
+    model = task.build(lambda: keras.layers.Identity(), Init(seed))
+    return saturation(model, split.x_test[:256], threshold)
+
+
+def pairs(names: Sequence[str]) -> list[tuple[str, str]]:
+    """The `PAIRS` whose two arms are both in `names`."""
+    return [(a, b) for a, b in PAIRS if a in names and b in names]
+
+
+def roles(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(candidates, baselines)`` for `run_trial`: an arm that is a pair's candidate anywhere
+    is a candidate (it goes through the checkup), the others are baselines."""
+    left = {a for a, _ in pairs(names)}
+    return [n for n in names if n in left], [n for n in names if n not in left]
+
+
+def run_records(trial: Trial) -> pd.DataFrame:
+    """One row per evaluation run: arm, seed, score and its `saturation` record at the end."""
+    runs = trial.runs[trial.runs.stage == "eval"]
     rows = []
-    for r in records:
-        for epoch in range(len(r["saturation"])):
-            rows.append(
-                {
-                    "variant": r["variant"],
-                    "seed": r["seed"],
-                    "epoch": epoch,
-                    "test_accuracy": r["test_accuracy"][epoch - 1] if epoch else np.nan,
-                    "train_accuracy": r["train_accuracy"][epoch - 1] if epoch else np.nan,
-                    "saturation": r["saturation"][epoch],
-                    "threshold": r["threshold"][epoch],
-                }
-            )
+    for r in runs.itertuples():
+        rec = r.record if isinstance(r.record, dict) else {}
+        rows.append({"arm": r.arm, "seed": r.seed, "test_score": r.test_score, **rec})
     return pd.DataFrame(rows)
 
 
-def summary_table(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Per variant: final test accuracy, saturated fraction and threshold, mean and std over seeds
-    (std with ddof=1; NaN for one seed)."""
-    frame = pd.DataFrame(
-        [
+def summary_table(trial: Trial, start: Mapping[str, float]) -> pd.DataFrame:
+    """Per arm, for people: the learning rate chosen, the score (mean ± std over seeds), the
+    share of saturated conv outputs before (`start`, from `initial_saturation`) and after
+    training, the share where tanh is nearly linear, T at the end, the seeds."""
+    from actlab.collection.tables import for_people
+
+    table = any_good.arm_table(trial).droplevel("task")
+    runs = run_records(trial)
+    rows = []
+    for arm, row in table.iterrows():
+        mine = runs[runs.arm == arm]
+        rows.append(
             {
-                "variant": r["variant"],
-                "test_accuracy": r["final_test_accuracy"],
-                "saturation_start": r["saturation"][0],
-                "saturation_end": r["saturation"][-1],
-                "near_linear_end": r["near_linear"][-1],
-                "threshold_end": r["threshold"][-1],
+                "arm": LABELS.get(arm, arm),
+                "learning rate (chosen)": f"{row.learning_rate:g}",
+                "test accuracy (%)": stats.format_mean_std(row.score_values, decimals=2),
+                "|x| > T, start → end": (
+                    f"{100 * start['saturated']:.1f} % → {100 * mine['saturated'].mean():.1f} %"
+                ),
+                "tanh nearly linear (end)": f"{100 * mine['near_linear'].mean():.1f} %",
+                "T at the end": stats.format_mean_std(mine["threshold"].to_numpy(), decimals=3),
+                "seeds": int(row.n_seeds),
             }
-            for r in records
-        ]
+        )
+    return for_people(
+        pd.DataFrame(rows),
+        caption=(
+            "Each arm over the evaluation seeds (mean ± std); conv outputs on 256 test images of "
+            "each seed's split, 'start' on the first seed's initial weights"
+        ),
     )
-    order = list(dict.fromkeys(frame["variant"]))
-    table = frame.groupby("variant", sort=False).agg(["mean", "std"]).reindex(order)
-    table.columns = [f"{a}_{b}" for a, b in table.columns]
-    table.insert(0, "seeds", frame.groupby("variant", sort=False).size().reindex(order))
-    return table
+
+
+def plot_thresholds(trial: Trial, threshold: float):
+    """T at the end of every evaluation run of the trainable arms (one dot per seed), against
+    the initial T."""
+    import matplotlib.pyplot as plt
+
+    runs = run_records(trial)
+    trainable = [a for a in ("PACT", "PACT + L2") if a in set(runs.arm)]
+    fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+    ax.axhline(threshold, color="0.5", ls=":", label=f"initial T = {threshold:g}")
+    for i, arm in enumerate(trainable):
+        values = runs.loc[runs.arm == arm, "threshold"].to_numpy()
+        jitter = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+        ax.plot(i + jitter, values, "o", color=f"C{i + 4}", label=LABELS[arm])
+    ax.set_xticks(range(len(trainable)), [LABELS[a] for a in trainable])
+    ax.set(
+        ylabel="threshold T at the end (input units)",
+        title="Trainable threshold after training (one dot per seed)",
+        xlim=(-0.5, max(0.5, len(trainable) - 0.5)),
+    )
+    ax.legend(fontsize=8)
+    return fig
+
+
+def questions(declared: Sequence[Mapping[str, Any]], smallest_effect: float) -> list:
+    """The declared questions, then every other pair of `PAIRS` as an exploratory difference
+    (its own Holm family; `run_trial` makes only the pairs it is given)."""
+    from actlab.trials import Question
+
+    asked = any_good.questions(declared, smallest_effect)
+    named = {(q["candidate"], q["baseline"]) for q in declared}
+    return asked + [
+        Question(candidate=a, baseline=b, exploratory=True) for a, b in PAIRS if (a, b) not in named
+    ]
+
+
+def _arm_names(name: str, value: Any) -> None:
+    any_good.distinct_arms(ARM_NAMES)(name, value)
+    if not pairs(value):
+        session._fail(name, value, f"arms that make at least one of the pairs {list(PAIRS)}")
+
+
+def _arm_learning_rates(name: str, value: Any) -> None:
+    if value is None:
+        return
+    if not (
+        isinstance(value, dict)
+        and set(value) <= set(ARM_NAMES)
+        and all(isinstance(v, float) and v > 0 for v in value.values())
+    ):
+        session._fail(
+            name, value, f"None or a dict of arm name ({list(ARM_NAMES)}) to a learning rate"
+        )
+
+
+VALIDATORS = {
+    "arm_names": _arm_names,
+    "arm_learning_rates": _arm_learning_rates,
+    "n_val": session.positive_int,
+    "threshold": session.positive_float,
+    "threshold_l2": session.positive_float,
+    "learning_rates": any_good.VALIDATORS["learning_rates"],
+    "tune_seeds": session.positive_int,
+    "last": session.positive_int,
+    "smallest_effect": session.positive_float,
+    "filters": session.positive_int,
+    "compare_threshold": session.positive_float,
+    "compare_size": session.positive_int,
+    "user_threshold": session.positive_float,
+    "user_batch": session.positive_int,
+    "declared": any_good.declared_between(ARM_NAMES),
+    "jobs": session.optional_positive_int,
+}
 
 
 def gradient_summary(x: np.ndarray, grads: dict[str, np.ndarray], threshold: float) -> pd.DataFrame:
@@ -477,158 +598,3 @@ def plot_gradients(
         fontweight="bold",
     )
     return fig
-
-
-#: Short names for verdict sentences ("clip higher").
-SHORT_LABELS = {
-    "none": "no truncation",
-    "soft_clip": "smooth",
-    "clip": "clip",
-    "straight_through": "straight-through",
-    "trainable": "PACT",
-    "trainable_l2": "PACT + L2",
-}
-LABELS = {
-    "none": "no truncation",
-    "soft_clip": "smooth T·tanh(x/T), no clip",
-    "clip": "fixed T, clip gradient",
-    "straight_through": "fixed T, straight-through",
-    "trainable": "trainable T (PACT)",
-    "trainable_l2": "trainable T (PACT) + L2",
-}
-
-
-def plot_curves(
-    frame: pd.DataFrame,
-    column: str,
-    ylabel: str,
-    title: str,
-    variants: Sequence[str] | None = None,
-    start_epoch: int = 0,
-    scale: float = 1.0,
-):
-    """Mean over seeds per epoch (band: ± one std when there are several seeds); `scale`
-    multiplies the values (100: fractions as percent)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    for variant in variants or list(dict.fromkeys(frame["variant"])):
-        sub = frame[(frame["variant"] == variant) & (frame["epoch"] >= start_epoch)]
-        stats = sub.groupby("epoch")[column].agg(["mean", "std"]) * scale
-        k = (
-            list(VARIANTS).index(variant) if variant in VARIANTS else 0
-        )  # same style in every figure
-        (line,) = ax.plot(
-            stats.index,
-            stats["mean"],
-            marker="os^Dv*"[k % 6],
-            ms=4,
-            color=f"C{k}",
-            label=LABELS.get(variant, variant),
-        )
-        if sub["seed"].nunique() > 1:
-            ax.fill_between(
-                stats.index,
-                stats["mean"] - stats["std"],
-                stats["mean"] + stats["std"],
-                color=line.get_color(),
-                alpha=0.15,
-            )
-    ax.set(
-        title=title,
-        xlabel="epoch (0 = before training)" if start_epoch == 0 else "epoch",
-        ylabel=ylabel,
-    )
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    return fig
-
-
-#: The declared comparisons of notebook 05 (a − b): the smooth baseline separates "a non-linearity
-#: here" (soft_clip − none) from "clipping" (clip − soft_clip).
-PAIRS = (
-    ("soft_clip", "none"),
-    ("clip", "none"),
-    ("clip", "soft_clip"),
-    ("straight_through", "clip"),
-    ("trainable", "clip"),
-    ("trainable_l2", "trainable"),
-)
-
-
-def pairwise(
-    records: Sequence[dict[str, Any]],
-    pairs: Sequence[tuple[str, str]] = PAIRS,
-    headline: Sequence[tuple[str, str]] = (("clip", "soft_clip"), ("soft_clip", "none")),
-):
-    """Final test accuracy of `a` minus `b` in percentage points, paired by seed, for each pair
-    whose variants were both run: `actlab.stats.compare_records` (95 % paired t interval, verdict
-    from the interval alone). Returns ``(table, verdict_records)``; the table has one row per pair
-    (a, b, mean_diff, ci_low, ci_high, verdict, seeds_needed, text)."""
-    from actlab import stats
-
-    present = {r["variant"] for r in records}
-    rows, verdicts = [], []
-    for a, b in pairs:
-        if a not in present or b not in present:
-            continue
-        result = stats.compare_records(records, a, b, value="final_test_accuracy", scale=100)
-        rec = stats.verdict_record(
-            result,
-            f"{LABELS[a]} − {LABELS[b]}, test accuracy",
-            headline=(a, b) in set(headline),
-            names=(SHORT_LABELS[a], SHORT_LABELS[b]),
-        )
-        verdicts.append(rec)
-        rows.append(
-            {
-                "a": a,
-                "b": b,
-                **{
-                    k: rec[k]
-                    for k in (
-                        "n",
-                        "mean_diff",
-                        "ci_low",
-                        "ci_high",
-                        "verdict",
-                        "seeds_needed",
-                        "text",
-                    )
-                },
-            }
-        )
-    columns = ["a", "b", "n", "mean_diff", "ci_low", "ci_high", "verdict", "seeds_needed", "text"]
-    return pd.DataFrame(rows, columns=columns), verdicts
-
-
-def people_summary(records: Sequence[dict[str, Any]]):
-    """The per-variant summary for people (`actlab.collection.tables.for_people`): test accuracy mean ± std in
-    percent (two decimals, as the text), saturated and nearly-linear shares, final T, seeds."""
-    from actlab import stats
-    from actlab.collection.tables import for_people
-
-    rows = []
-    for variant in dict.fromkeys(r["variant"] for r in records):
-        rs = [r for r in records if r["variant"] == variant]
-        rows.append(
-            {
-                "variant": LABELS.get(variant, variant),
-                "test accuracy": stats.format_mean_std(
-                    [r["final_test_accuracy"] for r in rs], decimals=2, unit="%", scale=100
-                ),
-                "|x| > T, start → end": (
-                    f"{100 * np.mean([r['saturation'][0] for r in rs]):.1f} % → "
-                    f"{100 * np.mean([r['saturation'][-1] for r in rs]):.1f} %"
-                ),
-                "tanh nearly linear (end)": np.mean([r["near_linear"][-1] for r in rs]),
-                "T at the end": f"{np.mean([r['threshold'][-1] for r in rs]):.3f}",
-                "seeds": len(rs),
-            }
-        )
-    return for_people(
-        pd.DataFrame(rows),
-        percent_columns=["tanh nearly linear (end)"],
-        caption="Final epoch, mean over seeds; conv outputs on 256 fixed test images",
-    )
