@@ -250,6 +250,40 @@ def test_an_open_question_says_what_it_would_take():
     assert "same difference" in _what_it_would_take({**row, "sd_diff": 0.0})
 
 
+def test_an_open_question_with_enough_seeds_says_what_its_interval_says():
+    """A trial that ran the seeds its spread needs and still did not decide: the text must not
+    ask for fewer seeds than it ran, but say what the interval excludes or what the observed
+    difference would take."""
+    from actlab.trials.trial import _what_it_would_take
+
+    row = dict(question="difference", margin=None, smallest_effect=0.5, unit="points", n=36,
+               sd_diff=0.76, mean_diff=-0.13, ci_low=-0.39, ci_high=0.13)  # fmt: skip
+    k = int(stats.seeds_needed(0.76, 0.5))
+    assert k <= 36
+    text = _what_it_would_take(row)
+    assert text.startswith("36 paired seeds were enough for 80 % power at a difference of 0.50")
+    assert f"({k} needed at the observed paired SD 0.76 points)" in text
+    assert "excludes differences of 0.50 points or more either way" in text
+    assert "a new trial" in text and "equivalence" in text
+    # the interval reaches the smallest effect: the observed difference sizes the next trial
+    wide = _what_it_would_take({**row, "mean_diff": -0.25, "ci_low": -0.55, "ci_high": 0.05})
+    need = int(stats.seeds_needed(0.76, 0.25))
+    assert need > 36
+    assert f"the observed difference −0.25 points is smaller than that, and about {need}" in wide
+    # non-inferiority: power at the observed difference, in the metric's "better" direction
+    ni = dict(row, question="non-inferiority", margin=0.5, smallest_effect=None,
+              mean_diff=-0.26, ci_low=-0.52, ci_high=0.0, higher_is_better=True)  # fmt: skip
+    need = int(stats.seeds_needed(0.76, -0.26, question="non-inferiority", margin=0.5))
+    assert need > 36
+    assert f"at the observed difference −0.26 points, nearer the margin, about {need}" in (
+        _what_it_would_take(ni)
+    )
+    lower = _what_it_would_take({**ni, "higher_is_better": False, "mean_diff": 0.26})
+    assert f"about {need} paired seeds" in lower  # an MSE 0.26 higher is as far from the margin
+    beyond = _what_it_would_take({**ni, "mean_diff": -0.7, "ci_low": -0.95, "ci_high": -0.45})
+    assert "no number of seeds would show non-inferiority at the 0.5 points margin" in beyond
+
+
 def test_records_of_a_difference_beside_a_margin_question_have_no_nan_margin():
     """In the comparisons table a difference's margin (None) is NaN once another row has one,
     and a question without an id or words beside one that has them; its record says None (or

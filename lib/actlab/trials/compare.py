@@ -229,6 +229,7 @@ def compare(
                 "metric": f"test {task.score}, mean of the last epochs"
                 + (" (log10)" if task.log10 else ""),
                 "unit": task.unit,
+                "higher_is_better": task.higher_is_better,
                 "candidate_lr": lrs[(name, cand)],
                 "baseline_lr": lrs[(name, base)],
                 "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
