@@ -198,3 +198,10 @@ def test_declared_questions_are_quoted_with_their_run_and_robustness(tmp_path, m
     )
     block = readme_table.render(readme_table.collect(tmp_path, [name]))
     assert "| yes: the same 2 of 2 |" in block
+
+    # a quoted run with a history says so in its run column (words from RUN_NOTES, no numbers)
+    monkeypatch.setattr(readme_table, "RUN_NOTES", {name: "the second design"})
+    entry = readme_table.collect(tmp_path, [name])["notebooks"][name]
+    assert entry["note"] == "the second design"
+    block = readme_table.render({"notebooks": {name: entry}})
+    assert "| `full`, 2026-11-30, 123 s on 2 CPU cores (Linux); the second design |" in block

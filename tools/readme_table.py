@@ -65,7 +65,20 @@ QUESTIONS = {
 }
 #: The profile each row quotes: `default` unless the notebook's default profile is declared too
 #: small to decide its questions and its `full` profile is sized to (then the row says so).
-QUOTED_PROFILE: dict[str, str] = {}
+QUOTED_PROFILE: dict[str, str] = {
+    # 20 seeds decide the three equivalences; the default's 3 seeds cannot
+    "03_nan_diagnosis": "full",
+    # 36 seeds, 20 epochs; the default's 5 seeds at 10 epochs need about 38
+    "04_antirectifier_vs_relu": "full",
+    # 12 seeds, the learning rate tuned over three values; the default's 4 seeds are a pilot's size
+    "08_rational_activations": "full",
+}
+#: Words (no numbers: those come from runs) the run column adds for a quoted run with a history.
+RUN_NOTES = {
+    "04_antirectifier_vs_relu": "the second `full` design, declared before its run on fresh seeds "
+    "(200–235): the first (seeds 0–11, sized from the pilot's spread) left both questions open; "
+    "its sizing is in `notebooks/profiles/04_antirectifier_vs_relu.yml`, and it is not pooled",
+}
 #: Notebooks whose row starts with the run's one-line finding (a qualitative answer the verdicts
 #: alone do not give); "only" when the finding already quotes its verdicts with their intervals.
 WITH_FINDING = {
@@ -164,6 +177,8 @@ def collect(figures: Path, names: list[str] | None = None) -> dict[str, Any]:
         results = record.get("results") or {}
         data = record.get("data") or {}
         entry: dict[str, Any] = {"profile": profile, "finding": record.get("finding")}
+        if name in RUN_NOTES:
+            entry["note"] = RUN_NOTES[name]
         if results.get("questions"):
             entry["questions"] = [
                 {k: q.get(k) for k in QUESTION_KEYS} for q in results["questions"]
@@ -243,6 +258,8 @@ def _run_text(entry: dict[str, Any]) -> str:
     )
     if entry.get("profile") != "default":
         text += f" on {prov.get('cpu_count', '?')} CPU cores ({prov.get('platform', '?')})"
+    if entry.get("note"):
+        text += f"; {entry['note']}"
     return text
 
 
