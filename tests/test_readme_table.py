@@ -205,3 +205,12 @@ def test_declared_questions_are_quoted_with_their_run_and_robustness(tmp_path, m
     assert entry["note"] == "the second design"
     block = readme_table.render({"notebooks": {name: entry}})
     assert "| `full`, 2026-11-30, 123 s on 2 CPU cores (Linux); the second design |" in block
+
+    # a run that took every training run from the trial cache: its wall time is not the training's
+    path = tmp_path / "full" / name / "results.json"
+    record = json.loads(path.read_text())
+    record["results"].update(runs_total=8, runs_trained=0, runs_cached=8)
+    path.write_text(json.dumps(record))
+    entry = readme_table.collect(tmp_path, [name])["notebooks"][name]
+    block = readme_table.render({"notebooks": {name: entry}})
+    assert "123 s (every training run from the trial cache) on 2 CPU cores" in block

@@ -179,6 +179,8 @@ def collect(figures: Path, names: list[str] | None = None) -> dict[str, Any]:
         entry: dict[str, Any] = {"profile": profile, "finding": record.get("finding")}
         if name in RUN_NOTES:
             entry["note"] = RUN_NOTES[name]
+        if results.get("runs_trained") == 0 and results.get("runs_cached"):
+            entry["from_cache"] = True  # its wall time is not the training's
         if results.get("questions"):
             entry["questions"] = [
                 {k: q.get(k) for k in QUESTION_KEYS} for q in results["questions"]
@@ -256,6 +258,8 @@ def _run_text(entry: dict[str, Any]) -> str:
     text = f"`{entry.get('profile')}`, {_date(prov)}" + (
         f", {wall:,.0f} s" if isinstance(wall, int | float) else ""
     )
+    if entry.get("from_cache"):
+        text += " (every training run from the trial cache)"
     if entry.get("profile") != "default":
         text += f" on {prov.get('cpu_count', '?')} CPU cores ({prov.get('platform', '?')})"
     if entry.get("note"):
