@@ -65,7 +65,8 @@ def _results(tmp_path: Path, name: str, profile: str = "default") -> None:
     (tmp_path / name / "results.json").write_text(json.dumps(record))
 
 
-def test_collect_render_and_replace(tmp_path):
+def test_collect_render_and_replace(tmp_path, monkeypatch):
+    monkeypatch.setattr(readme_table, "QUOTED_PROFILE", {})  # every row quotes `default`
     _results(tmp_path, "04_antirectifier_vs_relu")
     reference = readme_table.collect(tmp_path)
     assert list(reference["notebooks"]) == ["04_antirectifier_vs_relu"]

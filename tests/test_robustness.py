@@ -75,7 +75,21 @@ def test_a_flip_is_reported_as_one():
     record = robustness.compare_results(ref, new)
     assert not record["agree"] and record["flips"] == ["a"]
     assert record["summary"] == (
-        "1 of 2 headline verdicts FLIP with oneDNN off: a: A higher → no clear difference"
+        "1 of 2 headline verdicts FLIP with oneDNN off: a: A higher → no clear difference (the "
+        "two intervals overlap from +0.50 to +0.60: one answer within the runs' noise, with the "
+        "verdict at its threshold)"
+    )
+    assert record["questions"][0]["overlap"] == pytest.approx([0.5, 0.6])
+    # intervals that do not overlap are two answers, and the summary says so
+    far = _record(
+        [_question("a", "B higher", -0.8), _question("b", "B higher", -0.5)],
+        "0",
+    )
+    apart = robustness.compare_results(ref, far)
+    assert apart["questions"][0]["overlap"] is None
+    assert apart["summary"].endswith(
+        "a: A higher → B higher (the two intervals do not overlap: the runs disagree beyond "
+        "their noise)"
     )
     text = robustness.format_comparison({**record, "reference": {}, "perturbed": {}})
     row = next(line for line in text.splitlines() if line.strip().startswith("a "))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -164,6 +165,9 @@ def compare_results(
             )
         entries.append(entry)
     flips = [e["id"] for e in entries if e["reference"] and e["perturbed"] and not e["agree"]]
+    for e in entries:
+        if e["id"] in flips:
+            e["overlap"] = _overlap(e["reference"], e["perturbed"])
     same = sum(e["agree"] for e in entries)
     if problems:
         summary = f"not compared: {'; '.join(problems)}"
@@ -172,6 +176,7 @@ def compare_results(
             f"{len(flips)} of {len(entries)} headline verdicts FLIP with {label}: "
             + "; ".join(
                 f"{e['id']}: {e['reference']['verdict']} → {e['perturbed']['verdict']}"
+                + _overlap_text(e["overlap"], e.get("unit"))
                 for e in entries
                 if e["id"] in flips
             )
@@ -197,6 +202,32 @@ def compare_results(
         "agree": not problems and not flips,
         "summary": summary,
     }
+
+
+def _overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[float] | None:
+    """Where the two runs' 95 % intervals overlap ([low, high]), or None when they do not (or
+    one is missing)."""
+    bounds = [a.get("ci_low"), a.get("ci_high"), b.get("ci_low"), b.get("ci_high")]
+    if not all(isinstance(x, int | float) and math.isfinite(x) for x in bounds):
+        return None
+    low, high = max(bounds[0], bounds[2]), min(bounds[1], bounds[3])
+    return [low, high] if low <= high else None
+
+
+def _overlap_text(overlap: list[float] | None, unit: str | None) -> str:
+    """A flip, read: overlapping intervals are one answer within the runs' noise, with the
+    verdict at its threshold (a question sized for a larger effect than the one measured);
+    disjoint intervals are two answers."""
+    if overlap is None:
+        return " (the two intervals do not overlap: the runs disagree beyond their noise)"
+    if unit == "decades":
+        low, high = (f"×{10**v:.3g}" for v in overlap)
+    else:
+        low, high = (_fmt(v) for v in overlap)
+    return (
+        f" (the two intervals overlap from {low} to {high}: one answer within the runs' noise, "
+        "with the verdict at its threshold)"
+    )
 
 
 def compare_notebook(
