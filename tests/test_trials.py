@@ -270,6 +270,9 @@ def test_an_open_question_with_enough_seeds_says_what_its_interval_says():
     need = int(stats.seeds_needed(0.76, 0.25))
     assert need > 36
     assert f"the observed difference −0.25 points is smaller than that, and about {need}" in wide
+    # as large as the smallest effect yet undecided: only Holm's adjustment does that
+    holm = _what_it_would_take({**row, "mean_diff": -0.55, "ci_low": -0.8, "ci_high": -0.3})
+    assert "the observed difference −0.55 points is at least that, but undecided after Holm" in holm
     # non-inferiority: power at the observed difference, in the metric's "better" direction
     ni = dict(row, question="non-inferiority", margin=0.5, smallest_effect=None,
               mean_diff=-0.26, ci_low=-0.52, ci_high=0.0, higher_is_better=True)  # fmt: skip

@@ -408,6 +408,11 @@ def _powered_but_open(r: dict[str, Any], k: int, at: str, sd: float, unit: str) 
                 "smaller than the smallest effect of interest (to conclude 'the same', declare "
                 "an equivalence question at that margin in a new trial)"
             )
+        if abs(mean) >= effect:  # then only Holm's adjustment can have left it undecided
+            return (
+                f"{head}; the observed difference {observed} {unit} is at least that, but "
+                "undecided after Holm across the notebook's questions (a new trial)"
+            )
         need = stats.seeds_needed(sd, abs(mean)) if mean != 0 else math.inf
         return head + (
             f"; the observed difference {observed} {unit} is smaller than that, and about "
