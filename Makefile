@@ -45,12 +45,16 @@ help:  ## list the targets
 
 venv: $(VENV_STAMP)  ## create/refresh .venv from requirements.lock and register the kernel
 
+# pip's own output (and this machine's pip configuration warnings) go to this log, not the terminal.
+VENV_LOG = $(VENV)/pip-install.log
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
-	@echo "Installing the pinned environment from requirements.lock into $(VENV) (a few minutes on a fresh machine)"
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --progress-bar off -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null
+	@echo "Installing the pinned environment from requirements.lock into $(VENV) (a few minutes on a fresh machine; pip's log: $(VENV_LOG))"
+	@: > $(VENV_LOG); install() { echo "+ pip install $$*" >> $(VENV_LOG); $(PY) -m pip install "$$@" >> $(VENV_LOG) 2>&1 || { \
+	    echo "pip install $$* failed; the end of $(VENV_LOG):"; tail -n 25 $(VENV_LOG); exit 1; }; }; \
+	  install --quiet --upgrade pip && \
+	  install --quiet --progress-bar off -r requirements.lock && \
+	  install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "actlab (.venv)" >/dev/null
 	@touch $@
 
