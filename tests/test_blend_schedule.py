@@ -690,3 +690,14 @@ def test_custom_loop_without_a_model_says_what_to_call():
     schedule = BlendSchedule(total_epochs=3)
     with pytest.raises(RuntimeError, match=r"schedule\.set_model\(model\)"):
         schedule.on_epoch_begin(0)
+
+
+def test_a_record_without_a_finite_difference_is_written_as_its_verdict():
+    """`Trial.question_records` writes a non-finite seed's NaNs as the text "nan" (JSON): the
+    finding's short form must not do arithmetic on it."""
+    from actlab.collection.experiments import blend
+
+    record = {"n": 12, "mean_diff": "nan", "ci_low": "nan", "ci_high": "nan",
+              "verdict": "not comparable: 1 seed(s) not finite"}  # fmt: skip
+    assert blend._short(record) == "not comparable: 1 seed(s) not finite (12 seeds)"
+    assert blend._short({**record, "n": 1, "verdict": "single seed"}) == "single seed (1 seed)"

@@ -648,6 +648,11 @@ def test_notebook_texts_and_declared_questions():
     text = se.finding(records)
     assert text.startswith("sin: ReLU higher (MSE ×0.01, CI ×0.001 to ×0.1, 4 seeds); mnist: ")
     assert "−0.50 points" in text and text.endswith("xy: n/a")
+    # a record as `Trial.question_records` writes it when a seed was not finite: many seeds,
+    # and its NaNs the text "nan" (JSON); the full profile's first run failed here
+    broken = {"id": "xy", "verdict": "not comparable: 1 seed(s) not finite", "n": 20,
+              "unit": "decades", "mean_diff": "nan", "ci_low": "nan", "ci_high": "nan"}  # fmt: skip
+    assert se.finding([broken]) == "xy: not comparable: 1 seed(s) not finite"
 
     good = [{"id": "xy", "task": "xy", "candidate": "soft exp", "baseline": "ReLU",
              "kind": "difference", "smallest_effect": 1.0, "pilot_sd": 1.2}]  # fmt: skip

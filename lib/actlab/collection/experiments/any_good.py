@@ -195,10 +195,15 @@ def _ratio_styler(trial: Trial, df):
     )
 
 
+def finite(x: Any) -> bool:
+    """Whether a record's number is a finite number (a record's NaN is the text "nan": one seed
+    gives no interval, a non-finite seed no difference)."""
+    return not isinstance(x, bool) and isinstance(x, int | float) and math.isfinite(x)
+
+
 def number_text(x: Any, decimals: int = 2, sign: bool = False) -> str:
-    """`stats.format_number` of a record's number; "n/a" for what is not a finite number (a
-    record's NaN is the text "nan": one seed gives no interval)."""
-    if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+    """`stats.format_number` of a record's number; "n/a" for what is not a finite number."""
+    if not finite(x):
         return "n/a"
     return stats.format_number(x, decimals, sign=sign)
 

@@ -33,6 +33,7 @@ from actlab import stats
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
 from actlab.callbacks import BlendSchedule, EpochVariable, schedule_value
 from actlab.collection import session
+from actlab.collection.experiments import any_good
 from actlab.collection.models import (
     activation_names,
     resnet_task,
@@ -484,7 +485,7 @@ def accuracy_text(row: Mapping) -> str:
 
 def _short(r: Mapping[str, Any]) -> str:
     """ "+0.52 points (95 % CI 0.10 to 0.94, 12 seeds): linear blend higher"."""
-    if r["n"] < 2 or not math.isfinite(r["mean_diff"]):
+    if r["n"] < 2 or not any_good.finite(r["mean_diff"]):
         return f"{r['verdict']} ({r['n']} seed{'s' if r['n'] != 1 else ''})"
     fmt = stats.format_number
     return (

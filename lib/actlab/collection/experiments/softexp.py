@@ -567,7 +567,7 @@ def finding(records: Sequence[Mapping[str, Any]]) -> str:
     interval, seeds)"; a difference in decades of MSE as the ratio it is."""
     parts = []
     for r in records:
-        if r["n"] < 2 or not math.isfinite(r["mean_diff"]):
+        if r["n"] < 2 or not any_good.finite(r["mean_diff"]):
             parts.append(f"{r['id']}: {r['verdict']}")
             continue
         if r.get("unit") == "decades":
