@@ -122,6 +122,17 @@ def _trial_results(folder: Path, name: str, profile: str, questions: list[dict])
     (folder / name / "results.json").write_text(json.dumps(record))
 
 
+def test_a_question_not_comparable_quotes_no_interval_and_says_what_would_decide_it():
+    q = _question("xy", "not comparable: 1 seed(s) not finite", False, unit="decades",
+                  smallest_effect=1.0, mean_diff="nan", ci_low="nan", ci_high="nan",
+                  p_holm="nan", open="no finite score for soft exp at seed 16 of 20")  # fmt: skip
+    text = readme_table._question_text(q)
+    assert text == (
+        "*Is xy any good?* (difference, smallest effect 1 decade): 8 paired seeds: **not "
+        "comparable: 1 seed(s) not finite**; open: no finite score for soft exp at seed 16 of 20"
+    )
+
+
 def test_declared_questions_are_quoted_with_their_run_and_robustness(tmp_path, monkeypatch):
     name = "08_rational_activations"
     questions = [

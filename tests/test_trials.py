@@ -287,6 +287,46 @@ def test_an_open_question_with_enough_seeds_says_what_its_interval_says():
     assert "no number of seeds would show non-inferiority at the 0.5 points margin" in beyond
 
 
+def test_a_comparison_with_a_diverged_seed_says_which_and_what_it_would_take():
+    """A run whose loss overflowed has no score: the comparison is not comparable, names the
+    arm and seed, describes the finite seeds (not a test) and says what deciding would need."""
+    from actlab.trials import compare as cmp
+    from actlab.trials.trial import _what_it_would_take
+
+    task = trials.Task("xy", data=_no_data, build=_no_data, score="loss",
+                       higher_is_better=False, log10=True)  # fmt: skip
+    soft = [9.6, 5.4, float("nan"), 3.8, 800.0]
+    relu = [3.6, 7.8, 69.9, 7.6, 19.6]
+    runs = [
+        {"stage": "eval", "task": "xy", "arm": arm, "seed": seed, "test_score": v,
+         "learning_rate": 0.01}
+        for arm, values in (("soft exp", soft), ("ReLU", relu))
+        for seed, v in enumerate(values)
+    ]  # fmt: skip
+    q = cmp.Question(id="xy", smallest_effect=1.0)
+    (row,) = cmp.compare(runs, {"xy": task}, ["soft exp"], ["ReLU"], [q], False, 0.05)
+    assert row["verdict_holm"] == "not comparable: 1 seed(s) not finite"
+    assert row["nonfinite"] == (
+        "no finite score for soft exp at seed 2 of 5; at the other 4 seeds soft exp scored "
+        "better at 2 (described, not tested)"
+    )
+    text = _what_it_would_take({**row, "question": "difference", "unit": "decades"})
+    assert text.startswith("no finite score for soft exp at seed 2 of 5")
+    assert "a new trial with a metric declared to score a diverged run" in text
+    both = cmp._nonfinite_words([0, 1], np.array([np.nan, 1.0]), np.array([np.inf, 1.0]),
+                                "a", "b", task)  # fmt: skip
+    assert both.startswith("no finite score for a at seed 0 and b at seed 0 of 2")
+    # "better" follows the task's direction: lower for a loss, higher for an accuracy
+    a, b = np.array([1.0, 2.0, np.nan]), np.array([2.0, 3.0, 1.0])
+    assert "a scored better at 2" in cmp._nonfinite_words([0, 1, 2], a, b, "a", "b", task)
+    accuracy = task.replace(higher_is_better=True)
+    assert "a scored better at 0" in cmp._nonfinite_words([0, 1, 2], a, b, "a", "b", accuracy)
+
+
+def _no_data(*args, **kwargs):
+    raise AssertionError("not called")
+
+
 def test_records_of_a_difference_beside_a_margin_question_have_no_nan_margin():
     """In the comparisons table a difference's margin (None) is NaN once another row has one,
     and a question without an id or words beside one that has them; its record says None (or

@@ -121,6 +121,30 @@ def score_of(curve: Sequence[float], task: Task, last: int) -> float:
     return value
 
 
+def _nonfinite_words(
+    seeds: list[int], va: np.ndarray, vb: np.ndarray, cand: str, base: str, task: Task
+) -> str:
+    """Which arm had no finite score at which seeds, and, described and not tested, how the
+    two arms compared at the seeds where both are finite."""
+    parts = []
+    for name, v in ((cand, va), (base, vb)):
+        where = [s for s, x in zip(seeds, v, strict=True) if not np.isfinite(x)]
+        if where:
+            parts.append(
+                f"{name} at seed{'s' if len(where) > 1 else ''} " + ", ".join(str(s) for s in where)
+            )
+    text = "no finite score for " + " and ".join(parts)
+    ok = np.isfinite(va) & np.isfinite(vb)
+    if ok.any():
+        sign = 1.0 if task.higher_is_better else -1.0
+        better = int(np.sum(sign * (va[ok] - vb[ok]) > 0))
+        text += (
+            f" of {len(seeds)}; at the other {int(ok.sum())} seeds {cand} scored better at "
+            f"{better} (described, not tested)"
+        )
+    return text
+
+
 def choose_learning_rates(runs: list[dict], tasks: dict[str, Task]) -> list[dict]:
     """Per (task, arm): the learning rate with the best mean validation score over the tuning
     seeds (a run that went non-finite scores worst; ties go to the first in the grid)."""
@@ -235,6 +259,9 @@ def compare(
                 "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
                 "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
                 "nonfinite_seeds": int(bad.sum()),
+                "nonfinite": _nonfinite_words(seeds, va, vb, cand, base, task)
+                if bad.any()
+                else None,
             }
             if bad.any() or len(seeds) == 0:
                 result = {

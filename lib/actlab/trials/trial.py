@@ -212,8 +212,9 @@ class Trial:
         findings table read: ``id``, ``question`` (words), ``kind``, ``margin``,
         ``smallest_effect``, ``metric``, ``task``, ``candidate``, ``baseline``, ``n``,
         ``mean_diff``, ``sd_diff``, ``ci_low``, ``ci_high``, ``p``, ``p_holm``, ``verdict``
-        (after Holm), ``verdict_before_holm``, ``decided`` (after Holm), ``text`` (one sentence)
-        and ``open``: None when decided, else what it would take (the seeds for 80 % power at
+        (after Holm), ``verdict_before_holm``, ``decided`` (after Holm), ``text`` (one sentence),
+        ``nonfinite`` (which arm had no finite score at which seeds; None when every score is
+        finite) and ``open``: None when decided, else what it would take (the seeds for 80 % power at
         the smallest effect, or at the margin, given the spread this trial observed)."""
         out = []
         for r in self.comparisons.to_dict("records"):
@@ -249,6 +250,7 @@ class Trial:
                         "verdict_before_holm": r["verdict"],
                         "decided": bool(r["decided_holm"]),
                         "text": r["text"],
+                        "nonfinite": None if _nan(r.get("nonfinite")) else r.get("nonfinite"),
                         "open": None if r["decided_holm"] else _what_it_would_take(r),
                     }
                 )
@@ -358,6 +360,13 @@ def _what_it_would_take(r: dict[str, Any]) -> str:
     kind, margin = r["question"], r["margin"]
     effect = r.get("smallest_effect")
     unit = r.get("unit") or ""
+    nonfinite = r.get("nonfinite")
+    if isinstance(nonfinite, str) and nonfinite:
+        return (
+            f"{nonfinite}. The declared metric has no value for a run whose "
+            "loss overflowed; deciding needs a new trial with a metric declared to score a "
+            "diverged run (for example its rank among the arms, or a declared cap)"
+        )
     if sd is None or _nan(sd) or r["n"] < 2:
         return "not comparable at these seeds; see the runs"
     if sd == 0:
