@@ -6,6 +6,10 @@
     print(trial.table())          # per task: difference, interval, Holm-adjusted verdict, cost
     trial.runs, trial.comparisons, trial.choices   # pandas
 
+or in three steps, the first of which is a registration that can be saved before anything runs:
+``design = plan_trial(...)``; ``open("design.json", "w").write(design.dumps())``;
+``runs = execute(design, jobs=2, cache="trials-cache")``; ``decisions = decide(runs, design)``.
+
 or from a shell: ``python -m actlab.trials mypkg.acts:my_act --against relu,gelu --tasks mlp,cnn
 --seeds 10``.
 
@@ -20,14 +24,19 @@ question is "the same" (`actlab.stats.decide_paired`).
 
 Modules: `tasks` (`Task`, `Split`, the shipped tasks), `arms` (`Arm`), `runs` (one training run,
 what a worker executes), `cache` (the run cache, joblib's `Memory`), `compare` (scores,
-learning-rate choice, comparisons, cost), `engine` (`run_trial`), `parallel` (where the runs
-execute: this process, loky or Dask), `trial` (`Trial`), `figure`,
+learning-rate choice, comparisons, cost), `design` (`plan_trial`, `Design`), `execution`
+(`execute`, `Runs`), `decision` (`decide`, `Decisions`), `engine` (`run_trial`, their
+composition), `schema` (the tables' columns), `parallel` (where the runs execute: this process,
+loky or Dask), `trial` (`Trial`), `figure`,
 `progress` and `cli` (`python -m actlab.trials`).
 """
 
 from actlab.trials.arms import Arm
 from actlab.trials.compare import Question
-from actlab.trials.engine import TrialError, run_trial
+from actlab.trials.decision import Decisions, decide
+from actlab.trials.design import Design, PlannedRun, plan_trial
+from actlab.trials.engine import run_trial
+from actlab.trials.execution import Runs, TrialError, execute
 from actlab.trials.runs import batch_order
 from actlab.trials.tasks import (
     TASKS,
@@ -45,6 +54,13 @@ from actlab.trials.trial import Trial
 
 __all__ = [
     "Arm",
+    "Decisions",
+    "Design",
+    "PlannedRun",
+    "Runs",
+    "decide",
+    "execute",
+    "plan_trial",
     "Init",
     "Question",
     "Split",

@@ -9,7 +9,7 @@ from typing import Any
 
 from actlab.trials.runs import RunSpec, execute_run, warm_up
 
-__all__ = ["execute", "in_process_ok", "loky_is_default", "run_name", "warm_workers"]
+__all__ = ["run_specs", "in_process_ok", "loky_is_default", "run_name", "warm_workers"]
 
 
 def in_process_ok(backend: str, op_threads: int = 1) -> bool:
@@ -92,7 +92,9 @@ def run_name(spec: RunSpec) -> str:
     return f"{spec.task.name} {spec.arm.name} lr={spec.learning_rate:g} seed={spec.seed}"
 
 
-def execute(specs, keys, cache, progress, jobs, scheduler, serial_here) -> dict[int, tuple]:
+def run_specs(specs, keys, cache, progress, jobs, scheduler, serial_here) -> dict[int, tuple]:
+    """Each spec's result and whether it came from the cache, by index: cached ones first,
+    the others as they finish (stored in `cache` at once)."""
     import joblib
 
     done: dict[int, tuple] = {}

@@ -97,8 +97,8 @@ class Task:
         passes: data passes per epoch (many short passes between evaluations for small data).
         steps_per_execution: training steps per compiled call (Keras's `compile` argument): the
             same steps in the same order, so the same numbers, with less Python overhead per
-            step, which dominates small models (a 16-16 MLP: 2.5× less CPU time at 12); a
-            callback's per-batch hooks then run once per call.
+            step, which dominates small models; a callback's per-batch hooks then run once per
+            call.
         learning_rates: the grid each arm's learning rate is chosen from, on validation.
         optimizer: a Keras optimizer name (built with the learning rate).
         config: anything else that decides the results (data sizes, widths), for the cache key

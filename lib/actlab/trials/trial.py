@@ -71,7 +71,8 @@ def _span(seeds: list[int]) -> str:
 class Trial:
     """The result of `run_trial`.
 
-    Attributes:
+    Attributes (the tables' columns are declared in `actlab.trials.schema`, and `execute` and
+    `decide` check them):
         runs: one row per run (pandas): task, arm, role, stage ("tune"/"eval"), learning_rate,
             seed, epochs, val_score and test_score (the declared score; test only for the
             evaluation runs), every epoch's ``train_loss``, ``val_<metric>`` and
