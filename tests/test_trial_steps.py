@@ -125,3 +125,44 @@ def test_a_table_row_off_its_schema_is_refused():
         schema.check_rows("choices", [{**row, "colour": 1}])
     run = {**dict.fromkeys(schema.RUN_COLUMNS, 0), "val_accuracy": (1.0,), "record": {}}
     schema.check_rows("runs", [run])
+
+
+def _line(seed: int) -> trials.Split:
+    """y = x + 3: train on [0, 1], test on [1, 2] (a target whose mean is far from 0)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x, x_test = rng.uniform(0, 1, (288, 1)), rng.uniform(1, 2, (128, 1))
+    f = lambda a: np.asarray(a, "float32")  # noqa: E731
+    return trials.Split(
+        f(x[:256]), f(x[:256] + 3), f(x[256:]), f(x[256:] + 3), f(x_test), f(x_test + 3)
+    )
+
+
+def test_the_constant_reference_predicts_the_mean_of_the_training_targets():
+    import functools
+    import math
+
+    import numpy as np
+
+    task = trials.log_mse_task(
+        "line",
+        _line,
+        functools.partial(trials.build_regressor, units=(8,)),
+        epochs=4,
+        last=1,
+        passes=10,
+        batch_size=32,
+        learning_rates=(0.05,),
+    )
+    trial = trials.run_trial(
+        ["linear"], [trials.constant_reference()], [task], seeds=2, jobs=1, cost=False,
+        progress="log", force=True,
+    )  # fmt: skip
+    for seed in (0, 1):
+        split = _line(seed)
+        best_constant = float(np.mean((split.y_test - split.y_train.mean()) ** 2))
+        run = trial.runs.query("arm == 'constant' and seed == @seed").iloc[0]
+        assert run.test_score == pytest.approx(math.log10(best_constant), abs=0.02)
+    row = trial.comparisons.iloc[0]
+    assert row.baseline == "constant" and row.mean_diff < -1  # a line fits a line

@@ -31,7 +31,7 @@ loky or Dask), `trial` (`Trial`), `figure`,
 `progress` and `cli` (`python -m actlab.trials`).
 """
 
-from actlab.trials.arms import Arm
+from actlab.trials.arms import Arm, constant_reference
 from actlab.trials.compare import Question
 from actlab.trials.decision import Decisions, decide
 from actlab.trials.design import Design, PlannedRun, plan_trial
@@ -69,6 +69,7 @@ __all__ = [
     "Trial",
     "TrialError",
     "batch_order",
+    "constant_reference",
     "get_task",
     "mnist_cnn",
     "mnist_mlp",

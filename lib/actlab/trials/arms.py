@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Arm", "as_arm", "activation_factory", "describe_object"]
+__all__ = [
+    "Arm",
+    "as_arm",
+    "activation_factory",
+    "constant_output",
+    "constant_reference",
+    "describe_object",
+]
 
 TRAIN_OPTIONS = ("epochs", "learning_rates", "optimizer")
 
@@ -75,6 +82,23 @@ class Arm:
     def runs_on(self, task: str) -> bool:
         """Whether this arm trains on the task named `task`."""
         return self.tasks is None or task in self.tasks
+
+
+def constant_output(x):
+    """Zeros of `x`'s shape, whatever `x` holds: the hidden layers of `constant_reference`."""
+    import keras
+
+    return keras.ops.zeros_like(x)
+
+
+def constant_reference(tasks: Any = None, name: str = "constant") -> Arm:
+    """A reference arm: every activation outputs 0, so the model is its output layer's bias
+    alone, trained like any other arm: the best constant prediction the task's training finds
+    (the mean of the training targets, for a mean squared error). With it as a baseline a
+    question asks "does the candidate beat predicting a constant?" (an absolute reference for
+    a regression). It is a baseline only where you list it; `tasks` restricts it to some tasks
+    (None: every task of the trial)."""
+    return Arm(name, "actlab.trials.arms:constant_output", tasks=tasks)
 
 
 def short_name(target: Any) -> str:
