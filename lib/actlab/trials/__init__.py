@@ -22,9 +22,9 @@ score (the mean of the last k epochs on test) does not select; each candidate is
 each baseline, paired over seeds, with Holm across the trial's comparisons and TOST where the
 question is "the same" (`actlab.stats.decide_paired`).
 
-Modules: `tasks` (`Task`, `Split`, the shipped tasks), `arms` (`Arm`), `runs` (one training run,
+Modules: `tasks` (`Task`, `Split`), `shipped` (the shipped tasks, `get_task`), `arms` (`Arm`), `runs` (one training run,
 what a worker executes), `cache` (the run cache, joblib's `Memory`), `compare` (scores,
-learning-rate choice, comparisons, cost), `design` (`plan_trial`, `Design`), `execution`
+learning-rate choice, comparisons, cost), `plan` (`plan_trial`), `design` (`Design`), `execution`
 (`execute`, `Runs`), `decision` (`decide`, `Decisions`), `engine` (`run_trial`, their
 composition), `schema` (the tables' columns), `parallel` (where the runs execute: this process,
 loky or Dask), `trial` (`Trial`), `figure`,
@@ -34,22 +34,13 @@ loky or Dask), `trial` (`Trial`), `figure`,
 from actlab.trials.arms import Arm, constant_reference
 from actlab.trials.compare import Question
 from actlab.trials.decision import Decisions, decide
-from actlab.trials.design import Design, PlannedRun, plan_trial
+from actlab.trials.design import Design, PlannedRun
 from actlab.trials.engine import run_trial
 from actlab.trials.execution import Runs, TrialError, execute
+from actlab.trials.plan import plan_trial
 from actlab.trials.runs import batch_order
-from actlab.trials.tasks import (
-    TASKS,
-    Init,
-    Split,
-    Task,
-    build_regressor,
-    get_task,
-    log_mse_task,
-    mnist_cnn,
-    mnist_mlp,
-    sin_extrapolation,
-)
+from actlab.trials.shipped import TASKS, get_task, mnist_cnn, mnist_mlp, sin_extrapolation
+from actlab.trials.tasks import Init, Split, Task, build_regressor, log_mse_task
 from actlab.trials.trial import Trial
 
 __all__ = [

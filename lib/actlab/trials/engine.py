@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from actlab.trials.decision import decide
-from actlab.trials.design import TUNE_SEED_BASE, plan_trial
 from actlab.trials.execution import TrialError, execute
+from actlab.trials.plan import TUNE_SEED_BASE, plan_trial
 from actlab.trials.trial import Trial, note_design
 
 __all__ = ["run_trial", "TrialError", "TUNE_SEED_BASE"]

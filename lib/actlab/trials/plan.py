@@ -1,0 +1,149 @@
+"""Step 1 of a trial, `plan_trial`: every argument checked and every run decided, as a
+`Design`, before anything trains."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from actlab._util import is_int
+from actlab.trials.arms import Arm, activation_factory, as_arm
+from actlab.trials.cache import onednn_setting
+from actlab.trials.compare import as_questions, check_pairs
+from actlab.trials.design import Design
+from actlab.trials.shipped import get_task
+from actlab.trials.tasks import Task, check_learning_rates
+
+__all__ = ["plan_trial", "TUNE_SEED_BASE"]
+
+#: Tuning seeds start here (evaluation seeds are usually small integers: they must not overlap).
+TUNE_SEED_BASE = 10_000
+
+
+def _listed(name: str, value: Any) -> list:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        value = [value]
+    value = list(value)
+    if not value:
+        raise ValueError(f"`{name}` must name at least one. Received: {name}={value!r}")
+    return value
+
+
+def _seeds(name: str, value: Any, base: int = 0, at_least: int = 1) -> list[int]:
+    if is_int(value) and value >= at_least:
+        return list(range(base, base + int(value)))
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        out = list(value)
+        if len(out) >= at_least and all(is_int(s) and s >= 0 for s in out):
+            if len(set(out)) == len(out):
+                return [int(s) for s in out]
+    what = "a count >= 1" if at_least else "a count"
+    raise ValueError(
+        f"`{name}` must be {what} or a non-empty list of distinct non-negative integers. "
+        f"Received: {name}={value!r}"
+    )
+
+
+def _arms(candidates: Any, baselines: Any) -> tuple[list[Arm], list[Arm]]:
+    cand = [as_arm(c) for c in _listed("candidates", candidates)]
+    base = [as_arm(b) for b in _listed("baselines", baselines)]
+    names = [a.name for a in cand + base]
+    if len(set(names)) < len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"Arm names must be unique across candidates and baselines: {dup}")
+    return cand, base
+
+
+def _tasks(tasks: Any, epochs: int | None, last: int | None) -> tuple[list[Task], dict]:
+    overrides = {k: v for k, v in (("epochs", epochs), ("last", last)) if v is not None}
+    out, sources = [], {}
+    for given in _listed("tasks", tasks):
+        task = get_task(given)
+        if overrides:
+            task = task.replace(**overrides)
+        out.append(task)
+        if isinstance(given, str):
+            sources[task.name] = {"task": given, "overrides": overrides}
+        else:
+            sources[task.name] = None
+    if len({t.name for t in out}) < len(out):
+        raise ValueError(f"Task names must be unique: {[t.name for t in out]}")
+    return out, sources
+
+
+def plan_trial(
+    candidates: Sequence[Any],
+    baselines: Sequence[Any] = ("relu",),
+    tasks: Sequence[Any] = ("mlp",),
+    seeds: int | Sequence[int] = 5,
+    *,
+    tune_seeds: int | Sequence[int] = 2,
+    learning_rates: Sequence[float] | None = None,
+    epochs: int | None = None,
+    last: int | None = None,
+    question: Any = "difference",
+    margin: float | None = None,
+    pairs: Sequence[Sequence[str]] | None = None,
+    alpha: float = 0.05,
+    force: bool = False,
+    cost: bool = True,
+    op_threads: int = 1,
+) -> Design:
+    """Check every argument and plan a trial: a `Design`, before anything trains. The
+    arguments are `run_trial`'s (see there); `force` and `cost` are recorded for `execute` and
+    `decide`. Raises `ValueError` naming the argument that is wrong."""
+    import keras
+
+    if not is_int(op_threads) or op_threads < 1:
+        raise ValueError(
+            f"`op_threads` must be an integer >= 1. Received: op_threads={op_threads!r}"
+        )
+    cand, base = _arms(candidates, baselines)
+    task_list, sources = _tasks(tasks, epochs, last)
+    for arm in cand + base:
+        if not any(arm.runs_on(t.name) for t in task_list):
+            raise ValueError(
+                f"Arm {arm.name!r} runs on none of this trial's tasks: its tasks are "
+                f"{list(arm.tasks)}, the trial's {[t.name for t in task_list]}"
+            )
+    pair_list = check_pairs(pairs, [a.name for a in cand], [a.name for a in base])
+    grid = (
+        None if learning_rates is None else check_learning_rates(learning_rates, "learning_rates")
+    )
+    grids = {
+        (t.name, a.name): check_learning_rates(
+            a.train.get("learning_rates", grid or t.learning_rates), "learning_rates"
+        )
+        for t in task_list
+        for a in cand + base
+    }
+    eval_seeds = _seeds("seeds", seeds)
+    by_name = {a.name: a for a in cand + base}
+    needs_tuning = any(len(g) > 1 and by_name[a].runs_on(t) for (t, a), g in grids.items())
+    tuning = _seeds("tune_seeds", tune_seeds, TUNE_SEED_BASE, at_least=1 if needs_tuning else 0)
+    if set(eval_seeds) & set(tuning):
+        raise ValueError(
+            f"`tune_seeds` must be disjoint from `seeds` (the learning rate is chosen on other "
+            f"seeds than those compared). Both hold {sorted(set(eval_seeds) & set(tuning))}."
+        )
+    questions, listed = as_questions(question, margin)
+    for arm in cand + base:
+        activation_factory(arm.activation)  # a bad target fails here, before anything runs
+    return Design(
+        candidates=tuple(cand),
+        baselines=tuple(base),
+        tasks=tuple(task_list),
+        seeds=tuple(eval_seeds),
+        tune_seeds=tuple(tuning),
+        grids=grids,
+        pairs=None if pairs is None else tuple(pair_list),
+        questions=tuple(questions),
+        listed=listed,
+        alpha=alpha,
+        backend=keras.backend.backend(),
+        op_threads=op_threads,
+        onednn=onednn_setting(),
+        force=bool(force),
+        cost=bool(cost),
+        task_sources=sources,
+    )
