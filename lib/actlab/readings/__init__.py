@@ -1,0 +1,14 @@
+"""The statistics of a confirmatory trial, as numbers (no sentences): the four readings of a
+difference against 0 and a smallest effect δ, distribution-free paired checks (sign-flip
+permutation test, Wilcoxon signed-rank with the Hodges–Lehmann interval, the sign test), the
+Clopper–Pearson interval of a divergence rate, a Holm family that keeps its declared size,
+power and seeds at Holm's α, rounding as a crossed factor, and the combined decision.
+
+Every function returns a frozen dataclass with ``to_dict()`` (JSON-ready); readings are short
+codes (``"different"``, ``"different_but_smaller"``, ``"equivalent"``, ``"undetermined"``, …)
+for `actlab.wording` to put into words. Every distribution comes from `scipy.stats`.
+"""
+
+from actlab.readings.fourway import READINGS, FourWay, four_way
+
+__all__ = ["READINGS", "FourWay", "four_way"]
