@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from actlab import readings
 
@@ -65,3 +67,173 @@ def test_four_way_rejects_a_bad_delta(delta):
 def test_four_way_rejects_a_reversed_interval():
     with pytest.raises(ValueError, match="`low`"):
         readings.four_way(0.3, 0.1, 0.5)
+
+
+# ---------------------------------------------------------------------------------- sign_flip_p
+def _scipy_exact_sign_flip(d, alternative):
+    return stats.permutation_test(
+        (d,),
+        lambda x, axis: np.sum(x, axis=axis),
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=np.inf,
+        alternative=alternative,
+    ).pvalue
+
+
+@pytest.mark.parametrize("n", [2, 5, 8, 11])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_sign_flip_matches_scipy_exact(n, alternative):
+    rng = np.random.default_rng(n)
+    for shift in (0.0, 0.4, -1.0):
+        d = rng.normal(shift, 1.0, n)
+        result = readings.sign_flip_p(d, alternative)
+        assert result.method == "exact" and result.n == n
+        assert result.p == pytest.approx(_scipy_exact_sign_flip(d, alternative), abs=1e-12)
+
+
+def test_sign_flip_of_one_seed_is_never_below_one_half():
+    assert readings.sign_flip_p([2.0]).p == 1.0
+    assert readings.sign_flip_p([2.0], "greater").p == 0.5
+
+
+def test_sign_flip_with_ties_and_zeros_matches_scipy():
+    d = np.array([1.0, 1.0, -1.0, 2.0, 0.0, 2.0, 3.0])
+    for alternative in ("two-sided", "greater", "less"):
+        assert readings.sign_flip_p(d, alternative).p == pytest.approx(
+            _scipy_exact_sign_flip(d, alternative), abs=1e-12
+        )
+
+
+def test_sign_flip_cannot_go_below_0_0625_at_five_seeds():
+    rng = np.random.default_rng(5)
+    smallest = min(readings.sign_flip_p(rng.normal(3, 1, 5) + 10).p for _ in range(20))
+    assert smallest == pytest.approx(0.0625)  # 2 of 32 patterns: the observed and its mirror
+    assert readings.sign_flip_p([1.0, 2.0, 3.0, 4.0, 5.0], "greater").p == pytest.approx(1 / 32)
+
+
+def test_sign_flip_exact_at_20_seeds_and_monte_carlo_beyond():
+    rng = np.random.default_rng(20)
+    d = rng.normal(0.3, 1.0, 20)
+    exact = readings.sign_flip_p(d)
+    assert exact.method == "exact"
+    # the same null by random patterns: within Monte Carlo error of the exact p
+    assert exact.p == pytest.approx(
+        stats.permutation_test(
+            (d,),
+            lambda x, axis: np.sum(x, axis=axis),
+            permutation_type="samples",
+            vectorized=True,
+            n_resamples=100_000,
+            rng=1,
+        ).pvalue,
+        abs=0.01,
+    )
+    d = rng.normal(0.3, 1.0, 21)
+    first, again = readings.sign_flip_p(d, seed=3), readings.sign_flip_p(d, seed=3)
+    assert first.method == "monte_carlo" and first.p == again.p  # fixed seed: reproducible
+    assert first.p >= 1 / 100_001
+
+
+def test_sign_flip_rejects_non_finite_differences():
+    with pytest.raises(ValueError, match="`diffs`"):
+        readings.sign_flip_p([1.0, math.nan, 2.0])
+    with pytest.raises(ValueError, match="`alternative`"):
+        readings.sign_flip_p([1.0, 2.0], "both")
+
+
+# ---------------------------------------------------------------------------------- wilcoxon_hl
+def test_signed_rank_cdf_is_the_enumerated_distribution():
+    from actlab.readings.paired import _signed_rank_cdf
+
+    for n in (1, 4, 9):
+        ranks = np.arange(1, n + 1)
+        k = np.arange(1 << n)[:, None]
+        t_plus = (((k >> np.arange(n)) & 1) * ranks).sum(axis=1)  # T⁺ of every sign pattern
+        for t in range(-1, n * (n + 1) // 2 + 1):
+            assert _signed_rank_cdf(n, t) == pytest.approx(np.mean(t_plus <= t), abs=1e-12)
+
+
+def test_hodges_lehmann_estimate_is_the_median_of_walsh_averages():
+    rng = np.random.default_rng(7)
+    for n in (2, 3, 8, 13):
+        d = rng.standard_cauchy(n)
+        walsh = [(d[i] + d[j]) / 2 for i in range(n) for j in range(i, n)]
+        assert readings.wilcoxon_hl(d).estimate == pytest.approx(float(np.median(walsh)))
+
+
+def test_hodges_lehmann_hand_checked_case():
+    # d = 1..8: M = 36 Walsh averages (i + j)/2, i ≤ j, sorted 1, 1.5, 2, 2, 2.5, 2.5, … .
+    # T⁺ ≤ 3 in 5 of 256 sign patterns ({}, {1}, {2}, {3}, {1, 2}): 0.0195 ≤ 0.025 and
+    # T⁺ ≤ 4 in 7 (0.0273 > 0.025), so k = 4: [W(4), W(33)] = [2, 7] (the table's critical
+    # value 3 for n = 8 at two-sided 0.05), coverage 1 − 10/256; the estimate is 4.5.
+    result = readings.wilcoxon_hl(np.arange(1.0, 9.0))
+    assert (result.rank, result.low, result.high, result.estimate) == (4, 2.0, 7.0, 4.5)
+    assert result.coverage == pytest.approx(1 - 10 / 256)
+    assert result.interval_method == "exact" and result.p_method == "exact"
+    assert result.p == pytest.approx(2 / 256)  # T⁺ = 36: only the all-positive pattern
+    assert json.loads(json.dumps(result.to_dict()))["rank"] == 4
+
+
+def test_hodges_lehmann_has_no_finite_95_interval_at_five_seeds():
+    result = readings.wilcoxon_hl([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert result.rank == 0 and result.low == -math.inf and result.high == math.inf
+
+
+def test_wilcoxon_p_is_scipys():
+    rng = np.random.default_rng(3)
+    d = rng.normal(0.5, 1.0, 30)
+    result = readings.wilcoxon_hl(d)
+    assert result.p == stats.wilcoxon(d).pvalue and result.p_method == "exact"
+    d = np.round(d[:12], 0)  # ties and zeros: scipy permutes exhaustively up to 13
+    assert readings.wilcoxon_hl(d).p_method == "permutation"
+    assert readings.wilcoxon_hl(rng.normal(0, 1, 60)).p_method == "asymptotic"
+
+
+def test_hodges_lehmann_normal_interval_beyond_50_seeds_is_near_the_exact_rank():
+    from actlab.readings.paired import _hl_rank
+
+    exact_k, _, method = _hl_rank(50, 0.95)
+    assert method == "exact"
+    result = readings.wilcoxon_hl(np.random.default_rng(4).normal(0, 1, 51))
+    assert result.interval_method == "normal" and math.isnan(result.coverage)
+    assert abs(result.rank - exact_k) <= 30  # 51 seeds add 51 Walsh averages, ~25 per side
+    # the normal k at n = 50 lies within one rank of the exact one
+    z = stats.norm.ppf(0.975)
+    normal_k = math.floor(50 * 51 / 4 + 0.5 - z * math.sqrt(50 * 51 * 101 / 24))
+    assert abs(normal_k - exact_k) <= 1
+
+
+def test_hodges_lehmann_interval_covers_a_shifted_cauchy_centre():
+    rng = np.random.default_rng(12)
+    samples = rng.standard_cauchy((2000, 12)) + 1.3
+    covered = [r.low <= 1.3 <= r.high for r in map(readings.wilcoxon_hl, samples)]
+    nominal = readings.wilcoxon_hl(samples[0]).coverage  # the exact coverage, ≥ 0.95
+    assert nominal >= 0.95
+    assert np.mean(covered) >= 0.95 - 0.02
+
+
+# ------------------------------------------------------------------ sign test, Clopper–Pearson
+def test_sign_test_is_scipys_binomial_test_on_the_non_zero_signs():
+    assert readings.sign_test_p([1.0, 2.0, 3.0, 4.0, 5.0]).p == pytest.approx(2 / 32)
+    result = readings.sign_test_p([1.0, 0.0, -2.0, 3.0, 4.0, 0.0, 5.0])
+    assert (result.n, result.statistic) == (5, 4.0)
+    assert result.p == stats.binomtest(4, 5).pvalue
+    assert readings.sign_test_p([0.0, 0.0]).p == 1.0
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 20), (1, 20), (7, 20), (20, 20), (3, 171)])
+def test_clopper_pearson_is_the_beta_quantile_interval(k, n):
+    rate = readings.clopper_pearson(k, n)
+    low = 0.0 if k == 0 else stats.beta.ppf(0.025, k, n - k + 1)
+    high = 1.0 if k == n else stats.beta.ppf(0.975, k + 1, n - k)
+    assert (rate.low, rate.high) == (pytest.approx(low), pytest.approx(high))
+    assert rate.rate == k / n and rate.method == "clopper_pearson"
+
+
+def test_clopper_pearson_of_no_divergence_in_20_runs():
+    assert readings.clopper_pearson(0, 20).high == pytest.approx(1 - 0.025 ** (1 / 20))
+    with pytest.raises(ValueError, match="`k`"):
+        readings.clopper_pearson(21, 20)
+    with pytest.raises(ValueError, match="`n`"):
+        readings.clopper_pearson(0, 0)

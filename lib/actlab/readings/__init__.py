@@ -10,5 +10,25 @@ for `actlab.wording` to put into words. Every distribution comes from `scipy.sta
 """
 
 from actlab.readings.fourway import READINGS, FourWay, four_way
+from actlab.readings.paired import (
+    HodgesLehmann,
+    PValue,
+    Rate,
+    clopper_pearson,
+    sign_flip_p,
+    sign_test_p,
+    wilcoxon_hl,
+)
 
-__all__ = ["READINGS", "FourWay", "four_way"]
+__all__ = [
+    "READINGS",
+    "FourWay",
+    "HodgesLehmann",
+    "PValue",
+    "Rate",
+    "clopper_pearson",
+    "four_way",
+    "sign_flip_p",
+    "sign_test_p",
+    "wilcoxon_hl",
+]
