@@ -237,3 +237,48 @@ def test_clopper_pearson_of_no_divergence_in_20_runs():
         readings.clopper_pearson(21, 20)
     with pytest.raises(ValueError, match="`n`"):
         readings.clopper_pearson(0, 0)
+
+
+# ---------------------------------------------------------------------------------- holm_family
+def test_holm_keeps_an_unscorable_question_in_its_family():
+    # 02's family: MNIST (p small), sin x (raw p 0.0335), x·y (unscorable: a diverged run).
+    declared = readings.holm_family([0.001, 0.0335, None], alpha=0.05)
+    shrunk = readings.holm_family([0.001, 0.0335], alpha=0.05)
+    assert declared.m == 3 and shrunk.m == 2
+    assert round(declared.adjusted[1], 3) == 0.067  # 2 · 0.0335 at step 2 of 3
+    assert round(shrunk.adjusted[1], 3) == 0.034  # 1 · 0.0335 at step 2 of 2
+    assert declared.rejected == (True, False, False)
+    assert shrunk.rejected == (True, True)
+    assert declared.scorable == (True, True, False)
+    assert math.isnan(declared.p[2]) and math.isnan(declared.adjusted[2])
+    assert declared.level == pytest.approx((0.05 / 3, 0.05 / 2, 0.05))
+    assert readings.holm_family([0.001, math.nan, 0.0335]).adjusted[2] == pytest.approx(0.067)
+    assert json.loads(json.dumps(declared.to_dict()))["adjusted"][2] == "nan"
+
+
+def test_holm_never_rejects_an_unscorable_question_even_alone():
+    family = readings.holm_family([None, math.nan], alpha=0.05)
+    assert family.rejected == (False, False) and family.m == 2
+
+
+def test_holm_matches_the_step_down_definition():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        m = int(rng.integers(1, 7))
+        p = rng.uniform(0, 0.1, m)
+        family = readings.holm_family(list(p), alpha=0.05)
+        order = np.argsort(p, kind="stable")
+        rejected, going = np.zeros(m, bool), True
+        for step, i in enumerate(order):
+            going = going and p[i] <= 0.05 / (m - step)
+            rejected[i] = going
+        assert family.rejected == tuple(rejected)
+
+
+def test_holm_rejects_bad_p_values():
+    with pytest.raises(ValueError, match="`p_values`"):
+        readings.holm_family([0.1, 1.5])
+    with pytest.raises(ValueError, match="`p_values`"):
+        readings.holm_family([])
+    with pytest.raises(ValueError, match="`alpha`"):
+        readings.holm_family([0.1], alpha=0)

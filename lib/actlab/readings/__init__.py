@@ -9,6 +9,7 @@ codes (``"different"``, ``"different_but_smaller"``, ``"equivalent"``, ``"undete
 for `actlab.wording` to put into words. Every distribution comes from `scipy.stats`.
 """
 
+from actlab.readings.family import HolmFamily, holm_family
 from actlab.readings.fourway import READINGS, FourWay, four_way
 from actlab.readings.paired import (
     HodgesLehmann,
@@ -24,10 +25,12 @@ __all__ = [
     "READINGS",
     "FourWay",
     "HodgesLehmann",
+    "HolmFamily",
     "PValue",
     "Rate",
     "clopper_pearson",
     "four_way",
+    "holm_family",
     "sign_flip_p",
     "sign_test_p",
     "wilcoxon_hl",
