@@ -282,3 +282,78 @@ def test_holm_rejects_bad_p_values():
         readings.holm_family([])
     with pytest.raises(ValueError, match="`alpha`"):
         readings.holm_family([0.1], alpha=0)
+
+
+# -------------------------------------------------------------------------- power and sizing
+def _simulated_power(n, sd, effect, alpha, kind, true=0.0, reps=20_000, seed=0):
+    rng = np.random.default_rng(seed)
+    mu = effect if kind == "difference" else true
+    d = rng.normal(mu, sd, (reps, n))
+    mean, se = d.mean(axis=1), d.std(axis=1, ddof=1) / math.sqrt(n)
+    half = stats.t.ppf(1 - alpha / 2, n - 1) * se
+    low, high = mean - half, mean + half
+    if kind == "difference":
+        return np.mean((low > 0) | (high < 0))
+    if kind == "non_inferiority":
+        return np.mean(low > -effect)
+    return np.mean((low > -effect) & (high < effect))
+
+
+@pytest.mark.parametrize(
+    ("kind", "effect", "true"),
+    [("difference", 0.5, 0.0), ("non_inferiority", 0.4, 0.0), ("equivalence", 0.9, 0.1)],
+)
+@pytest.mark.parametrize("alpha", [0.05, 0.025])
+def test_power_matches_simulated_paired_t_tests(kind, effect, true, alpha):
+    computed = readings.power_paired_t(20, 1.0, effect, alpha, kind, true_difference=true)
+    simulated = _simulated_power(20, 1.0, effect, alpha, kind, true)
+    assert 0.2 < computed < 0.95  # a power where the check has teeth
+    assert abs(simulated - computed) < 0.01
+
+
+def test_the_issues_sizing_numbers():
+    at_alpha = readings.seeds_for_power(2.1, 0.5, 0.05)
+    assert (at_alpha.n, round(at_alpha.power, 3)) == (141, 0.802)
+    at_holm = readings.seeds_for_power(2.1, 0.5, readings.holm_alpha(0.05, 2))
+    assert (at_holm.n, round(at_holm.power, 3)) == (171, 0.802)
+    # 141 seeds read at Holm's first step: 71 % power
+    assert round(readings.power_paired_t(141, 2.1, 0.5, 0.025), 2) == 0.71
+
+
+def test_seeds_for_power_is_the_smallest_n():
+    for kind, true in (("difference", 0.0), ("non_inferiority", 0.1), ("equivalence", 0.0)):
+        sizing = readings.seeds_for_power(1.0, 0.5, 0.05, 0.8, kind, true_difference=true)
+        n = int(sizing.n)
+        assert readings.power_paired_t(n, 1.0, 0.5, 0.05, kind, true_difference=true) >= 0.8
+        assert readings.power_paired_t(n - 1, 1.0, 0.5, 0.05, kind, true_difference=true) < 0.8
+    beyond = readings.seeds_for_power(1.0, 0.5, kind="equivalence", true_difference=0.5)
+    assert beyond.n == math.inf and math.isnan(beyond.power)
+
+
+def test_sd_upper_limit_and_the_registrations_sizing():
+    # the SD's upper 80 % limit from a pilot of 20: sd·√(19/χ²₀.₂(19))
+    upper = readings.sd_upper_limit(2.1, 20)
+    assert upper == pytest.approx(2.1 * math.sqrt(19 / stats.chi2.ppf(0.2, 19)))
+    # by simulation: the limit lies above the true SD in 80 % of pilots
+    rng = np.random.default_rng(1)
+    s = rng.normal(0, 1, (20_000, 20)).std(axis=1, ddof=1)
+    assert np.mean(s * upper / 2.1 >= 1.0) == pytest.approx(0.8, abs=0.01)
+    sizing = readings.size_trial(2.1, 0.5, n_pilot=20, alpha=0.05, m=2)
+    assert (sizing.n, sizing.alpha, sizing.sd_upper) == (171, 0.025, pytest.approx(upper))
+    assert sizing.power_at_sd_upper == pytest.approx(
+        readings.power_paired_t(171, upper, 0.5, 0.025)
+    )
+    assert sizing.power_at_sd_upper < sizing.power
+    assert json.loads(json.dumps(sizing.to_dict()))["n"] == 171
+
+
+def test_power_arguments_are_checked():
+    with pytest.raises(ValueError, match="`n`"):
+        readings.power_paired_t(1, 1.0, 0.5)
+    with pytest.raises(ValueError, match="`effect`"):
+        readings.power_paired_t(10, 1.0, 0.0)
+    with pytest.raises(ValueError, match="`kind`"):
+        readings.power_paired_t(10, 1.0, 0.5, kind="superiority")
+    with pytest.raises(ValueError, match="`m`"):
+        readings.holm_alpha(0.05, 0)
+    assert readings.holm_alpha(0.05, 3) == pytest.approx(0.05 / 3)

@@ -20,17 +20,33 @@ from actlab.readings.paired import (
     sign_test_p,
     wilcoxon_hl,
 )
+from actlab.readings.power import (
+    KINDS,
+    Sizing,
+    holm_alpha,
+    power_paired_t,
+    sd_upper_limit,
+    seeds_for_power,
+    size_trial,
+)
 
 __all__ = [
+    "KINDS",
     "READINGS",
     "FourWay",
     "HodgesLehmann",
     "HolmFamily",
     "PValue",
     "Rate",
+    "Sizing",
     "clopper_pearson",
     "four_way",
+    "holm_alpha",
     "holm_family",
+    "power_paired_t",
+    "sd_upper_limit",
+    "seeds_for_power",
+    "size_trial",
     "sign_flip_p",
     "sign_test_p",
     "wilcoxon_hl",
