@@ -357,3 +357,68 @@ def test_power_arguments_are_checked():
     with pytest.raises(ValueError, match="`m`"):
         readings.holm_alpha(0.05, 0)
     assert readings.holm_alpha(0.05, 3) == pytest.approx(0.05 / 3)
+
+
+# ------------------------------------------------------------------------------ rounding_factor
+def test_rounding_factor_on_a_constructed_layout():
+    a1, a2 = [3.0, 5.0, 4.0, 6.0], [3.2, 4.6, 4.4, 6.2]
+    b1, b2 = [2.0, 4.5, 4.0, 5.0], [2.0, 4.3, 4.2, 5.4]
+    result = readings.rounding_factor(a1, a2, b1, b2, margin=0.25)
+    d1, d2 = np.subtract(a1, b1), np.subtract(a2, b2)  # 1, .5, 0, 1 and 1.2, .3, .2, .8
+    assert result.test_input == pytest.approx(tuple((d1 + d2) / 2))
+    assert result.interaction == pytest.approx(tuple(d1 - d2))
+    assert result.n == 4
+    components = result.components
+    assert components.residual == pytest.approx(np.var(d1 - d2, ddof=1) / 2)
+    seeds = np.column_stack([d1, d2]).mean(axis=1)
+    ms_seeds = 2 * np.var(seeds, ddof=1)
+    assert components.ms_seeds == pytest.approx(ms_seeds)
+    assert components.between_seeds == pytest.approx((ms_seeds - components.residual) / 2)
+    # the sums of squares add up to the total
+    d = np.column_stack([d1, d2])
+    total = np.sum((d - d.mean()) ** 2)
+    parts = (
+        components.ms_seeds * components.df_seeds
+        + components.ms_roundings * components.df_roundings
+        + components.ms_residual * components.df_residual
+    )
+    assert parts == pytest.approx(total)
+    assert result.correlation_a == pytest.approx(stats.pearsonr(a1, a2).statistic)
+    assert json.loads(json.dumps(result.to_dict()))["equivalence"]["margin"] == 0.25
+
+
+def test_interaction_tost_is_two_one_sided_t_tests():
+    x = np.random.default_rng(2).normal(0.05, 0.3, 40)
+    tost = readings.paired_t_tost(x, 0.25, alpha=0.05)
+    p_low = stats.ttest_1samp(x, -0.25, alternative="greater").pvalue
+    p_high = stats.ttest_1samp(x, 0.25, alternative="less").pvalue
+    assert tost.p == pytest.approx(min(1.0, 2 * max(p_low, p_high)))
+    ci = stats.ttest_1samp(x, 0.0).confidence_interval(0.95)
+    assert (tost.low, tost.high) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert tost.equivalent == (-0.25 < tost.low and tost.high < 0.25) == (tost.p < 0.05)
+    assert readings.paired_t_tost([0.1, 0.1, 0.1], 0.25).equivalent  # no spread: the point
+    assert not readings.paired_t_tost(x, 0.01).equivalent
+
+
+def test_variance_components_recover_a_simulated_layout():
+    rng = np.random.default_rng(9)
+    seeds = 4000
+    u = rng.normal(0, 1.0, seeds)[:, None]  # between seeds: variance 1
+    d = 0.5 + u + np.array([0.0, 0.3]) + rng.normal(0, 0.5, (seeds, 2))  # residual 0.25
+    zeros = np.zeros(seeds)
+    result = readings.rounding_factor(d[:, 0], d[:, 1], zeros, zeros, margin=0.5)
+    components = result.components
+    assert components.between_seeds == pytest.approx(1.0, abs=0.06)
+    assert components.residual == pytest.approx(0.25, abs=0.02)
+    assert components.between_roundings == pytest.approx(0.3**2 / 2, abs=0.01)  # ρ = ±0.15
+    assert result.equivalence.mean == pytest.approx(-0.3, abs=0.03)
+    assert math.isnan(result.correlation_b)  # arm b constant
+
+
+def test_rounding_factor_checks_its_arguments():
+    with pytest.raises(ValueError, match="one entry per seed"):
+        readings.rounding_factor([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [1.0, 2.0, 3.0], 0.25)
+    with pytest.raises(ValueError, match="`scores_b_r1`"):
+        readings.rounding_factor([1.0, 2.0], [1.0, 2.0], [1.0, math.nan], [1.0, 2.0], 0.25)
+    with pytest.raises(ValueError, match="`margin`"):
+        readings.rounding_factor([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [1.0, 2.0], 0.0)

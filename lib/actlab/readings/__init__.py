@@ -29,6 +29,13 @@ from actlab.readings.power import (
     seeds_for_power,
     size_trial,
 )
+from actlab.readings.rounding import (
+    RoundingFactor,
+    Tost,
+    VarianceComponents,
+    paired_t_tost,
+    rounding_factor,
+)
 
 __all__ = [
     "KINDS",
@@ -38,12 +45,17 @@ __all__ = [
     "HolmFamily",
     "PValue",
     "Rate",
+    "RoundingFactor",
     "Sizing",
+    "Tost",
+    "VarianceComponents",
     "clopper_pearson",
     "four_way",
     "holm_alpha",
     "holm_family",
+    "paired_t_tost",
     "power_paired_t",
+    "rounding_factor",
     "sd_upper_limit",
     "seeds_for_power",
     "size_trial",
