@@ -422,3 +422,136 @@ def test_rounding_factor_checks_its_arguments():
         readings.rounding_factor([1.0, 2.0], [1.0, 2.0], [1.0, math.nan], [1.0, 2.0], 0.25)
     with pytest.raises(ValueError, match="`margin`"):
         readings.rounding_factor([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], [1.0, 2.0], 0.0)
+
+
+# ------------------------------------------------------------------------ confirmatory_decision
+def test_decision_on_a_plain_score_is_the_paired_t_read_four_ways():
+    d = np.random.default_rng(0).normal(1.0, 1.0, 30)
+    result = readings.confirmatory_decision(d, kind="difference", delta_or_margin=0.5)
+    t = stats.ttest_1samp(d, 0.0)
+    ci = t.confidence_interval(0.95)
+    assert (result.low, result.high) == (pytest.approx(ci.low), pytest.approx(ci.high))
+    assert result.p == pytest.approx(t.pvalue) and result.estimate == pytest.approx(d.mean())
+    assert result.p_check == readings.sign_flip_p(d, seed=0).p  # 30 seeds: Monte Carlo
+    assert result.check_method == "monte_carlo" and result.method == "paired_t"
+    assert (result.reading, result.decided, result.reasons) == ("different", True, ())
+    assert json.loads(json.dumps(result.to_dict()))["reading"] == "different"
+
+
+def test_decision_reads_smaller_than_delta_and_equivalence():
+    rng = np.random.default_rng(1)
+    smaller = readings.confirmatory_decision(
+        rng.normal(0.2, 0.1, 12), kind="difference", delta_or_margin=0.5
+    )
+    assert smaller.reading == "different_but_smaller" and smaller.check_method == "exact"
+    same = rng.normal(0.0, 0.2, 12)
+    equivalent = readings.confirmatory_decision(same, kind="equivalence", delta_or_margin=0.5)
+    assert equivalent.reading == "equivalent" and equivalent.decided
+    p_low = stats.ttest_1samp(same, -0.5, alternative="greater").pvalue
+    p_high = stats.ttest_1samp(same, 0.5, alternative="less").pvalue
+    assert equivalent.p == pytest.approx(2 * max(p_low, p_high))
+
+
+def test_decision_is_undetermined_when_the_sign_flip_check_disagrees():
+    d = [1.0, 1.1, 0.9, 1.05, 0.95, -0.2]  # t: p 0.01; sign flips: 4 of 64 patterns, 0.0625
+    result = readings.confirmatory_decision(d, kind="difference", delta_or_margin=2.0)
+    assert result.estimate_reading == "different_but_smaller"
+    assert result.check_reading == "equivalent"
+    assert result.p < 0.05 and result.p_check == pytest.approx(4 / 64)
+    assert (result.reading, result.decided) == ("undetermined", False)
+    assert "check_disagrees" in result.reasons
+
+
+def test_decision_never_decides_on_fewer_than_min_seeds():
+    d = [2.0, 2.1, 1.9, 2.2, 1.8]  # clear, but five seeds
+    result = readings.confirmatory_decision(d, kind="difference", delta_or_margin=0.5)
+    assert result.estimate_reading == "different"
+    assert (result.reading, result.decided) == ("undetermined", False)
+    assert result.reasons[0] == "too_few_seeds"
+    assert readings.confirmatory_decision(
+        d + [2.05], kind="difference", delta_or_margin=0.5
+    ).decided
+
+
+def test_decision_at_holms_level():
+    d = np.random.default_rng(4).normal(0.6, 1.0, 18)
+    at_alpha = readings.confirmatory_decision(d, kind="difference", delta_or_margin=0.5)
+    at_holm = readings.confirmatory_decision(
+        d, kind="difference", delta_or_margin=0.5, alpha_holm=readings.holm_alpha(0.05, 3)
+    )
+    assert at_alpha.p == at_holm.p and 0.05 / 3 < at_holm.p < 0.05
+    assert at_alpha.decided and not at_holm.decided
+    assert at_holm.confidence == pytest.approx(1 - 0.05 / 3)
+    assert at_holm.high - at_holm.low > at_alpha.high - at_alpha.low
+
+
+def test_an_unscorable_question_stays_in_its_holm_family():
+    d = [0.5, 1.0, math.nan, 0.7, 0.2, 0.9, 1.1]
+    result = readings.confirmatory_decision(d, kind="difference", delta_or_margin=0.5)
+    assert math.isnan(result.p) and not result.decided and "unscorable" in result.reasons
+    family = readings.holm_family([0.001, 0.0335, result.p])
+    assert family.m == 3 and family.rejected[2] is False
+
+
+def test_log_mse_scores_worst_at_the_ceiling():
+    rng = np.random.default_rng(8)
+    b = rng.normal(-3.0, 1.0, 16)
+    a = b - 0.8 + rng.standard_cauchy(16) * 0.1  # a better (lower log-MSE), heavy tails
+    a[4] = math.inf  # diverged
+    b[[2, 9]] = [math.nan, 7.0]  # diverged, and above the ceiling
+    result = readings.confirmatory_decision(
+        scores_a=a,
+        scores_b=b,
+        ceiling=0.0,
+        higher_is_better=False,
+        kind="difference",
+        delta_or_margin=0.3,
+        log_scale=True,
+    )
+    filled_a = np.where(np.isfinite(a) & (a <= 0.0), a, 0.0)
+    filled_b = np.where(np.isfinite(b) & (b <= 0.0), b, 0.0)
+    expected = readings.wilcoxon_hl(filled_a - filled_b)
+    assert (result.estimate, result.low, result.high, result.p) == (
+        expected.estimate,
+        expected.low,
+        expected.high,
+        pytest.approx(expected.p),
+    )
+    assert (result.scored_worst_a, result.scored_worst_b) == (1, 2)
+    assert result.divergence_b.low == readings.clopper_pearson(2, 16).low
+    assert "scored_worst" in result.reasons and result.method == "wilcoxon_hl"
+    assert result.check_method == "signed_rank"
+    assert result.p_sensitivity == readings.sign_test_p(filled_a - filled_b).p
+    assert result.reading == "different" and result.decided
+
+
+def test_non_inferiority_in_either_direction():
+    rng = np.random.default_rng(6)
+    higher = readings.confirmatory_decision(
+        rng.normal(-0.1, 0.3, 20), kind="non_inferiority", delta_or_margin=0.5
+    )
+    assert higher.reading == "non_inferior" and higher.decided
+    lower = readings.confirmatory_decision(  # a − b of a loss: +1 is worse by more than 0.5
+        rng.normal(1.0, 0.3, 20),
+        kind="non_inferiority",
+        delta_or_margin=0.5,
+        higher_is_better=False,
+    )
+    assert lower.reading == "inferior"
+
+
+def test_decision_arguments_are_checked():
+    with pytest.raises(ValueError, match="`delta_or_margin`"):
+        readings.confirmatory_decision([1.0] * 8, kind="difference", delta_or_margin=0)
+    with pytest.raises(ValueError, match="`kind`"):
+        readings.confirmatory_decision([1.0] * 8, kind="superiority", delta_or_margin=0.5)
+    with pytest.raises(ValueError, match="`ceiling`"):
+        readings.confirmatory_decision(
+            scores_a=[1.0] * 8,
+            scores_b=[1.0] * 8,
+            ceiling=2.0,
+            kind="difference",
+            delta_or_margin=0.5,
+        )
+    with pytest.raises(ValueError, match="either `diffs`"):
+        readings.confirmatory_decision(kind="difference", delta_or_margin=0.5)

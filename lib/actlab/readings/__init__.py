@@ -9,6 +9,12 @@ codes (``"different"``, ``"different_but_smaller"``, ``"equivalent"``, ``"undete
 for `actlab.wording` to put into words. Every distribution comes from `scipy.stats`.
 """
 
+from actlab.readings.decision import (
+    NON_INFERIORITY_READINGS,
+    REASONS,
+    Decision,
+    confirmatory_decision,
+)
 from actlab.readings.family import HolmFamily, holm_family
 from actlab.readings.fourway import READINGS, FourWay, four_way
 from actlab.readings.paired import (
@@ -39,7 +45,10 @@ from actlab.readings.rounding import (
 
 __all__ = [
     "KINDS",
+    "NON_INFERIORITY_READINGS",
+    "REASONS",
     "READINGS",
+    "Decision",
     "FourWay",
     "HodgesLehmann",
     "HolmFamily",
@@ -50,6 +59,7 @@ __all__ = [
     "Tost",
     "VarianceComponents",
     "clopper_pearson",
+    "confirmatory_decision",
     "four_way",
     "holm_alpha",
     "holm_family",
