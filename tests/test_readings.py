@@ -555,3 +555,19 @@ def test_decision_arguments_are_checked():
         )
     with pytest.raises(ValueError, match="either `diffs`"):
         readings.confirmatory_decision(kind="difference", delta_or_margin=0.5)
+
+
+@pytest.mark.parametrize("kind", ["difference", "equivalence", "non_inferiority"])
+def test_decision_p_is_below_the_level_exactly_when_the_interval_claims(kind):
+    rng = np.random.default_rng(11)
+    claims = {
+        "difference": ("different", "different_but_smaller"),
+        "equivalence": ("equivalent", "different_but_smaller"),
+        "non_inferiority": ("non_inferior",),
+    }[kind]
+    for _ in range(60):
+        d = rng.normal(rng.uniform(-1, 1), rng.uniform(0.2, 1.5), int(rng.integers(6, 13)))
+        result = readings.confirmatory_decision(d, kind=kind, delta_or_margin=0.5)
+        assert (result.p < 0.05) == (result.estimate_reading in claims)
+        record = json.loads(json.dumps(result.to_dict()))
+        assert record["reading"] == result.reading and record["n"] == d.size

@@ -167,6 +167,31 @@ def _scores(
     return d, worst[0], worst[1], bool(np.all(np.isfinite(d)))
 
 
+def _estimate(d: np.ndarray, log_scale: bool, level: float):
+    """(estimate, low, high, one-sided test of the claims) of the (1 − level) interval."""
+    if log_scale:
+        hl = wilcoxon_hl(d, 1.0 - level)
+        return hl.estimate, hl.low, hl.high, _wilcoxon_one_sided
+    n, estimate = d.size, float(d.mean())
+    half = float(stats.t.ppf(1.0 - level / 2.0, n - 1)) * float(d.std(ddof=1)) / math.sqrt(n)
+    return estimate, estimate - half, estimate + half, _t_one_sided
+
+
+class _SignFlips:
+    """`sign_flip_p`'s one-sided p as a test for `_claims`: one null per shifted sample."""
+
+    def __init__(self, seed: int):
+        self.seed, self.method = seed, "none"
+        self._memo: dict[bytes, tuple[float, float, str]] = {}
+
+    def __call__(self, x: np.ndarray, alternative: str) -> float:
+        key = x.tobytes()
+        if key not in self._memo:
+            self._memo[key] = _sign_flip_one_sided(x, self.seed)
+        p_greater, p_less, self.method = self._memo[key]
+        return p_greater if alternative == "greater" else p_less
+
+
 def confirmatory_decision(
     diffs: Any = None,
     *,
@@ -283,33 +308,15 @@ def confirmatory_decision(
             reasons=tuple(reasons),
         )
     oriented = d if (higher_is_better or kind != "non_inferiority") else -d
-    if log_scale:
-        hl = wilcoxon_hl(d, 1.0 - level)
-        estimate, low, high = hl.estimate, hl.low, hl.high
-        test = _wilcoxon_one_sided
-    else:
-        estimate = float(d.mean())
-        half = float(stats.t.ppf(1.0 - level / 2.0, n - 1)) * float(d.std(ddof=1)) / math.sqrt(n)
-        low, high = estimate - half, estimate + half
-        test = _t_one_sided
+    estimate, low, high, test = _estimate(d, log_scale, level)
     estimate_reading = _reading(kind, low, high, delta, higher_is_better)
-    _, p = _claims(test, kind, oriented, delta, level)
-    flips: list[str] = []
-    memo: dict[bytes, tuple[float, float, str]] = {}
-
-    def flip(x: np.ndarray, alternative: str) -> float:  # `sign_flip_p`, one null per shift
-        key = x.tobytes()
-        if key not in memo:
-            memo[key] = _sign_flip_one_sided(x, seed)
-        p_greater, p_less, method = memo[key]
-        flips.append(method)
-        return p_greater if alternative == "greater" else p_less
-
+    test_reading, p = _claims(test, kind, oriented, delta, level)
     if log_scale:  # the signed-rank test is the sign-flip test of the ranks
-        check_reading, p_check = _claims(test, kind, oriented, delta, level)
-        flips.append("signed_rank")
+        check_method, check_reading, p_check = "signed_rank", test_reading, p
     else:
+        flip = _SignFlips(seed)
         check_reading, p_check = _claims(flip, kind, oriented, delta, level)
+        check_method = flip.method
     sensitivity_reading, p_sensitivity = _claims(
         lambda x, alt: sign_test_p(x, alt).p, kind, oriented, delta, level
     )
@@ -328,7 +335,7 @@ def confirmatory_decision(
         high=high,
         p=p,
         p_check=p_check,
-        check_method=flips[0],
+        check_method=check_method,
         p_sensitivity=p_sensitivity,
         estimate_reading=estimate_reading,
         check_reading=check_reading,
