@@ -154,6 +154,21 @@ def test_signed_rank_cdf_is_the_enumerated_distribution():
             assert _signed_rank_cdf(n, t) == pytest.approx(np.mean(t_plus <= t), abs=1e-12)
 
 
+def test_signed_rank_cdf_at_50_seeds_is_the_counting_recursion():
+    from actlab.readings.paired import _hl_rank, _signed_rank_cdf
+
+    n, total = 50, 50 * 51 // 2
+    counts = [1] + [0] * total  # sign patterns with T⁺ = t, adding rank r at a time
+    for r in range(1, n + 1):
+        for t in range(total, r - 1, -1):
+            counts[t] += counts[t - r]
+    cdf = np.cumsum(counts) / 2.0**n
+    for t in (300, 435, 466, 600):
+        assert _signed_rank_cdf(n, t) == pytest.approx(cdf[t], rel=1e-9)
+    k, coverage, _ = _hl_rank(n, 0.95)
+    assert cdf[k - 1] <= 0.025 < cdf[k] and coverage == pytest.approx(1 - 2 * cdf[k - 1])
+
+
 def test_hodges_lehmann_estimate_is_the_median_of_walsh_averages():
     rng = np.random.default_rng(7)
     for n in (2, 3, 8, 13):
