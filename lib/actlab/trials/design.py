@@ -72,8 +72,20 @@ class Design:
     force: bool = False
     cost: bool = True
     task_sources: Mapping[str, Any] | None = None
+    roundings: tuple[str, ...] = ()
+    interaction_margin: float | None = None
 
     # ------------------------------------------------------------------ what it plans
+    @property
+    def crossed(self) -> bool:
+        """Whether every evaluation run is repeated under several roundings (oneDNN settings)."""
+        return len(self.roundings) > 1
+
+    @property
+    def settings(self) -> tuple[str | None, ...]:
+        """The oneDNN setting of the runs: each rounding, or this process's own."""
+        return tuple(self.roundings) or (self.onednn,)
+
     @property
     def arms(self) -> dict[str, Arm]:
         return {a.name: a for a in self.candidates + self.baselines}
@@ -92,15 +104,17 @@ class Design:
         """Whether (task, arm) chooses its learning rate on tuning runs (a grid of several)."""
         return self.arms[arm].runs_on(task) and len(self.grids[(task, arm)]) > 1
 
-    def _run(self, task: Task, arm: Arm, lr: float, seed: int, stage: str) -> PlannedRun:
+    def _run(
+        self, task: Task, arm: Arm, lr: float, seed: int, stage: str, onednn: str | None
+    ) -> PlannedRun:
         epochs = int(arm.train.get("epochs", task.epochs))
-        return PlannedRun(task.name, arm.name, stage, float(lr), int(seed), epochs, self.onednn)
+        return PlannedRun(task.name, arm.name, stage, float(lr), int(seed), epochs, onednn)
 
     def tune_runs(self, arms: Sequence[str] | None = None) -> list[PlannedRun]:
-        """Every tuning run, for `arms` (None: all of them)."""
+        """Every tuning run, for `arms` (None: all of them), under the first rounding."""
         names = list(self.arms) if arms is None else list(arms)
         return [
-            self._run(t, self.arms[a], lr, s, "tune")
+            self._run(t, self.arms[a], lr, s, "tune", self.settings[0])
             for t in self.tasks
             for a in names
             if self.tuned(t.name, a)
@@ -112,12 +126,14 @@ class Design:
         self, chosen: Mapping[tuple[str, str], float], arms: Sequence[str] | None = None
     ) -> list[PlannedRun]:
         """Every evaluation run, given the learning rates `chosen` per (task, arm) by the tuning
-        runs (a one-value grid needs none); a tuned arm without a choice is not run."""
+        runs (a one-value grid needs none), under every rounding; a tuned arm without a choice
+        is not run."""
         names = list(self.arms) if arms is None else list(arms)
         return [
             self._run(
-                t, self.arms[a], chosen.get((t.name, a), self.grids[(t.name, a)][0]), s, "eval"
+                t, self.arms[a], chosen.get((t.name, a), self.grids[(t.name, a)][0]), s, "eval", r
             )
+            for r in self.settings
             for t in self.tasks
             for a in names
             if self.arms[a].runs_on(t.name)
@@ -151,11 +167,13 @@ class Design:
             "backend": self.backend,
             "op_threads": self.op_threads,
             "onednn": self.onednn,
+            "roundings": list(self.settings),
+            "interaction_margin": self.interaction_margin,
             "force": self.force,
             "cost": self.cost,
             "runs": {
                 "tune": [_run_json(r) for r in self.tune_runs()],
-                "eval_per_arm_and_task": len(self.seeds),
+                "eval_per_arm_and_task": len(self.seeds) * len(self.settings),
             },
         }
 
@@ -204,6 +222,8 @@ class Design:
             force=bool(data["force"]),
             cost=bool(data["cost"]),
             task_sources=sources,
+            roundings=tuple(data["roundings"]) if len(data["roundings"]) > 1 else (),
+            interaction_margin=data["interaction_margin"],
         )
 
     def record(self, candidates: Sequence[str], skipped: Sequence[str], tuned: bool) -> dict:
@@ -227,6 +247,11 @@ class Design:
             "backend": self.backend,
             "op_threads": self.op_threads,
             "onednn": self.onednn,
+            **(
+                {"roundings": list(self.roundings), "interaction_margin": self.interaction_margin}
+                if self.crossed
+                else {}
+            ),
         }
 
 

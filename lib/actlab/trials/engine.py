@@ -45,6 +45,8 @@ def run_trial(
     cost: bool = True,
     progress: str = "auto",
     op_threads: int = 1,
+    roundings: Sequence[str] | None = None,
+    interaction_margin: float | None = None,
 ) -> Trial:
     """Run a trial and return a `Trial` (``.runs``, ``.comparisons``, ``.choices``, ...).
 
@@ -80,6 +82,12 @@ def run_trial(
         op_threads: TensorFlow threads per op in every run (1; another number is another
             float rounding, part of the cache key: a robustness check). Workers keep the number
             they started with, so a different one needs new workers (a new Python session).
+        roundings: TensorFlow's float rounding as a factor crossed with the arms: oneDNN
+            settings (``("1", "0")``: on and off) under which every evaluation run is repeated,
+            each in worker processes started with it; each seed's score is the mean over them.
+            None: this process's setting only.
+        interaction_margin: with `roundings`, the declared equivalence margin (in the task's
+            units) of the arm × rounding interaction, read per comparison (`Trial.roundings`).
     """
     start = time.perf_counter()
     design = plan_trial(
@@ -98,6 +106,8 @@ def run_trial(
         force=force,
         cost=cost,
         op_threads=op_threads,
+        roundings=roundings,
+        interaction_margin=interaction_margin,
     )
     runs = execute(design, jobs=jobs, scheduler=scheduler, cache=cache, progress=progress)
     decisions = decide(runs, design)
@@ -113,4 +123,5 @@ def run_trial(
         tasks=design.task_map,
         seconds=time.perf_counter() - start,
         note=note_design(None if cache is None else Path(cache), record),
+        roundings=decisions.roundings,
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 from actlab._util import is_int
 from actlab.trials.arms import Arm, arm_key, describe_object
-from actlab.trials.cache import RunCache, environment_key
+from actlab.trials.cache import RunCache, environment_key, onednn_setting
 from actlab.trials.compare import choose_learning_rates, cost_ratios, score_of
 from actlab.trials.design import Design, PlannedRun
 from actlab.trials.parallel import in_process_ok, loky_is_default, run_name, run_specs, warm_workers
@@ -123,6 +123,8 @@ def _spec_key(design: Design, run: PlannedRun, env: dict) -> tuple[RunSpec, dict
         design.op_threads,
         run.onednn,
     )
+    if design.backend == "tensorflow":  # the run's own rounding (the same as env's unless crossed)
+        env = {**env, "versions": {**env["versions"], "onednn": run.onednn}}
     key = {
         "task": describe_object({**task.__dict__, "name": task.name}),
         "arm": arm_key(arm),
@@ -165,6 +167,20 @@ def _row(spec: RunSpec, result: dict, cached: bool, role: str) -> dict[str, Any]
         row["record"] = result["record"]
     row["cached"] = cached
     return row
+
+
+def _rounding_env(design: Design, onednn: str | None) -> dict[str, str] | None:
+    """The environment of the workers for runs under `onednn`: None (the usual workers) when
+    it is this process's own setting, else fresh workers with it (it is fixed when TensorFlow
+    loads in a process)."""
+    if onednn == onednn_setting():
+        return None
+    if onednn is None:
+        raise ValueError(
+            "This process sets TF_ENABLE_ONEDNN_OPTS; a design planned without it cannot be run "
+            "here: plan it again, or give its roundings explicitly"
+        )
+    return {"TF_ENABLE_ONEDNN_OPTS": onednn}
 
 
 def _warm(design: Design, store: RunCache, env: dict, jobs: int, scheduler: Any):
@@ -212,6 +228,12 @@ def execute(
         jobs = os.cpu_count() or 1
     if not is_int(jobs) or jobs < 1:
         raise ValueError(f"`jobs` must be None or an integer >= 1. Received: jobs={jobs!r}")
+    if design.crossed and scheduler is not None:
+        raise ValueError(
+            "A design with `roundings` runs on local worker processes, one set per oneDNN "
+            "setting (it is fixed when a process starts): run it without `scheduler`, or run "
+            f"each rounding on its own cluster. Received: scheduler={scheduler!r}"
+        )
     serial_here = in_process_ok(design.backend, design.op_threads)
     store, env = RunCache(cache), environment_key(design.backend)
     warm = _warm(design, store, env, jobs, scheduler)
@@ -227,16 +249,28 @@ def execute(
     rows, errors = [], []
 
     def collect(planned: list[PlannedRun]) -> None:
-        pairs = [_spec_key(design, r, env) for r in planned]
-        done = run_specs(
-            [p[0] for p in pairs], [p[1] for p in pairs], store, bar, jobs, scheduler, serial_here
-        )
-        for i, (result, cached) in sorted(done.items()):
-            spec = pairs[i][0]
-            if "error" in result:
-                errors.append(f"{run_name(spec)}: {result['error']}")
-            else:
-                rows.append(_row(spec, result, cached, roles[spec.arm.name]))
+        for onednn in dict.fromkeys(r.onednn for r in planned):  # this process's setting first
+            group = [r for r in planned if r.onednn == onednn]
+            pairs = [_spec_key(design, r, env) for r in group]
+            done = run_specs(
+                [p[0] for p in pairs],
+                [p[1] for p in pairs],
+                store,
+                bar,
+                jobs,
+                scheduler,
+                serial_here,
+                _rounding_env(design, onednn),
+            )
+            for i, (result, cached) in sorted(done.items()):
+                spec = pairs[i][0]
+                if "error" in result:
+                    errors.append(f"{run_name(spec)}: {result['error']}")
+                else:
+                    row = _row(spec, result, cached, roles[spec.arm.name])
+                    if design.crossed:
+                        row["rounding"] = spec.onednn
+                    rows.append(row)
 
     try:
         if warm is not None:

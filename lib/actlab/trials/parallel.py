@@ -4,6 +4,7 @@ joblib; results come back as they finish and go into the cache at once (`execute
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from typing import Any
 
@@ -52,12 +53,23 @@ def _indexed(i: int, spec: RunSpec) -> tuple[int, dict]:
 
 
 @contextlib.contextmanager
-def _parallel(jobs: int, scheduler: Any, serial_here: bool):
+def _parallel(jobs: int, scheduler: Any, serial_here: bool, env: dict | None = None):
     """The joblib `Parallel` for the runs: Dask (a scheduler address or Client), loky workers,
-    or this process (one worker process instead when this one cannot match the workers)."""
+    or this process (one worker process instead when this one cannot match the workers); with
+    `env`, fresh loky workers started with those environment variables (a oneDNN setting
+    other than this process's), shut down afterwards."""
     import joblib
 
     kwargs = {"return_as": "generator_unordered"}
+    if env is not None:
+        from joblib.externals.loky import get_reusable_executor
+
+        executor = get_reusable_executor(max_workers=jobs, env=env)
+        try:
+            yield functools.partial(_on_executor, executor)
+        finally:
+            executor.shutdown(wait=True)
+        return
     if scheduler is None:
         if jobs == 1 and not serial_here:  # joblib runs n_jobs=1 here: loky's executor directly
             yield _one_worker
@@ -76,25 +88,31 @@ def _parallel(jobs: int, scheduler: Any, serial_here: bool):
             client.close()
 
 
-def _one_worker(calls):
-    """Like ``Parallel(return_as="generator_unordered")`` with one loky worker process."""
+def _on_executor(executor, calls):
+    """Like ``Parallel(return_as="generator_unordered")`` on a loky `executor`."""
     import concurrent.futures
 
-    from joblib.externals.loky import get_reusable_executor
-
-    executor = get_reusable_executor(max_workers=1)
     futures = [executor.submit(fn, *args, **kwargs) for fn, args, kwargs in calls]
     for future in concurrent.futures.as_completed(futures):
         yield future.result()
+
+
+def _one_worker(calls):
+    """Like ``Parallel(return_as="generator_unordered")`` with one loky worker process."""
+    from joblib.externals.loky import get_reusable_executor
+
+    return _on_executor(get_reusable_executor(max_workers=1), calls)
 
 
 def run_name(spec: RunSpec) -> str:
     return f"{spec.task.name} {spec.arm.name} lr={spec.learning_rate:g} seed={spec.seed}"
 
 
-def run_specs(specs, keys, cache, progress, jobs, scheduler, serial_here) -> dict[int, tuple]:
+def run_specs(
+    specs, keys, cache, progress, jobs, scheduler, serial_here, env=None
+) -> dict[int, tuple]:
     """Each spec's result and whether it came from the cache, by index: cached ones first,
-    the others as they finish (stored in `cache` at once)."""
+    the others as they finish (stored in `cache` at once); `env`: see `_parallel`."""
     import joblib
 
     done: dict[int, tuple] = {}
@@ -107,7 +125,7 @@ def run_specs(specs, keys, cache, progress, jobs, scheduler, serial_here) -> dic
             todo.append(i)
     if not todo:
         return done
-    with _parallel(jobs, scheduler, serial_here) as parallel, warnings.catch_warnings():
+    with _parallel(jobs, scheduler, serial_here, env) as parallel, warnings.catch_warnings():
         # loky replaces a worker whose memory grew (Keras keeps some per model): not a failure
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
         for i, result in parallel(joblib.delayed(_indexed)(i, specs[i]) for i in todo):

@@ -88,11 +88,16 @@ def plan_trial(
     force: bool = False,
     cost: bool = True,
     op_threads: int = 1,
+    roundings: Sequence[str] | None = None,
+    interaction_margin: float | None = None,
 ) -> Design:
     """Check every argument and plan a trial: a `Design`, before anything trains. The
     arguments are `run_trial`'s (see there); `force` and `cost` are recorded for `execute` and
     `decide`. Raises `ValueError` naming the argument that is wrong."""
     import keras
+
+    backend = keras.backend.backend()
+    crossed = _roundings(roundings, interaction_margin, backend)
 
     if not is_int(op_threads) or op_threads < 1:
         raise ValueError(
@@ -140,10 +145,44 @@ def plan_trial(
         questions=tuple(questions),
         listed=listed,
         alpha=alpha,
-        backend=keras.backend.backend(),
+        backend=backend,
         op_threads=op_threads,
         onednn=onednn_setting(),
         force=bool(force),
         cost=bool(cost),
         task_sources=sources,
+        roundings=crossed,
+        interaction_margin=None if not crossed else float(interaction_margin),
     )
+
+
+ROUNDINGS = ("1", "0")  # TF_ENABLE_ONEDNN_OPTS: oneDNN on, off
+
+
+def _roundings(roundings: Any, margin: Any, backend: str) -> tuple[str, ...]:
+    """The checked roundings of a crossed design (() for none) and its interaction margin."""
+    if roundings is None:
+        if margin is not None:
+            raise ValueError(
+                "`interaction_margin` goes with `roundings` (the interaction of an arm "
+                f"difference with the rounding). Received: interaction_margin={margin!r}"
+            )
+        return ()
+    values = [roundings] if isinstance(roundings, str) else list(roundings)
+    if len(values) < 2 or len(set(values)) < len(values) or not set(values) <= set(ROUNDINGS):
+        raise ValueError(
+            f"`roundings` must be None or distinct oneDNN settings from {ROUNDINGS} (at least "
+            f"two). Received: roundings={roundings!r}"
+        )
+    if backend != "tensorflow":
+        raise ValueError(
+            f"`roundings` are TensorFlow's oneDNN settings; this trial runs on {backend!r}. "
+            f"Received: roundings={roundings!r}"
+        )
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or not margin > 0:
+        raise ValueError(
+            "`interaction_margin` must be a number > 0 with `roundings`: the declared "
+            "equivalence margin of the arm × rounding interaction. "
+            f"Received: interaction_margin={margin!r}"
+        )
+    return tuple(values)

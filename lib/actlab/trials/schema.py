@@ -2,7 +2,8 @@
 
 `RUN_COLUMNS`: one row per training run (`Trial.runs`); beside them, one column per recorded
 curve (``train_loss``, ``val_<metric>``, ``test_<metric>``: a tuple per epoch) and, when the task
-records one, ``record``. `CHOICE_COLUMNS`: per task, arm and learning rate of a tuned grid
+records one, ``record``; in a design crossed with roundings, ``rounding`` (the run's oneDNN
+setting). `CHOICE_COLUMNS`: per task, arm and learning rate of a tuned grid
 (`Trial.choices`). `COMPARISON_COLUMNS`: one row per task × candidate × baseline
 (`Trial.comparisons`); ``cost_ratio`` and its quartiles are there when the trial measured cost.
 """
@@ -78,7 +79,7 @@ COMPARISON_COLUMNS = (
 
 #: Columns a row may carry beside the declared ones, per table (a prefix ends with "_").
 OPTIONAL = {
-    "runs": ("record", "train_", "val_", "test_"),
+    "runs": ("record", "rounding", "train_", "val_", "test_"),
     "choices": (),
     "comparisons": ("cost_ratio", "cost_ratio_q1", "cost_ratio_q3"),
 }

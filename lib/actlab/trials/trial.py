@@ -88,6 +88,8 @@ class Trial:
         checkups: the candidates' checkup summaries; skipped: those not trained.
         design: what was declared before the run; note: set when the same design ran other
             seeds before (a new trial).
+        roundings: for a design crossed with roundings, per comparison the arm × rounding
+            interaction (`actlab.trials.decision`); empty otherwise.
     """
 
     runs: Any
@@ -99,6 +101,7 @@ class Trial:
     tasks: dict[str, Task]
     seconds: float
     note: str | None = None
+    roundings: list[dict[str, Any]] = field(default_factory=list)
     _figure: Any = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -286,6 +289,7 @@ class Trial:
                 "design": self.design,
                 "note": self.note,
                 "seconds": self.seconds,
+                **({"roundings": self.roundings} if self.roundings else {}),
             }
         )
 
