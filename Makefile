@@ -11,6 +11,7 @@ export ACTLAB_DATA_DIR ?= $(CURDIR)/data
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.actlab-installed
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 PROFILE ?= default
 BACKEND ?= tensorflow
 KERNEL := actlab
@@ -43,7 +44,7 @@ LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-venv: $(VENV_STAMP)  ## create/refresh .venv from requirements.lock and register the kernel
+venv: $(VENV_STAMP) $(LAB_OVERRIDES)  ## create/refresh .venv from requirements.lock and register the kernel
 
 # pip's own output (and this machine's pip configuration warnings) go to this log, not the terminal.
 VENV_LOG = $(VENV)/pip-install.log
@@ -57,6 +58,11 @@ $(VENV_STAMP): requirements.lock pyproject.toml
 	  install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "actlab (.venv)" >/dev/null
 	@touch $@
+
+# JupyterLab's settings for this project, in .venv (not the user's home): no "Jupyter news"
+# pop-up, no update check (jupyter/overrides.json, JupyterLab's overrides mechanism).
+$(LAB_OVERRIDES): jupyter/overrides.json | $(VENV_STAMP)
+	@mkdir -p $(dir $@) && cp $< $@
 
 # `check` first forgets the stamps whose executed copy or results.json another run replaced, so
 # "up to date" is never claimed for outputs that are not this profile's; the summary follows.
@@ -169,7 +175,7 @@ format: $(VENV_STAMP)  ## ruff format, then ruff's import sorting and other fixe
 	$(VENV)/bin/ruff format $(LINTED)
 	$(VENV)/bin/ruff check --fix $(LINTED)
 
-lab: $(VENV_STAMP)  ## JupyterLab on the project kernel
+lab: $(VENV_STAMP) $(LAB_OVERRIDES)  ## JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab notebooks/
 
 lock:  ## re-resolve requirements.in into requirements.lock (needs the package index)
