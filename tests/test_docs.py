@@ -144,6 +144,9 @@ def test_site_builds_strict_and_offline(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (site / "index.html").is_file() and (site / "assets" / "trial.png").is_file()
     assert "run_trial" in (site / "api" / "trials.html").read_text()
+    checkup = (site / "api" / "checkup.html").read_text()  # its names are imported lazily
+    for name in ("check_activation", "assert_healthy", "check_module", "ActivationReport"):
+        assert re.search(rf'id="actlab\.checkup\.([a-z]+\.)?{name}"', checkup), name
     assert "run_trial" in (site / "search" / "search_index.json").read_text()
     assert (site / "notebooks" / "01_epoch_dynamic_blend.html").is_file()
     for page in site.rglob("*.html"):  # nothing loaded from the network when a page opens
