@@ -11,6 +11,7 @@ export ACTLAB_DATA_DIR ?= $(CURDIR)/data
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.actlab-installed
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 PROFILE ?= default
 BACKEND ?= tensorflow
 KERNEL := actlab
@@ -31,7 +32,7 @@ NAMES := $(patsubst $(NOTEBOOK_DIR)/%.ipynb,%,$(NOTEBOOKS))
 # Longest first, so that under `make -j2` the slowest notebook does not start last: the order of
 # the default profile's times in `make -j2 figures` on the idle 2-core machine (its summary prints
 # them; 2026-12-05, commit 6b0cc49: 09 184 s, 01 182 s, 05 172 s, 07 125 s, 04 104 s, 08 87 s,
-# 03 71 s, 02 61 s; README "How long it takes").
+# 03 71 s, 02 61 s; docs/performance.md).
 # Unlisted notebooks follow in name order; the benchmark (06) runs last, alone.
 SLOW_FIRST := 09_is_my_activation_any_good 01_epoch_dynamic_blend 05_truncation_layer 07_check_your_activation 04_antirectifier_vs_relu 08_rational_activations 03_nan_diagnosis 02_soft_exponential
 ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))
@@ -43,7 +44,7 @@ LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-venv: $(VENV_STAMP)  ## create/refresh .venv from requirements.lock and register the kernel
+venv: $(VENV_STAMP) $(LAB_OVERRIDES)  ## create/refresh .venv from requirements.lock and register the kernel
 
 # pip's own output (and this machine's pip configuration warnings) go to this log, not the terminal.
 VENV_LOG = $(VENV)/pip-install.log
@@ -57,6 +58,11 @@ $(VENV_STAMP): requirements.lock pyproject.toml
 	  install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "actlab (.venv)" >/dev/null
 	@touch $@
+
+# JupyterLab's settings for this project, in .venv (not the user's home): no "Jupyter news"
+# pop-up, no update check (jupyter/overrides.json, JupyterLab's overrides mechanism).
+$(LAB_OVERRIDES): jupyter/overrides.json | $(VENV_STAMP)
+	@mkdir -p $(dir $@) && cp $< $@
 
 # `check` first forgets the stamps whose executed copy or results.json another run replaced, so
 # "up to date" is never claimed for outputs that are not this profile's; the summary follows.
@@ -119,8 +125,13 @@ reports: figures  ## HTML reports + index.html of one profile/backend (HIDE_CODE
 readme-table: $(VENV_STAMP)  ## README findings table from figures/*/results.json (after `make figures`, default profile)
 	$(PY) tools/readme_table.py --collect --figures figures
 
-docs: $(VENV_STAMP)  ## HTML API reference of actlab from its docstrings (pdoc) in reports/api/, linked from reports/index.html
-	$(PY) -c "from actlab.collection.reports import build_api_docs; print('API reference ->', build_api_docs())"
+# The documentation site (mkdocs.yml): guides, the API reference from the docstrings
+# (mkdocstrings), the notebooks as pages (never executed). --strict: a broken link or reference
+# fails. Offline: no web fonts, no CDN.
+DOCS_DIR := reports/docs
+docs: $(VENV_STAMP)  ## the documentation site (guides, API reference, notebooks unexecuted) in reports/docs/
+	@NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet --site-dir $(DOCS_DIR)
+	@echo "docs: $(DOCS_DIR)/index.html"
 
 # The checkup's exit status, said in words: 0 nothing failed, 1 a check failed (the activation
 # has a defect), 2 not a usable target (a typo, an import error, not an activation). make's own
@@ -169,7 +180,7 @@ format: $(VENV_STAMP)  ## ruff format, then ruff's import sorting and other fixe
 	$(VENV)/bin/ruff format $(LINTED)
 	$(VENV)/bin/ruff check --fix $(LINTED)
 
-lab: $(VENV_STAMP)  ## JupyterLab on the project kernel
+lab: $(VENV_STAMP) $(LAB_OVERRIDES)  ## JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab notebooks/
 
 lock:  ## re-resolve requirements.in into requirements.lock (needs the package index)

@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(config, items):
     ``@pytest.mark.tensorflow_only(reason=...)`` (on a test or as a module's ``pytestmark``)
     marks a test written against TensorFlow (``tf.GradientTape``, ``tf.function`` modes, op
     determinism); ``@pytest.mark.backend_independent(reason=...)`` marks a test whose subject
-    does not depend on the Keras backend (packaging, the README's own code, which says it runs
+    does not depend on the Keras backend (packaging, the docs' code blocks, which say they run
     on TensorFlow): both run once, in the TensorFlow pass, as do the notebook smoke runs
     (``@pytest.mark.notebook``). A long backend-independent test may say
     ``backend_independent(reason=..., in_pass="jax")``: it then runs once in the JAX pass
