@@ -99,3 +99,52 @@ def test_seeds_are_a_count_a_start_or_a_range(user_folder, monkeypatch):
     assert args.seed_list == [100, 101, 102, 103]
     args = check_arguments(["myacts:snake", "gelu", "--seeds", "100-102", "--lr", "0.01,0.1"])
     assert args.seed_list == [100, 101, 102] and args.learning_rates == [0.01, 0.1]
+
+
+LEAK = """
+import sys
+from pathlib import Path
+
+from actlab.trials.cli import native_output_to
+
+with native_output_to(Path("trial.log")) as terminal:
+    import tensorflow as tf  # imported inside, as the command does
+
+    f = tf.function(lambda x: x * 2)
+    for i in range(8):  # a new Python float each call: TensorFlow warns of retracing
+        f(float(i))
+    print("[1/1] a run's line", file=terminal)
+"""
+
+
+def test_tensorflow_retracing_warnings_go_to_the_log_not_the_terminal(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", LEAK], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "[1/1] a run's line" in proc.stderr
+    assert "retracing" not in proc.stderr, proc.stderr
+    assert "triggered tf.function retracing" in (tmp_path / "trial.log").read_text()
+
+
+def test_each_runs_line_carries_an_eta_when_not_a_terminal(caplog):
+    import io
+    import logging
+
+    from actlab.trials.progress import Progress
+
+    caplog.set_level(logging.INFO, logger="actlab.trials")
+    progress = Progress(3, "log")
+    progress.run_done("mlp relu seed=0: cached", cached=True)
+    progress.run_done("mlp relu seed=1: trained in 1.0 s", cached=False)
+    progress.run_done("mlp relu seed=2: trained in 1.0 s", cached=False)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("[1/3] mlp relu seed=0: cached (") and "ETA ?)" in lines[0]
+    assert lines[1].startswith("[2/3] mlp relu seed=1: trained in 1.0 s (")
+    assert "elapsed, ETA " in lines[1] and "ETA ?" not in lines[1]
+    assert lines[2].endswith("elapsed, ETA 0s)")
+    caplog.clear()
+    bar = Progress(2, "bar", stream=io.StringIO())  # on a terminal the bar shows the ETA
+    bar.run_done("mlp relu seed=0: trained in 1.0 s", cached=False)
+    assert caplog.records[0].getMessage() == "[1/2] mlp relu seed=0: trained in 1.0 s"
+    assert "ETA" in bar.stream.getvalue()

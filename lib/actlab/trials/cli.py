@@ -195,10 +195,24 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+#: Loggers of the libraries a trial runs (their Python-side messages, such as TensorFlow's
+#: retracing warnings): inside `native_output_to` they write to the log, not the terminal.
+NATIVE_LOGGERS = ("tensorflow", "absl", "jax", "h5py", "matplotlib", "distributed")
+
+
 @contextlib.contextmanager
-def _native_output_to(path: Path):
-    """Point file descriptor 2 (TensorFlow's and the workers' messages) at `path`; yield a
-    stream on the original stderr for the progress lines."""
+def native_output_to(path: Path):
+    """Point file descriptor 2 (TensorFlow's and the workers' C++ messages) and the Python
+    loggers of the libraries (`NATIVE_LOGGERS`, and anything else that reaches the root
+    logger) at `path`; yield a stream on the original stderr for the progress lines.
+
+    TensorFlow's logger gets its own handler on a stream chosen when it is first used, unless
+    the root logger has one: a handler on the root logger writing to `path` keeps a
+    TensorFlow imported inside from binding its messages to the terminal, and the handlers
+    of libraries imported before are set aside while inside. Python's own errors stay
+    visible: `sys.stderr` is the terminal."""
+    import logging
+
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
     saved = os.dup(2)
@@ -206,9 +220,23 @@ def _native_output_to(path: Path):
         os.dup2(log.fileno(), 2)
     terminal = os.fdopen(os.dup(saved), "w", buffering=1)
     python_stderr, sys.stderr = sys.stderr, terminal  # Python's own messages stay visible
+    root = logging.getLogger()
+    to_log = logging.StreamHandler(open(path, "a", encoding="utf-8", buffering=1))  # noqa: SIM115
+    to_log.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
+    root.addHandler(to_log)
+    set_aside = {}
+    for name in NATIVE_LOGGERS:
+        logger = logging.getLogger(name)
+        set_aside[name] = (logger.handlers[:], logger.propagate)
+        logger.handlers, logger.propagate = [], True
     try:
         yield terminal
     finally:
+        for name, (handlers, propagate) in set_aside.items():
+            logger = logging.getLogger(name)
+            logger.handlers, logger.propagate = handlers, propagate
+        root.removeHandler(to_log)
+        to_log.close()
         sys.stderr = python_stderr
         sys.stderr.flush()
         os.dup2(saved, 2)
@@ -236,13 +264,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(native messages: {log})",
         flush=True,
     )
-    with _native_output_to(log) as terminal:
+    with native_output_to(log) as terminal:
+        interactive = terminal.isatty()
+        # the trial's lines (a bar draws them itself on a terminal) and warnings; the log
+        # gets them too, through the root logger
         handler = logging.StreamHandler(terminal)
         handler.setFormatter(logging.Formatter("%(message)s"))
-        interactive = terminal.isatty()
-        if not interactive:
-            trials_log.addHandler(handler)
-            trials_log.setLevel(logging.INFO)
+        handler.setLevel(logging.WARNING if interactive else logging.INFO)
+        trials_log.addHandler(handler)
+        level = trials_log.level
+        trials_log.setLevel(logging.INFO)
         try:
             trial = run_trial(
                 args.candidates,
@@ -270,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         finally:
             trials_log.removeHandler(handler)
+            trials_log.setLevel(level)
     if trial.note:
         print(trial.note)
     print()
