@@ -27,6 +27,11 @@ def softabs(x):
     return ops.sqrt(x * x + 1.0)
 
 
+def squareplus(x):
+    """(x + sqrt(x² + 4)) / 2, with ops.square: the same overflow as x · x in float16."""
+    return (x + ops.sqrt(ops.square(x) + 4.0)) / 2.0
+
+
 def naive_silu(x):
     """x / (1 + exp(-x)): exp(-x) overflows for x below -88.72 (the negative side)."""
     return x / (1.0 + ops.exp(-x))
@@ -74,6 +79,9 @@ def test_a_float16_overflow_is_reported_where_it_starts():
     assert "the output is inf from x = -256 outwards" in result.detail
     assert "(bisected between the probes -200 and -500)" in result.detail
     assert "`x * x` overflows above |x| = 256 in float16" in result.detail
+    result = check_activation(squareplus, dtypes=("float32", "float16"), **FAST)["float16"]
+    assert abs(result.evidence["onset_x"]) == 256.0, result.detail
+    assert "`square(x)` overflows above |x| = 256 in float16" in result.detail
 
 
 def test_an_overflow_on_the_negative_side_is_clamped_on_minus_x():

@@ -221,13 +221,15 @@ def _describe(x, y, origin, path, absorbed, value_of, dtype: str = "float32") ->
     kind = _kind(value_of[id(origin)])
     names = [_op_name(t) for t in path]
     inside_log = next((_render(t, x) for t in path[1:] if _op_name(t) == "log"), None)
-    if op_cls == "Multiply" and len(inputs) == 2 and inputs[0] is inputs[1]:
+    squared = op_cls == "Multiply" and len(inputs) == 2 and inputs[0] is inputs[1]
+    if squared or (op_cls == "Square" and len(inputs) == 1):
         base = _render(inputs[0], x)
         top = float(np.sqrt(float(ml_dtypes.finfo(dtype).max)))  # 256 in float16
         shown = f"{top:.0f}" if top < 1e6 else f"{top:.2g}".replace("e+", "e")
-        what = f"{base} · {base} overflows ({kind})"
+        square = f"{base} * {base}" if squared else expr
+        what = f"{base} · {base} overflows ({kind})" if squared else f"{expr} overflows ({kind})"
         advice = (
-            f"`{base} * {base}` overflows above |{base}| = {shown} in {dtype}: scale or clamp "
+            f"`{square}` overflows above |{base}| = {shown} in {dtype}: scale or clamp "
             "before squaring"
         )
     elif op_cls in ("Exp", "Expm1") and inside_log is not None:
