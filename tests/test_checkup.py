@@ -338,6 +338,8 @@ def mish(x):
         ("myacts:mishh", "module 'myacts' has no attribute 'mishh'. Did you mean 'myacts:mish'?"),
         ("myacts.mish", "did you mean 'myacts:mish'?"),
         ("no_such_module_xyz:act", "No module named 'no_such_module_xyz'"),
+        ("gelux", "Target 'gelux' is neither a Keras activation name nor an import path "),
+        ("gelux", "Did you mean 'gelu'?"),
     ],
 )
 def test_a_typo_exits_2_before_keras_loads(tmp_path, target, words):

@@ -375,8 +375,10 @@ def test_the_command_exits_2_on_a_bad_target_or_argument(capfd):
     assert main(["nosuchmodule:act", "--against", "relu", "--out", "/nonexistent/x"]) == 2
     err = capfd.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Cannot import target 'nosuchmodule:act'" in err[0]
-    with pytest.raises(SystemExit) as exit_info:
-        main(["gelu", "--seeds", "many"])
+    assert main(["gelu", "--seeds", "many"]) == 2
+    assert len(capfd.readouterr().err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exit_info:  # argparse's own refusal
+        main(["gelu", "--epochs", "many"])
     assert exit_info.value.code == 2
     assert len(capfd.readouterr().err.strip().splitlines()) == 1
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import keras
+import ml_dtypes
 import numpy as np
 
 from actlab.checkup.probe import WIDTH
@@ -123,6 +124,9 @@ def _render(t, x, depth: int = 3, nested: bool = False) -> str:
     if binary:
         text = f"{parts[0]} {OP_NAMES[cls]} {parts[1]}"
         return f"({text})" if nested else text
+    if cls == "Negative" and len(tensors) == 1:  # -x, -(a + b)
+        inner = _render(tensors[0], x, depth - 1, nested=True)
+        return f"-{inner}"
     return f"{_op_name(t)}({', '.join(parts)})"
 
 
@@ -188,7 +192,7 @@ def explain(target: Target, row: np.ndarray, dtype: str = "float32") -> Cause | 
             continue
         absorbed = nxt[0]
         break
-    return _describe(x, y, origin, path, absorbed, value_of)
+    return _describe(x, y, origin, path, absorbed, value_of, dtype)
 
 
 def _no_forward_origin(x, y, value_of) -> Cause:
@@ -206,17 +210,28 @@ def _no_forward_origin(x, y, value_of) -> Cause:
     )
 
 
-def _describe(x, y, origin, path, absorbed, value_of) -> Cause:
+#: A clamp of the exponent that keeps exp finite in each dtype (ln of its max: 88.72, 11.09).
+EXP_CLAMP = {"float32": 80, "bfloat16": 80, "float16": 10, "float64": 700}
+
+
+def _describe(x, y, origin, path, absorbed, value_of, dtype: str = "float32") -> Cause:
     op_cls = type(_history(origin)[0]).__name__
     inputs = _history(origin)[1].input_tensors
     expr = _render(origin, x)
     kind = _kind(value_of[id(origin)])
     names = [_op_name(t) for t in path]
     inside_log = next((_render(t, x) for t in path[1:] if _op_name(t) == "log"), None)
-    if op_cls == "Multiply" and len(inputs) == 2 and inputs[0] is inputs[1]:
+    squared = op_cls == "Multiply" and len(inputs) == 2 and inputs[0] is inputs[1]
+    if squared or (op_cls == "Square" and len(inputs) == 1):
         base = _render(inputs[0], x)
-        what = f"{base} · {base} overflows ({kind})"
-        advice = f"`{base} * {base}` overflows above |{base}| = 1.8e19 in float32: scale or clamp before squaring"
+        top = float(np.sqrt(float(ml_dtypes.finfo(dtype).max)))  # 256 in float16
+        shown = f"{top:.0f}" if top < 1e6 else f"{top:.2g}".replace("e+", "e")
+        square = f"{base} * {base}" if squared else expr
+        what = f"{base} · {base} overflows ({kind})" if squared else f"{expr} overflows ({kind})"
+        advice = (
+            f"`{square}` overflows above |{base}| = {shown} in {dtype}: scale or clamp "
+            "before squaring"
+        )
     elif op_cls in ("Exp", "Expm1") and inside_log is not None:
         what = f"{expr} overflows ({kind}) inside {inside_log}"
         advice = (
@@ -224,8 +239,12 @@ def _describe(x, y, origin, path, absorbed, value_of) -> Cause:
             "maximum before exp), which never overflows"
         )
     elif op_cls in ("Exp", "Expm1"):
+        arg = _render(inputs[0], x) if inputs else "x"
         what = f"{expr} overflows ({kind})"
-        advice = "clamp the exponent (e.g. exp(minimum(x, 80)))"
+        advice = (
+            f"clamp the exponent (e.g. {_op_name(origin)}(minimum({arg}, "
+            f"{EXP_CLAMP.get(dtype, 80)})))"
+        )
     elif op_cls == "Log":
         what = f"{expr} is {kind} (the log of a value <= 0)"
         advice = "keep the argument of log positive (e.g. log(maximum(u, eps)))"

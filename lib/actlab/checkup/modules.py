@@ -7,12 +7,21 @@ the module's ``__all__``, else the names without a leading underscore that the m
 package defines. Every candidate is then called on a probe tensor (`targets.prepare`), and
 what is not an activation (``keras.activations.get``, a loader) is listed as skipped, with
 why. The targets share one fresh process for `serializes` (they import the same module).
+
+One target's side effects do not reach the next: the state of each target's module (its
+top-level names, and the contents of its top-level dicts, lists and sets) is restored before
+and after each target is prepared and checked (`ModuleState`), so a setter called with a probe
+tensor changes nothing the next one sees. A target that raises on the probes is that target's
+failure (`run.crashed`); the scan goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import importlib
 import inspect
+import sys
 import time
 import types
 from collections.abc import Callable, Collection, Sequence
@@ -23,10 +32,18 @@ import keras
 
 from actlab.checkup import run, saving
 from actlab.checkup.context import Context
+from actlab.checkup.paths import PATH
 from actlab.checkup.report import CHECKS, ActivationReport
 from actlab.checkup.targets import prepare
 
-__all__ = ["check_module", "check_targets", "module_targets", "ModuleReport", "ABBREVIATIONS"]
+__all__ = [
+    "check_module",
+    "check_targets",
+    "module_targets",
+    "ModuleReport",
+    "ModuleState",
+    "ABBREVIATIONS",
+]
 
 #: Short column names for the table (one column per check).
 ABBREVIATIONS = {
@@ -176,6 +193,61 @@ def _required(fn) -> int:
     )
 
 
+class ModuleState:
+    """A snapshot of a module's state, to `restore` after calling into it: its top-level names
+    (a global that a setter rebinds) and the contents of its top-level dicts, lists and sets
+    (a cache a call fills). Deeper mutations (an attribute of an object) are not undone."""
+
+    CONTAINERS = (dict, list, set)
+
+    def __init__(self, module: types.ModuleType):
+        self.module = module
+        self.names = dict(vars(module))
+        self.contents = {  # not __builtins__ (the builtins' own dict) nor other dunders
+            k: copy.copy(v)
+            for k, v in self.names.items()
+            if type(v) in self.CONTAINERS and not k.startswith("__")
+        }
+
+    def restore(self) -> None:
+        namespace = vars(self.module)
+        for name in set(namespace) - set(self.names):
+            if not isinstance(namespace[name], types.ModuleType):  # a submodule imported since
+                del namespace[name]
+        namespace.update(self.names)
+        for name, saved in self.contents.items():
+            value = self.names[name]
+            value.clear()
+            if isinstance(value, dict):
+                value.update(saved)
+            elif isinstance(value, list):
+                value.extend(saved)
+            else:
+                value.update(saved)
+
+
+def _modules_of(targets: Sequence[Any]) -> list[types.ModuleType]:
+    """The modules whose state the targets may change: an import path's module (imported
+    here if it can be; `prepare` reports it if not), a function's or a layer's own module."""
+    modules: dict[str, types.ModuleType] = {}
+    for target in targets:
+        if isinstance(target, str):
+            match = PATH.match(target)
+            if match is None:
+                continue
+            with contextlib.suppress(Exception):
+                importlib.import_module(match["module"])
+            name = match["module"]
+        else:
+            obj = getattr(target, "func", target)  # a functools.partial's function
+            obj = obj if isinstance(obj, type) or inspect.isfunction(obj) else type(obj)
+            name = getattr(obj, "__module__", None)
+        module = sys.modules.get(name) if name else None
+        if module is not None and not name.startswith(("keras", "tensorflow", "jax")):
+            modules[name] = module
+    return list(modules.values())
+
+
 def check_module(
     name: str,
     *,
@@ -208,43 +280,61 @@ def check_targets(
     `serializes` (not one per target). `allow_surrogate_gradient`: True for all, or the targets
     (as given) whose surrogate gradient is deliberate. A target that is not an activation is
     appended to `skipped` as ``(name, why)`` when a list is given, else raises `ValueError`."""
-    contexts: list[tuple[Any, Context]] = []
-    prepared: dict[int, float] = {}  # seconds each target took to prepare, charged to it
-    for target in targets:
-        start = time.perf_counter()
-        surrogate = (
-            allow_surrogate_gradient
-            if isinstance(allow_surrogate_gradient, bool)
-            else target in allow_surrogate_gradient
-        )
-        try:
-            contexts.append((target, Context(prepare(target), surrogate, seed)))
-            prepared[len(contexts) - 1] = time.perf_counter() - start
-        except ValueError as exc:
-            if skipped is None:
-                raise
-            name = target.split(":", 1)[-1] if isinstance(target, str) else repr(target)
-            skipped.append((name, _short(str(exc))))
+    states = [ModuleState(m) for m in _modules_of(targets)]
+
+    def restore() -> None:
+        for state in states:
+            state.restore()
+
+    # (target, its Context or the report of its crash, seconds it took to prepare)
+    contexts: list[tuple[Any, Context | ActivationReport, float]] = []
     children = []
     try:
-        for _, ctx in contexts:
-            ctx.reload = saving.start(ctx, fresh_process)
-        children = saving.launch([ctx.reload for _, ctx in contexts])
+        for target in targets:
+            start = time.perf_counter()
+            surrogate = (
+                allow_surrogate_gradient
+                if isinstance(allow_surrogate_gradient, bool)
+                else target in allow_surrogate_gradient
+            )
+            restore()
+            try:
+                prepared = prepare(target)
+            except ValueError as exc:
+                if skipped is None:
+                    raise
+                name = target.split(":", 1)[-1] if isinstance(target, str) else repr(target)
+                skipped.append((name, _short(str(exc))))
+                continue
+            try:
+                ctx = Context(prepared, surrogate, seed)
+                ctx.reload = saving.start(ctx, fresh_process)
+            except Exception as exc:  # noqa: BLE001 - the target raised: its failure
+                ctx = run.crashed(prepared.label, exc, 0.0, seed)
+            contexts.append((target, ctx, time.perf_counter() - start))
+        restore()
+        children = saving.launch([c.reload for _, c, _ in contexts if isinstance(c, Context)])
         reports = []
-        for i, (target, ctx) in enumerate(contexts, 1):
-            waited = sum(c.waited for c in children)
-            report = run.run_checks(ctx, target, time.perf_counter(), **kwargs)
-            # the shared fresh process's start-up is no one target's time; its preparation is
-            report.seconds += prepared[i - 1] - (sum(c.waited for c in children) - waited)
+        for i, (target, ctx, seconds) in enumerate(contexts, 1):
+            if isinstance(ctx, Context):
+                waited = sum(c.waited for c in children)
+                restore()
+                report = run.run_checks(ctx, target, time.perf_counter(), **kwargs)
+                # the shared fresh process's start-up is no one target's time; preparing is
+                report.seconds -= sum(c.waited for c in children) - waited
+            else:
+                report = ctx
+            report.seconds += seconds
             reports.append(report)
             if progress:
                 progress(f"[{i}/{len(contexts)}] {report.verdict()}")
         return reports
     finally:
+        restore()
         for child in children:
             child.close()
-        for _, ctx in contexts:
-            if ctx.reload is not None:
+        for _, ctx, _ in contexts:
+            if isinstance(ctx, Context) and ctx.reload is not None:
                 ctx.reload.close()
 
 

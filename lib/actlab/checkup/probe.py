@@ -10,7 +10,9 @@ package docstring). `Probe.evaluate` returns per-point values ``F`` and slopes `
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import keras
@@ -43,8 +45,28 @@ def to_numpy(t) -> np.ndarray | None:
 
 
 def first_line(exc: BaseException) -> str:
+    """The message of `exc` in one line. TensorFlow's autograph wraps an error raised inside a
+    traced function as ``in user code: File ..., line N, in f: <source> ... Type: message``:
+    the cause is its last line, and the user's frame says where (``(in f, file.py line N:
+    <source>)``)."""
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0] == "in user code:":
+        cause = lines[-1].removeprefix(f"{type(exc).__name__}: ")
+        frame = next(
+            (i for i in range(len(lines) - 1, 0, -1) if lines[i].startswith("File ")), None
+        )
+        if frame is not None:
+            where = re.match(r'File "([^"]+)", line (\d+), in (\S+)', lines[frame])
+            if where:
+                source = lines[frame + 1] if frame + 1 < len(lines) - 1 else ""
+                cause += (
+                    f" (in {where[3]}, {Path(where[1]).name} line {where[2]}"
+                    + (f": {source}" if source else "")
+                    + ")"
+                )
+        return cause[:300]
+    return lines[0][:300]
 
 
 def fmt(values) -> str:

@@ -26,10 +26,10 @@ from actlab.checkup import (
 from actlab.checkup.backends import compare_backends
 from actlab.checkup.context import Context
 from actlab.checkup.probe import backend, first_line
-from actlab.checkup.report import ActivationReport, CheckResult
+from actlab.checkup.report import CHECKS, ActivationReport, CheckResult
 from actlab.checkup.targets import prepare
 
-__all__ = ["check_activation", "assert_healthy", "profile_activation", "run_checks"]
+__all__ = ["check_activation", "assert_healthy", "profile_activation", "run_checks", "crashed"]
 
 DTYPES = ("float32", "float16", "bfloat16")
 
@@ -81,7 +81,11 @@ def check_activation(
                 f"Received: dtypes={dtypes!r}"
             )
     start = time.perf_counter()
-    ctx = Context(prepare(target), allow_surrogate_gradient, seed)
+    prepared = prepare(target)
+    try:
+        ctx = Context(prepared, allow_surrogate_gradient, seed)
+    except Exception as exc:  # noqa: BLE001 - the target raised: its failure, not a crash
+        return crashed(prepared.label, exc, time.perf_counter() - start, seed)
     try:
         ctx.reload = saving.start(ctx, fresh_process)
         saving.launch([ctx.reload])  # the fresh process reloads while the other checks run
@@ -153,6 +157,26 @@ def run_checks(
     return ActivationReport(
         ctx.t.label, backend(), results, time.perf_counter() - start, seed=ctx.seed
     )
+
+
+def crashed(label: str, exc: BaseException, seconds: float, seed: int) -> ActivationReport:
+    """The report of a target that raised on the probes before any check could run: the
+    first check fails naming the exception, the others are skipped."""
+    error = f"{type(exc).__name__}: {first_line(exc)}"
+    checks = [
+        CheckResult(
+            CHECKS[0],
+            "fail",
+            f"Calling the activation on the probe inputs (float32, with its gradient) raised "
+            f"{error}; no other check could run.",
+            {"error": error},
+        ),
+        *(
+            CheckResult(name, "skip", f"Not run: the activation raised ({error}).")
+            for name in CHECKS[1:]
+        ),
+    ]
+    return ActivationReport(label, backend(), checks, seconds, seed=seed)
 
 
 def assert_healthy(target: Any, **kwargs) -> ActivationReport:

@@ -7,8 +7,10 @@ reloads it (a) importing only the target's module, with ``safe_mode=True``, and 
 one module share one child, one per module). `serializes` then compares:
 
 - reloads as something else (Keras's own ``gelu`` for an unregistered ``gelu`` of yours, saved
-  by its bare name), does not reload, or reloads to other outputs: **fail**, naming a
-  constructor argument that `get_config` drops;
+  by its bare name) that gives other outputs, does not reload, or reloads to other outputs:
+  **fail**, naming a constructor argument that `get_config` drops;
+- reloads as something else that gives the same outputs on the probes (a ``squareplus`` of
+  yours with Keras's default b = 4): **warn**, saying to register it;
 - reloads only with ``custom_objects``: **warn**, saying what (a) raised;
 - reloads in the fresh process to the same outputs: **pass**.
 
@@ -314,13 +316,26 @@ def serializes(ctx: Context) -> CheckResult:
 
     if plain["ok"] and plain["loaded"] != reload.identity:
         d = differ(plain)
-        outputs = "" if d is None else f" (its outputs differ by up to {d:.3g})"
+        ev["max_abs_difference"] = 0.0 if d is None else d
+        if d is None:  # a twin: the model computes the same, but through another object
+            return CheckResult(
+                "serializes",
+                "warn",
+                f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, "
+                f"not {reload.identity}: Keras saved it by its bare name, which that object "
+                f"answers to. That object gives the same outputs on the probes "
+                f"({reload.expected.size} values, to 1e-6), so the reloaded model computes "
+                "the same, but a change to yours would not reach it; register yours with "
+                "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
+                "'package>name'.",
+                ev,
+            )
         return CheckResult(
             "serializes",
             "fail",
             f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, not "
-            f"{reload.identity}{outputs}: Keras saved it by its bare name, which another "
-            "object answers to; register it with "
+            f"{reload.identity} (its outputs differ by up to {d:.3g}): Keras saved it by its "
+            "bare name, which another object answers to; register it with "
             "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
             "'package>name'.",
             ev,

@@ -8,9 +8,11 @@ import functools
 import time
 
 import keras
+import numpy as np
 
 from actlab import data, diagnostics
 from actlab.checkup.context import Context
+from actlab.checkup.finite import because
 from actlab.checkup.probe import backend
 from actlab.checkup.reloading import reason
 from actlab.checkup.report import CheckResult
@@ -32,6 +34,8 @@ def training(ctx: Context, n_train: int | None, epochs: int = 1) -> CheckResult:
     rows = {}
     for scale in ("unit", "raw"):
         rows[scale] = _train_once(ctx.t, scale, ctx.seed, n_train, epochs)
+        if rows[scale]["nonfinite"]:
+            rows[scale]["message"] = _where_it_overflows(ctx, rows[scale])
     ev = {"runs": rows}
     unit, raw = rows["unit"], rows["raw"]
     if unit["nonfinite"]:
@@ -57,6 +61,44 @@ def training(ctx: Context, n_train: int | None, epochs: int = 1) -> CheckResult:
         f"255 (test accuracy {unit['test_accuracy']:.3f}) and on raw pixels "
         f"({raw['test_accuracy']:.3f}).",
         ev,
+    )
+
+
+#: Where `actlab.diagnostics` describes the failing layer's pre-activations.
+_PREACTIVATIONS = " That layer's pre-activations on the failing batch"
+
+
+def _where_it_overflows(ctx: Context, run: dict) -> str:
+    """The run's diagnosis, its sentence on the failing layer's pre-activations said of this
+    activation: on which side its float32 output or gradient is not finite (the probes of
+    `ctx.f32`) within the range the pre-activations reached, and the sub-expression that
+    overflows there, with its fix (`finite.because`). The diagnosis as it is when the range
+    is unknown or the activation is finite on it."""
+    message, span = run["message"], run.get("preactivation_range")
+    cut = message.find(_PREACTIVATIONS)
+    if cut < 0 or span is None:
+        return message
+    lo, hi = span
+    t = np.concatenate([ctx.grid, ctx.beyond])
+    f, df = ctx.f32["F"], ctx.f32["dF"]
+    with np.errstate(all="ignore"):
+        bad = ~np.isfinite(f) if df is None else ~(np.isfinite(f) & np.isfinite(df))
+    sides = []
+    below = bad & (t < 0) & (t >= lo)
+    if below.any():
+        sides.append(float(t[below].max()))
+    above = bad & (t > 0) & (t <= hi)
+    if above.any():
+        sides.append(float(t[above].min()))
+    if not sides:
+        return message
+    first = min(sides, key=abs)
+    what = "output" if not np.isfinite(f[t == first]).all() else "gradient"
+    where = " and ".join(f"x {'≤' if x < 0 else '≥'} {x:.6g}" for x in sides)
+    return (
+        f"{message[:cut]} That layer's pre-activations on the failing batch ranged over "
+        f"[{lo:.4g}, {hi:.4g}], and the activation's {what} is not finite in float32 for "
+        f"{where}" + because(ctx, first, {})
     )
 
 
@@ -152,6 +194,7 @@ def _train_once(
         "step": report.step,
         "layer": report.layer,
         "tensor": report.tensor,
+        "preactivation_range": getattr(report, "preactivation_range", None),
         "loss": [float(v) for v in history.get("loss", [])],
         "test_accuracy": acc,
         "nonfinite_weight_fraction": diagnostics.nonfinite_fraction(weights),

@@ -6,6 +6,10 @@ figure and ``trial.json`` into ``--out``, and with ``--json FILE`` an object wit
 ``runs_trained``, ``runs_cached`` and ``comparisons``. Exit status 0 whatever the verdicts,
 1 when runs failed (the others are cached), 2 on a bad target or argument (one line).
 TensorFlow's and JAX's own messages (and the workers') go to ``--log``.
+
+The arguments are checked before Keras loads (`check_arguments`): a typo in a target, a task or
+a Keras name ("did you mean"), a module that is not there, seeds that are not seeds, a question
+without its margin cost no backend start-up.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from actlab.checkup.paths import precheck
 
 PROG = "python -m actlab.trials"
 
@@ -45,7 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tasks", default="mlp", help="tasks, comma-separated: mlp, cnn, sin (default mlp)"
     )
-    p.add_argument("--seeds", type=int, default=5, help="evaluation seeds 0..N-1 (default 5)")
+    p.add_argument(
+        "--seeds",
+        default="5",
+        help="evaluation seeds: a count N (seeds 0..N-1, or S..S+N-1 with --seed-start S) or a "
+        "range A-B (seeds A to B, both included), e.g. 100-107 for a pilot on seeds that the "
+        "confirmatory trial (0..N-1) will not use (default 5)",
+    )
+    p.add_argument(
+        "--seed-start",
+        type=int,
+        metavar="S",
+        help="the first evaluation seed when --seeds is a count (default 0)",
+    )
     p.add_argument(
         "--tune-seeds", type=int, default=2, help="seeds that choose the learning rate (default 2)"
     )
@@ -84,10 +104,115 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def seed_list(seeds: str, start: int | None = None) -> list[int]:
+    """``--seeds`` (and ``--seed-start``) as a list: ``"5"`` -> 0..4, ``"5"`` with start 100
+    -> 100..104, ``"100-107"`` -> 100..107. `ValueError` in the command's words otherwise."""
+    text = seeds.strip()
+    if start is not None and start < 0:
+        raise ValueError(f"--seed-start must be a seed >= 0. Received: --seed-start {start!r}")
+    if re.fullmatch(r"\d+", text):
+        count = int(text)
+        if count < 1:
+            raise ValueError(
+                "--seeds must be a count >= 1 or a range A-B of seeds (e.g. 100-107). "
+                f"Received: --seeds {seeds!r}"
+            )
+        first = start or 0
+        return list(range(first, first + count))
+    match = re.fullmatch(r"(\d+)\s*-\s*(\d+)", text)
+    if match and start is not None:
+        raise ValueError(
+            "--seed-start goes with a count of seeds, not with a range. "
+            f"Received: --seeds {seeds!r} --seed-start {start!r}"
+        )
+    if match and int(match[1]) <= int(match[2]):
+        return list(range(int(match[1]), int(match[2]) + 1))
+    raise ValueError(
+        "--seeds must be a count >= 1 or a range A-B of seeds with A <= B (e.g. 100-107). "
+        f"Received: --seeds {seeds!r}"
+    )
+
+
+def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The parsed arguments, checked as far as they can be without Keras: targets (an import
+    path's module and attribute, or a Keras activation name), tasks, seeds, the question's
+    margin, the numbers. `ValueError` (one line, in the command's words) otherwise; a
+    malformed command line exits 2 as argparse does."""
+    from actlab.trials.engine import TUNE_SEED_BASE
+    from actlab.trials.tasks import TASKS, check_learning_rates
+
+    args = _parser().parse_args(argv)
+    for option, text in (("--against", args.against), ("--tasks", args.tasks)):
+        if not _split(text):
+            raise ValueError(f"{option} names nothing. Received: {option} {text!r}")
+    for target in [*args.candidates, *_split(args.against)]:
+        precheck(target)
+    for task in _split(args.tasks):
+        precheck(task, what="task", known=set(TASKS))
+    args.seed_list = seed_list(args.seeds, args.seed_start)
+    if args.tune_seeds < 0:
+        raise ValueError(
+            f"--tune-seeds must be a count >= 0. Received: --tune-seeds {args.tune_seeds!r}"
+        )
+    tuning = set(range(TUNE_SEED_BASE, TUNE_SEED_BASE + args.tune_seeds))
+    if tuning & set(args.seed_list):
+        raise ValueError(
+            f"--seeds must not hold the tuning seeds {TUNE_SEED_BASE}.."
+            f"{TUNE_SEED_BASE + args.tune_seeds - 1} (the learning rate is chosen on other "
+            f"seeds than those compared). Received: --seeds {args.seeds!r}"
+        )
+    for option, value in (("--epochs", args.epochs), ("--last", args.last), ("--jobs", args.jobs)):
+        if value is not None and value < 1:
+            raise ValueError(f"{option} must be >= 1. Received: {option} {value!r}")
+    if args.epochs is not None and args.last is not None and args.last > args.epochs:
+        raise ValueError(
+            f"--last must be at most --epochs. Received: --last {args.last!r} "
+            f"--epochs {args.epochs!r}"
+        )
+    args.learning_rates = None
+    if args.lr is not None:
+        try:
+            args.learning_rates = list(check_learning_rates(_split(args.lr), "lr"))
+        except ValueError:
+            raise ValueError(
+                "--lr must be distinct positive numbers separated by commas. "
+                f"Received: --lr {args.lr!r}"
+            ) from None
+    if args.question != "difference" and args.margin is None:
+        raise ValueError(
+            f"--question {args.question} needs --margin: the largest difference that counts "
+            "as no worse / the same, in the task's units, declared before the run"
+        )
+    if args.question == "difference" and args.margin is not None:
+        raise ValueError(
+            "--margin goes with --question non-inferiority or equivalence; a difference is "
+            f"two-sided around 0. Received: --margin {args.margin!r}"
+        )
+    if args.margin is not None and not (math.isfinite(args.margin) and args.margin > 0):
+        raise ValueError(
+            f"--margin must be a finite number > 0. Received: --margin {args.margin!r}"
+        )
+    return args
+
+
+#: Loggers of the libraries a trial runs (their Python-side messages, such as TensorFlow's
+#: retracing warnings): inside `native_output_to` they write to the log, not the terminal.
+NATIVE_LOGGERS = ("tensorflow", "absl", "jax", "h5py", "matplotlib", "distributed")
+
+
 @contextlib.contextmanager
-def _native_output_to(path: Path):
-    """Point file descriptor 2 (TensorFlow's and the workers' messages) at `path`; yield a
-    stream on the original stderr for the progress lines."""
+def native_output_to(path: Path):
+    """Point file descriptor 2 (TensorFlow's and the workers' C++ messages) and the Python
+    loggers of the libraries (`NATIVE_LOGGERS`, and anything else that reaches the root
+    logger) at `path`; yield a stream on the original stderr for the progress lines.
+
+    TensorFlow's logger gets its own handler on a stream chosen when it is first used, unless
+    the root logger has one: a handler on the root logger writing to `path` keeps a
+    TensorFlow imported inside from binding its messages to the terminal, and the handlers
+    of libraries imported before are set aside while inside. Python's own errors stay
+    visible: `sys.stderr` is the terminal."""
+    import logging
+
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
     saved = os.dup(2)
@@ -95,9 +220,23 @@ def _native_output_to(path: Path):
         os.dup2(log.fileno(), 2)
     terminal = os.fdopen(os.dup(saved), "w", buffering=1)
     python_stderr, sys.stderr = sys.stderr, terminal  # Python's own messages stay visible
+    root = logging.getLogger()
+    to_log = logging.StreamHandler(open(path, "a", encoding="utf-8", buffering=1))  # noqa: SIM115
+    to_log.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
+    root.addHandler(to_log)
+    set_aside = {}
+    for name in NATIVE_LOGGERS:
+        logger = logging.getLogger(name)
+        set_aside[name] = (logger.handlers[:], logger.propagate)
+        logger.handlers, logger.propagate = [], True
     try:
         yield terminal
     finally:
+        for name, (handlers, propagate) in set_aside.items():
+            logger = logging.getLogger(name)
+            logger.handlers, logger.propagate = handlers, propagate
+        root.removeHandler(to_log)
+        to_log.close()
         sys.stderr = python_stderr
         sys.stderr.flush()
         os.dup2(saved, 2)
@@ -106,19 +245,15 @@ def _native_output_to(path: Path):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:  # before Keras loads: a typo costs no backend start-up
+        args = check_arguments(argv)
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     cache = Path(args.cache) if args.cache else out / "cache"
     log = Path(args.log) if args.log else out / "trial.log"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        learning_rates = None if args.lr is None else [float(v) for v in _split(args.lr)]
-    except ValueError:
-        print(
-            f"{PROG}: error: --lr must be numbers separated by commas. Received: {args.lr!r}",
-            file=sys.stderr,
-        )
-        return 2
     import logging
 
     from actlab.trials.engine import TrialError, run_trial
@@ -129,21 +264,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(native messages: {log})",
         flush=True,
     )
-    with _native_output_to(log) as terminal:
+    with native_output_to(log) as terminal:
+        interactive = terminal.isatty()
+        # the trial's lines (a bar draws them itself on a terminal) and warnings; the log
+        # gets them too, through the root logger
         handler = logging.StreamHandler(terminal)
         handler.setFormatter(logging.Formatter("%(message)s"))
-        interactive = terminal.isatty()
-        if not interactive:
-            trials_log.addHandler(handler)
-            trials_log.setLevel(logging.INFO)
+        handler.setLevel(logging.WARNING if interactive else logging.INFO)
+        trials_log.addHandler(handler)
+        level = trials_log.level
+        trials_log.setLevel(logging.INFO)
         try:
             trial = run_trial(
                 args.candidates,
                 _split(args.against),
                 _split(args.tasks),
-                args.seeds,
+                args.seed_list,
                 tune_seeds=args.tune_seeds,
-                learning_rates=learning_rates,
+                learning_rates=args.learning_rates,
                 epochs=args.epochs,
                 last=args.last,
                 question=args.question,
@@ -163,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         finally:
             trials_log.removeHandler(handler)
+            trials_log.setLevel(level)
     if trial.note:
         print(trial.note)
     print()

@@ -1,5 +1,6 @@
 """Progress for people: on a terminal a bar (runs done/total, ETA) under one line per finished
-run; elsewhere (a notebook, a pipe) the lines go to the ``actlab.trials`` logger only."""
+run; elsewhere (a notebook, a pipe) the lines go to the ``actlab.trials`` logger only, each
+run's line with the ETA the bar would show."""
 
 from __future__ import annotations
 
@@ -39,17 +40,25 @@ class Progress:
         self.done += 1
         if not cached:
             self.trained += 1
+        if self.mode == "log":  # no bar to show it
+            elapsed = _clock(time.perf_counter() - self.start)
+            text += f" ({elapsed} elapsed, ETA {self.eta()})"
         self.line(f"[{self.done}/{self.total}] {text}")
+
+    def eta(self) -> str:
+        """The time left at the mean pace so far ("?" until a run has trained)."""
+        if self.done >= self.total:
+            return "0s"
+        if not self.trained:
+            return "?"
+        elapsed = time.perf_counter() - self.start
+        return _clock(elapsed / self.done * (self.total - self.done))
 
     def _bar(self) -> None:
         width = 30
         filled = int(width * self.done / max(self.total, 1))
         elapsed = time.perf_counter() - self.start
-        eta = "?"
-        if self.trained and self.done < self.total:
-            eta = _clock(elapsed / self.done * (self.total - self.done))
-        elif self.done >= self.total:
-            eta = "0s"
+        eta = self.eta()
         self.stream.write(
             f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} runs, "
             f"{_clock(elapsed)} elapsed, ETA {eta}"
