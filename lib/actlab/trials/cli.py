@@ -138,8 +138,9 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     path's module and attribute, or a Keras activation name), tasks, seeds, the question's
     margin, the numbers. `ValueError` (one line, in the command's words) otherwise; a
     malformed command line exits 2 as argparse does."""
-    from actlab.trials.engine import TUNE_SEED_BASE
-    from actlab.trials.tasks import TASKS, check_learning_rates
+    from actlab.trials.plan import TUNE_SEED_BASE
+    from actlab.trials.shipped import TASKS
+    from actlab.trials.tasks import check_learning_rates
 
     args = _parser().parse_args(argv)
     for option, text in (("--against", args.against), ("--tasks", args.tasks)):
