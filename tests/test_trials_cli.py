@@ -38,6 +38,9 @@ REFUSED = [
     (["gelux"], "Target 'gelux' is neither a Keras activation name"),
     (["myacts:snake", "--lr", "0.1,x"], "--lr must be distinct positive numbers"),
     (["myacts:snake", "--jobs", "0"], "--jobs must be >= 1"),
+    (["myacts:snake", "--reference"], "--reference compares with a constant prediction"),
+    (["myacts:snake", "--roundings", "1,0"], "--interaction-margin must be a number > 0"),
+    (["myacts:snake", "--roundings", "1", "--interaction-margin", "0.2"], "--roundings must be"),
 ]
 
 
@@ -148,3 +151,15 @@ def test_each_runs_line_carries_an_eta_when_not_a_terminal(caplog):
     bar.run_done("mlp relu seed=0: trained in 1.0 s", cached=False)
     assert caplog.records[0].getMessage() == "[1/2] mlp relu seed=0: trained in 1.0 s"
     assert "ETA" in bar.stream.getvalue()
+
+
+def test_reference_and_roundings_reach_the_trial(user_folder, monkeypatch):
+    from actlab.trials.cli import check_arguments
+
+    monkeypatch.syspath_prepend(str(user_folder))
+    args = check_arguments(
+        ["myacts:snake", "--tasks", "mlp,sin", "--reference", "--roundings", "1,0",
+         "--interaction-margin", "0.25"]
+    )  # fmt: skip
+    assert args.reference_tasks == ["sin"]  # the regression task only
+    assert args.rounding_list == ["1", "0"] and args.interaction_margin == 0.25

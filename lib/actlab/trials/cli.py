@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from actlab.checkup.paths import precheck
+from actlab.trials.plan import check_roundings
 
 PROG = "python -m actlab.trials"
 
@@ -95,7 +96,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log", default=None, help="TensorFlow's/JAX's own messages (default OUT/trial.log)"
     )
-    p.add_argument("--force", action="store_true", help="train candidates that fail the checkup")
+    p.add_argument(
+        "--reference",
+        action="store_true",
+        help="also compare with a constant prediction (the output bias alone, trained) on the "
+        "regression tasks: does the candidate beat predicting a constant?",
+    )
+    p.add_argument(
+        "--roundings",
+        metavar="1,0",
+        help="TensorFlow's oneDNN settings crossed with the arms (every evaluation run under "
+        "each; each seed's score is their mean); needs --interaction-margin",
+    )
+    p.add_argument(
+        "--interaction-margin",
+        type=float,
+        metavar="M",
+        help="with --roundings: the declared equivalence margin of the arm x rounding "
+        "interaction, in the task's units",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="train candidates whose checkup fails a check that makes runs meaningless",
+    )
     p.add_argument("--no-cost", action="store_true", help="skip the cost measurement")
     return p
 
@@ -193,7 +217,35 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         raise ValueError(
             f"--margin must be a finite number > 0. Received: --margin {args.margin!r}"
         )
+    args.rounding_list = None if args.roundings is None else _split(args.roundings)
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    try:
+        check_roundings(args.rounding_list, args.interaction_margin, backend)
+    except ValueError as exc:
+        raise ValueError(
+            str(exc)
+            .replace("`roundings`", "--roundings")
+            .replace("roundings=", "--roundings ")
+            .replace("`interaction_margin`", "--interaction-margin")
+            .replace("interaction_margin=", "--interaction-margin ")
+        ) from None
+    args.reference_tasks = _reference_tasks(_split(args.tasks)) if args.reference else None
     return args
+
+
+def _reference_tasks(names: list[str]) -> list[str]:
+    """The names of the regression tasks among `names` (those scored by a mean squared
+    error), where `--reference` compares with a constant prediction."""
+    from actlab.trials.shipped import get_task
+
+    tasks = [get_task(name) for name in names]
+    found = [t.name for t in tasks if t.loss in ("mse", "mean_squared_error")]
+    if not found:
+        raise ValueError(
+            "--reference compares with a constant prediction on regression tasks (a mean "
+            f"squared error); none of --tasks is one. Received: --tasks {','.join(names)}"
+        )
+    return found
 
 
 #: Loggers of the libraries a trial runs (their Python-side messages, such as TensorFlow's
@@ -257,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import logging
 
+    from actlab.trials.arms import constant_reference
     from actlab.trials.engine import TrialError, run_trial
     from actlab.trials.progress import log as trials_log
 
@@ -276,9 +329,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level = trials_log.level
         trials_log.setLevel(logging.INFO)
         try:
+            reference = [constant_reference(tasks=args.reference_tasks)] if args.reference else []
             trial = run_trial(
                 args.candidates,
-                _split(args.against),
+                _split(args.against) + reference,
                 _split(args.tasks),
                 args.seed_list,
                 tune_seeds=args.tune_seeds,
@@ -293,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 force=args.force,
                 cost=not args.no_cost,
                 progress="bar" if interactive else "log",
+                roundings=args.rounding_list,
+                interaction_margin=args.interaction_margin,
             )
         except ValueError as exc:
             print(f"{PROG}: error: {str(exc).splitlines()[0]}", file=terminal)

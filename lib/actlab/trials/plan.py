@@ -14,7 +14,7 @@ from actlab.trials.design import Design
 from actlab.trials.shipped import get_task
 from actlab.trials.tasks import Task, check_learning_rates
 
-__all__ = ["plan_trial", "TUNE_SEED_BASE"]
+__all__ = ["plan_trial", "check_roundings", "ROUNDINGS", "TUNE_SEED_BASE"]
 
 #: Tuning seeds start here (evaluation seeds are usually small integers: they must not overlap).
 TUNE_SEED_BASE = 10_000
@@ -97,7 +97,7 @@ def plan_trial(
     import keras
 
     backend = keras.backend.backend()
-    crossed = _roundings(roundings, interaction_margin, backend)
+    crossed = check_roundings(roundings, interaction_margin, backend)
 
     if not is_int(op_threads) or op_threads < 1:
         raise ValueError(
@@ -159,7 +159,7 @@ def plan_trial(
 ROUNDINGS = ("1", "0")  # TF_ENABLE_ONEDNN_OPTS: oneDNN on, off
 
 
-def _roundings(roundings: Any, margin: Any, backend: str) -> tuple[str, ...]:
+def check_roundings(roundings: Any, margin: Any, backend: str) -> tuple[str, ...]:
     """The checked roundings of a crossed design (() for none) and its interaction margin."""
     if roundings is None:
         if margin is not None:
