@@ -10,8 +10,8 @@ across a family of comparisons; `tost` is the textbook two one-sided tests; `see
 power calculation for the paired t-test (80 % power at a declared smallest effect of interest);
 `format_comparison` and `format_mean_std` write the sentences the notebooks print.
 
-The t quantile is computed here (exact Student-t CDF for integer degrees of freedom, inverted by
-bisection; Cornish–Fisher expansion above 1000 degrees of freedom), so `lib` needs NumPy only.
+The distributions are scipy's (`scipy.stats.t`, `scipy.stats.nct` for the power of a
+difference or a non-inferiority, `scipy.stats.norm`).
 
 Verdicts (``d = a − b``, interval ``[ci_low, ci_high]``):
 
@@ -34,10 +34,10 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
+from scipy import stats as _dist
 
 __all__ = [
     "QUESTIONS",
@@ -54,79 +54,21 @@ __all__ = [
     "holm_verdicts",
     "power_paired",
     "seeds_needed",
-    "t_cdf",
-    "t_quantile",
     "tost",
     "verdict_record",
     "verdict_words",
 ]
 
 MINUS = "\u2212"
-_EXACT_DF_LIMIT = 1000
 # Above this many seeds `seeds_needed` stops searching and reports the normal-theory estimate.
 _SEEDS_SEARCH_LIMIT = 100_000
 
 
 # --------------------------------------------------------------------------- the t distribution
-def _t_two_sided_mass(theta: float, df: int) -> float:
-    """P(|T| ≤ √df·tan θ) for T ~ Student-t(df), integer df (Abramowitz & Stegun 26.7.3–26.7.4)."""
-    s, c = math.sin(theta), math.cos(theta)
-    c2 = c * c
-    if df % 2 == 1:
-        if df == 1:
-            return 2.0 * theta / math.pi
-        term, total = c, c
-        for k in range(3, df - 1, 2):  # c + (2/3)c³ + (2·4)/(3·5)c⁵ + … + c^(df−2)
-            term *= c2 * (k - 1) / k
-            total += term
-        return 2.0 / math.pi * (theta + s * total)
-    term, total = 1.0, 1.0
-    for k in range(2, df - 1, 2):  # 1 + (1/2)c² + (1·3)/(2·4)c⁴ + … + c^(df−2)
-        term *= c2 * (k - 1) / k
-        total += term
-    return s * total
-
-
-def _t_quantile_cornish_fisher(p: float, df: int) -> float:
-    """Upper quantile of Student-t by the Cornish–Fisher expansion (A&S 26.7.5), for large df."""
-    z = NormalDist().inv_cdf(p)
-    z2 = z * z
-    g1 = (z2 + 1) * z / 4
-    g2 = ((5 * z2 + 16) * z2 + 3) * z / 96
-    g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384
-    g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160
-    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
-
-
-def t_quantile(p: float, df: int) -> float:
-    """The `p` quantile of Student's t distribution with `df` (a positive integer) degrees of
-    freedom, e.g. ``t_quantile(0.975, 4) = 2.7764…`` (the 95 % two-sided critical value)."""
-    if isinstance(df, bool) or not isinstance(df, int | np.integer) or df < 1:
-        raise ValueError(f"`df` must be a positive integer. Received: df={df!r}")
-    if not (isinstance(p, int | float | np.floating) and 0.0 < float(p) < 1.0):
-        raise ValueError(f"`p` must be a probability strictly between 0 and 1. Received: p={p!r}")
-    return _t_quantile(float(p), int(df))
-
-
 @functools.lru_cache(maxsize=4096)
 def _t_quantile(p: float, df: int) -> float:
-    if p == 0.5:
-        return 0.0
-    if p < 0.5:
-        return -_t_quantile(1.0 - p, df)
-    if df > _EXACT_DF_LIMIT:
-        return _t_quantile_cornish_fisher(p, df)
-    mass = 2.0 * p - 1.0  # P(|T| ≤ t) for the upper quantile t
-    lo, hi = 0.0, math.pi / 2
-    for _ in range(200):  # bisection on θ = arctan(t/√df): the mass is increasing in θ
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if _t_two_sided_mass(mid, df) < mass:
-            lo = mid
-        else:
-            hi = mid
-    return math.sqrt(df) * math.tan(0.5 * (lo + hi))
+    """The `p` quantile of Student's t with `df` degrees of freedom (scipy)."""
+    return float(_dist.t.ppf(p, df))
 
 
 # --------------------------------------------------------------------------- arguments
@@ -233,7 +175,7 @@ def compare_paired(
         verdict = "single seed"
     else:
         sd = float(diff.std(ddof=1))
-        half = t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+        half = _t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
         low, high = mean - half, mean + half
         verdict = _verdict(low, high, margin)
     return {
@@ -506,31 +448,11 @@ OPEN_VERDICTS = {
 }
 
 
-def t_cdf(t: float, df: int) -> float:
-    """P(T ≤ t) for Student's t with `df` (a positive integer) degrees of freedom."""
-    if isinstance(df, bool) or not isinstance(df, int | np.integer) or df < 1:
-        raise ValueError(f"`df` must be a positive integer. Received: df={df!r}")
-    t = float(t)
-    if math.isnan(t):
-        return float("nan")
-    if math.isinf(t):
-        return 1.0 if t > 0 else 0.0
-    if df > _EXACT_DF_LIMIT:  # Student-t is normal to ~1e-4 relative here; p-values need no more
-        return NormalDist().cdf(t * (1 - 1 / (4 * df)) / math.sqrt(1 + t * t / (2 * df)))
-    mass = _t_two_sided_mass(math.atan(abs(t) / math.sqrt(df)), int(df))
-    return 0.5 + math.copysign(0.5 * mass, t)
-
-
-def _t_sf(t: float, df: int) -> float:
-    """P(T ≥ t), accurate in the upper tail (no 1 − cdf cancellation for large t)."""
-    return t_cdf(-t, df)
-
-
 def _p_ge(x: float, df: int) -> float:
     """P(T ≥ x) where x may be ±inf (a zero spread): 0 or 1 then."""
     if math.isnan(x):
         return 0.5  # 0/0: the mean sits exactly on the boundary and nothing varies
-    return _t_sf(x, df)
+    return float(_dist.t.sf(x, df))
 
 
 def _check_alpha(alpha: Any) -> float:
@@ -724,57 +646,15 @@ def holm_verdicts(results: Sequence[dict[str, Any]], alpha: float | None = None)
 
 
 # --------------------------------------------------------------------------- power
-def _normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Φ(x), vectorized: erfc by its Chebyshev fit (Numerical Recipes' erfcc, relative error
-    below 1.2e-7 everywhere), which is plenty for a power."""
-    z = -np.asarray(x, dtype="float64") / math.sqrt(2.0)
-    a = np.abs(z)
-    t = 1.0 / (1.0 + 0.5 * a)
-    poly = (
-        -a * a
-        - 1.26551223
-        + t
-        * (
-            1.00002368
-            + t
-            * (
-                0.37409196
-                + t
-                * (
-                    0.09678418
-                    + t
-                    * (
-                        -0.18628806
-                        + t
-                        * (
-                            0.27886807
-                            + t
-                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
-                        )
-                    )
-                )
-            )
-        )
-    )
-    erfc = t * np.exp(poly)
-    return 0.5 * np.where(z >= 0, erfc, 2.0 - erfc)
-
-
 @functools.lru_cache(maxsize=512)
 def _spread_grid(df: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quadrature nodes and weights for s = S/σ, the sample SD over the true one (df·s² ~ χ²)."""
+    """Quadrature nodes and weights for s = S/σ, the sample SD over the true one: √df·s has
+    scipy's chi distribution with `df` degrees of freedom (trapezoid rule on 1601 nodes)."""
     width = 12.0 / math.sqrt(2.0 * df)
     s = np.linspace(max(1e-9, 1.0 - width), 1.0 + width + (3.0 if df < 4 else 0.0), 1601)
-    log_pdf = (
-        math.log(2.0)
-        + (df / 2) * math.log(df / 2)
-        - math.lgamma(df / 2)
-        + (df - 1) * np.log(s)
-        - df * s * s / 2
-    )
     h = np.full(s.shape, s[1] - s[0])
     h[[0, -1]] /= 2  # the trapezoid rule (the density is not small at s = 0 for df = 1)
-    w = np.exp(log_pdf) * h
+    w = _dist.chi.pdf(math.sqrt(df) * s, df) * h
     return s, w / w.sum()
 
 
@@ -792,7 +672,8 @@ def power_paired(
 
     ``"difference"``: either direction decided (two-sided t-test at `alpha`); ``"non-inferiority"``:
     "non-inferior" (one-sided at alpha/2, higher is better); ``"equivalence"``: "equivalent" (TOST at
-    alpha/2 per side). Exact for the paired t (the noncentral t, by quadrature over the sample SD).
+    alpha/2 per side). Exact for the paired t: scipy's noncentral t for the first two, a
+    quadrature over the sample SD for equivalence.
     """
     alpha = _check_alpha(alpha)
     margin = _check_question(question, margin)
@@ -805,25 +686,26 @@ def power_paired(
 
 def _power(question: str, n: int, sd: float, effect: float, margin, alpha: float) -> float:
     df = n - 1
+    t_c = _t_quantile(1.0 - alpha / 2, df)
+    root = math.sqrt(n) / sd
+    if question == "difference":  # |T| > t_c, T noncentral t at the true difference
+        delta = effect * root  # P(T < −t_c) as the upper tail at −delta (nct.cdf gives NaN there)
+        return float(_dist.nct.sf(t_c, df, delta) + _dist.nct.sf(t_c, df, -delta))
+    if question == "non-inferiority":  # T > t_c, T noncentral t at the difference + margin
+        return float(_dist.nct.sf(t_c, df, (effect + margin) * root))
+    # equivalence: both one-sided tests reject, by quadrature over the sample SD
     s, w = _spread_grid(df)
-    q = 1.0 - alpha / 2  # Cornish-Fisher past 100 degrees of freedom: within 1e-9 there, and fast
-    t_c = _t_quantile(q, df) if df <= 100 else _t_quantile_cornish_fisher(q, df)
     crit = t_c * s  # t_c · S/σ, in units of the standard error
-    delta = effect * math.sqrt(n) / sd
-    if question == "difference":
-        reject = _normal_cdf(delta - crit) + _normal_cdf(-delta - crit)
-    elif question == "non-inferiority":
-        reject = _normal_cdf(delta + margin * math.sqrt(n) / sd - crit)
-    else:
-        big = margin * math.sqrt(n) / sd
-        reject = np.maximum(0.0, _normal_cdf(big - crit - delta) - _normal_cdf(-big + crit - delta))
+    big, delta = margin * root, effect * root
+    norm = _dist.norm
+    reject = np.maximum(0.0, norm.cdf(big - crit - delta) - norm.cdf(-big + crit - delta))
     return float(np.clip(np.sum(w * reject), 0.0, 1.0))
 
 
 def _seeds_for_power(
     question: str, sd: float, effect: float, margin, alpha: float, power: float
 ) -> float:
-    z_a, z_b = NormalDist().inv_cdf(1 - alpha / 2), NormalDist().inv_cdf(power)
+    z_a, z_b = float(_dist.norm.ppf(1 - alpha / 2)), float(_dist.norm.ppf(power))
     if question == "difference":
         gap = abs(effect)
     elif question == "non-inferiority":
@@ -831,7 +713,7 @@ def _seeds_for_power(
     else:
         gap = margin - abs(effect)
         if effect == 0:
-            z_b = NormalDist().inv_cdf(0.5 + power / 2)
+            z_b = float(_dist.norm.ppf(0.5 + power / 2))
     if gap <= 0:
         return float("inf")
     normal = ((z_a + z_b) * sd / gap) ** 2  # the z-test's seeds: a lower bound for the t-test's
