@@ -475,7 +475,7 @@ def test_questions_and_design_checks():
 
 
 def test_design_lines_say_when_a_run_is_smaller_than_its_question_needs():
-    from actlab import stats
+    from actlab import stats, wording
     from actlab.collection.experiments.blend import design_lines, detectable_effect
 
     need = int(stats.seeds_needed(0.7, 0.5))
@@ -485,7 +485,7 @@ def test_design_lines_say_when_a_run_is_smaller_than_its_question_needs():
     effect = detectable_effect(0.7, 5)
     assert stats.power_paired(5, 0.7, effect) >= 0.8 > stats.power_paired(5, 0.7, 0.99 * effect)
     assert (
-        f"this run has 5: a smaller design, with 80 % power only for a difference of about {stats.format_number(effect)} points"
+        f"this run has 5: a smaller design, with 80 % power only for a difference of about {wording.format_number(effect)} points"
         in line
     )
     assert line.endswith("the `full` profile runs 30.")

@@ -143,7 +143,7 @@ def render_texts() -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from actlab import stats
+    from actlab import stats, wording
     from actlab._util import to_jsonable
     from actlab.collection.experiments import (
         antirectifier,
@@ -218,20 +218,22 @@ def render_texts() -> dict[str, Any]:
     for name, (a, b) in PAIRS.items():
         for margin in (None, 0.5, 8.0):
             r = stats.compare_paired(a, b, margin=margin)
-            sentences.append(f"{name} {margin}: " + stats.format_comparison(r))
-            sentences.append(stats.format_comparison(r, unit="", margin_unit="", names=("A", "B")))
-            sentences.append(stats.format_short(r, names=("A", "B"), higher="has the higher MSE"))
+            sentences.append(f"{name} {margin}: " + wording.format_comparison(r))
+            sentences.append(
+                wording.format_comparison(r, unit="", margin_unit="", names=("A", "B"))
+            )
+            sentences.append(wording.format_short(r, names=("A", "B"), higher="has the higher MSE"))
         pos_a, pos_b = np.abs(a) + 0.5, np.abs(b) + 0.5
         r = stats.compare_paired(np.log10(pos_a), np.log10(pos_b))
-        sentences.append(stats.format_ratio(r, names=("A", "B")))
-        record = stats.verdict_record(r, f"{name} ratio", log10=True, headline=True)
+        sentences.append(wording.format_ratio(r, names=("A", "B")))
+        record = wording.verdict_record(r, f"{name} ratio", log10=True, headline=True)
         sentences.append(to_jsonable(record))
-        record = stats.verdict_record(
+        record = wording.verdict_record(
             stats.compare_paired(a, b), name, unit="points", names=("A", "B")
         )
         sentences.append(to_jsonable(record))
-        sentences.append(stats.format_mean_std(a, 2, "%"))
-    sentences.append(stats.format_mean_std([0.95], 1, "%", scale=100))
+        sentences.append(wording.format_mean_std(a, 2, "%"))
+    sentences.append(wording.format_mean_std([0.95], 1, "%", scale=100))
     for kind, effect, margin in (
         ("difference", 0.5, None),
         ("difference", -0.05, None),
@@ -240,11 +242,11 @@ def render_texts() -> dict[str, Any]:
         ("equivalence", 0.0, 1.0),
         ("equivalence", 1.5, 1.0),
     ):
-        sentences.append(stats.design_text(0.4, effect, question=kind, margin=margin))
-        sentences.append(stats.design_text(0.4, effect, question=kind, margin=margin, unit="dec"))
+        sentences.append(wording.design_text(0.4, effect, question=kind, margin=margin))
+        sentences.append(wording.design_text(0.4, effect, question=kind, margin=margin, unit="dec"))
     out["stats.sentences"] = sentences
     out["stats.numbers"] = [
-        stats.format_number(x, d, s)
+        wording.format_number(x, d, s)
         for x in (0.0, -0.001, 1.005, -12.345, math.nan, math.inf)
         for d, s in ((2, False), (2, True), (0, True))
     ]

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from actlab import stats
+from actlab import stats, wording
 
 scipy_stats = pytest.importorskip("scipy.stats")
 
@@ -145,7 +145,7 @@ def test_seeds_needed_is_the_smallest_n_with_80_percent_power():
     # about twice the seeds of "half-width = observed difference" (the old rule's 50 % power)
     assert stats.seeds_needed(0.68, 0.5) >= 2 * 5
     assert stats.seeds_needed(0.3, 0.3, question="equivalence", margin=0.2) == math.inf
-    assert "80 % power (paired t-test" in stats.design_text(0.3, 0.5)
+    assert "80 % power (paired t-test" in wording.design_text(0.3, 0.5)
     for bad, name in [
         (dict(sd=0.3), "`effect`"),
         (dict(sd=-1, effect=0.5), "`sd`"),

@@ -17,7 +17,7 @@ A notebook on the trials protocol contributes exactly its headline questions, de
 its run (``results["questions"]``, `actlab.trials.Trial.question_records`): the question, its kind
 and margin, the paired difference with its 95 % interval, the verdict after Holm, and "decided"
 or what it would take (``open``). A notebook not yet on that protocol contributes its verdict
-records marked ``headline`` (`actlab.stats.verdict_record` in ``results["verdicts"]``). Each row
+records marked ``headline`` (`actlab.wording.verdict_record` in ``results["verdicts"]``). Each row
 names the run it quotes (profile, date, time; the machine when it is not the default profile's)
 and whether the headline verdicts were the same with TensorFlow's oneDNN off. Notebook 06 (a
 benchmark, whose numbers belong to the machine) is described, not quoted.

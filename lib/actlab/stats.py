@@ -7,8 +7,8 @@ so variant A's and variant B's metric for seed s form a pair. `compare_paired` j
 those pairs; `decide_paired` asks one declared question of them ("difference",
 "non-inferiority" or "equivalence") and gives its p-value, which `holm` / `holm_verdicts` adjust
 across a family of comparisons; `tost` is the textbook two one-sided tests; `seeds_needed` is a
-power calculation for the paired t-test (80 % power at a declared smallest effect of interest);
-`format_comparison` and `format_mean_std` write the sentences the notebooks print.
+power calculation for the paired t-test (80 % power at a declared smallest effect of interest).
+The sentences about these numbers are `actlab.wording`'s.
 
 The distributions are scipy's (`scipy.stats.t`, `scipy.stats.nct` for the power of a
 difference or a non-inferiority, `scipy.stats.norm`).
@@ -44,22 +44,13 @@ __all__ = [
     "compare_paired",
     "compare_records",
     "decide_paired",
-    "format_comparison",
-    "format_mean_std",
-    "format_number",
-    "format_ratio",
-    "format_short",
     "holm",
-    "design_text",
     "holm_verdicts",
     "power_paired",
     "seeds_needed",
     "tost",
-    "verdict_record",
-    "verdict_words",
 ]
 
-MINUS = "\u2212"
 # Above this many seeds `seeds_needed` stops searching and reports the normal-theory estimate.
 _SEEDS_SEARCH_LIMIT = 100_000
 
@@ -192,141 +183,6 @@ def compare_paired(
     }
 
 
-# --------------------------------------------------------------------------- sentences
-def verdict_words(
-    result: dict[str, Any], names: tuple[str, str] | None = None, higher: str = "higher"
-) -> str:
-    """The verdict for a reader: with `names`, "a higher"/"b higher" name the variant, e.g.
-    ``"ReLU higher"`` or, with ``higher="has the higher MSE"``, ``"ReLU has the higher MSE"``."""
-    verdict = result["verdict"]
-    if names and verdict in ("a higher", "b higher"):
-        return f"{names[0] if verdict == 'a higher' else names[1]} {higher}"
-    return verdict
-
-
-def format_number(x: float, decimals: int = 2, sign: bool = False) -> str:
-    """`x` with `decimals` decimals and a typographic minus (−), ``+`` in front when `sign`."""
-    if not math.isfinite(x):
-        return "n/a"
-    text = f"{x:+.{decimals}f}" if sign else f"{x:.{decimals}f}"
-    if float(text.lstrip("+-") or 0) == 0:  # no "−0.00"
-        text = text.replace("-", "+" if sign else "")
-    return text.replace("-", MINUS)
-
-
-def format_comparison(
-    result: dict[str, Any],
-    unit: str = "points",
-    decimals: int = 2,
-    margin_unit: str = "point",
-    names: tuple[str, str] | None = None,
-    higher: str = "higher",
-) -> str:
-    """A verdict sentence from a `compare_paired` result, e.g. "−0.50 points (95 % CI −0.93 to
-    −0.07, 5 paired seeds): inconclusive at a 0.5-point margin; about 12 seeds would decide".
-
-    `unit` follows the number ("points", "decades", ""); `margin_unit` names the margin's unit in
-    the singular ("point" → "a 0.5-point margin").
-    """
-    fmt = lambda x: format_number(x, decimals)  # noqa: E731
-    unit_text = f" {unit}" if unit else ""
-    head = f"{format_number(result['mean_diff'], decimals, sign=True)}{unit_text}"
-    n = result["n"]
-    if n < 2:
-        return f"{head} (1 seed): a single seed, no interval; run more seeds to judge"
-    level = f"{100 * result['confidence']:g} % CI"
-    text = f"{head} ({level} {fmt(result['ci_low'])} to {fmt(result['ci_high'])}, {n} paired seeds)"
-    verdict, margin = verdict_words(result, names, higher), result["margin"]
-    if margin is not None:
-        m = f"{margin:g}"
-        article = "an" if m[0] == "8" or m.startswith(("11", "18")) else "a"
-        verdict_text = (
-            f"{verdict} at {article} {m}-{margin_unit} margin"
-            if margin_unit
-            else f"{verdict} at a margin of {m}"
-        )
-    else:
-        verdict_text = verdict
-    text += f": {verdict_text}"
-    if result["mean_diff"] == 0 and result.get("sd_diff") == 0:
-        text += "; the two are identical in every seed"
-    elif not result["decided"]:
-        text += _seeds_clause(result["seeds_needed"])
-    return text
-
-
-#: Above this many seeds `format_comparison` stops quoting a number.
-SEEDS_QUOTE_LIMIT = 1000
-
-
-def _seeds_clause(k: float) -> str:
-    if math.isfinite(k) and k <= SEEDS_QUOTE_LIMIT:
-        return f"; about {int(k)} seeds would decide (80 % power at the observed difference)"
-    if k > SEEDS_QUOTE_LIMIT:  # finite and large, or inf
-        return (
-            f"; the mean difference sits at the boundary: more than {SEEDS_QUOTE_LIMIT:,} seeds "
-            "would be needed, so more seeds alone will not settle it"
-        )
-    return "; the observed difference gives no estimate of how many seeds would decide"
-
-
-def format_mean_std(
-    values: Sequence[float], decimals: int = 1, unit: str = "", scale: float = 1.0
-) -> str:
-    """Mean ± sample std (ddof=1) over seeds, e.g. "95.2 ± 0.3 %" or, for one seed, "95.2 % (1 seed)"
-    (never "± nan" or "± 0.0" for a single value). `scale` multiplies first (100 for percent)."""
-    arr = np.asarray(values, dtype="float64").ravel() * scale
-    if arr.size == 0:
-        raise ValueError(f"`values` must hold at least one number. Received: values={values!r}")
-    unit_text = f" {unit}" if unit else ""
-    mean = format_number(float(arr.mean()), decimals)
-    if arr.size == 1:
-        return f"{mean}{unit_text} (1 seed)"
-    return f"{mean} ± {format_number(float(arr.std(ddof=1)), decimals)}{unit_text}"
-
-
-def format_short(
-    result: dict[str, Any],
-    decimals: int = 2,
-    unit: str = "pts",
-    names: tuple[str, str] | None = None,
-    higher: str = "higher",
-) -> str:
-    """A card-sized verdict (at most ~60 characters), e.g. "−0.50 pts [−0.76, −0.24]: inconclusive"
-    or "+0.3 pts (1 seed)"."""
-    head = f"{format_number(result['mean_diff'], decimals, sign=True)}{' ' + unit if unit else ''}"
-    if result["n"] < 2:
-        return f"{head} (1 seed)"
-    low, high = (format_number(result[k], decimals) for k in ("ci_low", "ci_high"))
-    return f"{head} [{low}, {high}]: {verdict_words(result, names, higher)}"
-
-
-def format_ratio(
-    result: dict[str, Any],
-    digits: int = 2,
-    names: tuple[str, str] | None = None,
-    higher: str = "higher",
-) -> str:
-    """A verdict sentence for a comparison made on log10 values (heavy-tailed metrics such as an
-    MSE): the ratio of geometric means ``10**mean_diff`` with its interval, e.g.
-    "×3.2 (95 % CI ×0.41 to ×25, 3 paired seeds): no clear difference"."""
-
-    def ratio(x: float) -> str:
-        return f"×{10**x:.{digits}g}" if math.isfinite(x) else "n/a"
-
-    head = f"{ratio(result['mean_diff'])}"
-    if result["n"] < 2:
-        return f"{head} (1 seed): a single seed, no interval; run more seeds to judge"
-    level = f"{100 * result['confidence']:g} % CI"
-    text = (
-        f"{head} ({level} {ratio(result['ci_low'])} to {ratio(result['ci_high'])}, "
-        f"{result['n']} paired seeds): {verdict_words(result, names, higher)}"
-    )
-    if not result["decided"]:
-        text += _seeds_clause(result["seeds_needed"])
-    return text
-
-
 def compare_records(
     records: Sequence[dict[str, Any]],
     a: str,
@@ -375,65 +231,6 @@ def compare_records(
         xa, xb = np.log10(xa), np.log10(xb)
     result = compare_paired(xa, xb, margin=margin, confidence=confidence)
     return {**result, "a": a, "b": b, "seeds": seeds}
-
-
-def verdict_record(
-    result: dict[str, Any],
-    question: str,
-    unit: str = "points",
-    decimals: int = 2,
-    log10: bool = False,
-    headline: bool = False,
-    names: tuple[str, str] | None = None,
-    higher: str = "higher",
-) -> dict[str, Any]:
-    """A JSON-ready record of a comparison for results.json (and the README's findings table):
-    the numbers, the verdict, `question` (what was compared, e.g. "Antirectifier-256 − ReLU-512,
-    test accuracy"), the full sentence (``text``), a card-sized one (``short``) and whether it is
-    one of the notebook's `headline` verdicts. With `names` (and `higher`) the sentences name the
-    variant the interval favours ("ReLU higher"); ``verdict`` keeps the plain word."""
-    words = verdict_words(result, names, higher)
-    if log10:
-        text = format_ratio(result, names=names, higher=higher)
-        short = f"×{10 ** result['mean_diff']:.2g}" + (
-            " (1 seed)"
-            if result["n"] < 2
-            else f" [×{10 ** result['ci_low']:.2g}, ×{10 ** result['ci_high']:.2g}]: {words}"
-        )
-    else:
-        text = format_comparison(result, unit=unit, decimals=decimals, names=names, higher=higher)
-        short = format_short(
-            result,
-            decimals=decimals,
-            unit="pts" if unit == "points" else unit,
-            names=names,
-            higher=higher,
-        )
-    keys = (
-        "n",
-        "mean_diff",
-        "ci_low",
-        "ci_high",
-        "verdict",
-        "decided",
-        "margin",
-        "confidence",
-        "seeds_needed",
-        "sd_diff",
-    )
-    record = {
-        "question": question,
-        **{k: result[k] for k in keys},
-        "unit": unit,
-        "scale": "log10" if log10 else "linear",
-        "text": text,
-        "short": short,
-        "headline": bool(headline),
-    }
-    for k in ("a", "b", "seeds"):
-        if k in result:
-            record[k] = result[k]
-    return record
 
 
 # --------------------------------------------------------------------------- declared questions
@@ -772,32 +569,3 @@ def seeds_needed(
     if question == "difference" and effect == 0:
         raise ValueError("`effect` must be non-zero for a difference. Received: effect=0")
     return _seeds_for_power(question, float(sd), float(effect), margin, alpha, float(power))
-
-
-def design_text(
-    sd: float,
-    effect: float | None = None,
-    *,
-    question: str = "difference",
-    margin: float | None = None,
-    power: float = 0.8,
-    alpha: float = 0.05,
-    unit: str = "points",
-) -> str:
-    """A sentence for a design, e.g. "8 paired seeds give 80 % power (paired t-test, α = 0.05)
-    to detect a difference of 0.50 points at a paired SD of 0.30 points"."""
-    k = seeds_needed(sd, effect, question=question, margin=margin, power=power, alpha=alpha)
-    if question == "difference":
-        what = f"to detect a difference of {format_number(abs(effect))} {unit}"
-    else:
-        what = (
-            f"to show non-inferiority at a margin of {margin:g} {unit}"
-            if question == "non-inferiority"
-            else f"to show equivalence within ±{margin:g} {unit}"
-        )
-        what += f" if the true difference is {format_number(effect or 0.0, sign=True)} {unit}"
-    count = "no number of seeds gives" if not math.isfinite(k) else f"{int(k)} paired seeds give"
-    return (
-        f"{count} {100 * power:g} % power (paired t-test, α = {alpha:g}) {what} at a paired "
-        f"SD of {format_number(sd)} {unit}"
-    )

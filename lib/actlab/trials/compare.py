@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab import stats
+from actlab import stats, wording
 from actlab.trials.tasks import Task
 
 __all__ = ["Question", "score_of", "choose_learning_rates", "compare", "cost_ratios"]
@@ -194,7 +194,7 @@ def _sentence(r: dict, task: Task) -> str:
         ratio = lambda x: f"×{10**x:.3g}"  # noqa: E731
         head = f"{ratio(r['mean_diff'])} ({ratio(r['ci_low'])} to {ratio(r['ci_high'])})"
     else:
-        fmt = stats.format_number
+        fmt = wording.format_number
         head = (
             f"{fmt(r['mean_diff'], 2, sign=True)} {unit} "
             f"({100 * (1 - r['alpha']):g} % CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])})"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from actlab import stats
+from actlab import stats, wording
 from actlab._util import to_jsonable
 from actlab.trials.tasks import Task
 
@@ -136,7 +136,7 @@ class Trial:
         lines = []
         for (task, arm), group in self.choices.groupby(["task", "arm"], sort=False):
             scores = ", ".join(
-                f"{r.learning_rate:g}: {stats.format_number(r.val_score, 2)}"
+                f"{r.learning_rate:g}: {wording.format_number(r.val_score, 2)}"
                 for r in group.itertuples()
             )
             best = group[group["chosen"]]["learning_rate"].iloc[0]
@@ -185,8 +185,8 @@ class Trial:
                         else "n/a"
                     )
                 else:
-                    diff = stats.format_number(r.mean_diff, 2, sign=True)
-                    ci = f"{stats.format_number(r.ci_low)} to {stats.format_number(r.ci_high)}"
+                    diff = wording.format_number(r.mean_diff, 2, sign=True)
+                    ci = f"{wording.format_number(r.ci_low)} to {wording.format_number(r.ci_high)}"
                 cost = getattr(r, "cost_ratio", math.nan)
                 verdict = r.verdict_holm + (
                     f" (±{r.margin:g})" if r.margin is not None and not _nan(r.margin) else ""
@@ -373,14 +373,14 @@ def _what_it_would_take(r: dict[str, Any]) -> str:
         return f"open at {r['n']} seeds although every seed gave the same difference"
     if kind == "difference" and effect is None:
         return (
-            f"open at {r['n']} seeds (paired SD {stats.format_number(sd)} {unit}); no smallest "
+            f"open at {r['n']} seeds (paired SD {wording.format_number(sd)} {unit}); no smallest "
             "effect was declared to size more"
         )
     k = stats.seeds_needed(
         float(sd), effect if kind == "difference" else None, question=kind, margin=margin
     )
     at = (
-        f"a difference of {stats.format_number(abs(effect))} {unit}"
+        f"a difference of {wording.format_number(abs(effect))} {unit}"
         if kind == "difference"
         else f"the {margin:g} {unit} margin if the true difference is 0"
     )
@@ -407,13 +407,13 @@ def _powered_but_open(r: dict[str, Any], k: int, at: str, sd: float, unit: str) 
     )
     if _nan(mean) or _nan(low) or _nan(high):
         return head + "; see the runs"
-    observed = stats.format_number(mean, sign=True)
+    observed = wording.format_number(mean, sign=True)
     if kind == "difference":
         effect = abs(r["smallest_effect"])
         if -effect < low and high < effect:
             return (
                 f"{head}, and the interval excludes differences of "
-                f"{stats.format_number(effect)} {unit} or more either way: any difference is "
+                f"{wording.format_number(effect)} {unit} or more either way: any difference is "
                 "smaller than the smallest effect of interest (to conclude 'the same', declare "
                 "an equivalence question at that margin in a new trial)"
             )

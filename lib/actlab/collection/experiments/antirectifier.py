@@ -31,7 +31,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from actlab import stats
+from actlab import stats, wording
 from actlab.collection import session
 from actlab.collection.experiments import any_good
 from actlab.layers.antirectifier import Antirectifier, CReLU
@@ -329,7 +329,7 @@ def design_lines(
         if mean is not None and q.get("kind", "difference") == "non-inferiority":
             sd, margin = q["pilot_sd"], q["margin"]
             need = stats.seeds_needed(sd, mean, question="non-inferiority", margin=margin)
-            pilot = f"if the true difference were the pilot's {stats.format_number(mean, sign=True)} points"
+            pilot = f"if the true difference were the pilot's {wording.format_number(mean, sign=True)} points"
             if math.isfinite(need):
                 line = line.rstrip(".") + f"; {pilot}, {int(need)} seeds would show it."
             else:
@@ -365,7 +365,7 @@ def summary_styler(table, last: int):
             "parameters": [f"{p:,}" for p in table.params],
             "learning rate (chosen)": [f"{v:g}" for v in table.learning_rate],
             f"test accuracy, mean of the last {last} epochs (%)": [
-                stats.format_mean_std(v, decimals=2) for v in table.score_values
+                wording.format_mean_std(v, decimals=2) for v in table.score_values
             ],
             "seeds": table.n_seeds.to_numpy(),
             "seconds per run": [f"{v:.1f}" for v in table.seconds_median],

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from actlab import stats
+from actlab import stats, wording
 from actlab.collection import session
 from actlab.trials import TASKS, Arm, Question, Trial, get_task
 
@@ -82,7 +82,7 @@ def design_lines(
     lines = []
     for q in declared:
         kind, margin, paired_sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
-        text = stats.design_text(
+        text = wording.design_text(
             paired_sd, _effect(q, effect), question=kind, margin=margin, unit=_unit(q, unit)
         )
         need = stats.seeds_needed(paired_sd, _effect(q, effect), question=kind, margin=margin)
@@ -170,7 +170,7 @@ def _ratio_styler(trial: Trial, df):
             return "n/a"
         if trial.tasks[r["task"]].log10:
             return f"×{10**value:.3g}"
-        return stats.format_number(value, 2, sign=key == "mean_diff")
+        return wording.format_number(value, 2, sign=key == "mean_diff")
 
     for key in ("mean_diff", "ci_low", "ci_high"):
         df[f"{key}_text"] = [number(r, key) for r in df.to_dict("records")]
@@ -202,10 +202,10 @@ def finite(x: Any) -> bool:
 
 
 def number_text(x: Any, decimals: int = 2, sign: bool = False) -> str:
-    """`stats.format_number` of a record's number; "n/a" for what is not a finite number."""
+    """`wording.format_number` of a record's number; "n/a" for what is not a finite number."""
     if not finite(x):
         return "n/a"
-    return stats.format_number(x, decimals, sign=sign)
+    return wording.format_number(x, decimals, sign=sign)
 
 
 def arm_table(trial: Trial):

@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-from actlab import stats
+from actlab import stats, wording
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
 from actlab.callbacks import BlendSchedule, EpochVariable, schedule_value
 from actlab.collection import session
@@ -367,7 +367,7 @@ def design_lines(
         kind, margin, sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
         effect = q.get("smallest_effect") if kind == "difference" else 0.0
         need = stats.seeds_needed(sd, effect, question=kind, margin=margin)
-        text = stats.design_text(sd, effect, question=kind, margin=margin)
+        text = wording.design_text(sd, effect, question=kind, margin=margin)
         who = f"{label(q['candidate'])} − {label(q['baseline'])}"
         if n >= need:
             tail = f"this run has {n}: sized to decide."
@@ -376,7 +376,7 @@ def design_lines(
             if kind == "difference" and n >= 2:
                 tail += (
                     f", with 80 % power only for a difference of about "
-                    f"{stats.format_number(detectable_effect(sd, n))} points"
+                    f"{wording.format_number(detectable_effect(sd, n))} points"
                 )
             tail += f"; the `full` profile runs {full_seeds}." if full_seeds else "."
         lines.append(f"- {who} ({q.get('id')}): {text}; {tail}")
@@ -487,7 +487,7 @@ def _short(r: Mapping[str, Any]) -> str:
     """ "+0.52 points (95 % CI 0.10 to 0.94, 12 seeds): linear blend higher"."""
     if r["n"] < 2 or not any_good.finite(r["mean_diff"]):
         return f"{r['verdict']} ({r['n']} seed{'s' if r['n'] != 1 else ''})"
-    fmt = stats.format_number
+    fmt = wording.format_number
     return (
         f"{fmt(r['mean_diff'], 2, sign=True)} points (95 % CI {fmt(r['ci_low'])} to "
         f"{fmt(r['ci_high'])}, {r['n']} seeds): {r['verdict']}"
@@ -518,7 +518,7 @@ def findings(
         decided = [r for r in records if r["decided"]]
         if decided:
             sizes = ", ".join(
-                f"{stats.format_number(r['mean_diff'], 2, sign=True)} points" for r in decided
+                f"{wording.format_number(r['mean_diff'], 2, sign=True)} points" for r in decided
             )
             lines.append(
                 f"{len(decided)} of {len(records)} headline question"
@@ -556,15 +556,15 @@ def findings(
         peak = worst["max_preact_mean"]
         text = (
             f"Largest |pre-activation| at the end of training (max over layers, mean over seeds): "
-            f"{stats.format_number(peak, 1)} ({worst['label']})"
+            f"{wording.format_number(peak, 1)} ({worst['label']})"
         )
         relu = rows.get("relu")
         if relu is not None and worst is not relu:
             ratio = peak / relu["max_preact_mean"]
             escaped = not math.isfinite(peak) or ratio > ESCAPE_RATIO
             text += (
-                f" against {stats.format_number(relu['max_preact_mean'], 1)} with ReLU "
-                f"(×{stats.format_number(ratio, 1)}): "
+                f" against {wording.format_number(relu['max_preact_mean'], 1)} with ReLU "
+                f"(×{wording.format_number(ratio, 1)}): "
                 + ("escaping activations." if escaped else "no escaping activations")
             )
         elif not math.isfinite(peak):

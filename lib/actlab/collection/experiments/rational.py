@@ -24,7 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from actlab import stats
+from actlab import wording
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS
 from actlab.activations.rational import fit_rational
 from actlab.collection import session
@@ -170,7 +170,7 @@ def summary_styler(table, last: int):
             "parameters": [f"{p:,}" for p in table.params],
             "learning rate (chosen)": [f"{v:g}" for v in table.learning_rate],
             f"test accuracy, mean of the last {last} epochs (%)": [
-                stats.format_mean_std(v, decimals=2) for v in table.score_values
+                wording.format_mean_std(v, decimals=2) for v in table.score_values
             ],
             "seeds": table.n_seeds.to_numpy(),
             "seconds per run": [f"{v:.1f}" for v in table.seconds_median],
@@ -539,7 +539,7 @@ def drift_styler(rows: Sequence[dict]):
 
 
 def _g(x: float, digits: int = 2) -> str:
-    return stats.format_number(x, digits) if abs(x) >= 0.01 or x == 0 else f"{x:.1e}"
+    return wording.format_number(x, digits) if abs(x) >= 0.01 or x == 0 else f"{x:.1e}"
 
 
 def approximation_text(rows: Sequence[dict], fit_range=(-3.0, 3.0), outside=(3.0, 8.0)) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab import stats
+from actlab import wording
 from actlab.activations.softexp import complex_soft_exponential, soft_exponential
 from actlab.collection import session
 from actlab.collection.experiments import any_good
@@ -576,7 +576,7 @@ def finding(records: Sequence[Mapping[str, Any]]) -> str:
                 f"to ×{10 ** r['ci_high']:.3g}"
             )
         else:
-            fmt = stats.format_number
+            fmt = wording.format_number
             diff = (
                 f"{fmt(r['mean_diff'], 2, sign=True)} {r.get('unit') or ''}, "
                 f"CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])}"
