@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from actlab import stats, wording
+from actlab import stats
 from actlab.trials.tasks import Task
+from actlab.wording import trials as wording_trials
 
 __all__ = ["Question", "score_of", "choose_learning_rates", "compare", "cost_ratios"]
 
@@ -125,24 +126,16 @@ def _nonfinite_words(
     seeds: list[int], va: np.ndarray, vb: np.ndarray, cand: str, base: str, task: Task
 ) -> str:
     """Which arm had no finite score at which seeds, and, described and not tested, how the
-    two arms compared at the seeds where both are finite."""
-    parts = []
+    two arms compared at the seeds where both are finite (`wording.nonfinite_words`)."""
+    missing = {}
     for name, v in ((cand, va), (base, vb)):
         where = [s for s, x in zip(seeds, v, strict=True) if not np.isfinite(x)]
         if where:
-            parts.append(
-                f"{name} at seed{'s' if len(where) > 1 else ''} " + ", ".join(str(s) for s in where)
-            )
-    text = "no finite score for " + " and ".join(parts)
+            missing[name] = where
     ok = np.isfinite(va) & np.isfinite(vb)
-    if ok.any():
-        sign = 1.0 if task.higher_is_better else -1.0
-        better = int(np.sum(sign * (va[ok] - vb[ok]) > 0))
-        text += (
-            f" of {len(seeds)}; at the other {int(ok.sum())} seeds {cand} scored better at "
-            f"{better} (described, not tested)"
-        )
-    return text
+    sign = 1.0 if task.higher_is_better else -1.0
+    better = int(np.sum(sign * (va[ok] - vb[ok]) > 0))
+    return wording_trials.nonfinite_words(missing, len(seeds), int(ok.sum()), better, cand)
 
 
 def choose_learning_rates(runs: list[dict], tasks: dict[str, Task]) -> list[dict]:
@@ -178,32 +171,8 @@ def choose_learning_rates(runs: list[dict], tasks: dict[str, Task]) -> list[dict
 
 
 def _words(result: dict, task: Task, candidate: str, baseline: str) -> str:
-    verdict = result["verdict"]
-    if verdict not in ("a higher", "b higher"):
-        return verdict
-    a_higher = verdict == "a higher"
-    better = candidate if a_higher == task.higher_is_better else baseline
-    return f"{better} {'higher' if task.higher_is_better else 'lower'}"
-
-
-def _sentence(r: dict, task: Task) -> str:
-    if r["n"] < 2 or not math.isfinite(r["mean_diff"]):
-        return f"{r['candidate']} − {r['baseline']}: {r['verdict_holm']}"
-    unit = task.unit
-    if task.log10:
-        ratio = lambda x: f"×{10**x:.3g}"  # noqa: E731
-        head = f"{ratio(r['mean_diff'])} ({ratio(r['ci_low'])} to {ratio(r['ci_high'])})"
-    else:
-        fmt = wording.format_number
-        head = (
-            f"{fmt(r['mean_diff'], 2, sign=True)} {unit} "
-            f"({100 * (1 - r['alpha']):g} % CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])})"
-        )
-    margin = "" if r["margin"] is None else f" at a margin of {r['margin']:g} {unit}"
-    after = "" if r["verdict"] == r["verdict_holm"] else f" ({r['verdict']} before Holm)"
-    return (
-        f"{r['candidate']} − {r['baseline']} on {r['task']}: {head}, {r['n']} paired seeds, "
-        f"{r['question']}{margin}: {r['verdict_holm']} after Holm (p = {r['p_holm']:.3g}){after}"
+    return wording_trials.verdict_text(
+        result["verdict"], candidate, baseline, task.higher_is_better
     )
 
 
@@ -274,7 +243,7 @@ def compare(
                     "alpha": alpha,
                     "decided": False,
                     "question": q.kind,
-                    "verdict": f"not comparable: {int(bad.sum())} seed(s) not finite",
+                    "verdict": wording_trials.not_comparable(int(bad.sum())),
                 }
             else:
                 result = stats.decide_paired(
@@ -297,12 +266,12 @@ def compare(
                 m["candidate"],
                 m["baseline"],
             )
-            if res["verdict"].startswith("not comparable"):
+            if res["verdict"].startswith(wording_trials.NOT_COMPARABLE):
                 m["verdict_holm"] = res["verdict"]
             m["decided_holm"] = res["decided_holm"]
     for r in rows:
         del r["_result"]
-        r["text"] = _sentence(r, tasks[r["task"]])
+        r["text"] = wording_trials.comparison_sentence(r, tasks[r["task"]])
     return rows
 
 
