@@ -146,12 +146,10 @@ def render_texts() -> dict[str, Any]:
     from actlab import stats, wording
     from actlab._util import to_jsonable
     from actlab.collection.experiments import (
-        antirectifier,
         any_good,
         blend,
         nan_elu,
         rational,
-        softexp,
     )
 
     trial = build_trial()
@@ -169,35 +167,35 @@ def render_texts() -> dict[str, Any]:
         out[f"trial.table.{name}"] = trial.table(name)
     seeds = list(range(5))
     units = {"mlp": "points", "sin": "decades"}
-    out["any_good.findings"] = any_good.findings(trial)
+    out["any_good.findings"] = wording.trial_findings(trial)
     out["any_good.records"] = to_jsonable(any_good.records(trial))
-    out["any_good.design_lines"] = any_good.design_lines(DECLARED, 1.0, seeds, units)
-    out["any_good.design_lines.points"] = any_good.design_lines(DECLARED, 0.5, range(40))
+    out["any_good.design_lines"] = wording.design_lines(DECLARED, 1.0, seeds, units)
+    out["any_good.design_lines.points"] = wording.design_lines(DECLARED, 0.5, range(40))
     out["any_good.seeds_short"] = [
-        any_good.seeds_short(DECLARED, 1.0, seeds),
-        any_good.seeds_short(DECLARED[:2], 1.0, range(40)),
+        wording.seeds_short(DECLARED, 1.0, seeds),
+        wording.seeds_short(DECLARED[:2], 1.0, range(40)),
     ]
     out["any_good.undersized_text"] = [
-        any_good.undersized_text(DECLARED, 1.0, seeds, "default"),
-        any_good.undersized_text(DECLARED[:3], 1.0, seeds, "default"),
-        any_good.undersized_text(DECLARED[:2], 1.0, range(40), "full"),
+        wording.undersized_text(DECLARED, 1.0, seeds, "default"),
+        wording.undersized_text(DECLARED[:3], 1.0, seeds, "default"),
+        wording.undersized_text(DECLARED[:2], 1.0, range(40), "full"),
     ]
     out["any_good.number_text"] = [
-        any_good.number_text(x, d, s)
+        wording.number_text(x, d, s)
         for x in (1.234, -0.004, "nan", None, 12.5, -3.0)
         for d, s in ((2, False), (1, True))
     ]
-    out["softexp.finding"] = softexp.finding(declared)
-    out["softexp.mse_text"] = [softexp.mse_text(v) for v in ([1e-3, 2e-3, 4e-3], [0.5])]
-    out["antirectifier.design_lines"] = antirectifier.design_lines(
+    out["softexp.finding"] = wording.ratio_finding(declared)
+    out["softexp.mse_text"] = [wording.mse_text(v) for v in ([1e-3, 2e-3, 4e-3], [0.5])]
+    out["antirectifier.design_lines"] = wording.pilot_design_lines(
         ANTIRECTIFIER_DECLARED, 0.5, range(12)
     )
     params = trial.runs.groupby("arm")["params"].first()
     table = pd.DataFrame({"params": params})
     ni = next(r for r in declared if r["kind"] == "non-inferiority")
-    found = antirectifier.findings(declared, exploratory, table, ni["id"], "tiny data")
+    found = wording.antirectifier_findings(declared, exploratory, table, ni["id"], "tiny data")
     out["antirectifier.findings"] = found
-    out["rational.findings"] = rational.findings(declared, exploratory, trial)
+    out["rational.findings"] = wording.rational_findings(declared, exploratory, trial)
     out["rational.cost_text"] = rational.cost_text(trial)
     arm_table = any_good.arm_table(trial)
     out["nan_elu.accuracy_text"] = [
@@ -206,12 +204,13 @@ def render_texts() -> dict[str, Any]:
         for a in ("relu", "relu_by_abs", "crippled", "blowup")
     ]
     out["blend.design_lines"] = [
-        blend.design_lines(BLEND_DECLARED, range(n), full) for n, full in ((3, 20), (40, None))
+        wording.blend_design_lines(BLEND_DECLARED, range(n), blend.label, full)
+        for n, full in ((3, 20), (40, None))
     ]
     out["blend.question_records"] = blend.question_records(trial, "declared", "default", 20)
-    out["blend.short"] = [blend._short(r) for r in declared + exploratory]
+    out["blend.short"] = [wording.comparison_short(r) for r in declared + exploratory]
     out["blend.accuracy_text"] = [
-        blend.accuracy_text({"n_seeds": n, "score_mean": 97.123, "score_std": s})
+        wording.accuracy_text({"n_seeds": n, "score_mean": 97.123, "score_std": s})
         for n, s in ((5, 0.31), (1, math.nan))
     ]
     sentences = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from actlab import trials
+from actlab import trials, wording
 from actlab.activations import DELPHI_COEFFICIENTS
 from actlab.collection.experiments import rational as exp
 from actlab.layers import Rational
@@ -160,7 +160,7 @@ def test_findings_quote_each_question_and_the_cost():
               "verdict": "ReLU higher", "decided": True, "text": "the sentence", "open": None}  # fmt: skip
     other = {**record, "id": "learned-frozen", "baseline": "leaky ReLU", "decided": False,
              "verdict": "no clear difference", "open": "about 20 paired seeds"}  # fmt: skip
-    f = exp.findings([record, other], [{**record, "text": "x"}], _trial())
+    f = wording.rational_findings([record, other], [{**record, "text": "x"}], _trial())
     assert f["lines"][0] == (
         "- **Does Rational differ from ReLU?** the sentence; a Rational training step costs "
         "1.80× ReLU's."

@@ -44,6 +44,7 @@ __all__ = [
     "compare_paired",
     "compare_records",
     "decide_paired",
+    "detectable_effect",
     "holm",
     "holm_verdicts",
     "power_paired",
@@ -569,3 +570,16 @@ def seeds_needed(
     if question == "difference" and effect == 0:
         raise ValueError("`effect` must be non-zero for a difference. Received: effect=0")
     return _seeds_for_power(question, float(sd), float(effect), margin, alpha, float(power))
+
+
+def detectable_effect(sd: float, n: int, power: float = 0.8, alpha: float = 0.05) -> float:
+    """The smallest true difference `n` paired seeds detect with `power` at a paired SD `sd`
+    (two-sided paired t-test; the inverse of `seeds_needed`, by bisection)."""
+    low, high = 0.0, 100.0 * sd
+    for _ in range(60):
+        mid = (low + high) / 2
+        if power_paired(n, sd, mid, alpha=alpha) >= power:
+            high = mid
+        else:
+            low = mid
+    return high

@@ -154,8 +154,8 @@ class Trial:
             out.append(
                 to_jsonable(
                     {
-                        "id": wording_trials.question_id(r),
-                        "question": wording_trials.question_words(r),
+                        "id": wording_trials.comparison_id(r),
+                        "question": wording_trials.comparison_question(r),
                         "kind": r["question"],
                         "margin": r["margin"],
                         "smallest_effect": r.get("smallest_effect"),

@@ -6,41 +6,22 @@ say the same thing in the same way. It imports `actlab.stats` and `actlab._util`
 
 - `numbers`: numbers with a typographic minus, mean ± std, ratios, a record's number;
 - `comparisons`: one paired comparison as a verdict, a sentence, a card, a record;
-- `designs`: what a declared question needs (seeds for 80 % power) and whether a run has it.
+- `designs`: what a declared question needs (seeds for 80 % power) and whether a run has it;
+- `trials`: a trial's table, summary, learning-rate choices, verdicts and open questions;
+- `findings`: the notebooks' findings from their question records;
+- `readme`: the README's findings table from the reference run.
 """
 
-from actlab.wording.comparisons import (
-    SEEDS_QUOTE_LIMIT,
-    format_comparison,
-    format_ratio,
-    format_short,
-    seeds_clause,
-    verdict_record,
-    verdict_words,
-)
-from actlab.wording.designs import design_text
-from actlab.wording.numbers import (
-    MINUS,
-    format_mean_std,
-    format_number,
-    is_number,
-    number_text,
-    ratio_text,
-)
+from actlab.wording import comparisons, designs, findings, numbers, readme, trials
+from actlab.wording.comparisons import *  # noqa: F403
+from actlab.wording.designs import *  # noqa: F403
+from actlab.wording.findings import *  # noqa: F403
+from actlab.wording.numbers import *  # noqa: F403
+from actlab.wording.readme import *  # noqa: F403
+from actlab.wording.trials import *  # noqa: F403
 
 __all__ = [
-    "MINUS",
-    "SEEDS_QUOTE_LIMIT",
-    "design_text",
-    "format_comparison",
-    "format_mean_std",
-    "format_number",
-    "format_ratio",
-    "format_short",
-    "is_number",
-    "number_text",
-    "ratio_text",
-    "seeds_clause",
-    "verdict_record",
-    "verdict_words",
+    name
+    for module in (numbers, comparisons, designs, trials, findings, readme)
+    for name in module.__all__
 ]

@@ -10,24 +10,23 @@ from typing import Any
 
 from actlab import stats
 from actlab.wording.numbers import format_number
+from actlab.wording.phrases import NOT_COMPARABLE
 
 __all__ = [
     "NOT_COMPARABLE",
     "choices_text",
     "comparison_sentence",
     "comparison_table",
+    "difference_axis_label",
     "new_trial_note",
     "nonfinite_words",
     "not_comparable",
-    "question_id",
-    "question_words",
+    "comparison_id",
+    "comparison_question",
     "summary_line",
     "verdict_text",
     "what_it_would_take",
 ]
-
-#: How a comparison with a non-finite seed's score begins its verdict.
-NOT_COMPARABLE = "not comparable"
 
 
 def not_comparable(bad: int) -> str:
@@ -89,6 +88,11 @@ def comparison_sentence(r: Mapping[str, Any], task: Any) -> str:
         f"{r['candidate']} − {r['baseline']} on {r['task']}: {head}, {r['n']} paired seeds, "
         f"{r['question']}{margin}: {r['verdict_holm']} after Holm (p = {r['p_holm']:.3g}){after}"
     )
+
+
+def difference_axis_label(unit: str) -> str:
+    """The x label of a trial figure's panel of paired differences."""
+    return f"paired difference, {unit} (filled: decided after Holm)"
 
 
 def new_trial_note(seeds: list[int], earlier: list[int], at: str) -> str:
@@ -191,12 +195,12 @@ def comparison_table(
     return "\n\n".join(out)
 
 
-def question_id(r: Mapping[str, Any]) -> str:
+def comparison_id(r: Mapping[str, Any]) -> str:
     """A comparison's id when its question has none: "candidate − baseline (task)"."""
     return r.get("question_id") or f"{r['candidate']} − {r['baseline']} ({r['task']})"
 
 
-def question_words(r: Mapping[str, Any]) -> str:
+def comparison_question(r: Mapping[str, Any]) -> str:
     """A comparison's question in words when it was declared without any."""
     return r.get("question_words") or (
         f"{r['candidate']} − {r['baseline']} on {r['task']}: {r['question']}"
