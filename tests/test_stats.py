@@ -9,6 +9,7 @@ import pytest
 from scipy import stats as scipy_stats
 
 from actlab import stats, wording
+from actlab.stats.paired import _verdict
 
 
 def test_interval_is_the_textbook_paired_t_interval():
@@ -87,12 +88,12 @@ def test_verdict_boundaries_with_margin(margin):
 
 def test_verdict_boundary_is_strict():
     """An interval that touches the boundary does not decide."""
-    assert stats._verdict(0.0, 1.0, None) == "no clear difference"
-    assert stats._verdict(-1.0, 0.0, None) == "no clear difference"
-    assert stats._verdict(-0.5, 1.0, 0.5) == "inconclusive"
-    assert stats._verdict(-2.0, -0.5, 0.5) == "inconclusive"
-    assert stats._verdict(-0.4999, 1.0, 0.5) == "non-inferior"
-    assert stats._verdict(-2.0, -0.5001, 0.5) == "inferior"
+    assert _verdict(0.0, 1.0, None) == "no clear difference"
+    assert _verdict(-1.0, 0.0, None) == "no clear difference"
+    assert _verdict(-0.5, 1.0, 0.5) == "inconclusive"
+    assert _verdict(-2.0, -0.5, 0.5) == "inconclusive"
+    assert _verdict(-0.4999, 1.0, 0.5) == "non-inferior"
+    assert _verdict(-2.0, -0.5001, 0.5) == "inferior"
 
 
 def test_float32_rounding_at_the_margin_does_not_decide():

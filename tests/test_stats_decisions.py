@@ -226,3 +226,37 @@ def test_power_of_a_difference_is_a_probability_at_every_effect():
             p = stats.power_paired(n, 0.4, effect)
             assert 0.0 <= p <= 1.0, (n, effect, p)
     assert stats.power_paired(3, 0.4, 40.0) == pytest.approx(1.0)
+
+
+def test_results_are_frozen_records_with_to_dict():
+    import dataclasses
+    import json
+
+    from actlab._util import to_jsonable
+
+    a, b = [1.0, 2.0, 3.5, 4.0], [0.5, 2.0, 3.0, 3.0]
+    r = stats.decide_paired(a, b, "non-inferiority", 0.5)
+    assert isinstance(r, stats.Decision) and r.question == "non-inferiority"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.p = 0.0
+    d = r.to_dict()
+    assert d["p"] == r.p == r["p"] and "p_holm" not in d and dict(r) == d
+    json.dumps(to_jsonable(r))
+    (held,) = stats.holm_verdicts([r])
+    assert isinstance(held, stats.Decision) and held.p_holm == pytest.approx(r.p)
+    assert held.to_dict()["verdict_holm"] == held.verdict_holm
+    c = stats.compare_paired(a, b)
+    assert isinstance(c, stats.Comparison) and "a" not in c.to_dict()
+    rec = stats.compare_records(
+        [
+            {"variant": v, "seed": s, "x": x}
+            for v, xs in (("A", a), ("B", b))
+            for s, x in enumerate(xs)
+        ],
+        "A",
+        "B",
+        value="x",
+    )
+    assert (rec.a, rec.b, rec.seeds) == ("A", "B", [0, 1, 2, 3]) and rec.mean_diff == c.mean_diff
+    t = stats.tost(a, b, 2.0)
+    assert isinstance(t, stats.Tost) and t.to_dict()["equivalent"] == t.equivalent

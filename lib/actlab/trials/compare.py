@@ -170,9 +170,27 @@ def choose_learning_rates(runs: list[dict], tasks: dict[str, Task]) -> list[dict
     return rows
 
 
-def _words(result: dict, task: Task, candidate: str, baseline: str) -> str:
-    return wording_trials.verdict_text(
-        result["verdict"], candidate, baseline, task.higher_is_better
+def _words(verdict: str, task: Task, candidate: str, baseline: str) -> str:
+    return wording_trials.verdict_text(verdict, candidate, baseline, task.higher_is_better)
+
+
+def _not_comparable(n: int, bad: int, q: Question, alpha: float) -> stats.Decision:
+    """The record of a comparison with `bad` seeds whose score is not finite: no numbers."""
+    nan = math.nan
+    return stats.Decision(
+        n=n,
+        mean_diff=nan,
+        ci_low=nan,
+        ci_high=nan,
+        verdict=wording_trials.not_comparable(bad),
+        sd_diff=nan,
+        margin=q.margin,
+        confidence=1.0 - alpha,
+        decided=False,
+        seeds_needed=nan,
+        question=q.kind,
+        alpha=alpha,
+        p=nan,
     )
 
 
@@ -233,42 +251,35 @@ def compare(
                 else None,
             }
             if bad.any() or len(seeds) == 0:
-                result = {
-                    "n": int(len(seeds)),
-                    "mean_diff": math.nan,
-                    "sd_diff": math.nan,
-                    "ci_low": math.nan,
-                    "ci_high": math.nan,
-                    "p": math.nan,
-                    "alpha": alpha,
-                    "decided": False,
-                    "question": q.kind,
-                    "verdict": wording_trials.not_comparable(int(bad.sum())),
-                }
+                result = _not_comparable(len(seeds), int(bad.sum()), q, alpha)
             else:
                 result = stats.decide_paired(
                     va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
                 )
             row.update(
-                {k: result[k] for k in ("n", "mean_diff", "sd_diff", "ci_low", "ci_high", "p")}
+                n=result.n,
+                mean_diff=result.mean_diff,
+                sd_diff=result.sd_diff,
+                ci_low=result.ci_low,
+                ci_high=result.ci_high,
+                p=result.p,
+                alpha=alpha,
+                decided=result.decided,
+                _result=result,
             )
-            row.update(alpha=alpha, decided=result["decided"], _result=result)
-            row["verdict"] = _words(result, task, cand, base)
+            row["verdict"] = _words(result.verdict, task, cand, base)
             rows.append(row)
     for family in {r["family"] for r in rows}:
         members = [r for r in rows if r["family"] == family]
         adjusted = stats.holm_verdicts([m["_result"] for m in members], alpha)
         for m, res in zip(members, adjusted, strict=True):
-            m["p_holm"] = res["p_holm"]
+            m["p_holm"] = res.p_holm
             m["verdict_holm"] = _words(
-                {**res, "verdict": res["verdict_holm"]},
-                tasks[m["task"]],
-                m["candidate"],
-                m["baseline"],
+                res.verdict_holm, tasks[m["task"]], m["candidate"], m["baseline"]
             )
-            if res["verdict"].startswith(wording_trials.NOT_COMPARABLE):
-                m["verdict_holm"] = res["verdict"]
-            m["decided_holm"] = res["decided_holm"]
+            if res.verdict.startswith(wording_trials.NOT_COMPARABLE):
+                m["verdict_holm"] = res.verdict
+            m["decided_holm"] = res.decided_holm
     for r in rows:
         del r["_result"]
         r["text"] = wording_trials.comparison_sentence(r, tasks[r["task"]])
