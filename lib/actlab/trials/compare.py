@@ -212,63 +212,14 @@ def compare(
         if r["stage"] == "eval":
             scores.setdefault((r["task"], r["arm"]), {})[r["seed"]] = r["test_score"]
             lrs[(r["task"], r["arm"])] = r["learning_rate"]
-    rows = []
     if pairs is None:
         pairs = [(c, b) for c in candidates for b in baselines]
-    for name, task in tasks.items():
-        for cand, base in pairs:
-            if (name, cand) not in scores or (name, base) not in scores:
-                continue
-            q = next((q for q in questions if q.matches(name, cand, base)), None)
-            exploratory = q is None or q.exploratory
-            q = q or Question()
-            a, b = scores[(name, cand)], scores[(name, base)]
-            seeds = sorted(set(a) & set(b))
-            va = np.array([a[s] for s in seeds])
-            vb = np.array([b[s] for s in seeds])
-            bad = ~(np.isfinite(va) & np.isfinite(vb))
-            row = {
-                "task": name,
-                "candidate": cand,
-                "baseline": base,
-                "question": q.kind,
-                "margin": q.margin,
-                "question_id": q.id,
-                "question_words": q.words,
-                "smallest_effect": q.smallest_effect,
-                "family": "exploratory" if (exploratory and listed) else "declared",
-                "metric": f"test {task.score}, mean of the last epochs"
-                + (" (log10)" if task.log10 else ""),
-                "unit": task.unit,
-                "higher_is_better": task.higher_is_better,
-                "candidate_lr": lrs[(name, cand)],
-                "baseline_lr": lrs[(name, base)],
-                "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
-                "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
-                "nonfinite_seeds": int(bad.sum()),
-                "nonfinite": _nonfinite_words(seeds, va, vb, cand, base, task)
-                if bad.any()
-                else None,
-            }
-            if bad.any() or len(seeds) == 0:
-                result = _not_comparable(len(seeds), int(bad.sum()), q, alpha)
-            else:
-                result = stats.decide_paired(
-                    va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
-                )
-            row.update(
-                n=result.n,
-                mean_diff=result.mean_diff,
-                sd_diff=result.sd_diff,
-                ci_low=result.ci_low,
-                ci_high=result.ci_high,
-                p=result.p,
-                alpha=alpha,
-                decided=result.decided,
-                _result=result,
-            )
-            row["verdict"] = _words(result.verdict, task, cand, base)
-            rows.append(row)
+    rows = [
+        _pair_row(name, task, cand, base, scores, lrs, questions, listed, alpha)
+        for name, task in tasks.items()
+        for cand, base in pairs
+        if (name, cand) in scores and (name, base) in scores
+    ]
     for family in {r["family"] for r in rows}:
         members = [r for r in rows if r["family"] == family]
         adjusted = stats.holm_verdicts([m["_result"] for m in members], alpha)
@@ -284,6 +235,68 @@ def compare(
         del r["_result"]
         r["text"] = wording_trials.comparison_sentence(r, tasks[r["task"]])
     return rows
+
+
+def _pair_row(
+    name: str,
+    task: Task,
+    cand: str,
+    base: str,
+    scores: dict[tuple, dict[int, float]],
+    lrs: dict[tuple, float],
+    questions: list[Question],
+    listed: bool,
+    alpha: float,
+) -> dict[str, Any]:
+    """One comparison, before Holm: the question it answers, its arms' numbers, its decision
+    (``_result``) and its verdict."""
+    q = next((q for q in questions if q.matches(name, cand, base)), None)
+    exploratory = q is None or q.exploratory
+    q = q or Question()
+    a, b = scores[(name, cand)], scores[(name, base)]
+    seeds = sorted(set(a) & set(b))
+    va = np.array([a[s] for s in seeds])
+    vb = np.array([b[s] for s in seeds])
+    bad = ~(np.isfinite(va) & np.isfinite(vb))
+    row = {
+        "task": name,
+        "candidate": cand,
+        "baseline": base,
+        "question": q.kind,
+        "margin": q.margin,
+        "question_id": q.id,
+        "question_words": q.words,
+        "smallest_effect": q.smallest_effect,
+        "family": "exploratory" if (exploratory and listed) else "declared",
+        "metric": wording_trials.metric_text(task.score, task.log10),
+        "unit": task.unit,
+        "higher_is_better": task.higher_is_better,
+        "candidate_lr": lrs[(name, cand)],
+        "baseline_lr": lrs[(name, base)],
+        "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
+        "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
+        "nonfinite_seeds": int(bad.sum()),
+        "nonfinite": _nonfinite_words(seeds, va, vb, cand, base, task) if bad.any() else None,
+    }
+    if bad.any() or len(seeds) == 0:
+        result = _not_comparable(len(seeds), int(bad.sum()), q, alpha)
+    else:
+        result = stats.decide_paired(
+            va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
+        )
+    row.update(
+        n=result.n,
+        mean_diff=result.mean_diff,
+        sd_diff=result.sd_diff,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        p=result.p,
+        alpha=alpha,
+        decided=result.decided,
+        _result=result,
+    )
+    row["verdict"] = _words(result.verdict, task, cand, base)
+    return row
 
 
 def cost_ratios(

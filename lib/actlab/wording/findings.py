@@ -159,19 +159,7 @@ def blend_findings(
             text += f" Open: {r['open']}."
         lines.append(text)
     if undersized:
-        lines.append(undersized)
-        decided = [r for r in records if r["decided"]]
-        if decided:
-            sizes = ", ".join(
-                f"{format_number(r['mean_diff'], 2, sign=True)} points" for r in decided
-            )
-            lines.append(
-                f"{len(decided)} of {len(records)} headline question"
-                f"{'s' if len(records) != 1 else ''} decided all the same: the verdict after Holm "
-                "stands, but a design this small decides only when the difference comes out "
-                f"large, so its size ({sizes}) is likely overstated; the `full` profile "
-                "estimates it with the seeds the pilot's spread needs."
-            )
+        lines += _undersized_lines(records, undersized)
     decided = [
         f"{r['candidate']} − {r['baseline']}: {comparison_short(r)}"
         for r in exploratory
@@ -208,6 +196,23 @@ def blend_findings(
             "sized to decide)."
         )
     return lines, finding
+
+
+def _undersized_lines(records: Sequence[Mapping[str, Any]], undersized: str) -> list[str]:
+    """The undersized design's sentence and, when it decided all the same, why that size is
+    likely overstated."""
+    lines = [undersized]
+    decided = [r for r in records if r["decided"]]
+    if decided:
+        sizes = ", ".join(f"{format_number(r['mean_diff'], 2, sign=True)} points" for r in decided)
+        lines.append(
+            f"{len(decided)} of {len(records)} headline question"
+            f"{'s' if len(records) != 1 else ''} decided all the same: the verdict after Holm "
+            "stands, but a design this small decides only when the difference comes out "
+            f"large, so its size ({sizes}) is likely overstated; the `full` profile "
+            "estimates it with the seeds the pilot's spread needs."
+        )
+    return lines
 
 
 def _blend_arm_lines(rows: Mapping[str, Mapping[str, Any]], last: int) -> list[str]:

@@ -18,6 +18,7 @@ __all__ = [
     "comparison_sentence",
     "comparison_table",
     "difference_axis_label",
+    "metric_text",
     "new_trial_note",
     "nonfinite_words",
     "not_comparable",
@@ -88,6 +89,11 @@ def comparison_sentence(r: Mapping[str, Any], task: Any) -> str:
         f"{r['candidate']} − {r['baseline']} on {r['task']}: {head}, {r['n']} paired seeds, "
         f"{r['question']}{margin}: {r['verdict_holm']} after Holm (p = {r['p_holm']:.3g}){after}"
     )
+
+
+def metric_text(score: str, log10: bool) -> str:
+    """The declared metric of a comparison, e.g. "test accuracy, mean of the last epochs"."""
+    return f"test {score}, mean of the last epochs" + (" (log10)" if log10 else "")
 
 
 def difference_axis_label(unit: str) -> str:
