@@ -456,7 +456,7 @@ def test_questions_and_design_checks():
     ni = {**QUESTION, "kind": "non-inferiority", "margin": 1.0, "baseline": "relu"}
     assert (
         questions([ni])[0].words
-        == "Is the linear blend at most 1 points below the ReLU in test accuracy?"
+        == "Is the linear blend at most 1 point below the ReLU in test accuracy?"
     )
     with pytest.raises(ValueError, match="keys"):
         questions([{**QUESTION, "effect": 0.5}])

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from actlab.stats import detectable_effect, seeds_needed
-from actlab.wording.numbers import format_number
+from actlab.wording.numbers import amount, format_number
 
 __all__ = [
     "accuracy_question_words",
@@ -41,9 +41,9 @@ def design_text(
         what = f"to detect a difference of {format_number(abs(effect))} {unit}"
     else:
         what = (
-            f"to show non-inferiority at a margin of {margin:g} {unit}"
+            f"to show non-inferiority at a margin of {amount(margin, unit)}"
             if question == "non-inferiority"
-            else f"to show equivalence within ±{margin:g} {unit}"
+            else f"to show equivalence within ±{amount(margin, unit)}"
         )
         what += f" if the true difference is {format_number(effect or 0.0, sign=True)} {unit}"
     count = "no number of seeds gives" if not math.isfinite(k) else f"{int(k)} paired seeds give"
@@ -58,20 +58,18 @@ def question_words(q: Mapping[str, Any]) -> str:
     who = f"{q.get('candidate') or 'a candidate'} against {q.get('baseline') or 'a baseline'}"
     kind = q.get("kind", "difference")
     if kind == "equivalence":
-        return f"Is {who} the same within ±{q['margin']:g} points?"
+        return f"Is {who} the same within ±{amount(q['margin'], 'points')}?"
     if kind == "non-inferiority":
-        return f"Is {who} at most {q['margin']:g} points worse?"
+        return f"Is {who} at most {amount(q['margin'], 'points')} worse?"
     return f"Does {who} differ?"
 
 
 def accuracy_question_words(kind: str, candidate: str, baseline: str, margin: Any) -> str:
     """A declared question about test accuracy between two labelled variants, in words."""
     if kind == "equivalence":
-        return f"Is the {candidate} within ±{margin:g} points of the {baseline} in test accuracy?"
+        return f"Is the {candidate} within ±{amount(margin, 'points')} of the {baseline} in test accuracy?"
     if kind == "non-inferiority":
-        return (
-            f"Is the {candidate} at most {margin:g} points below the {baseline} in test accuracy?"
-        )
+        return f"Is the {candidate} at most {amount(margin, 'points')} below the {baseline} in test accuracy?"
     return f"Does the {candidate} differ from the {baseline} in test accuracy?"
 
 

@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from actlab.wording.numbers import format_number, is_number, number_text
+from actlab.wording.numbers import amount, format_number, is_number, number_text
 
 __all__ = [
     "CLAIM",
@@ -301,7 +301,7 @@ def antirectifier_findings(
             + "."
         )
     lines.append(
-        f"- So the example's claim, comparable accuracy (at most {main['margin']:g} points below "
+        f"- So the example's claim, comparable accuracy (at most {amount(main['margin'], 'points')} below "
         f"{b}) with {ratio:.2f}× the parameters, is **{verdict_of_claim}** on this run ("
         + {
             "supported": "the whole interval lies above the margin",

@@ -9,7 +9,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MINUS", "format_mean_std", "format_number", "is_number", "number_text", "ratio_text"]
+__all__ = [
+    "MINUS",
+    "amount",
+    "format_mean_std",
+    "format_number",
+    "is_number",
+    "number_text",
+    "ratio_text",
+]
 
 MINUS = "\u2212"
 
@@ -37,6 +45,14 @@ def format_mean_std(
     if arr.size == 1:
         return f"{mean}{unit_text} (1 seed)"
     return f"{mean} ± {format_number(float(arr.std(ddof=1)), decimals)}{unit_text}"
+
+
+def amount(x: float, unit: str) -> str:
+    """``1 decade``, ``0.5 points``: an amount with its unit, in the singular for exactly one
+    (a unit ending in "s"); the unit left out when empty."""
+    if not unit:
+        return f"{x:g}"
+    return f"{x:g} {unit[:-1] if x == 1 and unit.endswith('s') else unit}"
 
 
 def ratio_text(x: float, digits: int = 3) -> str:

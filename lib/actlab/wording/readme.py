@@ -8,6 +8,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from actlab.wording.numbers import amount
+
 __all__ = ["findings_table", "question_cell", "robustness_cell", "run_cell", "verdicts_cell"]
 
 
@@ -17,22 +19,17 @@ def _number(x: Any, sign: bool = True) -> str:
     return (f"{x:+.2f}" if sign else f"{x:.2f}").replace("-", "−")
 
 
-def _amount(x: float, unit: str) -> str:
-    """``1 decade``, ``0.5 points``: the unit in the singular for exactly one."""
-    return f"{x:g} {unit[:-1] if x == 1 and unit.endswith('s') else unit}"
-
-
 def question_cell(q: Mapping[str, Any]) -> str:
     """One headline question: its words and kind, the difference with its interval, the
     verdict after Holm, and "decided" or what it would take."""
     unit = q.get("unit") or "points"
     kind, margin, effect = q.get("kind"), q.get("margin"), q.get("smallest_effect")
     if kind == "non-inferiority":
-        how = f"non-inferiority, margin {_amount(margin, unit)}"
+        how = f"non-inferiority, margin {amount(margin, unit)}"
     elif kind == "equivalence":
-        how = f"equivalence within ±{_amount(margin, unit)} (TOST)"
+        how = f"equivalence within ±{amount(margin, unit)} (TOST)"
     else:
-        how = "difference" + (f", smallest effect {_amount(effect, unit)}" if effect else "")
+        how = "difference" + (f", smallest effect {amount(effect, unit)}" if effect else "")
     if not (isinstance(q.get("mean_diff"), int | float) and math.isfinite(q["mean_diff"])):
         numbers = f"{q.get('n')} paired seeds"  # not comparable: no difference to quote
     elif unit == "decades":

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from actlab import stats
-from actlab.wording.numbers import format_number
+from actlab.wording.numbers import amount, format_number
 from actlab.wording.phrases import NOT_COMPARABLE
 
 __all__ = [
@@ -83,7 +83,7 @@ def comparison_sentence(r: Mapping[str, Any], task: Any) -> str:
             f"{fmt(r['mean_diff'], 2, sign=True)} {unit} "
             f"({100 * (1 - r['alpha']):g} % CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])})"
         )
-    margin = "" if r["margin"] is None else f" at a margin of {r['margin']:g} {unit}"
+    margin = "" if r["margin"] is None else f" at a margin of {amount(r['margin'], unit)}"
     after = "" if r["verdict"] == r["verdict_holm"] else f" ({r['verdict']} before Holm)"
     return (
         f"{r['candidate']} − {r['baseline']} on {r['task']}: {head}, {r['n']} paired seeds, "
@@ -245,7 +245,7 @@ def what_it_would_take(r: dict[str, Any]) -> str:
     at = (
         f"a difference of {format_number(abs(effect))} {unit}"
         if kind == "difference"
-        else f"the {margin:g} {unit} margin if the true difference is 0"
+        else f"the {amount(margin, unit)} margin if the true difference is 0"
     )
     if not math.isfinite(k):
         return f"no number of seeds reaches 80 % power at {at} with a paired SD of {sd:.2g} {unit}"
