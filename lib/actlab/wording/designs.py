@@ -37,19 +37,20 @@ def design_text(
     """A sentence for a design, e.g. "8 paired seeds give 80 % power (paired t-test, α = 0.05)
     to detect a difference of 0.50 points at a paired SD of 0.30 points"."""
     k = seeds_needed(sd, effect, question=question, margin=margin, power=power, alpha=alpha)
+    unit_text = f" {unit}" if unit else ""
     if question == "difference":
-        what = f"to detect a difference of {format_number(abs(effect))} {unit}"
+        what = f"to detect a difference of {format_number(abs(effect))}{unit_text}"
     else:
         what = (
             f"to show non-inferiority at a margin of {amount(margin, unit)}"
             if question == "non-inferiority"
             else f"to show equivalence within ±{amount(margin, unit)}"
         )
-        what += f" if the true difference is {format_number(effect or 0.0, sign=True)} {unit}"
+        what += f" if the true difference is {format_number(effect or 0.0, sign=True)}{unit_text}"
     count = "no number of seeds gives" if not math.isfinite(k) else f"{int(k)} paired seeds give"
     return (
         f"{count} {100 * power:g} % power (paired t-test, α = {alpha:g}) {what} at a paired "
-        f"SD of {format_number(sd)} {unit}"
+        f"SD of {format_number(sd)}{unit_text}"
     )
 
 
