@@ -62,7 +62,8 @@ def nonfinite_words(
     text = "no finite score for " + " and ".join(parts)
     if n_finite:
         text += (
-            f" of {n_seeds}; at the other {n_finite} seeds {candidate} scored better at "
+            f" of {n_seeds}; at the other {n_finite} seed{'s' if n_finite != 1 else ''} "
+            f"{candidate} scored better at "
             f"{better} (described, not tested)"
         )
     return text
