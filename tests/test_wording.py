@@ -77,6 +77,7 @@ def test_no_name_is_exported_twice():
         wording.trials,
         wording.findings,
         wording.readme,
+        wording.robustness,
     )
     names = [n for m in modules for n in m.__all__]
     assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
