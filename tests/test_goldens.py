@@ -148,7 +148,6 @@ def render_texts() -> dict[str, Any]:
     from actlab.collection.experiments import (
         any_good,
         blend,
-        nan_elu,
         rational,
     )
 
@@ -199,7 +198,7 @@ def render_texts() -> dict[str, Any]:
     out["rational.cost_text"] = rational.cost_text(trial)
     arm_table = any_good.arm_table(trial)
     out["nan_elu.accuracy_text"] = [
-        nan_elu.accuracy_text(arm_table, t, a)
+        wording.arm_accuracy_text(arm_table, t, a)
         for t in ("mlp", "sin")
         for a in ("relu", "relu_by_abs", "crippled", "blowup")
     ]

@@ -15,6 +15,7 @@ __all__ = [
     "CLAIM",
     "ESCAPE_RATIO",
     "accuracy_text",
+    "arm_accuracy_text",
     "antirectifier_findings",
     "blend_findings",
     "claim",
@@ -125,6 +126,17 @@ def accuracy_text(row: Mapping) -> str:
     if row["n_seeds"] < 2 or not math.isfinite(row["score_std"]):
         return f"{row['score_mean']:.1f} % (1 seed)"
     return f"{row['score_mean']:.1f} ± {row['score_std']:.1f} %"
+
+
+def arm_accuracy_text(table: Any, task: str, arm: str) -> str:
+    """An arm's test accuracy on a task from `any_good.arm_table`: "mean ± std %" over seeds
+    ("(1 seed)" without a spread), "not trained" for an arm the trial did not run."""
+    if (task, arm) not in table.index:
+        return "not trained"
+    r = table.loc[(task, arm)]
+    if r["n_seeds"] < 2:
+        return f"{r['score_mean']:.1f} % (1 seed)"
+    return f"{r['score_mean']:.1f} ± {r['score_std']:.1f} %"
 
 
 def comparison_short(r: Mapping[str, Any]) -> str:
