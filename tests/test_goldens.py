@@ -195,7 +195,7 @@ def render_texts() -> dict[str, Any]:
     found = wording.antirectifier_findings(declared, exploratory, table, ni["id"], "tiny data")
     out["antirectifier.findings"] = found
     out["rational.findings"] = wording.rational_findings(declared, exploratory, trial)
-    out["rational.cost_text"] = rational.cost_text(trial)
+    out["rational.cost_text"] = wording.cost_text(trial, rational.LABELS)
     arm_table = any_good.arm_table(trial)
     out["nan_elu.accuracy_text"] = [
         wording.arm_accuracy_text(arm_table, t, a)

@@ -76,6 +76,7 @@ def test_no_name_is_exported_twice():
         wording.designs,
         wording.trials,
         wording.findings,
+        wording.rational,
         wording.readme,
         wording.robustness,
     )

@@ -24,7 +24,6 @@ __all__ = [
     "last_epochs_text",
     "mse_text",
     "ratio_finding",
-    "rational_findings",
     "trial_findings",
 ]
 
@@ -337,56 +336,3 @@ def antirectifier_findings(
         "lines": lines,
         "finding": f"{summary}; half-parameters claim {verdict_of_claim} ({main['n']} paired seeds)",
     }
-
-
-# --------------------------------------------------------------------------- notebook 08
-def rational_findings(
-    records: Sequence[Mapping[str, Any]],
-    exploratory: Sequence[Mapping[str, Any]],
-    trial: Any,
-) -> dict[str, Any]:
-    """Notebook 08's findings from the question records (`Trial.question_records`): one line per
-    headline question (its sentence, "decided" or what it would take, and the cost of
-    Rational's step against that baseline), the exploratory ones, and the one-line finding."""
-    cost = {
-        (r["task"], r["candidate"], r["baseline"]): r.get("cost_ratio")
-        for r in trial.comparisons.to_dict("records")
-    }
-    lines = []
-    for r in records:
-        ratio = cost.get((r["task"], r["candidate"], r["baseline"]))
-        lines.append(
-            f"- **{r['question']}** {r['text']}"
-            + ("" if r["decided"] else f"; the question stays open: {r['open']}")
-            + (
-                f"; a {r['candidate']} training step costs {ratio:.2f}× {r['baseline']}'s."
-                if ratio is not None and math.isfinite(ratio)
-                else "."
-            )
-        )
-    if exploratory:
-        lines.append(
-            "- Exploratory (Holm among themselves): "
-            + "; ".join(r["text"] for r in exploratory)
-            + "."
-        )
-
-    def short(r: Mapping[str, Any]) -> str:
-        return (
-            f"{r['candidate']} − {r['baseline']} ({r['task']}) "
-            f"{number_text(r['mean_diff'], 2, sign=True)} "
-            f"[{number_text(r['ci_low'])}, {number_text(r['ci_high'])}]: "
-            f"{r['verdict']}" + ("" if r["decided"] else " (open)")
-        )
-
-    ratios = [
-        cost.get((r["task"], r["candidate"], r["baseline"]))
-        for r in records
-        if r["baseline"] == "ReLU"
-    ]
-    tail = (
-        f"; Rational's step {ratios[0]:.2f}x ReLU's"
-        if ratios and ratios[0] is not None and math.isfinite(ratios[0])
-        else ""
-    )
-    return {"lines": lines, "finding": "; ".join(short(r) for r in records) + tail}
