@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from actlab import stats, trials
+from actlab import stats, trials, wording
 from actlab.collection.experiments import antirectifier as exp
 from actlab.trials.arms import activation_factory
 
@@ -126,8 +126,8 @@ def test_findings_say_what_the_claim_comes_to(verdict, low, claim):
                 baseline="CReLU-256"),
     ]  # fmt: skip
     exploratory = [_record("x", "difference", "ReLU-256 higher", -1, -2, -0.5, True)]
-    f = exp.findings(records, exploratory, table, "half-parameters", "the data")
-    assert f["claim"] == claim == exp.claim(records[0])
+    f = wording.antirectifier_findings(records, exploratory, table, "half-parameters", "the data")
+    assert f["claim"] == claim == wording.claim(records[0])
     assert (
         f"is **{claim}** on this run" in f["lines"][-1] and "0.50× the parameters" in f["lines"][-1]
     )
@@ -140,7 +140,10 @@ def test_findings_say_what_the_claim_comes_to(verdict, low, claim):
         and f"claim {claim} (6 paired seeds)" in f["finding"]
     )
     one_seed = [{**records[0], "mean_diff": "nan", "ci_low": "nan", "ci_high": "nan"}]
-    assert "n/a [n/a, n/a]" in exp.findings(one_seed, [], table, "half-parameters", "d")["finding"]
+    assert (
+        "n/a [n/a, n/a]"
+        in wording.antirectifier_findings(one_seed, [], table, "half-parameters", "d")["finding"]
+    )
 
 
 def test_design_lines_size_the_seeds_and_say_what_the_pilots_mean_would_take():
@@ -151,7 +154,7 @@ def test_design_lines_size_the_seeds_and_say_what_the_pilots_mean_would_take():
         {"id": "centring", "kind": "difference", "candidate": "Antirectifier-256",
          "baseline": "CReLU-256", "task": "example", "pilot_sd": 0.55},
     ]  # fmt: skip
-    ni, diff = exp.design_lines(declared, 0.5, list(range(6)))
+    ni, diff = wording.pilot_design_lines(declared, 0.5, list(range(6)))
     k_ni = int(stats.seeds_needed(0.45, question="non-inferiority", margin=0.5))
     assert f"{k_ni} paired seeds give 80 % power" in ni
     assert "the pilot's −0.60 points, no number of seeds would show non-inferiority" in ni

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 
+from actlab import wording
 from actlab.activations import DELPHI_COEFFICIENTS
 from actlab.callbacks import (
     BlendSchedule,
@@ -455,7 +456,7 @@ def test_questions_and_design_checks():
     ni = {**QUESTION, "kind": "non-inferiority", "margin": 1.0, "baseline": "relu"}
     assert (
         questions([ni])[0].words
-        == "Is the linear blend at most 1 points below the ReLU in test accuracy?"
+        == "Is the linear blend at most 1 point below the ReLU in test accuracy?"
     )
     with pytest.raises(ValueError, match="keys"):
         questions([{**QUESTION, "effect": 0.5}])
@@ -475,8 +476,13 @@ def test_questions_and_design_checks():
 
 
 def test_design_lines_say_when_a_run_is_smaller_than_its_question_needs():
-    from actlab import stats
-    from actlab.collection.experiments.blend import design_lines, detectable_effect
+    from actlab import stats, wording
+    from actlab.collection.experiments.blend import label
+
+    def design_lines(declared, seeds, full):
+        return wording.blend_design_lines(declared, seeds, label, full)
+
+    detectable_effect = stats.detectable_effect
 
     need = int(stats.seeds_needed(0.7, 0.5))
     (line,) = design_lines([QUESTION], list(range(need)), 30)
@@ -485,7 +491,7 @@ def test_design_lines_say_when_a_run_is_smaller_than_its_question_needs():
     effect = detectable_effect(0.7, 5)
     assert stats.power_paired(5, 0.7, effect) >= 0.8 > stats.power_paired(5, 0.7, 0.99 * effect)
     assert (
-        f"this run has 5: a smaller design, with 80 % power only for a difference of about {stats.format_number(effect)} points"
+        f"this run has 5: a smaller design, with 80 % power only for a difference of about {wording.format_number(effect)} points"
         in line
     )
     assert line.endswith("the `full` profile runs 30.")
@@ -562,7 +568,9 @@ def test_tables_findings_and_records_come_from_the_trial():
     assert blend.question_records(trial, "declared", "full", 24)[1]["open"].endswith("a new trial")
     exploratory = blend.question_records(trial, "exploratory", "default", 24)
     assert {r["baseline"] for r in exploratory} == {"ReLU"}
-    lines, finding = blend.findings(trial, variants, records, exploratory)
+    lines, finding = wording.blend_findings(
+        blend.arm_table(trial, variants), trial.tasks["resnet"].last, records, exploratory
+    )
     text = " ".join(lines)
     assert linear["text"] in text and f"Open: {cosine['open']}." in text
     assert "sudden swap 80.0 ± 0.8 % (lr 0.002)" in text and "ReLU 90.0 ± 0.8 %" in text
@@ -580,16 +588,16 @@ def test_tables_findings_and_records_come_from_the_trial():
 
 def test_an_undersized_design_says_so_in_the_findings_and_the_finding():
     from actlab import stats
-    from actlab.collection.experiments import any_good, blend
+    from actlab.collection.experiments import blend
 
     # each question's own smallest effect (0.5 here), not a notebook-wide one
     need = int(stats.seeds_needed(0.7, 0.5))
-    assert any_good.seeds_short([QUESTION], None, list(range(4))) == need
-    assert any_good.seeds_short([QUESTION], None, list(range(need))) is None
-    assert any_good.seeds_short([{**QUESTION, "smallest_effect": 1.0}], 0.5, range(4)) == int(
+    assert wording.seeds_short([QUESTION], None, list(range(4))) == need
+    assert wording.seeds_short([QUESTION], None, list(range(need))) is None
+    assert wording.seeds_short([{**QUESTION, "smallest_effect": 1.0}], 0.5, range(4)) == int(
         stats.seeds_needed(0.7, 1.0)
     )
-    undersized = any_good.undersized_text([QUESTION], None, list(range(4)), "default")
+    undersized = wording.undersized_text([QUESTION], None, list(range(4)), "default")
     assert f"about {need} seeds" in undersized and "it runs 4" in undersized
     sudden = [80.0, 81.0, 79.0, 80.0]
     variants = ["sudden_swap", "linear_hold", "cosine_hold"]
@@ -597,7 +605,9 @@ def test_an_undersized_design_says_so_in_the_findings_and_the_finding():
         trial = _trial(sudden, [s + d for s, d in zip(sudden, noise, strict=True)], sudden)
         records = blend.question_records(trial, "declared", "default", 141)[:1]
         assert records[0]["decided"] is decided
-        lines, finding = blend.findings(trial, variants, records, (), undersized)
+        lines, finding = wording.blend_findings(
+            blend.arm_table(trial, variants), trial.tasks["resnet"].last, records, (), undersized
+        )
         assert undersized in lines
         if decided:
             assert "1 of 1 headline question decided all the same" in " ".join(lines)
@@ -608,7 +618,12 @@ def test_an_undersized_design_says_so_in_the_findings_and_the_finding():
             assert finding.endswith(
                 "too small to decide at the pilot's spread (the `full` profile is sized to)."
             )
-        assert "design" not in blend.findings(trial, variants, records)[1]
+        assert (
+            "design"
+            not in wording.blend_findings(
+                blend.arm_table(trial, variants), trial.tasks["resnet"].last, records
+            )[1]
+        )
 
 
 def test_single_seed_findings_say_one_seed():
@@ -617,7 +632,9 @@ def test_single_seed_findings_say_one_seed():
     trial = _trial([80.0], [81.0], [82.0])
     variants = ["sudden_swap", "linear_hold", "cosine_hold"]
     records = blend.question_records(trial, "declared", "smoke", 24)
-    lines, finding = blend.findings(trial, variants, records)
+    lines, finding = wording.blend_findings(
+        blend.arm_table(trial, variants), trial.tasks["resnet"].last, records
+    )
     text = " ".join(lines) + finding
     assert "80.0 % (1 seed)" in text and "single seed" in text
     assert "nan" not in text and "± 0.0" not in text
@@ -695,9 +712,11 @@ def test_custom_loop_without_a_model_says_what_to_call():
 def test_a_record_without_a_finite_difference_is_written_as_its_verdict():
     """`Trial.question_records` writes a non-finite seed's NaNs as the text "nan" (JSON): the
     finding's short form must not do arithmetic on it."""
-    from actlab.collection.experiments import blend
 
     record = {"n": 12, "mean_diff": "nan", "ci_low": "nan", "ci_high": "nan",
               "verdict": "not comparable: 1 seed(s) not finite"}  # fmt: skip
-    assert blend._short(record) == "not comparable: 1 seed(s) not finite (12 seeds)"
-    assert blend._short({**record, "n": 1, "verdict": "single seed"}) == "single seed (1 seed)"
+    assert wording.comparison_short(record) == "not comparable: 1 seed(s) not finite (12 seeds)"
+    assert (
+        wording.comparison_short({**record, "n": 1, "verdict": "single seed"})
+        == "single seed (1 seed)"
+    )

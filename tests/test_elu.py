@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 from xlacheck import assert_xla
 
+from actlab import wording
 from actlab.activations import (
     EXP_OVERFLOW_FLOAT32,
     elu_custom_gradient,
@@ -251,9 +252,9 @@ def test_the_trial_task_arms_and_texts():
           "n_seeds": 3}, {"task": "unit", "arm": "built-in ELU", "score_mean": 90.0,
           "score_std": float("nan"), "n_seeds": 1}]
     ).set_index(["task", "arm"])  # fmt: skip
-    assert nan_elu.accuracy_text(table, "raw", "built-in ELU") == "85.2 ± 1.5 %"
-    assert nan_elu.accuracy_text(table, "unit", "built-in ELU") == "90.0 % (1 seed)"
-    assert nan_elu.accuracy_text(table, "raw", nan_elu.NAIVE) == "not trained"
+    assert wording.arm_accuracy_text(table, "raw", "built-in ELU") == "85.2 ± 1.5 %"
+    assert wording.arm_accuracy_text(table, "unit", "built-in ELU") == "90.0 % (1 seed)"
+    assert wording.arm_accuracy_text(table, "raw", nan_elu.NAIVE) == "not trained"
 
 
 def test_declared_questions_and_scales_are_validated():

@@ -115,7 +115,7 @@ def test_a_core_module_importing_the_collection_breaks_the_contract(tmp_path):
     collection's `tables` is rejected by the same configuration."""
     copy = tmp_path / "src"
     shutil.copytree(PACKAGE, copy / "actlab", ignore=shutil.ignore_patterns("__pycache__"))
-    stats = copy / "actlab" / "stats.py"
+    stats = copy / "actlab" / "stats" / "__init__.py"
     stats.write_text(stats.read_text() + "\nfrom actlab.collection import tables  # noqa\n")
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     import os

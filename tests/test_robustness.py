@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from actlab import wording
 from actlab.collection import outputs, robustness, runner
 
 pytestmark = pytest.mark.backend_independent(
@@ -91,7 +92,7 @@ def test_a_flip_is_reported_as_one():
         "a: A higher → B higher (the two intervals do not overlap: the runs disagree beyond "
         "their noise)"
     )
-    text = robustness.format_comparison({**record, "reference": {}, "perturbed": {}})
+    text = wording.robustness_text({**record, "reference": {}, "perturbed": {}})
     row = next(line for line in text.splitlines() if line.strip().startswith("a "))
     assert row.endswith("FLIP") and "A higher: +0.80 (+0.50 to +1.10), 6 seeds" in row
 

@@ -633,10 +633,11 @@ def test_hand_built_product_is_exact_in_and_out_of_range():
 
 
 def test_notebook_texts_and_declared_questions():
+    from actlab import wording
     from actlab.collection.experiments import softexp as se
 
-    assert se.mse_text([3.0]) == "3 (1 seed)"
-    assert se.mse_text([1.2e3, 50.0, 4.6e4]) == "median 1.2e+03 (50 to 4.6e+04, 3 seeds)"
+    assert wording.mse_text([3.0]) == "3 (1 seed)"
+    assert wording.mse_text([1.2e3, 50.0, 4.6e4]) == "median 1.2e+03 (50 to 4.6e+04, 3 seeds)"
     records = [
         {"id": "sin", "verdict": "ReLU higher", "n": 4, "unit": "decades",
          "mean_diff": -2.0, "ci_low": -3.0, "ci_high": -1.0},
@@ -645,14 +646,14 @@ def test_notebook_texts_and_declared_questions():
         {"id": "xy", "verdict": "n/a", "n": 1, "unit": "decades",
          "mean_diff": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")},
     ]  # fmt: skip
-    text = se.finding(records)
+    text = wording.ratio_finding(records)
     assert text.startswith("sin: ReLU higher (MSE ×0.01, CI ×0.001 to ×0.1, 4 seeds); mnist: ")
     assert "−0.50 points" in text and text.endswith("xy: n/a")
     # a record as `Trial.question_records` writes it when a seed was not finite: many seeds,
     # and its NaNs the text "nan" (JSON); the full profile's first run failed here
     broken = {"id": "xy", "verdict": "not comparable: 1 seed(s) not finite", "n": 20,
               "unit": "decades", "mean_diff": "nan", "ci_low": "nan", "ci_high": "nan"}  # fmt: skip
-    assert se.finding([broken]) == "xy: not comparable: 1 seed(s) not finite"
+    assert wording.ratio_finding([broken]) == "xy: not comparable: 1 seed(s) not finite"
 
     good = [{"id": "xy", "task": "xy", "candidate": "soft exp", "baseline": "ReLU",
              "kind": "difference", "smallest_effect": 1.0, "pilot_sd": 1.2}]  # fmt: skip

@@ -1,4 +1,4 @@
-"""actlab.stats: the t quantile, paired intervals and their verdicts, seeds_needed, the sentences."""
+"""actlab.stats: paired intervals and their verdicts, seeds_needed, the sentences."""
 
 from __future__ import annotations
 
@@ -6,55 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats as scipy_stats
 
-from actlab import stats
-
-# Two-sided critical values t(p, df) from standard tables (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2),
-# to seven significant digits.
-TABLE = [
-    (0.975, 1, 12.70620),
-    (0.975, 2, 4.302653),
-    (0.975, 3, 3.182446),
-    (0.975, 4, 2.776445),
-    (0.975, 5, 2.570582),
-    (0.975, 9, 2.262157),
-    (0.975, 10, 2.228139),
-    (0.975, 30, 2.042272),
-    (0.975, 100, 1.983972),
-    (0.95, 1, 6.313752),
-    (0.95, 2, 2.919986),
-    (0.95, 7, 1.894579),
-    (0.995, 1, 63.65674),
-    (0.995, 5, 4.032143),
-    (0.995, 20, 2.845340),
-    (0.9, 3, 1.637744),
-]
-
-
-@pytest.mark.parametrize(("p", "df", "expected"), TABLE)
-def test_t_quantile_matches_tables(p, df, expected):
-    assert stats.t_quantile(p, df) == pytest.approx(expected, rel=2e-6)
-    assert stats.t_quantile(1 - p, df) == pytest.approx(-expected, rel=2e-6)
-
-
-def test_t_quantile_matches_scipy_across_df():
-    scipy_stats = pytest.importorskip("scipy.stats")
-    for df in [1, 2, 3, 4, 6, 11, 50, 999, 1000, 1001, 5000, 10**6]:
-        for p in [0.6, 0.9, 0.95, 0.975, 0.995, 0.9995]:
-            assert stats.t_quantile(p, df) == pytest.approx(scipy_stats.t.ppf(p, df), rel=1e-9), (
-                p,
-                df,
-            )
-    assert stats.t_quantile(0.5, 3) == 0.0
-
-
-def test_t_quantile_bad_arguments():
-    for df in [0, -1, 2.5, True, "3"]:
-        with pytest.raises(ValueError, match="`df`"):
-            stats.t_quantile(0.975, df)
-    for p in [0.0, 1.0, -0.1, float("nan"), "0.9"]:
-        with pytest.raises(ValueError, match="`p`"):
-            stats.t_quantile(p, 3)
+from actlab import stats, wording
+from actlab.stats.paired import _verdict
 
 
 def test_interval_is_the_textbook_paired_t_interval():
@@ -96,7 +51,7 @@ def _sample(mean: float, sd: float, n: int) -> np.ndarray:
 
 
 def _half_width(sd: float, n: int, confidence: float = 0.95) -> float:
-    return stats.t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+    return scipy_stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
 
 
 @pytest.mark.parametrize("n", [2, 3, 5])
@@ -133,12 +88,12 @@ def test_verdict_boundaries_with_margin(margin):
 
 def test_verdict_boundary_is_strict():
     """An interval that touches the boundary does not decide."""
-    assert stats._verdict(0.0, 1.0, None) == "no clear difference"
-    assert stats._verdict(-1.0, 0.0, None) == "no clear difference"
-    assert stats._verdict(-0.5, 1.0, 0.5) == "inconclusive"
-    assert stats._verdict(-2.0, -0.5, 0.5) == "inconclusive"
-    assert stats._verdict(-0.4999, 1.0, 0.5) == "non-inferior"
-    assert stats._verdict(-2.0, -0.5001, 0.5) == "inferior"
+    assert _verdict(0.0, 1.0, None) == "no clear difference"
+    assert _verdict(-1.0, 0.0, None) == "no clear difference"
+    assert _verdict(-0.5, 1.0, 0.5) == "inconclusive"
+    assert _verdict(-2.0, -0.5, 0.5) == "inconclusive"
+    assert _verdict(-0.4999, 1.0, 0.5) == "non-inferior"
+    assert _verdict(-2.0, -0.5001, 0.5) == "inferior"
 
 
 def test_float32_rounding_at_the_margin_does_not_decide():
@@ -155,8 +110,8 @@ def test_single_seed():
     assert r["mean_diff"] == pytest.approx(-0.01)
     assert math.isnan(r["ci_low"]) and math.isnan(r["ci_high"]) and math.isnan(r["sd_diff"])
     assert math.isnan(r["seeds_needed"])
-    assert "(1 seed)" in stats.format_comparison(r)
-    assert "nan" not in stats.format_comparison(r)
+    assert "(1 seed)" in wording.format_comparison(r)
+    assert "nan" not in wording.format_comparison(r)
 
 
 def test_identical_variants():
@@ -165,7 +120,7 @@ def test_identical_variants():
     assert (r["mean_diff"], r["ci_low"], r["ci_high"]) == (0.0, 0.0, 0.0)
     assert r["verdict"] == "no clear difference"
     assert math.isnan(r["seeds_needed"])  # no difference at all: no number of seeds decides
-    assert stats.format_comparison(r).endswith(
+    assert wording.format_comparison(r).endswith(
         "no clear difference; the two are identical in every seed"
     )
     assert stats.compare_paired(a, a, margin=0.5)["verdict"] == "non-inferior"
@@ -225,7 +180,7 @@ def test_format_comparison_sentences():
         "seeds_needed": 12.0,
         "sd_diff": 0.3,
     }
-    assert stats.format_comparison(r) == (
+    assert wording.format_comparison(r) == (
         "−0.50 points (95 % CI −0.93 to −0.07, 5 paired seeds): "
         "inconclusive at a 0.5-point margin; about 12 seeds would decide "
         "(80 % power at the observed difference)"
@@ -233,26 +188,28 @@ def test_format_comparison_sentences():
     decided = dict(
         r, verdict="a higher", margin=None, decided=True, mean_diff=0.8, ci_low=0.1, ci_high=1.5
     )
-    assert stats.format_comparison(decided, decimals=1) == (
+    assert wording.format_comparison(decided, decimals=1) == (
         "+0.8 points (95 % CI 0.1 to 1.5, 5 paired seeds): a higher"
     )
     open_no_estimate = dict(r, seeds_needed=float("nan"))
-    assert "no estimate" in stats.format_comparison(open_no_estimate)
+    assert "no estimate" in wording.format_comparison(open_no_estimate)
     real = stats.compare_paired([95.2, 95.6, 94.9], [95.5, 96.3, 95.6], margin=0.5)
-    text = stats.format_comparison(real)
+    text = wording.format_comparison(real)
     assert "3 paired seeds" in text and real["verdict"] in text and "nan" not in text
 
 
 def test_format_mean_std_and_numbers():
-    assert stats.format_mean_std([0.951, 0.955], decimals=1, unit="%", scale=100) == "95.3 ± 0.3 %"
-    assert stats.format_mean_std([0.9518], decimals=2, unit="%", scale=100) == "95.18 % (1 seed)"
-    assert stats.format_mean_std([3.0, 3.0]) == "3.0 ± 0.0"
+    assert (
+        wording.format_mean_std([0.951, 0.955], decimals=1, unit="%", scale=100) == "95.3 ± 0.3 %"
+    )
+    assert wording.format_mean_std([0.9518], decimals=2, unit="%", scale=100) == "95.18 % (1 seed)"
+    assert wording.format_mean_std([3.0, 3.0]) == "3.0 ± 0.0"
     with pytest.raises(ValueError, match="`values`"):
-        stats.format_mean_std([])
-    assert stats.format_number(-0.004, 2) == "0.00"
-    assert stats.format_number(-0.004, 2, sign=True) == "+0.00"
-    assert stats.format_number(-1.25, 1) == "−1.2"
-    assert stats.format_number(float("nan")) == "n/a"
+        wording.format_mean_std([])
+    assert wording.format_number(-0.004, 2) == "0.00"
+    assert wording.format_number(-0.004, 2, sign=True) == "+0.00"
+    assert wording.format_number(-1.25, 1) == "−1.2"
+    assert wording.format_number(float("nan")) == "n/a"
 
 
 def test_compare_records_pairs_by_seed():
@@ -290,7 +247,7 @@ def test_compare_records_pairs_by_seed():
     ]
     r = stats.compare_records(mse, "a", "b", value="mse", group="model", log10=True)
     assert r["mean_diff"] == pytest.approx(1.0) and r["ci_low"] == pytest.approx(1.0)
-    assert stats.format_ratio(r).startswith("×10 (95 % CI ×10 to ×10, 3 paired seeds): a higher")
+    assert wording.format_ratio(r).startswith("×10 (95 % CI ×10 to ×10, 3 paired seeds): a higher")
 
 
 def test_verdict_record_is_json_ready_and_short():
@@ -299,16 +256,16 @@ def test_verdict_record_is_json_ready_and_short():
     r = stats.compare_paired(
         [95.2, 95.6, 94.9, 95.1, 95.4], [95.5, 96.3, 95.6, 95.4, 95.9], margin=0.5
     )
-    rec = stats.verdict_record(
+    rec = wording.verdict_record(
         {**r, "a": "x", "b": "y", "seeds": [0, 1, 2, 3, 4]}, "x − y, test accuracy", headline=True
     )
     json.dumps(rec)
     assert rec["verdict"] == r["verdict"] and rec["headline"] and rec["a"] == "x"
-    assert rec["text"] == stats.format_comparison(r)
+    assert rec["text"] == wording.format_comparison(r)
     assert len(rec["short"]) <= 60 and rec["short"].endswith(r["verdict"])
-    one = stats.verdict_record(stats.compare_paired([1.0], [2.0]), "q")
+    one = wording.verdict_record(stats.compare_paired([1.0], [2.0]), "q")
     assert one["short"] == "−1.00 pts (1 seed)" and "nan" not in one["text"]
-    logged = stats.verdict_record(
+    logged = wording.verdict_record(
         stats.compare_paired([1.0, 2.0, 1.5], [0.0, 0.5, 0.4]), "q", log10=True
     )
     assert (
@@ -324,23 +281,23 @@ def test_a_mean_on_the_margin_needs_unboundedly_many_seeds():
     assert d.mean() == pytest.approx(-0.4999995)
     r = stats.compare_paired(d, np.zeros(5), margin=0.5)
     assert r["verdict"] == "inconclusive" and r["seeds_needed"] == math.inf
-    text = stats.format_comparison(r)
+    text = wording.format_comparison(r)
     assert "more than 1,000 seeds" in text and "e+" not in text
     big = dict(r, seeds_needed=5000.0)
-    assert "more than 1,000 seeds" in stats.format_comparison(big)
+    assert "more than 1,000 seeds" in wording.format_comparison(big)
 
 
 def test_sentences_can_name_the_variants():
     r = stats.compare_paired([90.0, 91.0, 90.5], [91.5, 92.6, 92.0])
     assert r["verdict"] == "b higher"
-    assert stats.verdict_words(r, ("complex", "ReLU")) == "ReLU higher"
-    assert stats.format_comparison(r, names=("complex", "ReLU")).endswith(": ReLU higher")
-    rec = stats.verdict_record(r, "q", names=("complex", "ReLU"))
+    assert wording.verdict_words(r, ("complex", "ReLU")) == "ReLU higher"
+    assert wording.format_comparison(r, names=("complex", "ReLU")).endswith(": ReLU higher")
+    rec = wording.verdict_record(r, "q", names=("complex", "ReLU"))
     assert rec["verdict"] == "b higher" and rec["short"].endswith("ReLU higher")
-    logged = stats.verdict_record(
+    logged = wording.verdict_record(
         r, "q", log10=True, names=("complex", "ReLU"), higher="has the higher MSE"
     )
     assert logged["text"].endswith("ReLU has the higher MSE") and len(logged["short"]) <= 60
     assert (
-        stats.verdict_words(stats.compare_paired([1.0, 2.0], [1.5, 1.0])) == "no clear difference"
+        wording.verdict_words(stats.compare_paired([1.0, 2.0], [1.5, 1.0])) == "no clear difference"
     )

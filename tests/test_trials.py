@@ -233,7 +233,7 @@ def test_pairs_arms_on_some_tasks_and_steps_per_execution(tmp_path):
 
 
 def test_an_open_question_says_what_it_would_take():
-    from actlab.trials.trial import _what_it_would_take
+    from actlab.wording.trials import what_it_would_take as _what_it_would_take
 
     row = dict(question="difference", margin=None, smallest_effect=0.5, unit="points", n=4,
                sd_diff=0.5)  # fmt: skip
@@ -254,7 +254,7 @@ def test_an_open_question_with_enough_seeds_says_what_its_interval_says():
     """A trial that ran the seeds its spread needs and still did not decide: the text must not
     ask for fewer seeds than it ran, but say what the interval excludes or what the observed
     difference would take."""
-    from actlab.trials.trial import _what_it_would_take
+    from actlab.wording.trials import what_it_would_take as _what_it_would_take
 
     row = dict(question="difference", margin=None, smallest_effect=0.5, unit="points", n=36,
                sd_diff=0.76, mean_diff=-0.13, ci_low=-0.39, ci_high=0.13)  # fmt: skip
@@ -291,7 +291,7 @@ def test_a_comparison_with_a_diverged_seed_says_which_and_what_it_would_take():
     """A run whose loss overflowed has no score: the comparison is not comparable, names the
     arm and seed, describes the finite seeds (not a test) and says what deciding would need."""
     from actlab.trials import compare as cmp
-    from actlab.trials.trial import _what_it_would_take
+    from actlab.wording.trials import what_it_would_take as _what_it_would_take
 
     task = trials.Task("xy", data=_no_data, build=_no_data, score="loss",
                        higher_is_better=False, log10=True)  # fmt: skip

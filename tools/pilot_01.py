@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from actlab import stats, trials
+from actlab import trials, wording
 from actlab.collection.experiments import blend
 from actlab.collection.models import resnet_task
 
@@ -76,11 +76,10 @@ def main() -> None:
     for cand, base in pairs:
         diff = scores[cand] - scores[base]
         sd = float(diff.std(ddof=1))
-        need = stats.seeds_needed(sd, 0.5)
-        ni = stats.seeds_needed(sd, question="non-inferiority", margin=1.0)
         print(
             f"{cand} − {base}: mean {diff.mean():+.2f}, paired SD {sd:.2f} points; "
-            f"80 % power: {need:g} seeds at 0.5 points, {ni:g} for non-inferiority at 1 point"
+            f"{wording.design_text(sd, 0.5)}; "
+            f"{wording.design_text(sd, question='non-inferiority', margin=1.0)}"
         )
 
 

@@ -17,7 +17,7 @@ A notebook on the trials protocol contributes exactly its headline questions, de
 its run (``results["questions"]``, `actlab.trials.Trial.question_records`): the question, its kind
 and margin, the paired difference with its 95 % interval, the verdict after Holm, and "decided"
 or what it would take (``open``). A notebook not yet on that protocol contributes its verdict
-records marked ``headline`` (`actlab.stats.verdict_record` in ``results["verdicts"]``). Each row
+records marked ``headline`` (`actlab.wording.verdict_record` in ``results["verdicts"]``). Each row
 names the run it quotes (profile, date, time; the machine when it is not the default profile's)
 and whether the headline verdicts were the same with TensorFlow's oneDNN off. Notebook 06 (a
 benchmark, whose numbers belong to the machine) is described, not quoted.
@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from actlab import wording
 from actlab.collection.outputs import RunKey
 from actlab.collection.robustness import DEFAULT_PERTURBATION
 
@@ -217,146 +217,10 @@ def collect(figures: Path, names: list[str] | None = None) -> dict[str, Any]:
     return {"notebooks": notebooks}
 
 
-def _number(x: Any, sign: bool = True) -> str:
-    if not isinstance(x, int | float) or not math.isfinite(x):
-        return "n/a"
-    return (f"{x:+.2f}" if sign else f"{x:.2f}").replace("-", "−")
-
-
-def _amount(x: float, unit: str) -> str:
-    """``1 decade``, ``0.5 points``: the unit in the singular for exactly one."""
-    return f"{x:g} {unit[:-1] if x == 1 and unit.endswith('s') else unit}"
-
-
-def _question_text(q: dict[str, Any]) -> str:
-    """One headline question: its words and kind, the difference with its interval, the
-    verdict after Holm, and "decided" or what it would take."""
-    unit = q.get("unit") or "points"
-    kind, margin, effect = q.get("kind"), q.get("margin"), q.get("smallest_effect")
-    if kind == "non-inferiority":
-        how = f"non-inferiority, margin {_amount(margin, unit)}"
-    elif kind == "equivalence":
-        how = f"equivalence within ±{_amount(margin, unit)} (TOST)"
-    else:
-        how = "difference" + (f", smallest effect {_amount(effect, unit)}" if effect else "")
-    if not (isinstance(q.get("mean_diff"), int | float) and math.isfinite(q["mean_diff"])):
-        numbers = f"{q.get('n')} paired seeds"  # not comparable: no difference to quote
-    elif unit == "decades":
-        ratio = lambda v: f"×{10**v:.3g}" if isinstance(v, int | float) else "n/a"  # noqa: E731
-        numbers = (
-            f"{ratio(q.get('mean_diff'))} (95 % CI {ratio(q.get('ci_low'))} to "
-            f"{ratio(q.get('ci_high'))}, {q.get('n')} paired seeds)"
-        )
-    else:
-        numbers = (
-            f"{_number(q.get('mean_diff'))} {unit} (95 % CI {_number(q.get('ci_low'), False)} "
-            f"to {_number(q.get('ci_high'), False)}, {q.get('n')} paired seeds)"
-        )
-    p = q.get("p_holm")
-    holm = f", Holm p = {p:.2g}" if isinstance(p, int | float) and math.isfinite(p) else ""
-    outcome = "decided" if q.get("decided") else f"open: {q.get('open') or 'see the notebook'}"
-    return f"*{q.get('question')}* ({how}): {numbers}: **{q.get('verdict')}**{holm}; {outcome}"
-
-
-def _date(prov: dict[str, Any]) -> str:
-    return (prov.get("finished_utc") or "?")[:10]
-
-
-def _run_text(entry: dict[str, Any]) -> str:
-    prov = entry.get("provenance") or {}
-    wall = prov.get("wall_time_s")
-    text = f"`{entry.get('profile')}`, {_date(prov)}" + (
-        f", {wall:,.0f} s" if isinstance(wall, int | float) else ""
-    )
-    if entry.get("from_cache"):
-        text += " (every training run from the trial cache)"
-    if entry.get("profile") != "default":
-        text += f" on {prov.get('cpu_count', '?')} CPU cores ({prov.get('platform', '?')})"
-    if entry.get("note"):
-        text += f"; {entry['note']}"
-    return text
-
-
-def _robustness_text(entry: dict[str, Any]) -> str:
-    robust = entry.get("robustness")
-    if not robust:
-        return "not run (`make robustness`)"
-    if robust.get("agree"):
-        return f"yes: {robust.get('summary')}"
-    if robust.get("flips"):
-        return f"**NO**: {robust.get('summary')}"
-    return str(robust.get("summary"))
-
-
-def _row_text(name: str, entry: dict[str, Any] | None) -> str:
-    if name in DESCRIBED:
-        return DESCRIBED[name]
-    if not entry:
-        return "not in the reference run"
-    if entry.get("questions"):
-        return "; ".join(_question_text(q) for q in entry["questions"])
-    verdicts = "; ".join(f"{v['question']}: {v['text']}" for v in entry["verdicts"])
-    how = WITH_FINDING.get(name)
-    if how == "only" or (how and not verdicts):
-        return entry.get("finding") or "no finding recorded"
-    if how:
-        return f"{entry.get('finding')} Paired verdicts: {verdicts}"
-    return verdicts or "no verdicts recorded"
-
-
 def render(reference: dict[str, Any]) -> str:
     """The Markdown block (markers included) for `reference`."""
-    notebooks = reference["notebooks"]
-    provs = [nb["provenance"] for nb in notebooks.values() if nb["provenance"]]
-    first = provs[0] if provs else {}
-    dates = sorted(_date(p) for p in provs if p.get("finished_utc"))
-    commits = sorted({(p.get("git_commit") or "?")[:7] for p in provs})
-    data = sorted(
-        {
-            f"{d.get('source')} MNIST, {d.get('n_train'):,} training / {d.get('n_test'):,} test images"
-            for d in (nb.get("data") for nb in notebooks.values())
-            if d and d.get("n_train") is not None and d.get("n_test") is not None
-        }
-        | {
-            d["description"]
-            for d in (nb.get("data") for nb in notebooks.values())
-            if d and d.get("description")
-        }
-    )
-    lines = [
-        BEGIN,
-        "Each notebook's headline questions, declared before its run, as the run recorded in "
-        "`tools/findings_reference.json` answered them "
-        f"({dates[0] if dates else '?'}{'–' + dates[-1] if len(dates) > 1 and dates[-1] != dates[0] else ''}, "
-        f"commit {', '.join(commits)}; {first.get('cpu_count', '?')} CPU cores, "
-        f"{first.get('gpus', 0)} GPU, {first.get('platform', '?')}; Python {first.get('python', '?')}, "
-        f"TensorFlow {first.get('tensorflow', '?')}, Keras {first.get('keras', '?')}, "
-        f"{first.get('backend', '?')} backend). Each is a paired difference over seeds with its "
-        "95 % Student-t interval; a non-inferiority or equivalence question is decided against its "
-        "declared margin, and a notebook's headline questions are adjusted together (Holm). "
-        '"Open" says what it would take. The run column names the profile quoted (a `full` run '
-        "where the default profile is declared too small to decide); the last column says whether "
-        "the headline verdicts were the same when the run was repeated with TensorFlow's oneDNN "
-        "off, another float rounding (`make robustness`). Rows without a declared question quote "
-        "the notebook's paired verdicts, whose verdict word follows from the interval alone. Data: "
-        + ("; ".join(data) if data else "?")
-        + ".",
-        "",
-        "| notebook | question | headline verdicts | run | the same with oneDNN off? |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for name, question in QUESTIONS.items():
-        entry = notebooks.get(name)
-        cells = [
-            f"`{name}`",
-            question,
-            _row_text(name, entry),
-            _run_text(entry) if entry and name not in DESCRIBED else "",
-            _robustness_text(entry) if entry and name not in DESCRIBED else "",
-        ]
-        lines.append("| " + " | ".join(c.replace("|", "∣") for c in cells) + " |")
-    lines.append(END)
-    return "\n".join(lines)
+    table = wording.findings_table(reference["notebooks"], QUESTIONS, DESCRIBED, WITH_FINDING)
+    return "\n".join([BEGIN, table, END])
 
 
 def replace_block(readme: str, block: str) -> str:

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from actlab import wording
 from actlab.collection import outputs
 from actlab.collection.outputs import PERTURBATION_LABELS, PERTURBATIONS, RunKey
 
@@ -38,7 +39,6 @@ __all__ = [
     "compare_notebook",
     "comparison_path",
     "declared",
-    "format_comparison",
     "main",
 ]
 
@@ -176,7 +176,7 @@ def compare_results(
             f"{len(flips)} of {len(entries)} headline verdicts FLIP with {label}: "
             + "; ".join(
                 f"{e['id']}: {e['reference']['verdict']} → {e['perturbed']['verdict']}"
-                + _overlap_text(e["overlap"], e.get("unit"))
+                + wording.overlap_text(e["overlap"], e.get("unit"))
                 for e in entries
                 if e["id"] in flips
             )
@@ -214,22 +214,6 @@ def _overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[float] | None:
     return [low, high] if low <= high else None
 
 
-def _overlap_text(overlap: list[float] | None, unit: str | None) -> str:
-    """A flip, read: overlapping intervals are one answer within the runs' noise, with the
-    verdict at its threshold (a question sized for a larger effect than the one measured);
-    disjoint intervals are two answers."""
-    if overlap is None:
-        return " (the two intervals do not overlap: the runs disagree beyond their noise)"
-    if unit == "decades":
-        low, high = (f"×{10**v:.3g}" for v in overlap)
-    else:
-        low, high = (_fmt(v) for v in overlap)
-    return (
-        f" (the two intervals overlap from {low} to {high}: one answer within the runs' noise, "
-        "with the verdict at its threshold)"
-    )
-
-
 def compare_notebook(
     notebook: str, profile: str = "default", perturbation: str = DEFAULT_PERTURBATION
 ) -> dict[str, Any]:
@@ -247,59 +231,6 @@ def compare_notebook(
         path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
         record["written"] = _relative(path)
     return record
-
-
-def _fmt(x: Any) -> str:
-    if not isinstance(x, int | float) or x != x:
-        return "n/a"
-    return f"{x:+.2f}".replace("-", "−")
-
-
-def _cell(q: Mapping[str, Any] | None, unit: str | None) -> str:
-    if q is None:
-        return "(not asked)"
-    if unit == "decades" and isinstance(q.get("mean_diff"), int | float):
-        ratio = lambda v: f"×{10**v:.3g}" if isinstance(v, int | float) else "n/a"  # noqa: E731
-        numbers = f"{ratio(q['mean_diff'])} ({ratio(q.get('ci_low'))} to {ratio(q.get('ci_high'))})"
-    else:
-        numbers = (
-            f"{_fmt(q.get('mean_diff'))} ({_fmt(q.get('ci_low'))} to {_fmt(q.get('ci_high'))})"
-        )
-    return f"{q.get('verdict')}: {numbers}, {q.get('n')} seeds"
-
-
-def format_comparison(record: Mapping[str, Any]) -> str:
-    """The comparison for people: the two runs, one row per question, the one-line summary."""
-    label = record["perturbation_label"]
-    ref = (record.get("reference") or {}).get("results") or "(missing)"
-    new = (record.get("perturbed") or {}).get("results") or "(missing)"
-    lines = [
-        f"robustness: {record['notebook']} ({record['profile']} profile): the run ({ref}) "
-        f"against the same run with {label} ({new})"
-    ]
-    rows = [("question", "as run", f"with {label}", "same")]
-    for q in record["questions"]:
-        kind = q.get("kind") or ""
-        rows.append(
-            (
-                f"{q['id']} ({kind})" if kind else str(q["id"]),
-                _cell(q["reference"], q.get("unit")),
-                _cell(q["perturbed"], q.get("unit")),
-                "yes"
-                if q["agree"]
-                else ("n/a" if not (q["reference"] and q["perturbed"]) else "FLIP"),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    for r in rows:
-        lines.append(
-            "  " + "  ".join(f"{c:<{w}}" for c, w in zip(r[:3], widths, strict=True)) + f"  {r[3]}"
-        )
-    tail = f"{record['notebook']}: {record['summary']}"
-    if record.get("written"):
-        tail += f"; written {record['written']}"
-    lines.append(tail)
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     status, counts = 0, {"the same": 0, "flip": 0, "not compared": 0}
     for name in args.names:
         record = compare_notebook(name, args.profile, args.perturbation)
-        print(format_comparison(record) + "\n", flush=True)
+        print(wording.robustness_text(record) + "\n", flush=True)
         if record["problems"]:
             counts["not compared"] += 1
             status = max(status, 2)

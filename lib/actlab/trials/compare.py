@@ -13,6 +13,7 @@ import numpy as np
 
 from actlab import stats
 from actlab.trials.tasks import Task
+from actlab.wording import trials as wording_trials
 
 __all__ = ["Question", "score_of", "choose_learning_rates", "compare", "cost_ratios"]
 
@@ -125,24 +126,16 @@ def _nonfinite_words(
     seeds: list[int], va: np.ndarray, vb: np.ndarray, cand: str, base: str, task: Task
 ) -> str:
     """Which arm had no finite score at which seeds, and, described and not tested, how the
-    two arms compared at the seeds where both are finite."""
-    parts = []
+    two arms compared at the seeds where both are finite (`wording.nonfinite_words`)."""
+    missing = {}
     for name, v in ((cand, va), (base, vb)):
         where = [s for s, x in zip(seeds, v, strict=True) if not np.isfinite(x)]
         if where:
-            parts.append(
-                f"{name} at seed{'s' if len(where) > 1 else ''} " + ", ".join(str(s) for s in where)
-            )
-    text = "no finite score for " + " and ".join(parts)
+            missing[name] = where
     ok = np.isfinite(va) & np.isfinite(vb)
-    if ok.any():
-        sign = 1.0 if task.higher_is_better else -1.0
-        better = int(np.sum(sign * (va[ok] - vb[ok]) > 0))
-        text += (
-            f" of {len(seeds)}; at the other {int(ok.sum())} seeds {cand} scored better at "
-            f"{better} (described, not tested)"
-        )
-    return text
+    sign = 1.0 if task.higher_is_better else -1.0
+    better = int(np.sum(sign * (va[ok] - vb[ok]) > 0))
+    return wording_trials.nonfinite_words(missing, len(seeds), int(ok.sum()), better, cand)
 
 
 def choose_learning_rates(runs: list[dict], tasks: dict[str, Task]) -> list[dict]:
@@ -177,33 +170,27 @@ def choose_learning_rates(runs: list[dict], tasks: dict[str, Task]) -> list[dict
     return rows
 
 
-def _words(result: dict, task: Task, candidate: str, baseline: str) -> str:
-    verdict = result["verdict"]
-    if verdict not in ("a higher", "b higher"):
-        return verdict
-    a_higher = verdict == "a higher"
-    better = candidate if a_higher == task.higher_is_better else baseline
-    return f"{better} {'higher' if task.higher_is_better else 'lower'}"
+def _words(verdict: str, task: Task, candidate: str, baseline: str) -> str:
+    return wording_trials.verdict_text(verdict, candidate, baseline, task.higher_is_better)
 
 
-def _sentence(r: dict, task: Task) -> str:
-    if r["n"] < 2 or not math.isfinite(r["mean_diff"]):
-        return f"{r['candidate']} − {r['baseline']}: {r['verdict_holm']}"
-    unit = task.unit
-    if task.log10:
-        ratio = lambda x: f"×{10**x:.3g}"  # noqa: E731
-        head = f"{ratio(r['mean_diff'])} ({ratio(r['ci_low'])} to {ratio(r['ci_high'])})"
-    else:
-        fmt = stats.format_number
-        head = (
-            f"{fmt(r['mean_diff'], 2, sign=True)} {unit} "
-            f"({100 * (1 - r['alpha']):g} % CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])})"
-        )
-    margin = "" if r["margin"] is None else f" at a margin of {r['margin']:g} {unit}"
-    after = "" if r["verdict"] == r["verdict_holm"] else f" ({r['verdict']} before Holm)"
-    return (
-        f"{r['candidate']} − {r['baseline']} on {r['task']}: {head}, {r['n']} paired seeds, "
-        f"{r['question']}{margin}: {r['verdict_holm']} after Holm (p = {r['p_holm']:.3g}){after}"
+def _not_comparable(n: int, bad: int, q: Question, alpha: float) -> stats.Decision:
+    """The record of a comparison with `bad` seeds whose score is not finite: no numbers."""
+    nan = math.nan
+    return stats.Decision(
+        n=n,
+        mean_diff=nan,
+        ci_low=nan,
+        ci_high=nan,
+        verdict=wording_trials.not_comparable(bad),
+        sd_diff=nan,
+        margin=q.margin,
+        confidence=1.0 - alpha,
+        decided=False,
+        seeds_needed=nan,
+        question=q.kind,
+        alpha=alpha,
+        p=nan,
     )
 
 
@@ -225,85 +212,91 @@ def compare(
         if r["stage"] == "eval":
             scores.setdefault((r["task"], r["arm"]), {})[r["seed"]] = r["test_score"]
             lrs[(r["task"], r["arm"])] = r["learning_rate"]
-    rows = []
     if pairs is None:
         pairs = [(c, b) for c in candidates for b in baselines]
-    for name, task in tasks.items():
-        for cand, base in pairs:
-            if (name, cand) not in scores or (name, base) not in scores:
-                continue
-            q = next((q for q in questions if q.matches(name, cand, base)), None)
-            exploratory = q is None or q.exploratory
-            q = q or Question()
-            a, b = scores[(name, cand)], scores[(name, base)]
-            seeds = sorted(set(a) & set(b))
-            va = np.array([a[s] for s in seeds])
-            vb = np.array([b[s] for s in seeds])
-            bad = ~(np.isfinite(va) & np.isfinite(vb))
-            row = {
-                "task": name,
-                "candidate": cand,
-                "baseline": base,
-                "question": q.kind,
-                "margin": q.margin,
-                "question_id": q.id,
-                "question_words": q.words,
-                "smallest_effect": q.smallest_effect,
-                "family": "exploratory" if (exploratory and listed) else "declared",
-                "metric": f"test {task.score}, mean of the last epochs"
-                + (" (log10)" if task.log10 else ""),
-                "unit": task.unit,
-                "higher_is_better": task.higher_is_better,
-                "candidate_lr": lrs[(name, cand)],
-                "baseline_lr": lrs[(name, base)],
-                "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
-                "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
-                "nonfinite_seeds": int(bad.sum()),
-                "nonfinite": _nonfinite_words(seeds, va, vb, cand, base, task)
-                if bad.any()
-                else None,
-            }
-            if bad.any() or len(seeds) == 0:
-                result = {
-                    "n": int(len(seeds)),
-                    "mean_diff": math.nan,
-                    "sd_diff": math.nan,
-                    "ci_low": math.nan,
-                    "ci_high": math.nan,
-                    "p": math.nan,
-                    "alpha": alpha,
-                    "decided": False,
-                    "question": q.kind,
-                    "verdict": f"not comparable: {int(bad.sum())} seed(s) not finite",
-                }
-            else:
-                result = stats.decide_paired(
-                    va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
-                )
-            row.update(
-                {k: result[k] for k in ("n", "mean_diff", "sd_diff", "ci_low", "ci_high", "p")}
-            )
-            row.update(alpha=alpha, decided=result["decided"], _result=result)
-            row["verdict"] = _words(result, task, cand, base)
-            rows.append(row)
+    rows = [
+        _pair_row(name, task, cand, base, scores, lrs, questions, listed, alpha)
+        for name, task in tasks.items()
+        for cand, base in pairs
+        if (name, cand) in scores and (name, base) in scores
+    ]
     for family in {r["family"] for r in rows}:
         members = [r for r in rows if r["family"] == family]
         adjusted = stats.holm_verdicts([m["_result"] for m in members], alpha)
         for m, res in zip(members, adjusted, strict=True):
-            m["p_holm"] = res["p_holm"]
+            m["p_holm"] = res.p_holm
             m["verdict_holm"] = _words(
-                {**res, "verdict": res["verdict_holm"]},
-                tasks[m["task"]],
-                m["candidate"],
-                m["baseline"],
+                res.verdict_holm, tasks[m["task"]], m["candidate"], m["baseline"]
             )
-            if res["verdict"].startswith("not comparable"):
-                m["verdict_holm"] = res["verdict"]
-            m["decided_holm"] = res["decided_holm"]
+            if res.verdict.startswith(wording_trials.NOT_COMPARABLE):
+                m["verdict_holm"] = res.verdict
+            m["decided_holm"] = res.decided_holm
     for r in rows:
         del r["_result"]
-        r["text"] = _sentence(r, tasks[r["task"]])
+        r["text"] = wording_trials.comparison_sentence(r, tasks[r["task"]])
     return rows
+
+
+def _pair_row(
+    name: str,
+    task: Task,
+    cand: str,
+    base: str,
+    scores: dict[tuple, dict[int, float]],
+    lrs: dict[tuple, float],
+    questions: list[Question],
+    listed: bool,
+    alpha: float,
+) -> dict[str, Any]:
+    """One comparison, before Holm: the question it answers, its arms' numbers, its decision
+    (``_result``) and its verdict."""
+    q = next((q for q in questions if q.matches(name, cand, base)), None)
+    exploratory = q is None or q.exploratory
+    q = q or Question()
+    a, b = scores[(name, cand)], scores[(name, base)]
+    seeds = sorted(set(a) & set(b))
+    va = np.array([a[s] for s in seeds])
+    vb = np.array([b[s] for s in seeds])
+    bad = ~(np.isfinite(va) & np.isfinite(vb))
+    row = {
+        "task": name,
+        "candidate": cand,
+        "baseline": base,
+        "question": q.kind,
+        "margin": q.margin,
+        "question_id": q.id,
+        "question_words": q.words,
+        "smallest_effect": q.smallest_effect,
+        "family": "exploratory" if (exploratory and listed) else "declared",
+        "metric": wording_trials.metric_text(task.score, task.log10),
+        "unit": task.unit,
+        "higher_is_better": task.higher_is_better,
+        "candidate_lr": lrs[(name, cand)],
+        "baseline_lr": lrs[(name, base)],
+        "candidate_mean": float(np.nanmean(va)) if (~np.isnan(va)).any() else math.nan,
+        "baseline_mean": float(np.nanmean(vb)) if (~np.isnan(vb)).any() else math.nan,
+        "nonfinite_seeds": int(bad.sum()),
+        "nonfinite": _nonfinite_words(seeds, va, vb, cand, base, task) if bad.any() else None,
+    }
+    if bad.any() or len(seeds) == 0:
+        result = _not_comparable(len(seeds), int(bad.sum()), q, alpha)
+    else:
+        result = stats.decide_paired(
+            va, vb, q.kind, q.margin, alpha, higher_is_better=task.higher_is_better
+        )
+    row.update(
+        n=result.n,
+        mean_diff=result.mean_diff,
+        sd_diff=result.sd_diff,
+        ci_low=result.ci_low,
+        ci_high=result.ci_high,
+        p=result.p,
+        alpha=alpha,
+        decided=result.decided,
+        _result=result,
+    )
+    row["verdict"] = _words(result.verdict, task, cand, base)
+    return row
 
 
 def cost_ratios(

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from actlab.wording import trials as wording_trials
+
 __all__ = ["plot_trial"]
 
 
@@ -41,7 +43,7 @@ def plot_trial(trial):
         ]
         ax_diff.set_yticks(range(len(labels)), labels)
         ax_diff.axvline(0, color="k", lw=0.8)
-        ax_diff.set_xlabel(f"paired difference, {unit} (filled: decided after Holm)")
+        ax_diff.set_xlabel(wording_trials.difference_axis_label(unit))
         ax_diff.set_title(f"{name}: candidate − baseline, 95 % intervals", fontsize=10)
         runs = trial.runs[trial.runs.stage == "eval"] if len(trial.runs) else trial.runs
         column = f"test_{task.score}"

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from actlab import stats
 from actlab._util import to_jsonable
 from actlab.trials.tasks import Task
+from actlab.wording import trials as wording_trials
 
 __all__ = ["Trial", "note_design"]
 
@@ -54,17 +54,7 @@ def note_design(folder: Path | None, design: dict) -> str | None:
     if not earlier:
         return None
     last = earlier[-1]
-    return (
-        f"A new trial: seeds {_span(design['seeds'])}; an earlier trial of the same design ran "
-        f"seeds {_span(last['seeds'])} ({last['at']}). Its runs are reused; its verdicts stand as "
-        "they were, these are this trial's."
-    )
-
-
-def _span(seeds: list[int]) -> str:
-    if seeds and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
-        return f"{seeds[0]}–{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
-    return ", ".join(map(str, seeds))
+    return wording_trials.new_trial_note(design["seeds"], last["seeds"], last["at"])
 
 
 @dataclass
@@ -127,88 +117,25 @@ class Trial:
     def summary(self) -> str:
         """One line: runs trained and cached, decided comparisons, time."""
         decided = int(self.comparisons["decided_holm"].sum()) if len(self.comparisons) else 0
-        return (
-            f"trial: {self.runs_total} runs ({self.runs_trained} trained, {self.runs_cached} "
-            f"cached), {len(self.comparisons)} comparisons, {decided} decided after Holm, "
-            f"{self.seconds:.0f} s"
+        return wording_trials.summary_line(
+            self.runs_total,
+            self.runs_trained,
+            self.runs_cached,
+            len(self.comparisons),
+            decided,
+            self.seconds,
         )
 
     def choices_text(self) -> str:
         """What learning rate each arm got, and why (the validation scores)."""
-        if not len(self.choices):
-            return "One learning rate per arm (no tuning stage)."
-        lines = []
-        for (task, arm), group in self.choices.groupby(["task", "arm"], sort=False):
-            scores = ", ".join(
-                f"{r.learning_rate:g}: {stats.format_number(r.val_score, 2)}"
-                for r in group.itertuples()
-            )
-            best = group[group["chosen"]]["learning_rate"].iloc[0]
-            lines.append(
-                f"{task} {arm}: lr {best:g} (validation {self.tasks[task].score}, mean of "
-                f"{int(group['tune_seeds'].iloc[0])} tuning seeds: {scores})"
-            )
-        return "\n".join(lines)
+        return wording_trials.choices_text(self.choices, self.tasks)
 
     def table(self, task: str | None = None) -> str:
         """The comparisons of one task (or every task) as a plain-text table for people."""
-        if not len(self.comparisons):
-            return (
-                "No comparisons: every candidate failed the checkup and was not trained "
-                "(force=True / --force trains them anyway)."
-                if self.skipped
-                else "No comparisons."
-            )
-        rows = self.comparisons if task is None else self.comparisons[self.comparisons.task == task]
-        level = 100 * (1 - self.design.get("alpha", 0.05))
-        out = []
-        for name, group in rows.groupby("task", sort=False):
-            t = self.tasks[name]
-            head = f"{name}: {t.score} on test, mean of the last {t.last} epochs" + (
-                ", log10 (× = ratio)" if t.log10 else f", {t.unit}"
-            )
-            lines = [
-                head,
-                _fmt_row(
-                    (
-                        "candidate − baseline",
-                        "diff",
-                        f"{level:g} % CI",
-                        "p Holm",
-                        "verdict (Holm)",
-                        "cost",
-                    )
-                ),
-            ]
-            for r in group.itertuples():
-                if t.log10:
-                    diff = f"×{10**r.mean_diff:.3g}" if math.isfinite(r.mean_diff) else "n/a"
-                    ci = (
-                        f"×{10**r.ci_low:.3g} to ×{10**r.ci_high:.3g}"
-                        if math.isfinite(r.ci_low)
-                        else "n/a"
-                    )
-                else:
-                    diff = stats.format_number(r.mean_diff, 2, sign=True)
-                    ci = f"{stats.format_number(r.ci_low)} to {stats.format_number(r.ci_high)}"
-                cost = getattr(r, "cost_ratio", math.nan)
-                verdict = r.verdict_holm + (
-                    f" (±{r.margin:g})" if r.margin is not None and not _nan(r.margin) else ""
-                )
-                lines.append(
-                    _fmt_row(
-                        (
-                            f"{r.candidate} − {r.baseline}",
-                            diff,
-                            ci,
-                            "n/a" if _nan(r.p_holm) else f"{r.p_holm:.3g}",
-                            verdict,
-                            "n/a" if _nan(cost) else f"×{cost:.2f}",
-                        )
-                    )
-                )
-            out.append("\n".join(lines))
-        return "\n\n".join(out)
+        alpha = self.design.get("alpha", 0.05)
+        return wording_trials.comparison_table(
+            self.comparisons, self.tasks, alpha, self.skipped, task
+        )
 
     def question_records(self, family: str = "declared") -> list[dict[str, Any]]:
         """One JSON-ready record per comparison of `family` (``"declared"``: the headline
@@ -231,10 +158,8 @@ class Trial:
             out.append(
                 to_jsonable(
                     {
-                        "id": r.get("question_id")
-                        or f"{r['candidate']} − {r['baseline']} ({r['task']})",
-                        "question": r.get("question_words")
-                        or f"{r['candidate']} − {r['baseline']} on {r['task']}: {r['question']}",
+                        "id": wording_trials.comparison_id(r),
+                        "question": wording_trials.comparison_question(r),
                         "kind": r["question"],
                         "margin": r["margin"],
                         "smallest_effect": r.get("smallest_effect"),
@@ -255,7 +180,7 @@ class Trial:
                         "decided": bool(r["decided_holm"]),
                         "text": r["text"],
                         "nonfinite": None if _nan(r.get("nonfinite")) else r.get("nonfinite"),
-                        "open": None if r["decided_holm"] else _what_it_would_take(r),
+                        "open": None if r["decided_holm"] else wording_trials.what_it_would_take(r),
                     }
                 )
             )
@@ -355,104 +280,5 @@ class Trial:
         return paths
 
 
-def _what_it_would_take(r: dict[str, Any]) -> str:
-    """For an undecided comparison: the seeds that would give 80 % power at the declared
-    smallest effect (or, for non-inferiority / equivalence, at its margin with no true
-    difference), at the spread of the per-seed differences this trial observed. When the trial
-    already ran that many seeds, what its interval does say and what the observed difference
-    would take instead."""
-    sd = r.get("sd_diff")
-    kind, margin = r["question"], r["margin"]
-    effect = r.get("smallest_effect")
-    unit = r.get("unit") or ""
-    nonfinite = r.get("nonfinite")
-    if isinstance(nonfinite, str) and nonfinite:
-        return (
-            f"{nonfinite}. The declared metric has no value for a run whose "
-            "loss overflowed; deciding needs a new trial with a metric declared to score a "
-            "diverged run (for example its rank among the arms, or a declared cap)"
-        )
-    if sd is None or _nan(sd) or r["n"] < 2:
-        return "not comparable at these seeds; see the runs"
-    if sd == 0:
-        return f"open at {r['n']} seeds although every seed gave the same difference"
-    if kind == "difference" and effect is None:
-        return (
-            f"open at {r['n']} seeds (paired SD {stats.format_number(sd)} {unit}); no smallest "
-            "effect was declared to size more"
-        )
-    k = stats.seeds_needed(
-        float(sd), effect if kind == "difference" else None, question=kind, margin=margin
-    )
-    at = (
-        f"a difference of {stats.format_number(abs(effect))} {unit}"
-        if kind == "difference"
-        else f"the {margin:g} {unit} margin if the true difference is 0"
-    )
-    if not math.isfinite(k):
-        return f"no number of seeds reaches 80 % power at {at} with a paired SD of {sd:.2g} {unit}"
-    if r["n"] < k:
-        return (
-            f"about {int(k)} paired seeds for 80 % power at {at} (paired SD {sd:.2g} {unit} "
-            f"observed at {r['n']} seeds): a new trial"
-        )
-    return _powered_but_open(r, int(k), at, float(sd), unit)
-
-
-def _powered_but_open(r: dict[str, Any], k: int, at: str, sd: float, unit: str) -> str:
-    """An undecided comparison whose trial ran at least the `k` seeds its observed spread needs
-    for 80 % power at the declared effect or margin: the difference lies nearer the decision's
-    boundary than the sizing assumed. Says so, what the interval excludes, and what the observed
-    difference would take (a new trial, declared with it)."""
-    kind, margin, n = r["question"], r["margin"], r["n"]
-    mean, low, high = r.get("mean_diff"), r.get("ci_low"), r.get("ci_high")
-    head = (
-        f"{n} paired seeds were enough for 80 % power at {at} ({k} needed at the observed "
-        f"paired SD {sd:.2g} {unit})"
-    )
-    if _nan(mean) or _nan(low) or _nan(high):
-        return head + "; see the runs"
-    observed = stats.format_number(mean, sign=True)
-    if kind == "difference":
-        effect = abs(r["smallest_effect"])
-        if -effect < low and high < effect:
-            return (
-                f"{head}, and the interval excludes differences of "
-                f"{stats.format_number(effect)} {unit} or more either way: any difference is "
-                "smaller than the smallest effect of interest (to conclude 'the same', declare "
-                "an equivalence question at that margin in a new trial)"
-            )
-        if abs(mean) >= effect:  # then only Holm's adjustment can have left it undecided
-            return (
-                f"{head}; the observed difference {observed} {unit} is at least that, but "
-                "undecided after Holm across the notebook's questions (a new trial)"
-            )
-        need = stats.seeds_needed(sd, abs(mean)) if mean != 0 else math.inf
-        return head + (
-            f"; the observed difference {observed} {unit} is smaller than that, and about "
-            f"{int(need)} paired seeds would have 80 % power at it (a new trial)"
-            if math.isfinite(need)
-            else f"; at the observed difference {observed} {unit} no practical number of seeds decides"
-        )
-    # non-inferiority / equivalence: power at the observed difference instead of at 0
-    better = mean if r.get("higher_is_better", True) else -mean
-    need = stats.seeds_needed(sd, better, question=kind, margin=margin)
-    if math.isfinite(need):
-        return (
-            f"{head}; at the observed difference {observed} {unit}, nearer the margin, about "
-            f"{int(need)} paired seeds would have 80 % power (a new trial)"
-        )
-    return (
-        f"{head}; at the observed difference {observed} {unit} no number of seeds would show "
-        f"{'non-inferiority' if kind == 'non-inferiority' else 'equivalence'} at the {margin:g} "
-        f"{unit} margin"
-    )
-
-
 def _nan(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _fmt_row(cells: tuple) -> str:
-    widths = (30, 9, 20, 8, 32, 6)
-    return "  ".join(f"{str(c):<{w}}" for c, w in zip(cells, widths, strict=True)).rstrip()

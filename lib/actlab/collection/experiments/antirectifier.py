@@ -31,7 +31,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from actlab import stats
+from actlab import wording
 from actlab.collection import session
 from actlab.collection.experiments import any_good
 from actlab.layers.antirectifier import Antirectifier, CReLU
@@ -43,7 +43,6 @@ __all__ = [
     "EXPECTED_PARAMS",
     "ARMS",
     "ARM_KIND",
-    "CLAIM",
     "VALIDATORS",
     "example_net",
     "example_task",
@@ -55,14 +54,11 @@ __all__ = [
     "train_one",
     "arms",
     "questions",
-    "design_lines",
     "summary_table",
     "summary_styler",
     "curves",
     "plot_curves",
     "plot_accuracy_vs_params",
-    "claim",
-    "findings",
 ]
 
 MODELS = ("antirectifier_256", "relu_256", "relu_512", "crelu_256")
@@ -312,41 +308,6 @@ def questions(declared: Sequence[Mapping[str, Any]], smallest_effect: float) -> 
     )
 
 
-def design_lines(
-    declared: Sequence[Mapping[str, Any]], smallest_effect: float, seeds: Sequence[int]
-) -> list[str]:
-    """Per declared question: the seeds for 80 % power at the smallest effect (a difference) or
-    at no true difference (non-inferiority, equivalence), from its ``pilot_sd``; with a
-    ``pilot_mean``, also what the pilot's own mean difference would take."""
-    lines = any_good.design_lines(
-        [{k: v for k, v in q.items() if k != "pilot_mean"} for q in declared],
-        smallest_effect,
-        seeds,
-    )
-    out = []
-    for line, q in zip(lines, declared, strict=True):
-        mean = q.get("pilot_mean")
-        if mean is not None and q.get("kind", "difference") == "non-inferiority":
-            sd, margin = q["pilot_sd"], q["margin"]
-            need = stats.seeds_needed(sd, mean, question="non-inferiority", margin=margin)
-            pilot = f"if the true difference were the pilot's {stats.format_number(mean, sign=True)} points"
-            if math.isfinite(need):
-                line = line.rstrip(".") + f"; {pilot}, {int(need)} seeds would show it."
-            else:
-                beyond = abs(mean) - margin
-                worse = stats.seeds_needed(sd, beyond) if beyond > 0 else float("inf")
-                line = line.rstrip(".") + (
-                    f"; {pilot}, no number of seeds would show non-inferiority"
-                    + (
-                        f", and about {int(worse)} would show it inferior."
-                        if math.isfinite(worse)
-                        else "."
-                    )
-                )
-        out.append(line)
-    return out
-
-
 def summary_table(trial: Trial):
     """One row per network (`any_good.arm_table` of the trial's one task): parameters, the
     learning rate chosen, the score per seed with its mean and std, seconds per run."""
@@ -365,7 +326,7 @@ def summary_styler(table, last: int):
             "parameters": [f"{p:,}" for p in table.params],
             "learning rate (chosen)": [f"{v:g}" for v in table.learning_rate],
             f"test accuracy, mean of the last {last} epochs (%)": [
-                stats.format_mean_std(v, decimals=2) for v in table.score_values
+                wording.format_mean_std(v, decimals=2) for v in table.score_values
             ],
             "seeds": table.n_seeds.to_numpy(),
             "seconds per run": [f"{v:.1f}" for v in table.seconds_median],
@@ -469,74 +430,6 @@ def plot_accuracy_vs_params(table):
 
 
 # --------------------------------------------------------------------------- findings
-
-#: What the non-inferiority verdict (after Holm) says about the example's claim.
-CLAIM = {
-    "non-inferior": "supported",
-    "inferior": "not supported",
-    "inconclusive": "open",
-    "single seed": "open",
-}
-
-
-def claim(record: Mapping[str, Any]) -> str:
-    """The claim "half the parameters, comparable accuracy" from its question's record:
-    ``supported`` (non-inferior at the margin), ``not supported`` (inferior) or ``open``."""
-    return CLAIM.get(record["verdict"], "open")
-
-
-def findings(
-    records: Sequence[Mapping[str, Any]],
-    exploratory: Sequence[Mapping[str, Any]],
-    table,
-    claim_id: str,
-    data_description: str,
-) -> dict[str, Any]:
-    """The findings from the question records (`Trial.question_records`): one line per
-    headline question (its sentence, and "decided" or what it would take), the exploratory
-    ones after them, what the claim comes to, and the one-line finding of the run."""
-    by_id = {r["id"]: r for r in records}
-    main = by_id[claim_id]
-    verdict_of_claim = claim(main)
-    a, b = main["candidate"], main["baseline"]
-    ratio = table.loc[a, "params"] / table.loc[b, "params"]
-    lines = [
-        f"- **{r['question']}** {r['text']}"
-        + ("." if r["decided"] else f"; the question stays open: {r['open']}.")
-        for r in records
-    ]
-    if exploratory:
-        lines.append(
-            "- Exploratory (Holm among themselves): "
-            + "; ".join(r["text"] for r in exploratory)
-            + "."
-        )
-    lines.append(
-        f"- So the example's claim, comparable accuracy (at most {main['margin']:g} points below "
-        f"{b}) with {ratio:.2f}× the parameters, is **{verdict_of_claim}** on this run ("
-        + {
-            "supported": "the whole interval lies above the margin",
-            "not supported": "the whole interval lies below the margin",
-            "open": "the interval reaches past the margin, after Holm",
-        }[verdict_of_claim]
-        + f"). Data: {data_description}."
-    )
-
-    def short(r: Mapping[str, Any]) -> str:
-        at = "" if r["margin"] is None else f" at {r['margin']:g}"
-        return (
-            f"{r['candidate']} − {r['baseline']} {any_good.number_text(r['mean_diff'], 2, sign=True)}"
-            f" [{any_good.number_text(r['ci_low'])}, {any_good.number_text(r['ci_high'])}]"
-            f" ({r['kind']}{at}): {r['verdict']}"
-        )
-
-    summary = "; ".join(short(r) for r in records)
-    return {
-        "claim": verdict_of_claim,
-        "lines": lines,
-        "finding": f"{summary}; half-parameters claim {verdict_of_claim} ({main['n']} paired seeds)",
-    }
-
 
 _questions_between_arms = any_good.declared_between(ARMS, extra_keys=("pilot_mean",))
 _networks = any_good.distinct_arms(ARMS, "networks")

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from actlab import stats
+from actlab import wording
 from actlab.collection import session
 from actlab.trials import TASKS, Arm, Question, Trial, get_task
 
@@ -42,93 +42,9 @@ def questions(
         fields = {k: v for k, v in q.items() if k != "pilot_sd"}
         kind = fields.get("kind", "difference")
         fields.setdefault("smallest_effect", smallest_effect if kind == "difference" else None)
-        fields.setdefault("words", _words(fields))
+        fields.setdefault("words", wording.question_words(fields))
         out.append(Question(**fields))
     return out
-
-
-def _words(q: Mapping[str, Any]) -> str:
-    who = f"{q.get('candidate') or 'a candidate'} against {q.get('baseline') or 'a baseline'}"
-    kind = q.get("kind", "difference")
-    if kind == "equivalence":
-        return f"Is {who} the same within ±{q['margin']:g} points?"
-    if kind == "non-inferiority":
-        return f"Is {who} at most {q['margin']:g} points worse?"
-    return f"Does {who} differ?"
-
-
-def _effect(q: Mapping[str, Any], effect: float | None) -> float:
-    """The effect a question's design is sized for: its own ``smallest_effect`` or the
-    notebook's (a difference), no true difference (non-inferiority, equivalence)."""
-    if q.get("kind", "difference") != "difference":
-        return 0.0
-    return float(q.get("smallest_effect") or effect)
-
-
-def _unit(q: Mapping[str, Any], unit: str | Mapping[str, str]) -> str:
-    return unit if isinstance(unit, str) else unit.get(q.get("task"), "")
-
-
-def design_lines(
-    declared: Sequence[Mapping[str, Any]],
-    effect: float | None,
-    seeds: Sequence[int],
-    unit: str | Mapping[str, str] = "points",
-) -> list[str]:
-    """For each declared question, the seeds that give 80 % power at the declared effect (a
-    question's own ``smallest_effect``, else `effect`) or margin and the question's
-    ``pilot_sd`` (measured beforehand), against this run's seeds. `unit`: one for every
-    question, or each task's."""
-    lines = []
-    for q in declared:
-        kind, margin, paired_sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
-        text = stats.design_text(
-            paired_sd, _effect(q, effect), question=kind, margin=margin, unit=_unit(q, unit)
-        )
-        need = stats.seeds_needed(paired_sd, _effect(q, effect), question=kind, margin=margin)
-        enough = "this run has them" if len(seeds) >= need else f"this run has only {len(seeds)}"
-        who = f"{q.get('candidate') or 'every candidate'} − {q.get('baseline') or 'every baseline'}"
-        lines.append(f"- {who} ({q.get('task') or 'every task'}): {text}; {enough}.")
-    return lines
-
-
-def seeds_short(
-    declared: Sequence[Mapping[str, Any]], effect: float | None, seeds: Sequence[int]
-) -> int | None:
-    """The most seeds a declared question needs for 80 % power (at its ``pilot_sd``, its own
-    ``smallest_effect`` or `effect` for a difference, no true difference for the others) when
-    that is more than this run has; None when the run has enough for every question."""
-    need = 0.0
-    for q in declared:
-        kind = q.get("kind", "difference")
-        need = max(
-            need,
-            stats.seeds_needed(
-                q["pilot_sd"], _effect(q, effect), question=kind, margin=q.get("margin")
-            ),
-        )
-    if need <= len(seeds):
-        return None
-    return int(need) if math.isfinite(need) else -1
-
-
-def undersized_text(
-    declared: Sequence[Mapping[str, Any]],
-    effect: float | None,
-    seeds: Sequence[int],
-    profile: str,
-) -> str | None:
-    """A sentence when this run's design is smaller than its declared questions need: then an
-    open verdict is the design's, and the `full` profile is the one sized to decide."""
-    need = seeds_short(declared, effect, seeds)
-    if need is None:
-        return None
-    count = "more seeds than any practical design" if need < 0 else f"about {need} seeds"
-    return (
-        f"The `{profile}` profile's design is smaller than its questions need ({count} at the "
-        f"pilot's spread; it runs {len(seeds)}), so it cannot be expected to decide them: an "
-        "open verdict here says so, it is not an answer. The `full` profile is sized to decide."
-    )
 
 
 def comparison_styler(trial: Trial, family: str | None = None):
@@ -170,7 +86,7 @@ def _ratio_styler(trial: Trial, df):
             return "n/a"
         if trial.tasks[r["task"]].log10:
             return f"×{10**value:.3g}"
-        return stats.format_number(value, 2, sign=key == "mean_diff")
+        return wording.format_number(value, 2, sign=key == "mean_diff")
 
     for key in ("mean_diff", "ci_low", "ci_high"):
         df[f"{key}_text"] = [number(r, key) for r in df.to_dict("records")]
@@ -193,19 +109,6 @@ def _ratio_styler(trial: Trial, df):
         },
         decimals={"p (Holm)": 3},
     )
-
-
-def finite(x: Any) -> bool:
-    """Whether a record's number is a finite number (a record's NaN is the text "nan": one seed
-    gives no interval, a non-finite seed no difference)."""
-    return not isinstance(x, bool) and isinstance(x, int | float) and math.isfinite(x)
-
-
-def number_text(x: Any, decimals: int = 2, sign: bool = False) -> str:
-    """`stats.format_number` of a record's number; "n/a" for what is not a finite number."""
-    if not finite(x):
-        return "n/a"
-    return stats.format_number(x, decimals, sign=sign)
 
 
 def arm_table(trial: Trial):
@@ -254,38 +157,6 @@ def arm_curves(trial: Trial, split: str = "test", metric: str = "accuracy") -> d
             "n_seeds": len(values),
         }
     return out
-
-
-def findings(trial: Trial) -> list[str]:
-    """One line per declared comparison, from the numbers, plus the exploratory count."""
-    rows = trial.comparisons.to_dict("records")
-    lines = []
-    for r in rows:
-        if r["family"] != "declared":
-            continue
-        cost = r.get("cost_ratio", math.nan)
-        cost_text = (
-            ""
-            if cost is None or not math.isfinite(cost)
-            else f"; its training step costs {cost:.2f}× {r['baseline']}'s"
-        )
-        lines.append(f"- {r['text']}{cost_text}.")
-    exploratory = [r for r in rows if r["family"] == "exploratory"]
-    if exploratory:
-        decided = [
-            f"{r['candidate']} − {r['baseline']} ({r['task']}): {r['verdict_holm']}"
-            for r in exploratory
-            if r["decided_holm"]
-        ]
-        lines.append(
-            f"- Exploratory ({len(exploratory)} comparisons, Holm among themselves): "
-            + ("; ".join(decided) if decided else "none decided")
-            + "."
-        )
-    for name, check in trial.checkups.items():
-        if not check["ok"]:
-            lines.append(f"- {name} failed the checkup ({', '.join(check['failed'])}).")
-    return lines
 
 
 def records(trial: Trial) -> list[dict[str, Any]]:
@@ -407,14 +278,9 @@ __all__ = [
     "arms",
     "tasks",
     "questions",
-    "design_lines",
-    "seeds_short",
-    "undersized_text",
     "comparison_styler",
     "arm_table",
-    "number_text",
     "arm_curves",
-    "findings",
     "records",
     "VALIDATORS",
     "distinct_arms",

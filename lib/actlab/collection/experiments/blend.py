@@ -29,11 +29,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-from actlab import stats
+from actlab import wording
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS, poly_relu_blend, relu_poly_approx
 from actlab.callbacks import BlendSchedule, EpochVariable, schedule_value
 from actlab.collection import session
-from actlab.collection.experiments import any_good
 from actlab.collection.models import (
     activation_names,
     resnet_task,
@@ -52,11 +51,9 @@ __all__ = [
     "resnet_task",
     "questions",
     "check_design",
-    "design_lines",
     "full_profile_seeds",
     "question_records",
     "arm_table",
-    "findings",
     "numpy_blend",
     "run_epoch_demo",
     "run_blend_demo",
@@ -67,9 +64,7 @@ __all__ = [
     "plot_demos",
     "plot_accuracy_with_d",
     "plot_preactivations",
-    "accuracy_text",
     "VALIDATORS",
-    "ESCAPE_RATIO",
 ]
 
 
@@ -275,16 +270,6 @@ QUESTION_KEYS = (
 )
 
 
-def _words(q: Mapping[str, Any]) -> str:
-    cand, base = label(q["candidate"]), label(q["baseline"])
-    kind = q.get("kind", "difference")
-    if kind == "equivalence":
-        return f"Is the {cand} within ±{q['margin']:g} points of the {base} in test accuracy?"
-    if kind == "non-inferiority":
-        return f"Is the {cand} at most {q['margin']:g} points below the {base} in test accuracy?"
-    return f"Does the {cand} differ from the {base} in test accuracy?"
-
-
 def questions(declared: Sequence[Mapping[str, Any]]) -> list[Question]:
     """The declared questions (dicts of the parameters cell: ``id``, ``kind``, ``candidate`` and
     ``baseline`` as variant keys, ``margin``, ``smallest_effect``, ``pilot_sd``) as
@@ -304,7 +289,13 @@ def questions(declared: Sequence[Mapping[str, Any]]) -> list[Question]:
                 baseline=label(q["baseline"]),
                 task="resnet",
                 id=q.get("id"),
-                words=q.get("words") or _words(q),
+                words=q.get("words")
+                or wording.accuracy_question_words(
+                    q.get("kind", "difference"),
+                    label(q["candidate"]),
+                    label(q["baseline"]),
+                    q.get("margin"),
+                ),
                 smallest_effect=q.get("smallest_effect"),
             )
         )
@@ -342,47 +333,6 @@ def check_design(
         )
 
 
-def detectable_effect(sd: float, n: int, power: float = 0.8, alpha: float = 0.05) -> float:
-    """The smallest true difference `n` paired seeds detect with `power` at a paired SD `sd`
-    (two-sided paired t-test; inverse of `actlab.stats.seeds_needed`)."""
-    low, high = 0.0, 100.0 * sd
-    for _ in range(60):
-        mid = (low + high) / 2
-        if stats.power_paired(n, sd, mid, alpha=alpha) >= power:
-            high = mid
-        else:
-            low = mid
-    return high
-
-
-def design_lines(
-    declared: Sequence[Mapping[str, Any]], seeds: Sequence[int], full_seeds: int | None = None
-) -> list[str]:
-    """For each declared question: the seeds that give 80 % power at its smallest effect (or
-    its margin) at the question's ``pilot_sd`` (measured beforehand by `tools/pilot_01.py`),
-    against this run's seeds; a run with fewer says so before it starts (a smaller design)."""
-    lines = []
-    n = len(seeds)
-    for q in declared:
-        kind, margin, sd = q.get("kind", "difference"), q.get("margin"), q["pilot_sd"]
-        effect = q.get("smallest_effect") if kind == "difference" else 0.0
-        need = stats.seeds_needed(sd, effect, question=kind, margin=margin)
-        text = stats.design_text(sd, effect, question=kind, margin=margin)
-        who = f"{label(q['candidate'])} − {label(q['baseline'])}"
-        if n >= need:
-            tail = f"this run has {n}: sized to decide."
-        else:
-            tail = f"this run has {n}: a smaller design"
-            if kind == "difference" and n >= 2:
-                tail += (
-                    f", with 80 % power only for a difference of about "
-                    f"{stats.format_number(detectable_effect(sd, n))} points"
-                )
-            tail += f"; the `full` profile runs {full_seeds}." if full_seeds else "."
-        lines.append(f"- {who} ({q.get('id')}): {text}; {tail}")
-    return lines
-
-
 def full_profile_seeds(notebook: str = "01_epoch_dynamic_blend") -> int | None:
     """How many evaluation seeds the notebook's `full` profile runs (None: it sets none)."""
     import yaml
@@ -399,12 +349,7 @@ def question_records(
 ) -> list[dict[str, Any]]:
     """`Trial.question_records(family)` (the records results.json and the README table read),
     each open one saying what the `full` profile runs when this run is another profile."""
-    records = trial.question_records(family)
-    if profile != "full" and full_seeds:
-        for r in records:
-            if r["open"]:
-                r["open"] += f"; the `full` profile runs {full_seeds}"
-    return records
+    return wording.full_profile_open(trial.question_records(family), profile, full_seeds)
 
 
 def _eval_runs(trial: Trial):
@@ -467,138 +412,6 @@ def run_records(trial: Trial) -> list[dict[str, Any]]:
     return out
 
 
-#: A variant "escapes" when its largest |pre-activation| exceeds the ReLU arm's by this factor
-#: (or is not finite).
-ESCAPE_RATIO = 10.0
-
-
-def _last_epochs(k: int) -> str:
-    return "the last epoch" if k == 1 else f"the last {k} epochs"
-
-
-def accuracy_text(row: Mapping) -> str:
-    """ "97.1 ± 0.3 %", or "97.1 % (1 seed)"."""
-    if row["n_seeds"] < 2 or not math.isfinite(row["score_std"]):
-        return f"{row['score_mean']:.1f} % (1 seed)"
-    return f"{row['score_mean']:.1f} ± {row['score_std']:.1f} %"
-
-
-def _short(r: Mapping[str, Any]) -> str:
-    """ "+0.52 points (95 % CI 0.10 to 0.94, 12 seeds): linear blend higher"."""
-    if r["n"] < 2 or not any_good.finite(r["mean_diff"]):
-        return f"{r['verdict']} ({r['n']} seed{'s' if r['n'] != 1 else ''})"
-    fmt = stats.format_number
-    return (
-        f"{fmt(r['mean_diff'], 2, sign=True)} points (95 % CI {fmt(r['ci_low'])} to "
-        f"{fmt(r['ci_high'])}, {r['n']} seeds): {r['verdict']}"
-    )
-
-
-def findings(
-    trial: Trial,
-    variants: Sequence[str],
-    records: Sequence[Mapping[str, Any]],
-    exploratory: Sequence[Mapping[str, Any]] = (),
-    undersized: str | None = None,
-) -> tuple[list[str], str]:
-    """Sentences stating what the numbers show (each headline question with its interval and
-    Holm-adjusted verdict, and what an open one would take; `undersized`, the sentence of
-    `any_good.undersized_text` when this run's design is smaller than its questions need; the
-    exploratory comparisons that were decided; every arm's score; the pre-activations), and
-    the one-line finding (which then says the design is too small to decide)."""
-    rows = {r["variant"]: r for r in arm_table(trial, variants)}
-    lines = []
-    for r in records:
-        text = f"**{r['question']}** {r['text']}."
-        if r["open"]:
-            text += f" Open: {r['open']}."
-        lines.append(text)
-    if undersized:
-        lines.append(undersized)
-        decided = [r for r in records if r["decided"]]
-        if decided:
-            sizes = ", ".join(
-                f"{stats.format_number(r['mean_diff'], 2, sign=True)} points" for r in decided
-            )
-            lines.append(
-                f"{len(decided)} of {len(records)} headline question"
-                f"{'s' if len(records) != 1 else ''} decided all the same: the verdict after Holm "
-                "stands, but a design this small decides only when the difference comes out "
-                f"large, so its size ({sizes}) is likely overstated; the `full` profile "
-                "estimates it with the seeds the pilot's spread needs."
-            )
-    decided = [
-        f"{r['candidate']} − {r['baseline']}: {_short(r)}" for r in exploratory if r["decided"]
-    ]
-    if exploratory:
-        lines.append(
-            f"Exploratory ({len(exploratory)} comparison{'s' if len(exploratory) != 1 else ''}, "
-            "Holm among themselves): " + ("; ".join(decided) if decided else "none decided") + "."
-        )
-    if rows:
-        task = trial.tasks["resnet"]
-        n = max(r["n_seeds"] for r in rows.values())
-        lines.append(
-            f"Test accuracy (mean of {_last_epochs(task.last)}, mean ± std over {n} seed"
-            f"{'s' if n != 1 else ''}, each arm at the learning rate chosen on validation): "
-            + "; ".join(
-                f"{r['label']} {accuracy_text(r)} (lr {r['learning_rate']:g}"
-                + (f", {r['n_nonfinite']} run(s) non-finite" if r["n_nonfinite"] else "")
-                + ")"
-                for r in rows.values()
-            )
-            + "."
-        )
-        worst = max(
-            rows.values(),
-            key=lambda r: -1 if math.isnan(r["max_preact_mean"]) else r["max_preact_mean"],
-        )
-        peak = worst["max_preact_mean"]
-        text = (
-            f"Largest |pre-activation| at the end of training (max over layers, mean over seeds): "
-            f"{stats.format_number(peak, 1)} ({worst['label']})"
-        )
-        relu = rows.get("relu")
-        if relu is not None and worst is not relu:
-            ratio = peak / relu["max_preact_mean"]
-            escaped = not math.isfinite(peak) or ratio > ESCAPE_RATIO
-            text += (
-                f" against {stats.format_number(relu['max_preact_mean'], 1)} with ReLU "
-                f"(×{stats.format_number(ratio, 1)}): "
-                + ("escaping activations." if escaped else "no escaping activations")
-            )
-        elif not math.isfinite(peak):
-            text += ": escaping activations (not finite)."
-        else:
-            text += ": batch norm right before each activation keeps the inputs bounded"
-        if math.isfinite(peak) and not text.endswith("."):
-            text += ", though beyond the ±3 where the polynomial is accurate." if peak > 3 else "."
-        lines.append(text)
-    head = "; ".join(
-        f"{r['candidate']} − {r['baseline']}: {_short(r)}" + (" (open)" if r["open"] else "")
-        for r in records
-    )
-    n_q = len(records)
-    finding = (
-        f"Small ResNet on MNIST, blends scored as the pure polynomial network (Holm across "
-        f"{n_q} headline question{'s' if n_q != 1 else ''}): {head}."
-        if records
-        else "No headline question declared."
-    )
-    if undersized and any(r["open"] for r in records):
-        finding = (
-            finding.rstrip(".") + "; this design is too small to decide at the pilot's spread "
-            "(the `full` profile is sized to)."
-        )
-    elif undersized:
-        finding = (
-            finding.rstrip(".") + "; decided although this design is smaller than the pilot's "
-            "spread needs, so the differences are likely overstated (the `full` profile is "
-            "sized to decide)."
-        )
-    return lines, finding
-
-
 # --------------------------------------------------------------------------- trial figures
 
 
@@ -657,7 +470,7 @@ def plot_accuracy_with_d(trial: Trial, variants: Sequence[str], blend_epochs: in
     n_seeds = runs["seed"].nunique()
     fig.suptitle(
         f"Test accuracy (mean ± std over {n_seeds} seed{'s' if n_seeds != 1 else ''}) and d per "
-        f"epoch; shaded: {_last_epochs(task.last)}, which the score averages",
+        f"epoch; shaded: {wording.last_epochs_text(task.last)}, which the score averages",
         fontweight="bold",
     )
     fig.tight_layout()

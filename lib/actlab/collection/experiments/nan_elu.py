@@ -36,7 +36,6 @@ __all__ = [
     "NAIVE",
     "SCALES",
     "VALIDATORS",
-    "accuracy_text",
     "arms",
     "build_user_network",
     "gradient_table",
@@ -315,17 +314,6 @@ def unit_questions(margin: float) -> list:
         )
         for fix in FIXES
     ]
-
-
-def accuracy_text(table: pd.DataFrame, task: str, arm: str) -> str:
-    """An arm's test accuracy on a task from `any_good.arm_table`: "mean ± std %" over seeds
-    ("(1 seed)" without a spread), "not trained" for an arm the trial did not run."""
-    if (task, arm) not in table.index:
-        return "not trained"
-    r = table.loc[(task, arm)]
-    if r["n_seeds"] < 2:
-        return f"{r['score_mean']:.1f} % (1 seed)"
-    return f"{r['score_mean']:.1f} ± {r['score_std']:.1f} %"
 
 
 def _scales(name: str, value: Any) -> None:

@@ -17,14 +17,13 @@ trials' default MLP; this notebook asks where Rational's difference from ReLU co
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
 import numpy as np
 
-from actlab import stats
+from actlab import wording
 from actlab.activations.polynomial import DELPHI_COEFFICIENTS
 from actlab.activations.rational import fit_rational
 from actlab.collection import session
@@ -43,19 +42,15 @@ __all__ = [
     "questions",
     "summary_table",
     "summary_styler",
-    "cost_text",
     "learned",
     "approximants",
     "approximation_table",
     "approximation_styler",
-    "approximation_text",
     "plot_approximations",
     "shape_drift",
     "drift_summary",
     "drift_styler",
-    "drift_text",
     "plot_learned_shapes",
-    "findings",
 ]
 
 ARCHS = ("mlp", "cnn")
@@ -170,7 +165,7 @@ def summary_styler(table, last: int):
             "parameters": [f"{p:,}" for p in table.params],
             "learning rate (chosen)": [f"{v:g}" for v in table.learning_rate],
             f"test accuracy, mean of the last {last} epochs (%)": [
-                stats.format_mean_std(v, decimals=2) for v in table.score_values
+                wording.format_mean_std(v, decimals=2) for v in table.score_values
             ],
             "seeds": table.n_seeds.to_numpy(),
             "seconds per run": [f"{v:.1f}" for v in table.seconds_median],
@@ -178,32 +173,6 @@ def summary_styler(table, last: int):
         }
     )
     return for_people(frame, caption="Each arm over the evaluation seeds: mean ± std")
-
-
-def cost_text(trial: Trial) -> str:
-    """The cost of Rational's training step against each baseline's (the trial's median
-    per-round ratio, with its quartiles), per task."""
-    parts = []
-    for r in trial.comparisons.to_dict("records"):
-        ratio = r.get("cost_ratio")
-        if ratio is None or not math.isfinite(ratio):
-            continue
-        q1, q3 = r.get("cost_ratio_q1"), r.get("cost_ratio_q3")
-        spread = (
-            f" (quartiles {q1:.2f}–{q3:.2f})"
-            if q1 is not None and q3 is not None and math.isfinite(q1) and math.isfinite(q3)
-            else ""
-        )
-        parts.append(
-            f"{LABELS.get(r['task'], r['task'])}: {r['candidate']} {ratio:.2f}× "
-            f"{r['baseline']}'s{spread}"
-        )
-    return (
-        "One training step (the task's model, a batch of the task's size, `train_on_batch`, "
-        "interleaved rounds after the runs): " + "; ".join(parts) + "."
-        if parts
-        else "The cost was not measured."
-    )
 
 
 def learned(trial: Trial, arm: str = "Rational") -> list[dict]:
@@ -222,58 +191,6 @@ def learned(trial: Trial, arm: str = "Rational") -> list[dict]:
         for r in runs.sort_values(["task", "seed"]).itertuples()
         if isinstance(r.record, dict) and r.record.get("layers")
     ]
-
-
-def findings(
-    records: Sequence[Mapping[str, Any]],
-    exploratory: Sequence[Mapping[str, Any]],
-    trial: Trial,
-) -> dict[str, Any]:
-    """The findings from the question records (`Trial.question_records`): one line per
-    headline question (its sentence, "decided" or what it would take, and the cost of
-    Rational's step against that baseline), the exploratory ones, and the one-line finding."""
-    cost = {
-        (r["task"], r["candidate"], r["baseline"]): r.get("cost_ratio")
-        for r in trial.comparisons.to_dict("records")
-    }
-    lines = []
-    for r in records:
-        ratio = cost.get((r["task"], r["candidate"], r["baseline"]))
-        lines.append(
-            f"- **{r['question']}** {r['text']}"
-            + ("" if r["decided"] else f"; the question stays open: {r['open']}")
-            + (
-                f"; a {r['candidate']} training step costs {ratio:.2f}× {r['baseline']}'s."
-                if ratio is not None and math.isfinite(ratio)
-                else "."
-            )
-        )
-    if exploratory:
-        lines.append(
-            "- Exploratory (Holm among themselves): "
-            + "; ".join(r["text"] for r in exploratory)
-            + "."
-        )
-
-    def short(r: Mapping[str, Any]) -> str:
-        return (
-            f"{r['candidate']} − {r['baseline']} ({r['task']}) "
-            f"{any_good.number_text(r['mean_diff'], 2, sign=True)} "
-            f"[{any_good.number_text(r['ci_low'])}, {any_good.number_text(r['ci_high'])}]: "
-            f"{r['verdict']}" + ("" if r["decided"] else " (open)")
-        )
-
-    ratios = [
-        cost.get((r["task"], r["candidate"], r["baseline"]))
-        for r in records
-        if r["baseline"] == "ReLU"
-    ]
-    tail = (
-        f"; Rational's step {ratios[0]:.2f}x ReLU's"
-        if ratios and ratios[0] is not None and math.isfinite(ratios[0])
-        else ""
-    )
-    return {"lines": lines, "finding": "; ".join(short(r) for r in records) + tail}
 
 
 # --------------------------------------------------------------------------- (a) approximations
@@ -538,31 +455,6 @@ def drift_styler(rows: Sequence[dict]):
     )
 
 
-def _g(x: float, digits: int = 2) -> str:
-    return stats.format_number(x, digits) if abs(x) >= 0.01 or x == 0 else f"{x:.1e}"
-
-
-def approximation_text(rows: Sequence[dict], fit_range=(-3.0, 3.0), outside=(3.0, 8.0)) -> str:
-    """What the approximation table shows, from its numbers."""
-    best_in = min(rows, key=lambda r: r["rms_error_in_range_normal_weighted"])
-    best_out = min(rows, key=lambda r: r["max_error_outside"])
-    worst_out = max(rows, key=lambda r: r["max_error_outside"])
-    lo, hi = fit_range
-    inside = ", ".join(
-        f"{r['approximant']} {_g(r['rms_error_in_range_normal_weighted'], 3)}" for r in rows
-    )
-    out = ", ".join(f"{r['approximant']} {_g(r['max_error_outside'])}" for r in rows)
-    return (
-        f"On [{lo:g}, {hi:g}] with the N(0, 1) weight the RMS error against ReLU is: {inside} "
-        f"(smallest: {best_in['approximant']}). For {outside[0]:g} ≤ |x| ≤ {outside[1]:g} the "
-        f"largest error is: {out}. Outside the fit range {best_out['approximant']} stays "
-        f"closest to ReLU and {worst_out['approximant']} leaves it fastest "
-        f"({_g(worst_out['max_error_outside'])} at worst, "
-        f"{worst_out['max_error_outside'] / max(best_out['max_error_outside'], 1e-300):.0f}× "
-        f"the best)."
-    )
-
-
 def drift_summary(drift: Sequence[dict]) -> list[dict]:
     """Per arch and Rational layer: the mean over seeds of every `shape_drift` number."""
     out = []
@@ -579,21 +471,3 @@ def drift_summary(drift: Sequence[dict]) -> list[dict]:
             row[field] = float(np.mean(values)) if values else float("nan")
         out.append(row)
     return out
-
-
-def drift_text(rows: Sequence[dict], fit_range=(-3.0, 3.0)) -> str:
-    lo, hi = fit_range
-    parts = [
-        f"{LABELS[r['arch']]} {r['layer']}: RMS change {_g(r['rms_change'])} (max "
-        f"{_g(r['max_change'])}) on [{lo:g}, {hi:g}], coefficients moved by "
-        f"{100 * r['relative_coefficient_change']:.1f} % of their norm, "
-        f"{100 * r['fraction_inputs_outside_fit_range']:.1f} % of its test inputs outside "
-        f"the fit range"
-        for r in rows
-    ]
-    biggest = max(rows, key=lambda r: r["rms_change"])
-    return (
-        "Mean over seeds, learned minus initial function: "
-        + "; ".join(parts)
-        + f". The largest change is in {LABELS[biggest['arch']]} {biggest['layer']}."
-    )

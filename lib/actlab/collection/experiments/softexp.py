@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from actlab import stats
 from actlab.activations.softexp import complex_soft_exponential, soft_exponential
 from actlab.collection import session
 from actlab.collection.experiments import any_good
@@ -27,7 +26,6 @@ __all__ = [
     "ARMS",
     "alpha_summary",
     "eval_runs",
-    "mse_text",
     "pairs",
     "plot_alphas",
     "plot_complex_curves",
@@ -45,7 +43,6 @@ __all__ = [
     "curve_family",
     "exact_product",
     "exact_product_model",
-    "finding",
     "product_data",
     "regularized_arm",
     "sin_record",
@@ -366,17 +363,6 @@ def test_mse(trial, task: str) -> dict[str, list[float]]:
     }
 
 
-def mse_text(values: Sequence[float], digits: int = 2) -> str:
-    """Per-seed MSEs by their median and range, e.g. "median 13.6 (2.1 to 2.1e+04, 4 seeds)"."""
-    values = np.asarray(values, dtype="float64")
-    if len(values) == 1:
-        return f"{values[0]:.{digits}g} (1 seed)"
-    return (
-        f"median {np.median(values):.{digits}g} ({values.min():.{digits}g} to "
-        f"{values.max():.{digits}g}, {len(values)} seeds)"
-    )
-
-
 def alpha_summary(trial, task: str, arm: str) -> dict[str, Any]:
     """The final α of `arm` on `task` over seeds: every unit's value per weight, and how many
     units ended near ±1 (|α| > 0.9: near the ln/exp pair) or, for the imaginary part, with
@@ -560,29 +546,6 @@ def plot_regularization(trial, sweep_arms: Sequence[str]):
     axes[1].tick_params(axis="x", labelsize=8)
     fig.tight_layout()
     return fig
-
-
-def finding(records: Sequence[Mapping[str, Any]]) -> str:
-    """The headline verdicts in one line (`Trial.question_records`): "id: verdict (difference,
-    interval, seeds)"; a difference in decades of MSE as the ratio it is."""
-    parts = []
-    for r in records:
-        if r["n"] < 2 or not any_good.finite(r["mean_diff"]):
-            parts.append(f"{r['id']}: {r['verdict']}")
-            continue
-        if r.get("unit") == "decades":
-            diff = (
-                f"MSE ×{10 ** r['mean_diff']:.3g}, CI ×{10 ** r['ci_low']:.3g} "
-                f"to ×{10 ** r['ci_high']:.3g}"
-            )
-        else:
-            fmt = stats.format_number
-            diff = (
-                f"{fmt(r['mean_diff'], 2, sign=True)} {r.get('unit') or ''}, "
-                f"CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])}"
-            )
-        parts.append(f"{r['id']}: {r['verdict']} ({diff}, {r['n']} seeds)")
-    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------- notebook parameters

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from actlab import autodiff, stats
+from actlab import autodiff, wording
 from actlab.activations.truncation import truncate
 from actlab.collection import session
 from actlab.collection.experiments import any_good
@@ -435,12 +435,12 @@ def summary_table(trial: Trial, start: Mapping[str, float]) -> pd.DataFrame:
             {
                 "arm": LABELS.get(arm, arm),
                 "learning rate (chosen)": f"{row.learning_rate:g}",
-                "test accuracy (%)": stats.format_mean_std(row.score_values, decimals=2),
+                "test accuracy (%)": wording.format_mean_std(row.score_values, decimals=2),
                 "|x| > T, start → end": (
                     f"{100 * start['saturated']:.1f} % → {100 * mine['saturated'].mean():.1f} %"
                 ),
                 "tanh nearly linear (end)": f"{100 * mine['near_linear'].mean():.1f} %",
-                "T at the end": stats.format_mean_std(mine["threshold"].to_numpy(), decimals=3),
+                "T at the end": wording.format_mean_std(mine["threshold"].to_numpy(), decimals=3),
                 "seeds": int(row.n_seeds),
             }
         )
