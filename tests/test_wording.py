@@ -84,3 +84,21 @@ def test_no_name_is_exported_twice():
     assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
     for name in wording.__all__:
         assert hasattr(wording, name), name
+
+
+def test_the_printed_table_shows_the_verdict_before_holm_where_it_differs():
+    import pandas as pd
+
+    from actlab.trials import Task
+    from actlab.wording.trials import comparison_table
+
+    task = Task("t", data=lambda seed: None, build=lambda *a: None)
+    row = dict(task="t", candidate="a", baseline="b", mean_diff=0.9, ci_low=0.1, ci_high=1.7,
+               p=0.03, p_holm=0.06, verdict="a higher", verdict_holm="no clear difference",
+               margin=None, cost_ratio=1.0)  # fmt: skip
+    same = {**row, "baseline": "c", "p": 0.2, "p_holm": 0.2, "verdict": "no clear difference"}
+    text = comparison_table(pd.DataFrame([row, same]), {"t": task}, 0.05)
+    header, first, second = text.splitlines()[1:4]
+    assert header.split()[-3:] == ["p", "before", "Holm"]
+    assert first.endswith("0.03      a higher") and "no clear difference" in first
+    assert second.endswith("(the same)")

@@ -153,7 +153,8 @@ def comparison_table(
     skipped: Sequence[str] = (),
     task: str | None = None,
 ) -> str:
-    """A trial's comparisons (pandas) of one task (or every task) as a plain-text table."""
+    """A trial's comparisons (pandas) of one task (or every task) as a plain-text table: the
+    difference, its interval, Holm's p and verdict, the cost, and the p and verdict before Holm."""
     if not len(comparisons):
         return (
             "No comparisons: every candidate failed the checkup and was not trained "
@@ -170,7 +171,7 @@ def comparison_table(
             ", log10 (× = ratio)" if t.log10 else f", {t.unit}"
         )
         header = ("candidate − baseline", "diff", f"{level:g} % CI", "p Holm", "verdict (Holm)")
-        lines = [head, _fmt_row((*header, "cost"))]
+        lines = [head, _fmt_row((*header, "cost", "p", "before Holm"))]
         for r in group.itertuples():
             if t.log10:
                 diff = f"×{10**r.mean_diff:.3g}" if math.isfinite(r.mean_diff) else "n/a"
@@ -195,6 +196,8 @@ def comparison_table(
                         "n/a" if _nan(r.p_holm) else f"{r.p_holm:.3g}",
                         verdict,
                         "n/a" if _nan(cost) else f"×{cost:.2f}",
+                        "n/a" if _nan(r.p) else f"{r.p:.3g}",
+                        "(the same)" if r.verdict == r.verdict_holm else r.verdict,
                     )
                 )
             )
@@ -313,5 +316,5 @@ def _nan(x: Any) -> bool:
 
 
 def _fmt_row(cells: tuple) -> str:
-    widths = (30, 9, 20, 8, 32, 6)
+    widths = (30, 9, 20, 8, 32, 6, 8, 28)
     return "  ".join(f"{str(c):<{w}}" for c, w in zip(cells, widths, strict=True)).rstrip()
