@@ -30,6 +30,7 @@ from actlab.bench.load import (
     cpu_snapshot,
     others_cpu_share,
     others_text,
+    own_cpu_seconds,
     quiet_text,
     wait_for_quiet,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "log",
     "others_cpu_share",
     "others_text",
+    "own_cpu_seconds",
     "paired_ratio",
     "quiet_text",
     "run_benchmark",

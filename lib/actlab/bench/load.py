@@ -30,8 +30,8 @@ def _proc_stat_jiffies() -> tuple[int, int]:
 
 
 def cpu_snapshot() -> dict | None:
-    """The machine's busy CPU seconds (/proc/stat), this process's own CPU seconds (its threads
-    and the child processes it waited for) and the wall clock, for `others_cpu_share`.
+    """The machine's busy CPU seconds (/proc/stat), the CPU seconds of this process tree
+    (`own_cpu_seconds`) and the wall clock, for `others_cpu_share`.
     None where there is no /proc/stat."""
     import os
 
@@ -39,20 +39,46 @@ def cpu_snapshot() -> dict | None:
         idle, total = _proc_stat_jiffies()
     except (OSError, ValueError, IndexError):
         return None
-    own = os.times()
     return {
         "busy_s": (total - idle) / os.sysconf("SC_CLK_TCK"),
-        "own_s": own.user + own.system + own.children_user + own.children_system,
+        "own_s": own_cpu_seconds(),
         "wall_s": time.monotonic(),
         "cpus": os.cpu_count() or 1,
     }
 
 
+def own_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process's threads, of every live process it started
+    (children and their children: e.g. loky's or Dask's workers) and of the finished ones that
+    were waited for (psutil)."""
+    import psutil
+
+    me = psutil.Process()
+    total = _tree_cpu_seconds(me.cpu_times())
+    for child in me.children(recursive=True):
+        try:
+            total += _tree_cpu_seconds(child.cpu_times())
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # it ended meanwhile
+            continue
+    return total
+
+
+def _tree_cpu_seconds(times) -> float:
+    """A process's own CPU seconds and those of the children it waited for."""
+    return (
+        times.user
+        + times.system
+        + getattr(times, "children_user", 0.0)
+        + getattr(times, "children_system", 0.0)
+    )
+
+
 def others_cpu_share(start: dict | None, end: dict | None) -> float | None:
     """The share of the machine's CPU capacity that other processes used between two
-    `cpu_snapshot`s: (machine busy − this process's own CPU time) / (wall time × CPUs).
+    `cpu_snapshot`s: (machine busy − this process tree's CPU time) / (wall time × CPUs).
 
-    Unlike the load average, it does not count the benchmark's own threads and does not lag:
+    Unlike the load average, it does not count the benchmark's own threads or worker processes
+    and does not lag:
     the honest "was someone else using the machine while we timed?". None without snapshots.
     """
     if start is None or end is None or end["wall_s"] <= start["wall_s"]:
@@ -74,7 +100,7 @@ def others_text(share: float | None, caution_above: float = 0.1) -> str:
         )
     return (
         f"Other processes used {share:.0%} of the machine's CPU time while this benchmark ran "
-        "(its own threads not counted)."
+        "(its own threads and worker processes not counted)."
     )
 
 
