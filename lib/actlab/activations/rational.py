@@ -5,10 +5,8 @@ and the float64 least-squares fit that initialises their coefficients.
 traces, `jit_compile`s and runs on every Keras backend; its gradients (in x and in every
 coefficient) are left to autodiff: the backward pass of a Horner scheme is itself a short
 chain of multiply-adds, and notebook 08 times it against ReLU and PReLU. A written-out gradient
-(`keras.ops.custom_gradient`, the same formulas) was timed against it with `actlab.bench` under XLA
-on a loaded 2-core machine: 1.1-1.3x faster forward + backward at 2^20-2^22 elements, with both
-about 7x PReLU's time, most of it the m + n + 1 reductions that sum a per-layer coefficient's
-gradient over every element; the small gain did not justify a second implementation.
+(`keras.ops.custom_gradient`, the same formulas) was not kept: its gain over autodiff was small
+(docs/performance-notes.md).
 
 The "safe" denominator
 ----------------------

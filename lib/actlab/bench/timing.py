@@ -32,7 +32,8 @@ log = logging.getLogger("actlab.bench")
 
 def _inputs(shape: tuple[int, int], y_shape: tuple[int, ...], cache: dict) -> tuple:
     """x and the upstream gradient dy, drawn once per shape pair and shared by all candidates
-    (at 2^24 elements each copy is 64-128 MB; per-candidate copies took the kernel to 12 GB)."""
+    (at 2^24 elements each copy is 64-128 MB, and there is one per candidate, mode and direction
+    otherwise)."""
     import tensorflow as tf
 
     key = (shape, y_shape)
