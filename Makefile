@@ -30,9 +30,8 @@ NOTEBOOK_DIR ?= notebooks
 NOTEBOOKS := $(sort $(wildcard $(NOTEBOOK_DIR)/[0-9][0-9]_*.ipynb))
 NAMES := $(patsubst $(NOTEBOOK_DIR)/%.ipynb,%,$(NOTEBOOKS))
 # Longest first, so that under `make -j2` the slowest notebook does not start last: the order of
-# the default profile's times in `make -j2 figures` on the idle 2-core machine (its summary prints
-# them; 2026-12-05, commit 6b0cc49: 09 184 s, 01 182 s, 05 172 s, 07 125 s, 04 104 s, 08 87 s,
-# 03 71 s, 02 61 s; docs/performance.md).
+# the default profile's times in `make -j2 figures` (its summary prints them; the times this
+# order comes from are on the Performance page, docs/performance.md).
 # Unlisted notebooks follow in name order; the benchmark (06) runs last, alone.
 SLOW_FIRST := 09_is_my_activation_any_good 01_epoch_dynamic_blend 05_truncation_layer 07_check_your_activation 04_antirectifier_vs_relu 08_rational_activations 03_nan_diagnosis 02_soft_exponential
 ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))

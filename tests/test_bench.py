@@ -257,16 +257,14 @@ def test_cpu_snapshot_counts_this_process_threads_as_its_own():
     import threading
 
     before = bench.cpu_snapshot()
-    stop = threading.Event()
 
-    def spin():
-        while not stop.is_set():
+    def spin():  # half a second of CPU time, however long a shared machine makes it take
+        start = time.thread_time()
+        while time.thread_time() - start < 0.5:
             pass
 
     worker = threading.Thread(target=spin)
     worker.start()
-    time.sleep(0.5)
-    stop.set()
     worker.join()
     after = bench.cpu_snapshot()
     assert after["own_s"] - before["own_s"] >= 0.3, "the spinning thread's CPU time is ours"
@@ -293,3 +291,35 @@ def test_others_and_quiet_texts():
     assert "load average 1.20 (no /proc/stat)" in bench.quiet_text(
         dict(quiet, idle_after_wait=None)
     )
+
+
+def test_cpu_snapshot_counts_live_child_processes_as_our_own():
+    """A child that is still running (a loky or Dask worker) is ours, not "other processes":
+    its CPU time, as psutil reads it for the child, is in the snapshots' difference."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    burn = (
+        "import sys, time\n"
+        "t = time.process_time()\n"
+        "while time.process_time() - t < 1.0:\n"
+        "    pass\n"
+        "print('burnt', flush=True)\n"
+        "sys.stdin.readline()\n"  # alive until the test has taken its second snapshot
+    )
+    before = bench.cpu_snapshot()
+    child = subprocess.Popen(
+        [sys.executable, "-c", burn], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "burnt"
+        times = psutil.Process(child.pid).cpu_times()
+        after = bench.cpu_snapshot()
+    finally:
+        child.communicate("\n", timeout=30)
+    child_s = times.user + times.system
+    assert child_s >= 0.9, "the child burnt a second of CPU time"
+    ours = after["own_s"] - before["own_s"]
+    assert ours >= 0.9 * child_s, f"the live child's {child_s:.2f} s are ours, counted {ours:.2f} s"

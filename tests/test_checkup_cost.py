@@ -36,7 +36,7 @@ def _loaded_machine(ratio: float, seed: int = 0):
 @pytest.mark.parametrize("ratio, status", [(2.3, "pass"), (4.7, "warn")])
 def test_the_same_target_gives_the_same_verdict_under_changing_load(monkeypatch, ratio, status):
     for seed in (0, 1):
-        monkeypatch.setattr(bench, "time_interleaved", _loaded_machine(ratio, seed))
+        monkeypatch.setattr(bench.timing, "time_interleaved", _loaded_machine(ratio, seed))
         result = check_activation(
             "silu",
             train=False,

@@ -72,6 +72,7 @@ def test_wheel_metadata(wheel):
         "mlxtend>=0.23",
         "pandas>=2.2",
         "joblib>=1.3",
+        "psutil>=5.9",
     }, runtime_deps
     extras = set(meta.get_all("Provides-Extra"))
     assert {"tensorflow", "tensorflow-cpu", "jax", "dask", "notebooks"} <= extras

@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from actlab.collection import outputs, runner
+from actlab.collection.runner import terminal
 
 REPO = outputs.REPO_ROOT
 TOOLS = REPO / "tools"
@@ -469,7 +470,7 @@ def test_parallel_make_is_detected(monkeypatch):
         ("", False),
     ):
         monkeypatch.setenv("MAKEFLAGS", flags)
-        assert runner._parallel_make() is parallel, flags
+        assert terminal._parallel_make() is parallel, flags
 
 
 def test_summary_reports_status_time_and_finding(bases):

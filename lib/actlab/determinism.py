@@ -43,14 +43,13 @@ OP_THREADS = 1
 def set_op_threads(threads: int | None = OP_THREADS) -> int | None:
     """Run every TensorFlow op on `threads` threads (None: TensorFlow's default, one per core).
 
-    The notebooks train on one thread per op, for three reasons measured on the 2-core machine
-    this collection is built on (2026-11-30):
+    The notebooks train on one thread per op, for three reasons:
 
-    - the small models here train as fast or faster: notebook 01's ResNet took 11.3 s per run
-      on one thread against 13.1 s on two, notebook 04's MLPs the same time either way;
+    - the small models here train as fast on one thread as on more (the measurements are in
+      docs/performance-notes.md);
     - the numbers do not depend on the machine's core count: splitting an op (a convolution's
-      reduction) across threads changes the order of float additions, so the same seed gave a
-      different final accuracy on one thread than on two;
+      reduction) across threads changes the order of float additions, so the same seed can
+      give a different final accuracy on one thread than on two;
     - under `make -j2 figures` two notebooks do not fight over the same cores.
 
     TensorFlow fixes the setting when it runs its first op; after that this leaves it as it is,

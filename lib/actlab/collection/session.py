@@ -8,20 +8,20 @@ A notebook's life cycle::
 
 `start_run` fails before any training, naming the offending parameter, and `finish` writes
 `figures/<notebook>/results.json` with the numbers plus provenance (git commit, versions,
-backend, data, parameters, wall time).
+backend, data, parameters, wall time). The parameter checks live in
+`actlab.collection.validators` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import os
 import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,20 @@ from actlab._util import is_int, to_jsonable  # noqa: F401 - re-exported for not
 # Seeding and threads are the core's (actlab.determinism); output locations live in
 # actlab.collection.outputs (one module owns them). Both re-exported for notebooks.
 from actlab.collection.outputs import REPO_ROOT, current_run, data_dir, figures_dir, notebook_dir  # noqa: F401
+from actlab.collection.validators import (  # noqa: F401 - re-exported for notebooks
+    COMMON_VALIDATORS,
+    Validator,
+    boolean,
+    fraction,
+    list_of,
+    non_negative_int,
+    one_of,
+    optional_positive_int,
+    positive_float,
+    positive_int,
+    seed_list,
+    validate_params,
+)
 from actlab.determinism import OP_THREADS, seed_everything, set_op_threads, xla_allowed  # noqa: F401
 
 # --------------------------------------------------------------------------- trials
@@ -59,13 +73,7 @@ def trial_cache() -> Path:
     return trial_cache_dir()
 
 
-# --------------------------------------------------------------------------- parameters
-
-Validator = Callable[[str, Any], None]
-
-
-def _fail(name: str, value: Any, expected: str) -> None:
-    raise ValueError(f"Invalid parameter `{name}`: expected {expected}. Received: {name}={value!r}")
+# --------------------------------------------------------------------------- the spread over seeds
 
 
 def seed_std(values: Any, axis: int = 0) -> Any:
@@ -76,94 +84,6 @@ def seed_std(values: Any, axis: int = 0) -> Any:
         return np.full(np.delete(arr.shape, axis), np.nan) if arr.ndim > 1 else float("nan")
     std = arr.std(axis=axis, ddof=1)
     return float(std) if np.ndim(std) == 0 else std
-
-
-def positive_int(name: str, value: Any) -> None:
-    if not (is_int(value) and value > 0):
-        _fail(name, value, "an integer > 0")
-
-
-def non_negative_int(name: str, value: Any) -> None:
-    if not (is_int(value) and value >= 0):
-        _fail(name, value, "an integer >= 0")
-
-
-def optional_positive_int(name: str, value: Any) -> None:
-    if value is not None:
-        positive_int(name, value)
-
-
-def positive_float(name: str, value: Any) -> None:
-    if not (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
-    ):
-        _fail(name, value, "a finite number > 0")
-
-
-def fraction(name: str, value: Any) -> None:
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1):
-        _fail(name, value, "a number in [0, 1]")
-
-
-def boolean(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        _fail(name, value, "True or False")
-
-
-def seed_list(name: str, value: Any) -> None:
-    if not (
-        isinstance(value, (list, tuple))
-        and value
-        and all(is_int(s) and s >= 0 for s in value)
-        and len(set(value)) == len(value)
-    ):
-        _fail(name, value, "a non-empty list of distinct integers >= 0")
-
-
-def one_of(*choices: Any) -> Validator:
-    def check(name: str, value: Any) -> None:
-        if value not in choices:
-            _fail(name, value, f"one of {list(choices)}")
-
-    return check
-
-
-def list_of(choices: tuple | list) -> Validator:
-    """A non-empty list whose items are all in `choices`."""
-
-    def check(name: str, value: Any) -> None:
-        if not (isinstance(value, (list, tuple)) and value and all(v in choices for v in value)):
-            _fail(name, value, f"a non-empty list of items from {list(choices)}")
-
-    return check
-
-
-#: Validators for the parameters most notebooks share.
-COMMON_VALIDATORS: dict[str, Validator] = {
-    "profile": one_of("default", "smoke", "full"),
-    "data_source": one_of("auto", "keras", "embedded"),
-    "seeds": seed_list,
-    "epochs": positive_int,
-    "batch_size": positive_int,
-    "n_train": optional_positive_int,
-    "n_test": optional_positive_int,
-}
-
-
-def validate_params(params: Mapping[str, Any], validators: Mapping[str, Validator]) -> None:
-    """Check every parameter; raise `ValueError` naming the first bad one.
-
-    Every key of `params` must have a validator (`COMMON_VALIDATORS` are merged in), so a
-    parameter added to a notebook without a check is caught by the smoke tests.
-    """
-    merged = {**COMMON_VALIDATORS, **validators}
-    for name, value in params.items():
-        if name not in merged:
-            raise ValueError(f"Parameter `{name}` has no validator; add one to the notebook.")
-        merged[name](name, value)
 
 
 # --------------------------------------------------------------------------- provenance
