@@ -110,3 +110,14 @@ def test_files_without_run_ids_fall_back_to_the_finish_time(tmp_path: Path, show
     record.pop("run_id")
     problem = reports.pairing_problem(nb, record, Path("r.json"))
     assert (problem is None) is shown
+
+
+def test_a_trial_notebooks_card_shows_the_data_its_runs_recorded():
+    # before: a results.json whose data holds only the split's description showed
+    # "data: none recorded" on its index card
+    from actlab.collection.reports.cards import _provenance_rows
+
+    description = "embedded MNIST subset (5,000 images); split by seed 0: 3,000 train / 1,000 test"
+    rows = dict(_provenance_rows({"data": {"description": description}}))
+    assert rows["data"] == description
+    assert dict(_provenance_rows({}))["data"] == "none recorded"

@@ -154,7 +154,12 @@ def _provenance_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     if commit and prov.get("git_dirty"):
         commit_text += " + uncommitted changes"
     wall = prov.get("wall_time_s")
-    data_text = data.get("source") or data.get("source_requested") or "none recorded"
+    data_text = (
+        data.get("source")
+        or data.get("source_requested")
+        or data.get("description")  # a trial notebook records its split's description
+        or "none recorded"
+    )
     if data.get("n_train") is not None and data.get("n_test") is not None:
         data_text += f" ({data['n_train']:,} train / {data['n_test']:,} test)"
     return [
