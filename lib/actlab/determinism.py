@@ -46,7 +46,7 @@ def set_op_threads(threads: int | None = OP_THREADS) -> int | None:
     The notebooks train on one thread per op, for three reasons:
 
     - the small models here train as fast on one thread as on more (the measurements are in
-      docs/performance-notes.md);
+      docs/performance.md);
     - the numbers do not depend on the machine's core count: splitting an op (a convolution's
       reduction) across threads changes the order of float additions, so the same seed can
       give a different final accuracy on one thread than on two;

@@ -7,7 +7,7 @@ traces, `jit_compile`s and runs on every Keras backend; its gradients (in x and 
 coefficient) are left to autodiff: the backward pass of a Horner scheme is itself a short
 chain of multiply-adds, and notebook 08 times it against ReLU and PReLU. A written-out gradient
 (`keras.ops.custom_gradient`, the same formulas) was not kept: its gain over autodiff was small
-(docs/performance-notes.md).
+(docs/performance.md).
 
 The "safe" denominator
 ----------------------
