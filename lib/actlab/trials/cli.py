@@ -37,12 +37,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    parser = _Parser(
         prog=PROG,
         description="Is my activation any good? Train each candidate and each baseline on the "
         "same splits, batch orders and initial weights, choose each one's learning rate on "
         "validation, and compare them paired over seeds (Holm across the comparisons).",
     )
+    for add in (_compared, _design, _where, _extras):
+        add(parser)
+    return parser
+
+
+def _compared(parser: argparse.ArgumentParser) -> None:
+    """What is compared: the candidates, the baselines, the tasks."""
+    p = parser.add_argument_group("what is compared")
     p.add_argument(
         "candidates",
         nargs="+",
@@ -54,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tasks", default="mlp", help="tasks, comma-separated: mlp, cnn, sin (default mlp)"
     )
+
+
+def _design(parser: argparse.ArgumentParser) -> None:
+    """The design: seeds, learning rates, training length, the question."""
+    p = parser.add_argument_group("the design")
     p.add_argument(
         "--seeds",
         default="5",
@@ -82,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--margin", type=float, help="margin of non-inferiority / equivalence, in the task's units"
     )
+
+
+def _where(parser: argparse.ArgumentParser) -> None:
+    """Where the runs go and what is written."""
+    p = parser.add_argument_group("where it runs, what it writes")
     p.add_argument(
         "--jobs", type=int, default=None, help="worker processes (default: the core count)"
     )
@@ -96,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log", default=None, help="TensorFlow's/JAX's own messages (default OUT/trial.log)"
     )
+
+
+def _extras(parser: argparse.ArgumentParser) -> None:
+    """A reference arm, rounding as a factor, what the checkup and the cost do."""
+    p = parser.add_argument_group("more")
     p.add_argument(
         "--reference",
         action="store_true",
@@ -121,7 +144,6 @@ def _parser() -> argparse.ArgumentParser:
         help="train candidates whose checkup fails a check that makes runs meaningless",
     )
     p.add_argument("--no-cost", action="store_true", help="skip the cost measurement")
-    return p
 
 
 def _split(text: str) -> list[str]:
@@ -160,13 +182,18 @@ def seed_list(seeds: str, start: int | None = None) -> list[int]:
 def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The parsed arguments, checked as far as they can be without Keras: targets (an import
     path's module and attribute, or a Keras activation name), tasks, seeds, the question's
-    margin, the numbers. `ValueError` (one line, in the command's words) otherwise; a
-    malformed command line exits 2 as argparse does."""
-    from actlab.trials.plan import TUNE_SEED_BASE
-    from actlab.trials.shipped import TASKS
-    from actlab.trials.tasks import check_learning_rates
-
+    margin, the numbers, the roundings. `ValueError` (one line, in the command's words)
+    otherwise; a malformed command line exits 2 as argparse does."""
     args = _parser().parse_args(argv)
+    for check in (_check_names, _check_seeds, _check_numbers, _check_question, _check_roundings):
+        check(args)
+    args.reference_tasks = _reference_tasks(_split(args.tasks)) if args.reference else None
+    return args
+
+
+def _check_names(args: argparse.Namespace) -> None:
+    from actlab.trials.shipped import TASKS
+
     for option, text in (("--against", args.against), ("--tasks", args.tasks)):
         if not _split(text):
             raise ValueError(f"{option} names nothing. Received: {option} {text!r}")
@@ -174,6 +201,11 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         precheck(target)
     for task in _split(args.tasks):
         precheck(task, what="task", known=set(TASKS))
+
+
+def _check_seeds(args: argparse.Namespace) -> None:
+    from actlab.trials.plan import TUNE_SEED_BASE
+
     args.seed_list = seed_list(args.seeds, args.seed_start)
     if args.tune_seeds < 0:
         raise ValueError(
@@ -186,6 +218,11 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
             f"{TUNE_SEED_BASE + args.tune_seeds - 1} (the learning rate is chosen on other "
             f"seeds than those compared). Received: --seeds {args.seeds!r}"
         )
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    from actlab.trials.tasks import check_learning_rates
+
     for option, value in (("--epochs", args.epochs), ("--last", args.last), ("--jobs", args.jobs)):
         if value is not None and value < 1:
             raise ValueError(f"{option} must be >= 1. Received: {option} {value!r}")
@@ -203,6 +240,9 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
                 "--lr must be distinct positive numbers separated by commas. "
                 f"Received: --lr {args.lr!r}"
             ) from None
+
+
+def _check_question(args: argparse.Namespace) -> None:
     if args.question != "difference" and args.margin is None:
         raise ValueError(
             f"--question {args.question} needs --margin: the largest difference that counts "
@@ -217,6 +257,9 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         raise ValueError(
             f"--margin must be a finite number > 0. Received: --margin {args.margin!r}"
         )
+
+
+def _check_roundings(args: argparse.Namespace) -> None:
     args.rounding_list = None if args.roundings is None else _split(args.roundings)
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     try:
@@ -229,8 +272,6 @@ def check_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
             .replace("`interaction_margin`", "--interaction-margin")
             .replace("interaction_margin=", "--interaction-margin ")
         ) from None
-    args.reference_tasks = _reference_tasks(_split(args.tasks)) if args.reference else None
-    return args
 
 
 def _reference_tasks(names: list[str]) -> list[str]:
@@ -297,68 +338,57 @@ def native_output_to(path: Path):
         terminal.close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    try:  # before Keras loads: a typo costs no backend start-up
-        args = check_arguments(argv)
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    cache = Path(args.cache) if args.cache else out / "cache"
-    log = Path(args.log) if args.log else out / "trial.log"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def _run(args: argparse.Namespace, cache: Path, progress: str):
+    """The trial the arguments describe (`run_trial`)."""
+    from actlab.trials.arms import constant_reference
+    from actlab.trials.engine import run_trial
+
+    reference = [constant_reference(tasks=args.reference_tasks)] if args.reference else []
+    return run_trial(
+        args.candidates,
+        _split(args.against) + reference,
+        _split(args.tasks),
+        args.seed_list,
+        tune_seeds=args.tune_seeds,
+        learning_rates=args.learning_rates,
+        epochs=args.epochs,
+        last=args.last,
+        question=args.question,
+        margin=args.margin,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        cache=cache,
+        force=args.force,
+        cost=not args.no_cost,
+        progress=progress,
+        roundings=args.rounding_list,
+        interaction_margin=args.interaction_margin,
+    )
+
+
+@contextlib.contextmanager
+def _trial_lines_to(terminal):
+    """The trial's lines (a bar draws them itself on a terminal) and warnings on `terminal`;
+    the log gets them too, through the root logger."""
     import logging
 
-    from actlab.trials.arms import constant_reference
-    from actlab.trials.engine import TrialError, run_trial
     from actlab.trials.progress import log as trials_log
 
-    print(
-        f"trials: {', '.join(args.candidates)} against {args.against} on {args.tasks} "
-        f"(native messages: {log})",
-        flush=True,
-    )
-    with native_output_to(log) as terminal:
-        interactive = terminal.isatty()
-        # the trial's lines (a bar draws them itself on a terminal) and warnings; the log
-        # gets them too, through the root logger
-        handler = logging.StreamHandler(terminal)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler.setLevel(logging.WARNING if interactive else logging.INFO)
-        trials_log.addHandler(handler)
-        level = trials_log.level
-        trials_log.setLevel(logging.INFO)
-        try:
-            reference = [constant_reference(tasks=args.reference_tasks)] if args.reference else []
-            trial = run_trial(
-                args.candidates,
-                _split(args.against) + reference,
-                _split(args.tasks),
-                args.seed_list,
-                tune_seeds=args.tune_seeds,
-                learning_rates=args.learning_rates,
-                epochs=args.epochs,
-                last=args.last,
-                question=args.question,
-                margin=args.margin,
-                jobs=args.jobs,
-                scheduler=args.scheduler,
-                cache=cache,
-                force=args.force,
-                cost=not args.no_cost,
-                progress="bar" if interactive else "log",
-                roundings=args.rounding_list,
-                interaction_margin=args.interaction_margin,
-            )
-        except ValueError as exc:
-            print(f"{PROG}: error: {str(exc).splitlines()[0]}", file=terminal)
-            return 2
-        except TrialError as exc:
-            print(f"{PROG}: {exc}", file=terminal)
-            return 1
-        finally:
-            trials_log.removeHandler(handler)
-            trials_log.setLevel(level)
+    handler = logging.StreamHandler(terminal)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setLevel(logging.WARNING if terminal.isatty() else logging.INFO)
+    trials_log.addHandler(handler)
+    level = trials_log.level
+    trials_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        trials_log.removeHandler(handler)
+        trials_log.setLevel(level)
+
+
+def _report(trial, out: Path, json_file: str | None) -> None:
+    """Print the trial's tables and write its files."""
     if trial.note:
         print(trial.note)
     print()
@@ -369,7 +399,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(trial.summary())
     print("written: " + ", ".join(str(p) for p in paths.values()))
-    if args.json:
-        Path(args.json).write_text(json.dumps(trial.to_json(), indent=2) + "\n")
-        print(f"summary written to {args.json}")
+    if json_file:
+        Path(json_file).write_text(json.dumps(trial.to_json(), indent=2) + "\n")
+        print(f"summary written to {json_file}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:  # before Keras loads: a typo costs no backend start-up
+        args = check_arguments(argv)
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    cache = Path(args.cache) if args.cache else out / "cache"
+    log = Path(args.log) if args.log else out / "trial.log"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from actlab.trials.execution import TrialError
+
+    print(
+        f"trials: {', '.join(args.candidates)} against {args.against} on {args.tasks} "
+        f"(native messages: {log})",
+        flush=True,
+    )
+    with native_output_to(log) as terminal, _trial_lines_to(terminal):
+        try:
+            trial = _run(args, cache, "bar" if terminal.isatty() else "log")
+        except ValueError as exc:
+            print(f"{PROG}: error: {str(exc).splitlines()[0]}", file=terminal)
+            return 2
+        except TrialError as exc:
+            print(f"{PROG}: {exc}", file=terminal)
+            return 1
+    _report(trial, out, args.json)
     return 0

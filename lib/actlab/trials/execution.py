@@ -212,6 +212,62 @@ def _start_line(design: Design, n_cand: int, n_base: int, n_tune: int, total: in
     )
 
 
+@dataclass
+class _Collector:
+    """Runs planned runs (each rounding's on its own workers) and keeps their rows and errors."""
+
+    design: Design
+    store: RunCache
+    env: dict
+    bar: Progress
+    jobs: int
+    scheduler: Any
+    serial_here: bool
+    roles: dict[str, str]
+    rows: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def collect(self, planned: list[PlannedRun]) -> None:
+        for onednn in dict.fromkeys(r.onednn for r in planned):  # this process's setting first
+            pairs = [_spec_key(self.design, r, self.env) for r in planned if r.onednn == onednn]
+            done = run_specs(
+                [p[0] for p in pairs],
+                [p[1] for p in pairs],
+                self.store,
+                self.bar,
+                self.jobs,
+                self.scheduler,
+                self.serial_here,
+                _rounding_env(self.design, onednn),
+            )
+            for i, (result, cached) in sorted(done.items()):
+                self._keep(pairs[i][0], result, cached)
+
+    def _keep(self, spec: RunSpec, result: dict, cached: bool) -> None:
+        if "error" in result:
+            self.errors.append(f"{run_name(spec)}: {result['error']}")
+            return
+        row = _row(spec, result, cached, self.roles[spec.arm.name])
+        if self.design.crossed:
+            row["rounding"] = spec.onednn
+        self.rows.append(row)
+
+
+def _check_where(design: Design, jobs: Any, scheduler: Any) -> int:
+    """`jobs` checked (None: the core count); a crossed design refuses a Dask scheduler."""
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if not is_int(jobs) or jobs < 1:
+        raise ValueError(f"`jobs` must be None or an integer >= 1. Received: jobs={jobs!r}")
+    if design.crossed and scheduler is not None:
+        raise ValueError(
+            "A design with `roundings` runs on local worker processes, one set per oneDNN "
+            "setting (it is fixed when a process starts): run it without `scheduler`, or run "
+            f"each rounding on its own cluster. Received: scheduler={scheduler!r}"
+        )
+    return int(jobs)
+
+
 def execute(
     design: Design,
     *,
@@ -224,16 +280,8 @@ def execute(
     evaluation runs, cost ratios. `jobs`, `scheduler`, `cache` and `progress` are
     `run_trial`'s. Raises `TrialError` when runs raised (the others are cached)."""
     start = time.perf_counter()
-    if jobs is None:
-        jobs = os.cpu_count() or 1
-    if not is_int(jobs) or jobs < 1:
-        raise ValueError(f"`jobs` must be None or an integer >= 1. Received: jobs={jobs!r}")
-    if design.crossed and scheduler is not None:
-        raise ValueError(
-            "A design with `roundings` runs on local worker processes, one set per oneDNN "
-            "setting (it is fixed when a process starts): run it without `scheduler`, or run "
-            f"each rounding on its own cluster. Received: scheduler={scheduler!r}"
-        )
+    jobs = _check_where(design, jobs, scheduler)
+    # before any TensorFlow op here (the checkups): this process's threads are set once
     serial_here = in_process_ok(design.backend, design.op_threads)
     store, env = RunCache(cache), environment_key(design.backend)
     warm = _warm(design, store, env, jobs, scheduler)
@@ -246,51 +294,25 @@ def execute(
     total = len(tune) + combos * len(design.seeds)
     bar = Progress(total, progress)
     bar.line(_start_line(design, len(cands), len(bases), len(tune), total, store))
-    rows, errors = [], []
-
-    def collect(planned: list[PlannedRun]) -> None:
-        for onednn in dict.fromkeys(r.onednn for r in planned):  # this process's setting first
-            group = [r for r in planned if r.onednn == onednn]
-            pairs = [_spec_key(design, r, env) for r in group]
-            done = run_specs(
-                [p[0] for p in pairs],
-                [p[1] for p in pairs],
-                store,
-                bar,
-                jobs,
-                scheduler,
-                serial_here,
-                _rounding_env(design, onednn),
-            )
-            for i, (result, cached) in sorted(done.items()):
-                spec = pairs[i][0]
-                if "error" in result:
-                    errors.append(f"{run_name(spec)}: {result['error']}")
-                else:
-                    row = _row(spec, result, cached, roles[spec.arm.name])
-                    if design.crossed:
-                        row["rounding"] = spec.onednn
-                    rows.append(row)
-
+    runner = _Collector(design, store, env, bar, jobs, scheduler, serial_here, roles)
     try:
         if warm is not None:
             warm.join()
-        collect(tune)
-        choices = choose_learning_rates(rows, design.task_map)
+        runner.collect(tune)
+        choices = choose_learning_rates(runner.rows, design.task_map)
         chosen = {(c["task"], c["arm"]): c["learning_rate"] for c in choices if c["chosen"]}
-        collect(design.eval_runs(chosen, cands + bases))
+        runner.collect(design.eval_runs(chosen, cands + bases))
     finally:
         bar.close()
-    if errors:
+    if runner.errors:
         raise TrialError(
-            f"{len(errors)} run(s) failed (the others are cached; the same call trains only "
-            "these again):\n" + "\n".join(errors)
+            f"{len(runner.errors)} run(s) failed (the others are cached; the same call trains "
+            "only these again):\n" + "\n".join(runner.errors)
         )
-    check_rows("runs", rows)
+    check_rows("runs", runner.rows)
     check_rows("choices", choices)
-    runs = Runs(rows, choices, checkups, skipped)
-    if design.cost:
-        runs.costs = _costs(design, cands, bases)
+    runs = Runs(runner.rows, choices, checkups, skipped)
+    runs.costs = _costs(design, cands, bases) if design.cost else {}
     runs.seconds = time.perf_counter() - start
     return runs
 

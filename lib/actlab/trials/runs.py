@@ -126,7 +126,8 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
         return _execute(spec)
 
 
-def _execute(spec: RunSpec) -> dict[str, Any]:
+def _prepare(spec: RunSpec) -> int:
+    """The backend, this worker's threads per op (checked), Keras' state anew, the seed."""
     _use_environment(spec)
     import keras
 
@@ -144,9 +145,15 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
     # and loky's memory check reclaim the previous run's models
     keras.backend.clear_session(free_memory=False)
     seed_everything(spec.seed)
+    return threads
+
+
+def _model(spec: RunSpec) -> tuple[Any, list]:
+    """The task's model around the arm's activation, compiled; and the initial weights of
+    every layer the activation does not make (the same in every arm)."""
+    import keras
+
     task, arm = spec.task, spec.arm
-    start = time.perf_counter()
-    split = task.data(spec.seed)
     made: list = []
     make = activation_factory(arm.activation)
 
@@ -169,6 +176,13 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
         metrics=list(task.metrics),
         steps_per_execution=task.steps_per_execution,
     )
+    return model, shared
+
+
+def _train(spec: RunSpec, model: Any, split: Any) -> tuple[dict, list, int | None]:
+    """Every epoch in its seeded batch order, validation (and test) evaluated after each:
+    the curves, the orders, the first epoch whose loss was not finite."""
+    task, arm = spec.task, spec.arm
     callbacks = list(arm.callbacks()) if arm.callbacks is not None else []
     n = len(split.y_train)
     curves: dict[str, list[float]] = {"train_loss": []}
@@ -196,10 +210,19 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
             values = model.evaluate(**data, verbose=0, return_dict=True)
             for name, value in values.items():
                 curves.setdefault(f"{part}_{name}", []).append(float(value))
+    return curves, orders, nonfinite_epoch
+
+
+def _execute(spec: RunSpec) -> dict[str, Any]:
+    threads = _prepare(spec)
+    task = spec.task
+    start = time.perf_counter()
+    split = task.data(spec.seed)
+    model, shared = _model(spec)
+    curves, orders, nonfinite_epoch = _train(spec, model, split)
     record = task.record(model, split) if task.record is not None else None
     seconds = time.perf_counter() - start
-    missing = f"val_{task.score}" not in curves
-    if missing:
+    if f"val_{task.score}" not in curves:
         raise ValueError(
             f"Task {task.name!r}: the score {task.score!r} is not among the evaluated metrics "
             f"{sorted(k[4:] for k in curves if k.startswith('val_'))}"
