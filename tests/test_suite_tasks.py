@@ -120,6 +120,12 @@ def test_suites_expand_to_their_tasks_by_name():
     assert set(OFFLINE) <= {t.name for t in quick}
     standard = trials.expand_tasks(["suite:standard"])
     assert {t.name for t in standard} == {"mlp", "cnn", *OFFLINE}
+    # the images suite is built without its data (it loads when a run starts)
+    assert [t.name for t in trials.expand_tasks(["suite:images", "sin"])] == [
+        "fashion",
+        "cifar10",
+        "sin",
+    ]
     # a suite's task by name, at that suite's size; a bare name is the standard size
     quick_periodic = trials.get_task("suite:quick/periodic")
     assert quick_periodic.config != trials.get_task("periodic").config

@@ -14,6 +14,8 @@ name           task                                                        sourc
 ``friedman``   ``make_friedman1`` regression                               Friedman 1991
 ``tabular``    breast-cancer classification (scikit-learn's copy)          Klambauer 2017
 ``attention``  one Transformer block on a token-counting task              Vaswani 2017
+``fashion``    the ResNet on Fashion-MNIST (download, SHA-256 checked)     Xiao et al. 2017
+``cifar10``    the ResNet on CIFAR-10 (download, SHA-256 checked)          Krizhevsky 2009
 =============  ==========================================================  =================
 
 `SUITES` lists, per suite, each task and the options its factory is called with (``{}``: the
@@ -52,6 +54,8 @@ FACTORIES: Mapping[str, str] = MappingProxyType(
         "friedman": "actlab.trials.suite.tabular:friedman_regression",
         "tabular": "actlab.trials.suite.tabular:tabular_classifier",
         "attention": "actlab.trials.suite.attention:attention_task",
+        "fashion": "actlab.trials.suite.images:fashion_resnet",
+        "cifar10": "actlab.trials.suite.images:cifar10_resnet",
     }
 )
 
@@ -59,7 +63,8 @@ _OFFLINE = ("resnet", "deep_mlp", "periodic", "trend", "friedman", "tabular", "a
 
 #: Suite name → [(task name, factory options)]. ``quick``: every offline task at a size where
 #: 1 candidate × 2 baselines × 5 seeds take at most about 15 minutes on 2 workers of a busy
-#: 2-core CPU; ``standard``: the factories' defaults, plus the shipped MNIST MLP and CNN.
+#: 2-core CPU; ``standard``: the factories' defaults, plus the shipped MNIST MLP and CNN;
+#: ``images``: Fashion-MNIST and CIFAR-10 (downloaded, SHA-256 checked).
 SUITES: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]] = MappingProxyType(
     {
         "quick": (
@@ -72,6 +77,7 @@ SUITES: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]] = MappingProxyTy
             ("attention", {"n_train": 2000, "n_val": 500, "n_test": 500, "epochs": 4, "last": 2}),
         ),
         "standard": (("mlp", {}), ("cnn", {}), *((name, {}) for name in _OFFLINE)),
+        "images": (("fashion", {}), ("cifar10", {})),
     }
 )
 
@@ -134,6 +140,7 @@ POSITIVE_CONTROLS: Mapping[str, PositiveControl] = MappingProxyType(
             PositiveControl("tabular", "selu", "relu", "Klambauer et al. 2017 (SELU)"),
             PositiveControl("attention", "gelu", "relu", "Hendrycks & Gimpel 2016 (GELU)"),
             PositiveControl("resnet", "silu", "relu", "Ramachandran et al. 2017 (Swish-1)"),
+            PositiveControl("cifar10", "silu", "relu", "Ramachandran et al. 2017 (Swish-1)"),
         )
     }
 )
