@@ -48,6 +48,7 @@ from actlab.trials.shipped import (
     mnist_mlp,
     sin_extrapolation,
 )
+from actlab.trials.suite import POSITIVE_CONTROLS, SUITES
 from actlab.trials.tasks import Init, Split, Task, build_regressor, log_mse_task
 from actlab.trials.trial import Trial
 
@@ -71,6 +72,8 @@ __all__ = [
     "constant_reference",
     "get_task",
     "expand_tasks",
+    "SUITES",
+    "POSITIVE_CONTROLS",
     "mnist_cnn",
     "mnist_mlp",
     "run_trial",
