@@ -18,7 +18,7 @@ pytestmark = pytest.mark.backend_independent(reason="NumPy, rliable and pandas o
 
 NORMS = {
     "acc": agg.Normalization(reference=10.0, higher_is_better=True),
-    "mse": agg.Normalization(reference=0.5, higher_is_better=False, log10=True),
+    "mse": agg.Normalization(reference=np.log10(0.5), higher_is_better=False),  # log10 MSE
 }
 
 
@@ -54,14 +54,15 @@ def _runs(scores: dict[tuple[str, str], list[float]], roles=None) -> pd.DataFram
 def test_normalization_puts_the_reference_at_0_the_baseline_mean_at_1_higher_better():
     acc = agg.normalized_scores([10.0, 50.0, 90.0], [40.0, 60.0], NORMS["acc"])
     np.testing.assert_allclose(acc, [0.0, 1.0, 2.0])
-    # lower is better, on log10: 0.05 is a decade below the baseline's geometric mean 0.05 ...
-    mse = agg.normalized_scores([0.5, 0.05, 0.005], [0.05, 0.05], NORMS["mse"])
+    # lower is better (a log10 MSE): a decade below the baseline is one more unit
+    log = np.log10
+    mse = agg.normalized_scores(log([0.5, 0.05, 0.005]), log([0.05, 0.05]), NORMS["mse"])
     np.testing.assert_allclose(mse, [0.0, 1.0, 2.0])
     # a baseline worse than the reference sits at −1, and better still means higher
-    worse = agg.normalized_scores([5.0, 0.5, 0.05], [5.0], NORMS["mse"])
+    worse = agg.normalized_scores(log([5.0, 0.5, 0.05]), log([5.0]), NORMS["mse"])
     np.testing.assert_allclose(worse, [-1.0, 0.0, 1.0])
     # a diverged run is the worst score
-    diverged = agg.normalized_scores([float("nan"), float("inf"), 0.0], [0.05], NORMS["mse"])
+    diverged = agg.normalized_scores([float("nan"), float("inf")], log([0.05]), NORMS["mse"])
     assert np.all(diverged == -np.inf)
 
 
@@ -73,8 +74,8 @@ def test_the_declared_reference_is_the_best_constant_prediction():
     expected = np.mean(
         [np.mean((friedman.data(s).y_test - friedman.data(s).y_train.mean()) ** 2) for s in (0, 1)]
     )
-    assert norm.reference == pytest.approx(expected, rel=1e-6)
-    assert (norm.log10, norm.higher_is_better) == (True, False)
+    assert norm.reference == pytest.approx(np.log10(expected), rel=1e-6)  # a log10 task
+    assert norm.higher_is_better is False
     tabular = agg.normalization_for(factory("tabular")(), seeds=(0,))
     split = factory("tabular")().data(0)
     majority = np.bincount(split.y_train).argmax()
@@ -84,9 +85,9 @@ def test_the_declared_reference_is_the_best_constant_prediction():
 def test_iqm_and_probability_of_improvement_are_rliables_with_seeded_intervals():
     rng = np.random.default_rng(1)
     scores = {}
-    for task, base, cand in (("acc", 80.0, 84.0), ("mse", 0.1, 0.05)):
-        scores[(task, "relu")] = list(base + rng.normal(0, base / 50, 6))
-        scores[(task, "mine")] = list(cand + rng.normal(0, base / 50, 6))
+    for task, base, cand, sd in (("acc", 80.0, 84.0, 1.6), ("mse", -1.0, -1.3, 0.05)):
+        scores[(task, "relu")] = list(base + rng.normal(0, sd, 6))
+        scores[(task, "mine")] = list(cand + rng.normal(0, sd, 6))
     runs = _runs(scores)
     (record,) = agg.aggregate(runs, NORMS, reps=200, seed=3)
     assert (record.candidate, record.baseline, record.tasks, record.seeds) == (
@@ -204,7 +205,7 @@ def test_diverged_runs_count_as_the_worst_and_are_counted():
             NORMS,
             "equals the reference",
         ),
-        ({("acc", "relu"): [80.0, 81.0], ("mse", "a"): [0.1, 0.2]}, NORMS, "share no task"),
+        ({("acc", "relu"): [80.0, 81.0], ("mse", "a"): [-1.0, -0.7]}, NORMS, "share no task"),
     ],
 )
 def test_what_cannot_be_aggregated_is_refused_saying_why(values, norms, words):
@@ -214,7 +215,7 @@ def test_what_cannot_be_aggregated_is_refused_saying_why(values, norms, words):
 
 def test_a_normalization_needs_a_finite_reference():
     with pytest.raises(ValueError, match="reference"):
-        agg.Normalization(reference=0.0, higher_is_better=False, log10=True)
+        agg.Normalization(reference=float("-inf"), higher_is_better=False)
 
 
 def test_the_figure_has_rliables_two_plots_with_title_and_labelled_axes():
@@ -242,3 +243,17 @@ def test_the_figure_has_rliables_two_plots_with_title_and_labelled_axes():
         assert fig._suptitle is not None and "1 tasks" in fig._suptitle.get_text()
     finally:
         plt.close(fig)
+
+
+def test_a_trials_runs_aggregate_with_each_tasks_declared_reference():
+    from types import SimpleNamespace
+
+    from actlab.trials.suite import factory
+
+    tabular = factory("tabular")()
+    values = {("tabular", "relu"): [93.0, 94.0, 92.0], ("tabular", "a"): [95.0, 96.0, 94.0]}
+    trial = SimpleNamespace(runs=_runs(values), tasks={"tabular": tabular})
+    (record,) = agg.aggregate_trial(trial, reps=200)
+    norms = agg.normalizations([tabular], seeds=[0, 1, 2])
+    assert agg.aggregate(trial.runs, norms, reps=200) == (record,)
+    assert 55 < norms["tabular"].reference < 70  # the majority class: benign, 63 %

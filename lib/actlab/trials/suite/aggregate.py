@@ -3,17 +3,18 @@ the Edge of the Statistical Precipice"): per candidate against each baseline, th
 mean (IQM) of normalized scores and the probability of improvement, with stratified bootstrap
 intervals (runs resampled within each task), instead of counting wins.
 
-Normalization, declared per task as a `Normalization`: a score s becomes
+Normalization, declared per task as a `Normalization`: a score s (the runs table's
+``test_score``: log10 of the MSE for a task compared on log10) becomes
 
-    ± (f(s) − f(reference)) / |mean f(baseline) − f(reference)|
+    ± (s − reference) / |mean(baseline) − reference|
 
-with f = log10 for a task compared on log10 (an MSE) and the identity otherwise, the sign + when
-higher is better and − when lower is: the baseline's mean is at +1 when it beats the reference
-(−1 when it does not), the reference at 0, and higher is better on every task. The reference
-`normalization_for` declares is the best constant prediction, computed from the task's data:
-the training mean's test MSE for a squared error, the training majority class's test accuracy
-for an accuracy (chance, for balanced classes). A diverged run (non-finite score) counts as the
-worst score (−inf) and is counted in the record.
+the sign + when higher is better and − when lower is: the baseline's mean is at +1 when it
+beats the reference (−1 when it does not), the reference at 0, and higher is better on every
+task. The reference `normalization_for` declares is the best constant prediction, computed
+from the task's data: the training mean's test MSE (its log10 for a log10 task) for a squared
+error, the training majority class's test accuracy for an accuracy (chance, for balanced
+classes). A diverged run (a non-finite score) counts as the worst score (−inf) and is counted
+in the record.
 
 The estimators are rliable's (`rliable.metrics.aggregate_iqm`,
 `rliable.metrics.probability_of_improvement`) and so is the figure's right panel. The intervals
@@ -49,6 +50,7 @@ __all__ = [
     "iqm_batched",
     "improvement_batched",
     "aggregate",
+    "aggregate_trial",
     "aggregate_table",
     "plot_aggregates",
 ]
@@ -57,20 +59,17 @@ __all__ = [
 @dataclass(frozen=True)
 class Normalization:
     """How a task's scores are normalized (see the module docstring). `reference` is on the
-    scale of the runs table's ``test_score`` (scaled, before log10); `kind` names it."""
+    scale of the runs table's ``test_score`` (scaled; log10 for a log10 task); `kind` names
+    it."""
 
     reference: float
     higher_is_better: bool
-    log10: bool = False
     kind: str = "best constant"
 
     def __post_init__(self):
         ref = self.reference
-        if not (isinstance(ref, int | float) and math.isfinite(ref)) or (self.log10 and ref <= 0):
-            raise ValueError(
-                "`reference` must be a finite number (positive with log10). "
-                f"Received: reference={ref!r}"
-            )
+        if not (isinstance(ref, int | float) and math.isfinite(ref)):
+            raise ValueError(f"`reference` must be a finite number. Received: reference={ref!r}")
 
 
 @dataclass(frozen=True)
@@ -125,10 +124,10 @@ def normalization_for(task, seeds: Iterable[int] = (0,)) -> Normalization:
                 f"Task {task.name!r} scores {task.score!r} with loss {task.loss!r}: declare its "
                 "`Normalization` (a reference score) yourself"
             )
+    reference = float(np.mean(values)) * task.scale
     return Normalization(
-        reference=float(np.mean(values)) * task.scale,
+        reference=math.log10(reference) if task.log10 else reference,
         higher_is_better=bool(task.higher_is_better),
-        log10=bool(task.log10),
     )
 
 
@@ -138,29 +137,20 @@ def normalizations(tasks: Iterable[Any], seeds: Iterable[int] = (0,)) -> dict[st
     return {task.name: normalization_for(task, seeds) for task in tasks}
 
 
-def _scale(values: np.ndarray, log10: bool) -> np.ndarray:
-    values = np.asarray(values, dtype="float64")
-    if not log10:
-        return values
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
-
-
 def normalized_scores(
     scores: Sequence[float], baseline_scores: Sequence[float], norm: Normalization
 ) -> np.ndarray:
     """`scores` normalized against the mean of `baseline_scores` and `norm`'s reference;
-    non-finite scores (and non-positive ones on log10) become −inf."""
-    ref = _scale(np.array([norm.reference]), norm.log10)[0]
-    base = _scale(baseline_scores, norm.log10)
+    non-finite scores become −inf."""
+    base = np.asarray(baseline_scores, dtype="float64")
     base = base[np.isfinite(base)]
     if not len(base):
         raise ValueError("the baseline has no finite score on this task")
-    gap = abs(float(np.mean(base)) - ref)
+    gap = abs(float(np.mean(base)) - norm.reference)
     if gap == 0:
         raise ValueError("the baseline's mean equals the reference: nothing to normalize by")
     sign = 1.0 if norm.higher_is_better else -1.0
-    out = sign * (_scale(scores, norm.log10) - ref) / gap
+    out = sign * (np.asarray(scores, dtype="float64") - norm.reference) / gap
     return np.where(np.isfinite(out), out, -np.inf)
 
 
@@ -293,6 +283,14 @@ def aggregate(
                 )
             )
     return tuple(out)
+
+
+def aggregate_trial(trial, **options) -> tuple[Aggregate, ...]:
+    """`aggregate` of a `Trial`'s runs, each task normalized as `normalization_for` declares
+    (the best constant over the trial's evaluation seeds); `options` are `aggregate`'s."""
+    runs = trial.runs
+    seeds = sorted({int(s) for s in runs[runs.stage == "eval"].seed})
+    return aggregate(runs, normalizations(trial.tasks.values(), seeds), **options)
 
 
 def aggregate_table(records: Iterable[Aggregate]):
