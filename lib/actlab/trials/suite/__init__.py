@@ -72,7 +72,7 @@ SUITES: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]] = MappingProxyTy
             ("deep_mlp", {"n_train": 1000, "n_val": 500, "n_test": 500, "epochs": 3, "last": 2}),
             ("periodic", {"n_train": 256, "epochs": 10, "passes": 4}),
             ("trend", {"epochs": 10, "passes": 4}),
-            ("friedman", {"n_train": 500, "n_test": 500, "epochs": 6}),
+            ("friedman", {"n_train": 500, "n_test": 500, "epochs": 10}),
             ("tabular", {"epochs": 6}),
             ("attention", {"n_train": 2000, "n_val": 500, "n_test": 500, "epochs": 4, "last": 2}),
         ),

