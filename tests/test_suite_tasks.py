@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import re
 
 import numpy as np
@@ -36,10 +37,16 @@ TINY = {
 OFFLINE = list(TINY)
 
 
-def _threads() -> int:
+def _threads() -> int | None:
+    """One thread per op as the trials' workers use, or what is in force when TensorFlow has
+    already started in this test session (None: its default)."""
+    import warnings
+
     from actlab.determinism import set_op_threads
 
-    return set_op_threads(1) or 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return set_op_threads(1)
 
 
 def _run(task, activation: str, seed: int = 0) -> dict:
@@ -55,7 +62,7 @@ def _run(task, activation: str, seed: int = 0) -> dict:
         keras.backend.backend(),
         "eval",
         _threads(),
-        __import__("os").environ.get("TF_ENABLE_ONEDNN_OPTS"),
+        os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
     )
     return execute_run(spec)
 
