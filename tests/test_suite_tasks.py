@@ -198,3 +198,14 @@ def test_the_attention_label_counts_the_first_token():
     split = suite.factory("attention")(**TINY["attention"]).data(0)
     x, y = split.x_train, split.y_train
     assert np.array_equal(y, [(row[1:] == row[0]).sum() for row in x])
+
+
+def test_a_design_of_suite_tasks_names_them_and_rebuilds_them_from_json():
+    from actlab.trials.design import Design
+
+    names = trials.shipped.expand_task_names("suite:quick")
+    design = trials.plan_trial(["gelu"], ["relu"], names, seeds=2)
+    assert design.task_sources["periodic"]["task"] == "suite:quick/periodic"
+    again = Design.from_json(design.dumps())
+    assert [t.name for t in again.tasks] == [t.name for t in design.tasks]
+    assert [t.config for t in again.tasks] == [t.config for t in design.tasks]
