@@ -73,6 +73,8 @@ def test_wheel_metadata(wheel):
         "pandas>=2.2",
         "joblib>=1.3",
         "psutil>=5.9",
+        "rliable>=1.2",
+        "scikit-learn>=1.3",
     }, runtime_deps
     extras = set(meta.get_all("Provides-Extra"))
     assert {"tensorflow", "tensorflow-cpu", "jax", "dask", "notebooks"} <= extras

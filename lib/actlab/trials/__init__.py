@@ -22,13 +22,14 @@ score (the mean of the last k epochs on test) does not select; each candidate is
 each baseline, paired over seeds, with Holm across the trial's comparisons and TOST where the
 question is "the same" (`actlab.stats.decide_paired`).
 
-Modules: `tasks` (`Task`, `Split`), `shipped` (the shipped tasks, `get_task`), `arms` (`Arm`), `runs` (one training run,
-what a worker executes), `cache` (the run cache, joblib's `Memory`), `compare` (scores,
-learning-rate choice, comparisons, cost), `plan` (`plan_trial`), `design` (`Design`), `execution`
-(`execute`, `Runs`), `decision` (`decide`, `Decisions`), `engine` (`run_trial`, their
-composition), `schema` (the tables' columns), `parallel` (where the runs execute: this process,
-loky or Dask), `trial` (`Trial`), `figure`,
-`progress` and `cli` (`python -m actlab.trials`).
+Modules: `tasks` (`Task`, `Split`), `shipped` (the shipped tasks, `get_task`, `expand_tasks`),
+`suite` (a task suite drawn from the activation literature, suites by name, positive controls,
+aggregates across tasks with rliable), `arms` (`Arm`), `runs` (one training run, what a worker
+executes), `cache` (the run cache, joblib's `Memory`), `compare` (scores, learning-rate choice,
+comparisons, cost), `plan` (`plan_trial`), `design` (`Design`), `execution` (`execute`,
+`Runs`), `decision` (`decide`, `Decisions`), `engine` (`run_trial`, their composition),
+`schema` (the tables' columns), `parallel` (where the runs execute: this process, loky or
+Dask), `trial` (`Trial`), `figure`, `progress` and `cli` (`python -m actlab.trials`).
 """
 
 from actlab.trials.arms import Arm, constant_reference
@@ -39,7 +40,15 @@ from actlab.trials.engine import run_trial
 from actlab.trials.execution import Runs, TrialError, execute
 from actlab.trials.plan import plan_trial
 from actlab.trials.runs import batch_order
-from actlab.trials.shipped import TASKS, get_task, mnist_cnn, mnist_mlp, sin_extrapolation
+from actlab.trials.shipped import (
+    TASKS,
+    expand_tasks,
+    get_task,
+    mnist_cnn,
+    mnist_mlp,
+    sin_extrapolation,
+)
+from actlab.trials.suite import POSITIVE_CONTROLS, SUITES
 from actlab.trials.tasks import Init, Split, Task, build_regressor, log_mse_task
 from actlab.trials.trial import Trial
 
@@ -62,6 +71,9 @@ __all__ = [
     "batch_order",
     "constant_reference",
     "get_task",
+    "expand_tasks",
+    "SUITES",
+    "POSITIVE_CONTROLS",
     "mnist_cnn",
     "mnist_mlp",
     "run_trial",

@@ -1,7 +1,8 @@
 """The tasks `actlab.trials` ships, by name: `mnist_mlp` (``"mlp"``), `mnist_cnn` (``"cnn"``),
 both on the embedded 5,000 MNIST images by default, and `sin_extrapolation` (``"sin"``: fit sin x
-on [0, 2π], test on [2π, 4π], mean squared error); `get_task` finds a task by name or import
-path."""
+on [0, 2π], test on [2π, 4π], mean squared error), plus the suite's (`actlab.trials.suite`:
+``"resnet"``, ``"deep_mlp"``, ``"periodic"``, ...); `get_task` finds a task by name or import
+path, `expand_tasks` expands a suite (``"suite:quick"``) into its tasks."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ import numpy as np
 from actlab._util import is_int
 from actlab.trials.tasks import Split, Task, build_regressor, log_mse_task
 
-__all__ = ["TASKS", "get_task", "mnist_mlp", "mnist_cnn", "sin_extrapolation"]
+__all__ = [
+    "TASKS",
+    "get_task",
+    "expand_tasks",
+    "expand_task_names",
+    "mnist_mlp",
+    "mnist_cnn",
+    "sin_extrapolation",
+]
 
 
 # --------------------------------------------------------------------------- MNIST
@@ -201,13 +210,34 @@ TASKS: dict[str, Callable[..., Task]] = {
 }
 
 
+SUITE_PREFIX = "suite:"
+
+
 def get_task(task: Any) -> Task:
-    """A `Task` as given, a shipped one by name (``"mlp"``, ``"cnn"``, ``"sin"``), or your own
-    by import path ``"package.module:attribute"`` (a `Task`, or a function returning one)."""
+    """A `Task` as given; a shipped one by name (``"mlp"``, ``"cnn"``, ``"sin"``) or one of the
+    suite's (``"periodic"``, ...: `actlab.trials.suite.FACTORIES`) at its standard size; one
+    task of a suite at that suite's size (``"suite:quick/periodic"``); or your own by import
+    path ``"package.module:attribute"`` (a `Task`, or a function returning one)."""
     if isinstance(task, Task):
         return task
     if isinstance(task, str) and task in TASKS:
         return TASKS[task]()
+    if isinstance(task, str) and task.startswith(SUITE_PREFIX):
+        from actlab.trials import suite
+
+        if "/" not in task:
+            raise ValueError(
+                f"{task!r} is a suite of several tasks: expand it with `expand_tasks`, or name "
+                f"one of them as {task}/<task>"
+            )
+
+        name, _, member = task[len(SUITE_PREFIX) :].partition("/")
+        return suite.suite_task(name, member)
+    if isinstance(task, str) and ":" not in task:
+        from actlab.trials import suite
+
+        if task in suite.FACTORIES:
+            return suite.factory(task)()
     if isinstance(task, str) and ":" in task:
         import importlib
 
@@ -220,7 +250,32 @@ def get_task(task: Any) -> Task:
         if isinstance(obj, Task):
             return obj
         raise ValueError(f"Task {task!r} is not a Task (nor a function returning one): {obj!r}")
+    from actlab.trials import suite
+
     raise ValueError(
-        f"A task is a `Task`, one of {sorted(TASKS)} or 'package.module:attribute'. "
+        f"A task is a `Task`, one of {sorted(TASKS)} or {sorted(suite.FACTORIES)}, "
+        f"'suite:<name>' with a name of {sorted(suite.SUITES)}, or 'package.module:attribute'. "
         f"Received: {task!r}"
     )
+
+
+def expand_task_names(names: Any) -> list[Any]:
+    """`names` (one, or a list) with every suite (``"suite:quick"``) replaced by its tasks
+    (``"suite:quick/resnet"``, ...); anything else as given."""
+    from actlab.trials import suite
+
+    if isinstance(names, str | Task):
+        names = [names]
+    out: list[Any] = []
+    for name in names:
+        if isinstance(name, str) and name.startswith(SUITE_PREFIX) and "/" not in name:
+            out += suite.suite_task_names(name[len(SUITE_PREFIX) :])
+        else:
+            out.append(name)
+    return out
+
+
+def expand_tasks(names: Any) -> list[Task]:
+    """The tasks `names` stand for: each a `Task`, a name `get_task` knows, or a suite
+    (``"suite:quick"``, ``"suite:standard"``, ``"suite:images"``) expanded to its tasks."""
+    return [get_task(name) for name in expand_task_names(names)]
