@@ -163,3 +163,36 @@ def test_reference_and_roundings_reach_the_trial(user_folder, monkeypatch):
     )  # fmt: skip
     assert args.reference_tasks == ["sin"]  # the regression task only
     assert args.rounding_list == ["1", "0"] and args.interaction_margin == 0.25
+
+
+def test_a_suite_is_checked_before_keras_and_planned_as_its_tasks(monkeypatch):
+    from actlab import trials
+    from actlab.trials.cli import check_arguments
+    from actlab.trials.suite import SUITES
+
+    with pytest.raises(ValueError, match="no suite 'quik'.*Did you mean 'quick'"):
+        check_arguments(["gelu", "--tasks", "suite:quik"])
+    with pytest.raises(ValueError, match="has no task 'periodc'.*Did you mean 'periodic'"):
+        check_arguments(["gelu", "--tasks", "suite:quick/periodc"])
+    assert check_arguments(["gelu", "--tasks", "suite:quick"]).tasks == "suite:quick"
+    design = trials.plan_trial(["gelu"], ["relu"], ["suite:quick"], seeds=2, cost=False)
+    assert [t.name for t in design.tasks] == [name for name, _ in SUITES["quick"]]
+    again = trials.Design.from_json(design.dumps())  # each task recorded by its suite path
+    assert [t.name for t in again.tasks] == [t.name for t in design.tasks]
+
+
+def test_the_aggregates_in_words():
+    from types import SimpleNamespace
+
+    from actlab.wording import aggregate_lines
+
+    record = SimpleNamespace(candidate="snake", baseline="relu", tasks=("a", "b", "c"), seeds=5,
+                             iqm=1.2, iqm_low=0.9, iqm_high=1.5, baseline_iqm=1.0,
+                             baseline_iqm_low=0.8, baseline_iqm_high=1.1, improvement=0.6,
+                             improvement_low=0.45, improvement_high=0.74, nonfinite=1,
+                             reps=2000, confidence=0.95, seed=0)  # fmt: skip
+    text = aggregate_lines([record])
+    assert text.splitlines()[0].startswith("across 3 tasks (5 seeds each; 95 % stratified")
+    assert "snake vs relu: IQM 1.20 (0.90 to 1.50) against 1.00 (0.80 to 1.10)" in text
+    assert "P(snake beats relu) 0.60 (0.45 to 0.74); 1 diverged run(s) scored worst" in text
+    assert aggregate_lines([]).startswith("No aggregates")

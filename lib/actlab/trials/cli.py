@@ -200,7 +200,29 @@ def _check_names(args: argparse.Namespace) -> None:
     for target in [*args.candidates, *_split(args.against)]:
         precheck(target)
     for task in _split(args.tasks):
-        precheck(task, what="task", known=set(TASKS))
+        if task.startswith("suite:"):
+            _check_suite(task)
+        else:
+            precheck(task, what="task", known=set(TASKS))
+
+
+def _check_suite(task: str) -> None:
+    """``suite:NAME`` (or ``suite:NAME/TASK``) names a suite (and one of its tasks)."""
+    from actlab.checkup.paths import did_you_mean
+    from actlab.trials.suite import SUITES
+
+    name, _, member = task.removeprefix("suite:").partition("/")
+    if name not in SUITES:
+        raise ValueError(
+            f"--tasks: no suite {name!r}; the suites are {sorted(SUITES)}."
+            + did_you_mean(name, SUITES)
+        )
+    members = [m for m, _ in SUITES[name]]
+    if member and member not in members:
+        raise ValueError(
+            f"--tasks: suite {name!r} has no task {member!r}; its tasks are {members}."
+            + did_you_mean(member, members)
+        )
 
 
 def _check_seeds(args: argparse.Namespace) -> None:
@@ -395,6 +417,9 @@ def _report(trial, out: Path, json_file: str | None) -> None:
     print(trial.table())
     print()
     print(trial.choices_text())
+    if len(trial.tasks) > 1:  # across tasks: rliable's aggregates
+        print()
+        print(_aggregates(trial, out))
     paths = trial.save(out)
     print()
     print(trial.summary())
@@ -402,6 +427,25 @@ def _report(trial, out: Path, json_file: str | None) -> None:
     if json_file:
         Path(json_file).write_text(json.dumps(trial.to_json(), indent=2) + "\n")
         print(f"summary written to {json_file}")
+
+
+def _aggregates(trial, out: Path) -> str:
+    """The aggregates across the trial's tasks in words, and their figure in `out`."""
+    from actlab.trials.suite.aggregate import aggregate_trial, plot_aggregates
+    from actlab.wording import aggregate_lines
+
+    records = aggregate_trial(trial)
+    if not records:
+        return aggregate_lines(records)
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # not a dependency of the core: no figure without it
+        return aggregate_lines(records)
+    fig = plot_aggregates(records)
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / "aggregates.png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return aggregate_lines(records) + f"\n(figure: {out / 'aggregates.png'})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,7 @@ from actlab.trials.arms import Arm, activation_factory, as_arm
 from actlab.trials.cache import onednn_setting
 from actlab.trials.compare import as_questions, check_pairs
 from actlab.trials.design import Design
-from actlab.trials.shipped import get_task
+from actlab.trials.shipped import expand_task_names, get_task
 from actlab.trials.tasks import Task, check_learning_rates
 
 __all__ = ["plan_trial", "check_roundings", "ROUNDINGS", "TUNE_SEED_BASE"]
@@ -57,7 +57,7 @@ def _arms(candidates: Any, baselines: Any) -> tuple[list[Arm], list[Arm]]:
 def _tasks(tasks: Any, epochs: int | None, last: int | None) -> tuple[list[Task], dict]:
     overrides = {k: v for k, v in (("epochs", epochs), ("last", last)) if v is not None}
     out, sources = [], {}
-    for given in _listed("tasks", tasks):
+    for given in expand_task_names(_listed("tasks", tasks)):  # a suite: its tasks
         task = get_task(given)
         if overrides:
             task = task.replace(**overrides)

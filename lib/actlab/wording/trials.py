@@ -14,6 +14,7 @@ from actlab.wording.phrases import NOT_COMPARABLE
 
 __all__ = [
     "NOT_COMPARABLE",
+    "aggregate_lines",
     "choices_text",
     "comparison_sentence",
     "comparison_table",
@@ -318,3 +319,29 @@ def _nan(x: Any) -> bool:
 def _fmt_row(cells: tuple) -> str:
     widths = (30, 9, 20, 8, 32, 6, 8, 28)
     return "  ".join(f"{str(c):<{w}}" for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def aggregate_lines(records: Sequence[Any]) -> str:
+    """A trial's aggregates across its tasks (`actlab.trials.suite.aggregate.Aggregate`
+    records), one line per candidate and baseline: the IQM of normalized scores (baseline mean
+    = 1, best constant = 0) and the probability of improvement, with their intervals."""
+    if not records:
+        return "No aggregates: no candidate and baseline ran on the same tasks."
+    first = records[0]
+    lines = [
+        f"across {len(first.tasks)} tasks ({first.seeds} seeds each; "
+        f"{100 * first.confidence:g} % stratified bootstrap intervals, {first.reps} resamples):"
+    ]
+    for r in records:
+        nonfinite = f"; {r.nonfinite} diverged run(s) scored worst" if r.nonfinite else ""
+        lines.append(
+            f"{r.candidate} vs {r.baseline}: IQM {_interval(r.iqm, r.iqm_low, r.iqm_high)} "
+            f"against {_interval(r.baseline_iqm, r.baseline_iqm_low, r.baseline_iqm_high)}; "
+            f"P({r.candidate} beats {r.baseline}) "
+            f"{_interval(r.improvement, r.improvement_low, r.improvement_high)}{nonfinite}"
+        )
+    return "\n".join(lines)
+
+
+def _interval(point: float, low: float, high: float) -> str:
+    return f"{format_number(point)} ({format_number(low)} to {format_number(high)})"

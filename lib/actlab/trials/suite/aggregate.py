@@ -145,7 +145,7 @@ def normalized_scores(
     base = np.asarray(baseline_scores, dtype="float64")
     base = base[np.isfinite(base)]
     if not len(base):
-        raise ValueError("the baseline has no finite score on this task")
+        raise ValueError("every baseline score of this task is non-finite: nothing to normalize by")
     gap = abs(float(np.mean(base)) - norm.reference)
     if gap == 0:
         raise ValueError("the baseline's mean equals the reference: nothing to normalize by")
