@@ -36,6 +36,7 @@ from actlab.collection.outputs import REPO_ROOT, current_run, data_dir, figures_
 from actlab.collection.validators import (  # noqa: F401 - re-exported for notebooks
     COMMON_VALIDATORS,
     Validator,
+    _fail,  # the experiments' and notebook 07's own validators raise through it
     boolean,
     fraction,
     list_of,
