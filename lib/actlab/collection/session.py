@@ -36,6 +36,7 @@ from actlab.collection.outputs import REPO_ROOT, current_run, data_dir, figures_
 from actlab.collection.validators import (  # noqa: F401 - re-exported for notebooks
     COMMON_VALIDATORS,
     Validator,
+    _fail,
     boolean,
     fraction,
     list_of,
