@@ -280,7 +280,6 @@ def serializes(ctx: Context) -> CheckResult:
     if reload.problem is not None:
         return reload.problem
     result = reload.result()
-    what = reload.what
     ev: dict[str, Any] = {
         "where": reload.where,
         "identity": reload.identity,
@@ -299,87 +298,108 @@ def serializes(ctx: Context) -> CheckResult:
         return CheckResult(
             "serializes",
             "fail",
-            f"Reloading {what} {reload.where} failed: {result['error']}{hint}.",
+            f"Reloading {reload.what} {reload.where} failed: {result['error']}{hint}.",
             ev,
         )
     plain, custom = result["plain"], result.get("custom")
-
-    def differ(r) -> float | None:
-        y = np.load(r["outputs"])
-        if y.shape == reload.expected.shape and np.allclose(
-            y, reload.expected, rtol=1e-6, atol=1e-6, equal_nan=True
-        ):
-            return None
-        if y.shape != reload.expected.shape:
-            return float("inf")
-        return float(np.nanmax(np.abs(y - reload.expected), initial=0.0))
-
     if plain["ok"] and plain["loaded"] != reload.identity:
-        d = differ(plain)
-        ev["max_abs_difference"] = 0.0 if d is None else d
-        if d is None:  # a twin: the model computes the same, but through another object
-            return CheckResult(
-                "serializes",
-                "warn",
-                f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, "
-                f"not {reload.identity}: Keras saved it by its bare name, which that object "
-                f"answers to. That object gives the same outputs on the probes "
-                f"({reload.expected.size} values, to 1e-6), so the reloaded model computes "
-                "the same, but a change to yours would not reach it; register yours with "
-                "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
-                "'package>name'.",
-                ev,
-            )
-        return CheckResult(
-            "serializes",
-            "fail",
-            f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, not "
-            f"{reload.identity} (its outputs differ by up to {d:.3g}): Keras saved it by its "
-            "bare name, which another object answers to; register it with "
-            "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
-            "'package>name'.",
-            ev,
-        )
+        return _reloads_as_another(reload, plain, ev)
     if plain["ok"]:
-        d = differ(plain)
-        ev["max_abs_difference"] = 0.0 if d is None else d
-        if d is not None:
-            return CheckResult(
-                "serializes",
-                "fail",
-                f"{what[0].upper()}{what[1:]} reloads with safe_mode=True {reload.where} but "
-                f"its outputs differ by up to {d:.3g}{hint}.",
-                ev,
-            )
-        if reload.where == "in this process only":
-            return _here_only(what, "reloads with safe_mode=True", reload, ev)
-        return CheckResult(
-            "serializes",
-            "pass",
-            f"{what[0].upper()}{what[1:]} saves as .keras and reloads with safe_mode=True "
-            f"{reload.where}, giving the same outputs.",
-            ev,
-        )
-    if custom and custom["ok"] and custom["loaded"] == reload.identity and differ(custom) is None:
-        if reload.where == "in this process only":
-            return _here_only(what, "reloads with custom_objects", reload, ev)
-        names = reload.job["custom"]["names"]
-        return CheckResult(
-            "serializes",
-            "warn",
-            f"{what[0].upper()}{what[1:]} reloads only with custom_objects: {reload.where}, "
-            f"load_model(..., safe_mode=True) raised {plain['error']}; with "
-            f"custom_objects={{{names[-1]!r}: {reload.identity.split(':')[-1]}}} it reloads to "
-            "the same outputs. Register it with "
-            "@keras.saving.register_keras_serializable(package=...) where it is defined, so "
-            "that importing that module is enough.",
-            ev,
-        )
+        return _reloads_safely(reload, plain, ev, hint)
+    if custom and custom["ok"] and custom["loaded"] == reload.identity:
+        if _difference(reload, custom) is None:
+            return _reloads_with_custom_objects(reload, plain, ev)
+    what = reload.what
     return CheckResult(
         "serializes",
         "fail",
         f"{what[0].upper()}{what[1:]} does not reload with safe_mode=True {reload.where}: "
         f"{plain['error']}{hint}.",
+        ev,
+    )
+
+
+def _difference(reload: Reload, r: dict[str, Any]) -> float | None:
+    """None if a reload's outputs match (to 1e-6), else the largest |difference| (inf: shape)."""
+    y = np.load(r["outputs"])
+    if y.shape == reload.expected.shape and np.allclose(
+        y, reload.expected, rtol=1e-6, atol=1e-6, equal_nan=True
+    ):
+        return None
+    if y.shape != reload.expected.shape:
+        return float("inf")
+    return float(np.nanmax(np.abs(y - reload.expected), initial=0.0))
+
+
+def _reloads_as_another(reload: Reload, plain: dict[str, Any], ev: dict) -> CheckResult:
+    """It reloads as another object: a twin (the same outputs) warns, anything else fails."""
+    what = reload.what
+    d = _difference(reload, plain)
+    ev["max_abs_difference"] = 0.0 if d is None else d
+    if d is None:  # a twin: the model computes the same, but through another object
+        return CheckResult(
+            "serializes",
+            "warn",
+            f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, "
+            f"not {reload.identity}: Keras saved it by its bare name, which that object "
+            f"answers to. That object gives the same outputs on the probes "
+            f"({reload.expected.size} values, to 1e-6), so the reloaded model computes "
+            "the same, but a change to yours would not reach it; register yours with "
+            "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
+            "'package>name'.",
+            ev,
+        )
+    return CheckResult(
+        "serializes",
+        "fail",
+        f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, not "
+        f"{reload.identity} (its outputs differ by up to {d:.3g}): Keras saved it by its "
+        "bare name, which another object answers to; register it with "
+        "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
+        "'package>name'.",
+        ev,
+    )
+
+
+def _reloads_safely(reload: Reload, plain: dict[str, Any], ev: dict, hint: str) -> CheckResult:
+    """It reloads as itself with safe_mode=True: the same outputs pass, others fail."""
+    what = reload.what
+    d = _difference(reload, plain)
+    ev["max_abs_difference"] = 0.0 if d is None else d
+    if d is not None:
+        return CheckResult(
+            "serializes",
+            "fail",
+            f"{what[0].upper()}{what[1:]} reloads with safe_mode=True {reload.where} but "
+            f"its outputs differ by up to {d:.3g}{hint}.",
+            ev,
+        )
+    if reload.where == "in this process only":
+        return _here_only(what, "reloads with safe_mode=True", reload, ev)
+    return CheckResult(
+        "serializes",
+        "pass",
+        f"{what[0].upper()}{what[1:]} saves as .keras and reloads with safe_mode=True "
+        f"{reload.where}, giving the same outputs.",
+        ev,
+    )
+
+
+def _reloads_with_custom_objects(reload: Reload, plain: dict[str, Any], ev: dict) -> CheckResult:
+    """It reloads to the same outputs only with custom_objects: a warning."""
+    what = reload.what
+    if reload.where == "in this process only":
+        return _here_only(what, "reloads with custom_objects", reload, ev)
+    names = reload.job["custom"]["names"]
+    return CheckResult(
+        "serializes",
+        "warn",
+        f"{what[0].upper()}{what[1:]} reloads only with custom_objects: {reload.where}, "
+        f"load_model(..., safe_mode=True) raised {plain['error']}; with "
+        f"custom_objects={{{names[-1]!r}: {reload.identity.split(':')[-1]}}} it reloads to "
+        "the same outputs. Register it with "
+        "@keras.saving.register_keras_serializable(package=...) where it is defined, so "
+        "that importing that module is enough.",
         ev,
     )
 
