@@ -252,29 +252,8 @@ def load_mnist(
         seed: seed of the embedded split and of any subsampling.
         n_train, n_test: optional class-balanced subsample sizes (smoke runs).
     """
-    if source not in SOURCES:
-        raise ValueError(f"`source` must be one of {SOURCES}. Received: source={source!r}")
-    if scale not in SCALES:
-        raise ValueError(f"`scale` must be one of {SCALES}. Received: scale={scale!r}")
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if value is not None and (not isinstance(value, int) or value <= 0):
-            raise ValueError(
-                f"`{name}` must be a positive integer or None. Received: {name}={value!r}"
-            )
-
-    note = None
-    if source == "embedded":
-        arrays, used = _load_embedded(seed), "embedded"
-    else:
-        try:
-            arrays, how = _load_keras_mnist(allow_download=True)
-            used = "keras"
-        except DataUnavailableError as exc:
-            if source == "keras":
-                raise
-            note = f"{exc.reason}; fell back to the embedded 5,000-image subset"
-            arrays, used = _load_embedded(seed), "embedded"
-
+    _check_arguments(source, scale, n_train, n_test)
+    arrays, used, how, note = _arrays(source, seed)
     x_train, y_train, x_test, y_test = arrays
     counts = {"train_available": len(y_train), "test_available": len(y_test)}
     if n_train is not None:
@@ -291,6 +270,47 @@ def load_mnist(
     y_train = np.asarray(y_train, dtype="int64")
     y_test = np.asarray(y_test, dtype="int64")
 
+    provenance = _provenance(
+        source, used, how, scale, seed, note, counts, y_train, y_test, n_train, n_test
+    )
+    return MNISTData(x_train, y_train, x_test, y_test, provenance)
+
+
+def _check_arguments(source: str, scale: str, n_train: int | None, n_test: int | None) -> None:
+    if source not in SOURCES:
+        raise ValueError(f"`source` must be one of {SOURCES}. Received: source={source!r}")
+    if scale not in SCALES:
+        raise ValueError(f"`scale` must be one of {SCALES}. Received: scale={scale!r}")
+    for name, value in (("n_train", n_train), ("n_test", n_test)):
+        if value is not None and (not isinstance(value, int) or value <= 0):
+            raise ValueError(
+                f"`{name}` must be a positive integer or None. Received: {name}={value!r}"
+            )
+
+
+def _arrays(source: str, seed: int) -> tuple:
+    """``(arrays, used, how, note)``: the four arrays, the source used (``"keras"`` or
+    ``"embedded"``), how Keras's copy was found (None for the embedded one) and why it fell back
+    to the embedded subset (None when it did not)."""
+    note = how = None
+    if source == "embedded":
+        arrays, used = _load_embedded(seed), "embedded"
+    else:
+        try:
+            arrays, how = _load_keras_mnist(allow_download=True)
+            used = "keras"
+        except DataUnavailableError as exc:
+            if source == "keras":
+                raise
+            note = f"{exc.reason}; fell back to the embedded 5,000-image subset"
+            arrays, used = _load_embedded(seed), "embedded"
+    return arrays, used, how, note
+
+
+def _provenance(
+    source, used, how, scale, seed, note, counts, y_train, y_test, n_train, n_test
+) -> dict:
+    """The provenance record of a load: where the data came from, its split, scale and sizes."""
     if used == "keras":
         origin = f"full MNIST via Keras ({how}, {shown_path(mnist_cache_path())})"
         split = "official 60,000/10,000 train/test split"
@@ -321,7 +341,7 @@ def load_mnist(
         "description": f"{origin}; {split}{subsample}; {len(y_train)} train / {len(y_test)} test; "
         f"{'pixels/255' if scale == 'unit' else 'raw 0..255 pixels'}",
     }
-    return MNISTData(x_train, y_train, x_test, y_test, provenance)
+    return provenance
 
 
 def describe(data: MNISTData) -> str:

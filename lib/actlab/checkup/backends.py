@@ -123,7 +123,6 @@ def compare_backends(target: str, backends: Sequence[str] = BACKENDS, seed: int 
             )
     first, *others = backends
     ref = runs[first]
-    worst: dict[str, Any] | None = None
     evidence: dict[str, Any] = {
         "backends": list(backends),
         "points": int(len(ref["t"])),
@@ -131,33 +130,7 @@ def compare_backends(target: str, backends: Sequence[str] = BACKENDS, seed: int 
         "atol": BACKEND_ATOL,
         "float64_reference": bool(np.isfinite(ref["F64"]).any()),
     }
-    for other in others:
-        cur = runs[other]
-        for key, what in (("F", "value"), ("dF", "gradient")):
-            a, b = ref[key], cur[key]
-            finite_a, finite_b = np.isfinite(a), np.isfinite(b)
-            with np.errstate(all="ignore"):
-                rounding = np.fmax(np.abs(a - ref[key + "64"]), np.abs(b - cur[key + "64"]))
-                rounding = np.where(np.isfinite(rounding), rounding, 0.0)
-                excess = np.abs(a - b) / (
-                    BACKEND_RTOL * np.maximum(np.abs(a), np.abs(b)) + BACKEND_ATOL + 2 * rounding
-                )
-            excess = np.where(finite_a & finite_b, excess, 0.0)
-            excess = np.where(finite_a != finite_b, np.inf, excess)
-            evidence[f"max_{what}_excess_{other}"] = float(np.max(excess))
-            evidence[f"{what}_disagrees_at_{other}"] = sorted(
-                {float(x) for x in ref["x_used"][excess > 1]}
-            )[:20]
-            i = int(np.argmax(excess))
-            if excess[i] > 1 and (worst is None or excess[i] > worst["excess"]):
-                worst = {
-                    "excess": float(excess[i]),
-                    "what": what,
-                    "other": other,
-                    "x": float(ref["x_used"][i]),
-                    first: float(a[i]),
-                    "other_value": float(b[i]),
-                }
+    worst = _worst_disagreement(runs, first, others, evidence)
     if worst is None:
         return CheckResult(
             "backends",
@@ -178,6 +151,50 @@ def compare_backends(target: str, backends: Sequence[str] = BACKENDS, seed: int 
         f"on both (as actlab.activations does at its kinks).",
         evidence,
     )
+
+
+def _excess(ref: dict, cur: dict, key: str) -> np.ndarray:
+    """Per point, the difference of two backends' `key` (``"F"`` or ``"dF"``) over its
+    tolerance (> 1: they disagree; inf where one is finite and the other is not)."""
+    a, b = ref[key], cur[key]
+    finite_a, finite_b = np.isfinite(a), np.isfinite(b)
+    with np.errstate(all="ignore"):
+        rounding = np.fmax(np.abs(a - ref[key + "64"]), np.abs(b - cur[key + "64"]))
+        rounding = np.where(np.isfinite(rounding), rounding, 0.0)
+        excess = np.abs(a - b) / (
+            BACKEND_RTOL * np.maximum(np.abs(a), np.abs(b)) + BACKEND_ATOL + 2 * rounding
+        )
+    excess = np.where(finite_a & finite_b, excess, 0.0)
+    return np.where(finite_a != finite_b, np.inf, excess)
+
+
+def _worst_disagreement(
+    runs: dict, first: str, others: list[str], evidence: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Each other backend's values and gradients against the first's (written to
+    `evidence`); the worst disagreement, or None."""
+    ref = runs[first]
+    worst: dict[str, Any] | None = None
+    for other in others:
+        cur = runs[other]
+        for key, what in (("F", "value"), ("dF", "gradient")):
+            a, b = ref[key], cur[key]
+            excess = _excess(ref, cur, key)
+            evidence[f"max_{what}_excess_{other}"] = float(np.max(excess))
+            evidence[f"{what}_disagrees_at_{other}"] = sorted(
+                {float(x) for x in ref["x_used"][excess > 1]}
+            )[:20]
+            i = int(np.argmax(excess))
+            if excess[i] > 1 and (worst is None or excess[i] > worst["excess"]):
+                worst = {
+                    "excess": float(excess[i]),
+                    "what": what,
+                    "other": other,
+                    "x": float(ref["x_used"][i]),
+                    first: float(a[i]),
+                    "other_value": float(b[i]),
+                }
+    return worst
 
 
 # --------------------------------------------------------------------------- entry points

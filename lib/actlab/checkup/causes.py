@@ -215,11 +215,28 @@ EXP_CLAMP = {"float32": 80, "bfloat16": 80, "float16": 10, "float64": 700}
 
 
 def _describe(x, y, origin, path, absorbed, value_of, dtype: str = "float32") -> Cause:
-    op_cls = type(_history(origin)[0]).__name__
-    inputs = _history(origin)[1].input_tensors
     expr = _render(origin, x)
     kind = _kind(value_of[id(origin)])
     names = [_op_name(t) for t in path]
+    what, advice = _what_and_advice(x, origin, path, expr, kind, dtype)
+    evidence = {
+        "traced": True,
+        "origin": expr,
+        "origin_op": _op_name(origin),
+        "value": kind,
+        "path": names,
+        "absorbed_by": None if absorbed is None else _op_name(absorbed),
+    }
+    if absorbed is None:
+        return Cause(expr, _op_name(origin), kind, None, names, what, advice, evidence)
+    text, advice = _absorbed(absorbed, what, kind, advice)
+    return Cause(expr, _op_name(origin), kind, _op_name(absorbed), names, text, advice, evidence)
+
+
+def _what_and_advice(x, origin, path, expr: str, kind: str, dtype: str) -> tuple[str, str]:
+    """What went non-finite where, and what to do about it, by the op it came from."""
+    op_cls = type(_history(origin)[0]).__name__
+    inputs = _history(origin)[1].input_tensors
     inside_log = next((_render(t, x) for t in path[1:] if _op_name(t) == "log"), None)
     squared = op_cls == "Multiply" and len(inputs) == 2 and inputs[0] is inputs[1]
     if squared or (op_cls == "Square" and len(inputs) == 1):
@@ -257,16 +274,12 @@ def _describe(x, y, origin, path, absorbed, value_of, dtype: str = "float32") ->
     else:
         what = f"{expr} is {kind}"
         advice = f"the first non-finite value is the output of `{_op_name(origin)}`"
-    evidence = {
-        "traced": True,
-        "origin": expr,
-        "origin_op": _op_name(origin),
-        "value": kind,
-        "path": names,
-        "absorbed_by": None if absorbed is None else _op_name(absorbed),
-    }
-    if absorbed is None:
-        return Cause(expr, _op_name(origin), kind, None, names, what, advice, evidence)
+    return what, advice
+
+
+def _absorbed(absorbed, what: str, kind: str, advice: str) -> tuple[str, str]:
+    """The text and advice when a later op (`absorbed`) maps the non-finite value back to a
+    finite one: the forward pass stays finite, the backward pass gets NaN."""
     a_cls = type(_history(absorbed)[0]).__name__
     a_name = _op_name(absorbed)
     if a_cls in SELECTORS:
@@ -284,7 +297,7 @@ def _describe(x, y, origin, path, absorbed, value_of, dtype: str = "float32") ->
             f"{what}, and `{a_name}` maps it back to a finite value, so the output stays finite "
             f"but the backward pass multiplies `{a_name}`'s zero slope by the {kind}: NaN"
         )
-    return Cause(expr, _op_name(origin), kind, a_name, names, text, advice, evidence)
+    return text, advice
 
 
 def explain_safely(target: Target, row: np.ndarray, dtype: str = "float32") -> Cause | None:

@@ -134,7 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
     except ValueError as exc:
         return _error(str(exc))
-    if args.module is not None:
+    _print_report(report, args.module is not None, args.json)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _print_report(report, module: bool, json_path: str | None) -> None:
+    """The report on the terminal (a module's as a table), and as JSON to `json_path`."""
+    if module:
         print(report.table())
         details = report.details()
         if details:
@@ -146,10 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(report.verdict())
     else:
         print(report.format())
-    if args.json:
-        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
-        print(f"report written to {args.json}")
-    return EXIT_OK if report.ok else EXIT_FAILED
+    if json_path:
+        Path(json_path).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        print(f"report written to {json_path}")
 
 
 def _progress(line: str) -> None:

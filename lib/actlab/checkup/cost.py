@@ -85,6 +85,22 @@ def cost(ctx: Context, log2_size: int, repeats: int) -> CheckResult:
                 {"error": reason(exc)},
             )
 
+    mine, ref = _time_pair(target, reference, name, log2_size, repeats)
+    if mine.get("error") or ref.get("error"):
+        error = mine.get("error") or ref.get("error")
+        return CheckResult(
+            "cost",
+            "skip",
+            f"Could not be timed: {first_line(Exception(error))}",
+            {"error": error},
+        )
+    return _verdict(mine, ref, name, log2_size, repeats)
+
+
+def _time_pair(target, reference, name: str, log2_size: int, repeats: int) -> tuple[dict, dict]:
+    """The timed rows of the target (``custom``) and the reference (``builtin``), forward +
+    backward under XLA in interleaved rounds (``{"error": ...}`` for one not timed)."""
+
     def factory(shape):
         if target.layer is None:
             return target.fn, []
@@ -106,14 +122,12 @@ def cost(ctx: Context, log2_size: int, repeats: int) -> CheckResult:
     )
     mine = next((r for r in rows if r["role"] == "custom"), {"error": "not timed"})
     ref = next((r for r in rows if r["role"] == "builtin"), {"error": "not timed"})
-    if mine.get("error") or ref.get("error"):
-        error = mine.get("error") or ref.get("error")
-        return CheckResult(
-            "cost",
-            "skip",
-            f"Could not be timed: {first_line(Exception(error))}",
-            {"error": error},
-        )
+    return mine, ref
+
+
+def _verdict(mine: dict, ref: dict, name: str, log2_size: int, repeats: int) -> CheckResult:
+    """The paired ratio's median and interval: a warning only when the whole interval is above
+    `COST_WARN_X`."""
     ratios = np.asarray(mine["times_s"]) / np.asarray(ref["times_s"])
     median, low, high = median_interval(ratios)
     ev = {

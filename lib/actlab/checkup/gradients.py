@@ -43,26 +43,9 @@ def gradient_correct(ctx: Context) -> CheckResult:
             "No gradient to compare (autodiff returns None; see gradient_finite).",
             {"no_gradient": True},
         )
-    t, ad, num, num10, F = fd["t"], fd["dF"], fd["central"], fd["central10"], fd["F"]
-    if found:  # dense points around every kink: a gradient wrong right next to one shows
-        around = points_around(np.array([k["x"] for k in found[:MAX_REFINED]]), ctx.seed)
-        with float64_scope():
-            more = differences(ctx, fd["fn"], fd["dtype"], around)
-        t = np.concatenate([t, around])
-        ad = np.concatenate([ad, more["dF"]])
-        num = np.concatenate([num, more["central"]])
-        num10 = np.concatenate([num10, more["central10"]])
-        F = np.concatenate([F, more["F"]])
+    t, ad, num, num10, F = _with_points_around_kinks(ctx, fd, found)
     near_kink = near_kinks(t, found, fd["dtype"])
-    with np.errstate(all="ignore"):
-        usable = np.isfinite(ad) & np.isfinite(num) & np.isfinite(F) & ~near_kink
-        rtol, atol = (FD_RTOL, FD_ATOL) if fd["dtype"] == "float64" else (3e-2, 3e-3)
-        err = np.abs(ad - num)
-        # plus the difference's own truncation error (h² f''' / 6), estimated from the one at
-        # 10h, which has a hundred times as much: it matters for float32's coarse h = 1e-2
-        truncation = np.where(np.isfinite(num10), np.abs(num - num10) / 99.0, 0.0)
-        tol = atol + rtol * np.maximum(np.abs(ad), np.abs(num)) + 3.0 * truncation
-        bad = usable & (err > tol)
+    usable, err, tol, bad, rtol, atol = _compare(fd["dtype"], ad, num, num10, F, near_kink)
     ev = {
         "dtype": fd["dtype"],
         "probe_seed": fd["seed"],
@@ -83,43 +66,7 @@ def gradient_correct(ctx: Context) -> CheckResult:
             max_abs_error=err[w],
         )
     if bad.any():
-        i = int(np.flatnonzero(bad)[np.argmin(np.abs(t[bad]))])  # where it first goes wrong
-        ev.update(
-            first_x=t[i],
-            first_autodiff=ad[i],
-            first_finite_difference=num[i],
-            mismatch_x=np.sort(t[bad])[:20],
-        )
-        mismatch = t[bad]
-        if len(mismatch) <= MAX_ISOLATED and _isolated(ctx, fd, mismatch, rtol, atol):
-            ev["isolated"] = True
-            return CheckResult(
-                "gradient_correct",
-                "warn",
-                f"Autodiff gives {ad[i]:.6g} but the central finite difference is "
-                f"{num[i]:.6g} at {ctx.x(t[i], True)} ({fd['dtype']}), and disagrees at "
-                f"isolated points only ({', '.join(f'{v:.6g}' for v in np.sort(mismatch))}; "
-                "they agree at ±1e-3, 1e-4 and 1e-5 around each): a branch point where "
-                "autodiff adds both branches' slopes or picks another one (a tie of "
-                "maximum/minimum/where); harmless unless inputs land exactly there.",
-                ev,
-            )
-        status = "warn" if ctx.allow_surrogate else "fail"
-        why = (
-            " (allowed: a deliberate surrogate gradient such as a straight-through estimator)"
-            if ctx.allow_surrogate
-            else "; if this is a deliberate surrogate (straight-through) gradient, pass "
-            "allow_surrogate_gradient=True"
-        )
-        return CheckResult(
-            "gradient_correct",
-            status,
-            f"Autodiff gives {ad[i]:.6g} but the central finite difference is "
-            f"{num[i]:.6g} at {ctx.x(t[i], True)} ({fd['dtype']}), the smallest |x| where they "
-            f"disagree; {int(bad.sum())} of {int(usable.sum())} points disagree "
-            f"({probe_text(fd)}){why}.",
-            ev,
-        )
+        return _disagreement(ctx, fd, t, ad, num, usable, bad, rtol, atol, ev)
     return CheckResult(
         "gradient_correct",
         "pass",
@@ -127,6 +74,79 @@ def gradient_correct(ctx: Context) -> CheckResult:
         f"{int(usable.sum())} points on [-6, 6] and up to |x| = {LARGE_INPUT:g} "
         f"({probe_text(fd)}; worst |error| {ev.get('max_abs_error', 0):.2g}); "
         f"{int(near_kink.sum())} point(s) at kinks skipped.",
+        ev,
+    )
+
+
+def _with_points_around_kinks(ctx: Context, fd: dict, found: list) -> tuple:
+    """The probe's points, autodiff, the central differences (at h and 10h) and the function,
+    with dense points around every kink: a gradient wrong right next to one shows."""
+    t, ad, num, num10, F = fd["t"], fd["dF"], fd["central"], fd["central10"], fd["F"]
+    if found:
+        around = points_around(np.array([k["x"] for k in found[:MAX_REFINED]]), ctx.seed)
+        with float64_scope():
+            more = differences(ctx, fd["fn"], fd["dtype"], around)
+        t = np.concatenate([t, around])
+        ad = np.concatenate([ad, more["dF"]])
+        num = np.concatenate([num, more["central"]])
+        num10 = np.concatenate([num10, more["central10"]])
+        F = np.concatenate([F, more["F"]])
+    return t, ad, num, num10, F
+
+
+def _compare(dtype: str, ad, num, num10, F, near_kink) -> tuple:
+    """``(usable, err, tol, bad, rtol, atol)``: the points compared (finite, away from kinks),
+    |autodiff − difference|, the tolerance at each point, where it is exceeded."""
+    with np.errstate(all="ignore"):
+        usable = np.isfinite(ad) & np.isfinite(num) & np.isfinite(F) & ~near_kink
+        rtol, atol = (FD_RTOL, FD_ATOL) if dtype == "float64" else (3e-2, 3e-3)
+        err = np.abs(ad - num)
+        # plus the difference's own truncation error (h² f''' / 6), estimated from the one at
+        # 10h, which has a hundred times as much: it matters for float32's coarse h = 1e-2
+        truncation = np.where(np.isfinite(num10), np.abs(num - num10) / 99.0, 0.0)
+        tol = atol + rtol * np.maximum(np.abs(ad), np.abs(num)) + 3.0 * truncation
+        bad = usable & (err > tol)
+    return usable, err, tol, bad, rtol, atol
+
+
+def _disagreement(ctx: Context, fd: dict, t, ad, num, usable, bad, rtol, atol, ev) -> CheckResult:
+    """Autodiff and the differences disagree: at isolated branch points a warning, elsewhere a
+    failure (a warning when a surrogate gradient is allowed)."""
+    i = int(np.flatnonzero(bad)[np.argmin(np.abs(t[bad]))])  # where it first goes wrong
+    ev.update(
+        first_x=t[i],
+        first_autodiff=ad[i],
+        first_finite_difference=num[i],
+        mismatch_x=np.sort(t[bad])[:20],
+    )
+    mismatch = t[bad]
+    if len(mismatch) <= MAX_ISOLATED and _isolated(ctx, fd, mismatch, rtol, atol):
+        ev["isolated"] = True
+        return CheckResult(
+            "gradient_correct",
+            "warn",
+            f"Autodiff gives {ad[i]:.6g} but the central finite difference is "
+            f"{num[i]:.6g} at {ctx.x(t[i], True)} ({fd['dtype']}), and disagrees at "
+            f"isolated points only ({', '.join(f'{v:.6g}' for v in np.sort(mismatch))}; "
+            "they agree at ±1e-3, 1e-4 and 1e-5 around each): a branch point where "
+            "autodiff adds both branches' slopes or picks another one (a tie of "
+            "maximum/minimum/where); harmless unless inputs land exactly there.",
+            ev,
+        )
+    status = "warn" if ctx.allow_surrogate else "fail"
+    why = (
+        " (allowed: a deliberate surrogate gradient such as a straight-through estimator)"
+        if ctx.allow_surrogate
+        else "; if this is a deliberate surrogate (straight-through) gradient, pass "
+        "allow_surrogate_gradient=True"
+    )
+    return CheckResult(
+        "gradient_correct",
+        status,
+        f"Autodiff gives {ad[i]:.6g} but the central finite difference is "
+        f"{num[i]:.6g} at {ctx.x(t[i], True)} ({fd['dtype']}), the smallest |x| where they "
+        f"disagree; {int(bad.sum())} of {int(usable.sum())} points disagree "
+        f"({probe_text(fd)}){why}.",
         ev,
     )
 

@@ -92,18 +92,9 @@ def half(ctx: Context, dtype: str) -> CheckResult:
             i = int(np.flatnonzero(bad)[np.argmin(np.abs(t[bad]))])
             ev["smallest_abs_x"] = abs(t[i])
             extra = "" if status == "fail" else f" (only beyond |x| = {LARGE_INPUT:g})"
-            # the probe point of smallest |x| on the same side that is fine, if any
-            side = (np.sign(t) == np.sign(t[i])) & (np.abs(t) < abs(t[i])) & ~bad_y & ~bad_g
-            where, value, reference = t[i], vals[i], refs[i]
-            if side.any() and t[i] != 0:
-                good = float(t[side][np.argmax(np.abs(t[side]))])
-                with contextlib.suppress(Exception):  # the probe's point stands otherwise
-                    where = _onset(ctx, dtype, good, float(t[i]), key)
-                    at = _internal_overflow(ctx, dtype, np.array([where]))
-                    value = at["low"]["F" if key == "bad_y" else "dF"][0]
-                    reference = at["ref"]["F" if key == "bad_y" else "dF"][0]
-                    ev["onset_x"] = where
-                    ev["bisected_between"] = [good, float(t[i])]
+            where, value, reference, good = _onset_point(
+                ctx, dtype, t, i, key, vals, refs, ~bad_y & ~bad_g, ev
+            )
             start = (
                 f"from {ctx.x(where)} outwards (bisected between the probes "
                 f"{good:.6g} and {t[i]:.6g})"
@@ -126,3 +117,23 @@ def half(ctx: Context, dtype: str) -> CheckResult:
         f"|x| = {top:.4g} wherever the float32 result fits in {dtype}.",
         ev,
     )
+
+
+def _onset_point(ctx: Context, dtype: str, t, i: int, key: str, vals, refs, fine, ev) -> tuple:
+    """``(where, value, reference, good)``: where the non-finite `key` starts, bisected from the
+    probe point of smallest |x| on the same side that is fine (`good`, None if there is none),
+    with the half-precision and float32 values there; the probe's point `t[i]` otherwise."""
+    # the probe point of smallest |x| on the same side that is fine, if any
+    side = (np.sign(t) == np.sign(t[i])) & (np.abs(t) < abs(t[i])) & fine
+    where, value, reference = t[i], vals[i], refs[i]
+    good = None
+    if side.any() and t[i] != 0:
+        good = float(t[side][np.argmax(np.abs(t[side]))])
+        with contextlib.suppress(Exception):  # the probe's point stands otherwise
+            where = _onset(ctx, dtype, good, float(t[i]), key)
+            at = _internal_overflow(ctx, dtype, np.array([where]))
+            value = at["low"]["F" if key == "bad_y" else "dF"][0]
+            reference = at["ref"]["F" if key == "bad_y" else "dF"][0]
+            ev["onset_x"] = where
+            ev["bisected_between"] = [good, float(t[i])]
+    return where, value, reference, good

@@ -21,15 +21,11 @@ warning at best), and every target with ``fresh_process=False`` (the detail says
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import inspect
 import json
 import subprocess
 import sys
 import tempfile
 import time
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +38,13 @@ from actlab.checkup import reloading
 from actlab.checkup.context import Context
 from actlab.checkup.probe import WIDTH, backend, first_line, to_numpy
 from actlab.checkup.report import CheckResult
-from actlab.checkup.targets import name_of
+from actlab.checkup.saveable import (
+    builtin,
+    dropped_arguments,
+    identity,
+    importable,
+    unsaveable,
+)
 
 TIMEOUT = 300  # seconds for the child process (it imports Keras and the target's module)
 
@@ -143,70 +145,6 @@ def launch(reloads: list[Reload | None]) -> list[Child]:
     return children
 
 
-def _identity(obj) -> str:
-    return f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', repr(obj))}"
-
-
-def _importable(obj) -> bool:
-    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
-    if not module or module == "__main__" or "<locals>" in qualname:
-        return False
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def _builtin(obj) -> bool:
-    """One of Keras's own activations or layers, which Keras finds by name in any process (not
-    any object from a keras module: JAX's ops.custom_gradient wraps functions in one)."""
-    name = getattr(obj, "__name__", "")
-    if isinstance(obj, type):
-        return getattr(keras.layers, name, None) is obj
-    try:
-        return keras.activations.get(name) is obj
-    except (ValueError, TypeError):
-        return False
-
-
-def _unsaveable(fn) -> str | None:
-    """Why a callable cannot be saved by reference at all, or None."""
-    if isinstance(fn, functools.partial):
-        return (
-            "A functools.partial with fixed arguments cannot be saved by reference: make it a "
-            "registered function with those defaults, or a Layer with them in get_config."
-        )
-    if not isinstance(fn, types.FunctionType):
-        return (
-            f"`{name_of(fn)}` is not a plain Python function (a decorated or callable "
-            "object), so a model using it cannot be saved by reference: wrap it in a "
-            "registered function or Layer."
-        )
-    return None
-
-
-def dropped_arguments(layer) -> list[str]:
-    """Constructor arguments of `layer` that its `get_config` leaves out: required ones, and
-    ones whose value on the layer differs from the default that `from_config` would use."""
-    try:
-        config = layer.get_config()
-        parameters = inspect.signature(type(layer).__init__).parameters.values()
-    except Exception:  # noqa: BLE001 - no config or signature: nothing to name
-        return []
-    dropped = []
-    for p in parameters:
-        if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in config:
-            continue
-        if p.default is p.empty:
-            dropped.append(f"`{p.name}` (required)")
-            continue
-        value = getattr(layer, p.name, p.default)
-        simple = isinstance(value, (int, float, str, bool, type(None), tuple))
-        if simple and value != p.default:
-            dropped.append(f"`{p.name}` (the layer has {value!r}; reloaded: {p.default!r})")
-    return dropped
-
-
 def start(ctx: Context, fresh_process: bool) -> Reload:
     """Save the target's model and its outputs, and say where it will reload: in a fresh
     process (`launch` starts it) when `fresh_process` and another process can import it."""
@@ -216,7 +154,7 @@ def start(ctx: Context, fresh_process: bool) -> Reload:
         what = f"a model holding the {obj.__name__} layer"
     else:
         obj = target.fn
-        problem = _unsaveable(obj)
+        problem = unsaveable(obj)
         if problem:
             tmp = tempfile.TemporaryDirectory(prefix="checkup-serializes-")
             reload = Reload("", "", "", np.zeros(0), {}, tmp)
@@ -227,7 +165,7 @@ def start(ctx: Context, fresh_process: bool) -> Reload:
     tmp = tempfile.TemporaryDirectory(prefix="checkup-serializes-")
     root = Path(tmp.name)
     x = ctx.probe.layout(ctx.shape_points(), offset=True).astype("float32")
-    reload = Reload(what, _identity(obj), "", np.zeros(0), {}, tmp)
+    reload = Reload(what, identity(obj), "", np.zeros(0), {}, tmp)
     reload.dropped = dropped_arguments(layer) if target.layer is not None else []
     try:
         model = keras.Sequential([keras.Input((WIDTH,)), layer])
@@ -245,15 +183,15 @@ def start(ctx: Context, fresh_process: bool) -> Reload:
         "out_custom": str(root / "custom.npy"),
         "results": str(root / "results.json"),
         "custom": None
-        if _builtin(obj)
+        if builtin(obj)
         else {"module": obj.__module__, "qualname": obj.__qualname__, "names": names},
     }
     reload.live = obj
     if isinstance(layer, keras.layers.Lambda):
         reload.where = "in this process (a Lambda is saved as Python bytecode)"
-    elif _builtin(obj):
+    elif builtin(obj):
         reload.where = "in this process (a Keras built-in: every process knows its name)"
-    elif not _importable(obj):
+    elif not importable(obj):
         reload.where = "in this process only"
     elif not fresh_process:
         reload.where = "in this process (fresh_process=False)"
@@ -280,7 +218,6 @@ def serializes(ctx: Context) -> CheckResult:
     if reload.problem is not None:
         return reload.problem
     result = reload.result()
-    what = reload.what
     ev: dict[str, Any] = {
         "where": reload.where,
         "identity": reload.identity,
@@ -299,87 +236,108 @@ def serializes(ctx: Context) -> CheckResult:
         return CheckResult(
             "serializes",
             "fail",
-            f"Reloading {what} {reload.where} failed: {result['error']}{hint}.",
+            f"Reloading {reload.what} {reload.where} failed: {result['error']}{hint}.",
             ev,
         )
     plain, custom = result["plain"], result.get("custom")
-
-    def differ(r) -> float | None:
-        y = np.load(r["outputs"])
-        if y.shape == reload.expected.shape and np.allclose(
-            y, reload.expected, rtol=1e-6, atol=1e-6, equal_nan=True
-        ):
-            return None
-        if y.shape != reload.expected.shape:
-            return float("inf")
-        return float(np.nanmax(np.abs(y - reload.expected), initial=0.0))
-
     if plain["ok"] and plain["loaded"] != reload.identity:
-        d = differ(plain)
-        ev["max_abs_difference"] = 0.0 if d is None else d
-        if d is None:  # a twin: the model computes the same, but through another object
-            return CheckResult(
-                "serializes",
-                "warn",
-                f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, "
-                f"not {reload.identity}: Keras saved it by its bare name, which that object "
-                f"answers to. That object gives the same outputs on the probes "
-                f"({reload.expected.size} values, to 1e-6), so the reloaded model computes "
-                "the same, but a change to yours would not reach it; register yours with "
-                "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
-                "'package>name'.",
-                ev,
-            )
-        return CheckResult(
-            "serializes",
-            "fail",
-            f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, not "
-            f"{reload.identity} (its outputs differ by up to {d:.3g}): Keras saved it by its "
-            "bare name, which another object answers to; register it with "
-            "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
-            "'package>name'.",
-            ev,
-        )
+        return _reloads_as_another(reload, plain, ev)
     if plain["ok"]:
-        d = differ(plain)
-        ev["max_abs_difference"] = 0.0 if d is None else d
-        if d is not None:
-            return CheckResult(
-                "serializes",
-                "fail",
-                f"{what[0].upper()}{what[1:]} reloads with safe_mode=True {reload.where} but "
-                f"its outputs differ by up to {d:.3g}{hint}.",
-                ev,
-            )
-        if reload.where == "in this process only":
-            return _here_only(what, "reloads with safe_mode=True", reload, ev)
-        return CheckResult(
-            "serializes",
-            "pass",
-            f"{what[0].upper()}{what[1:]} saves as .keras and reloads with safe_mode=True "
-            f"{reload.where}, giving the same outputs.",
-            ev,
-        )
-    if custom and custom["ok"] and custom["loaded"] == reload.identity and differ(custom) is None:
-        if reload.where == "in this process only":
-            return _here_only(what, "reloads with custom_objects", reload, ev)
-        names = reload.job["custom"]["names"]
-        return CheckResult(
-            "serializes",
-            "warn",
-            f"{what[0].upper()}{what[1:]} reloads only with custom_objects: {reload.where}, "
-            f"load_model(..., safe_mode=True) raised {plain['error']}; with "
-            f"custom_objects={{{names[-1]!r}: {reload.identity.split(':')[-1]}}} it reloads to "
-            "the same outputs. Register it with "
-            "@keras.saving.register_keras_serializable(package=...) where it is defined, so "
-            "that importing that module is enough.",
-            ev,
-        )
+        return _reloads_safely(reload, plain, ev, hint)
+    if custom and custom["ok"] and custom["loaded"] == reload.identity:
+        if _difference(reload, custom) is None:
+            return _reloads_with_custom_objects(reload, plain, ev)
+    what = reload.what
     return CheckResult(
         "serializes",
         "fail",
         f"{what[0].upper()}{what[1:]} does not reload with safe_mode=True {reload.where}: "
         f"{plain['error']}{hint}.",
+        ev,
+    )
+
+
+def _difference(reload: Reload, r: dict[str, Any]) -> float | None:
+    """None if a reload's outputs match (to 1e-6), else the largest |difference| (inf: shape)."""
+    y = np.load(r["outputs"])
+    if y.shape == reload.expected.shape and np.allclose(
+        y, reload.expected, rtol=1e-6, atol=1e-6, equal_nan=True
+    ):
+        return None
+    if y.shape != reload.expected.shape:
+        return float("inf")
+    return float(np.nanmax(np.abs(y - reload.expected), initial=0.0))
+
+
+def _reloads_as_another(reload: Reload, plain: dict[str, Any], ev: dict) -> CheckResult:
+    """It reloads as another object: a twin (the same outputs) warns, anything else fails."""
+    what = reload.what
+    d = _difference(reload, plain)
+    ev["max_abs_difference"] = 0.0 if d is None else d
+    if d is None:  # a twin: the model computes the same, but through another object
+        return CheckResult(
+            "serializes",
+            "warn",
+            f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, "
+            f"not {reload.identity}: Keras saved it by its bare name, which that object "
+            f"answers to. That object gives the same outputs on the probes "
+            f"({reload.expected.size} values, to 1e-6), so the reloaded model computes "
+            "the same, but a change to yours would not reach it; register yours with "
+            "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
+            "'package>name'.",
+            ev,
+        )
+    return CheckResult(
+        "serializes",
+        "fail",
+        f"{what[0].upper()}{what[1:]} reloads {reload.where} as {plain['loaded']}, not "
+        f"{reload.identity} (its outputs differ by up to {d:.3g}): Keras saved it by its "
+        "bare name, which another object answers to; register it with "
+        "@keras.saving.register_keras_serializable(package=...) so that it is saved as "
+        "'package>name'.",
+        ev,
+    )
+
+
+def _reloads_safely(reload: Reload, plain: dict[str, Any], ev: dict, hint: str) -> CheckResult:
+    """It reloads as itself with safe_mode=True: the same outputs pass, others fail."""
+    what = reload.what
+    d = _difference(reload, plain)
+    ev["max_abs_difference"] = 0.0 if d is None else d
+    if d is not None:
+        return CheckResult(
+            "serializes",
+            "fail",
+            f"{what[0].upper()}{what[1:]} reloads with safe_mode=True {reload.where} but "
+            f"its outputs differ by up to {d:.3g}{hint}.",
+            ev,
+        )
+    if reload.where == "in this process only":
+        return _here_only(what, "reloads with safe_mode=True", reload, ev)
+    return CheckResult(
+        "serializes",
+        "pass",
+        f"{what[0].upper()}{what[1:]} saves as .keras and reloads with safe_mode=True "
+        f"{reload.where}, giving the same outputs.",
+        ev,
+    )
+
+
+def _reloads_with_custom_objects(reload: Reload, plain: dict[str, Any], ev: dict) -> CheckResult:
+    """It reloads to the same outputs only with custom_objects: a warning."""
+    what = reload.what
+    if reload.where == "in this process only":
+        return _here_only(what, "reloads with custom_objects", reload, ev)
+    names = reload.job["custom"]["names"]
+    return CheckResult(
+        "serializes",
+        "warn",
+        f"{what[0].upper()}{what[1:]} reloads only with custom_objects: {reload.where}, "
+        f"load_model(..., safe_mode=True) raised {plain['error']}; with "
+        f"custom_objects={{{names[-1]!r}: {reload.identity.split(':')[-1]}}} it reloads to "
+        "the same outputs. Register it with "
+        "@keras.saving.register_keras_serializable(package=...) where it is defined, so "
+        "that importing that module is enough.",
         ev,
     )
 

@@ -133,6 +133,35 @@ def _train_once(
     x_train, x_test = ds.flat()
     if scale == "raw":
         x_train, x_test = x_train * 255.0, x_test * 255.0
+    model = _model(target, seed, run_eagerly)
+    start = time.perf_counter()
+    report, history = _fit(model, x_train, ds.y_train, epochs, seed)
+    seconds = time.perf_counter() - start
+    weights = model.get_weights()
+    nonfinite = report.found or diagnostics.nonfinite_fraction(weights) > 0
+    acc = float("nan")
+    if not nonfinite:
+        acc = float(model.evaluate(x_test, ds.y_test, verbose=0, batch_size=256)[1])
+    return {
+        "scale": scale,
+        "nonfinite": bool(nonfinite),
+        "message": report.message,
+        "step": report.step,
+        "layer": report.layer,
+        "tensor": report.tensor,
+        "preactivation_range": getattr(report, "preactivation_range", None),
+        "loss": [float(v) for v in history.get("loss", [])],
+        "test_accuracy": acc,
+        "nonfinite_weight_fraction": diagnostics.nonfinite_fraction(weights),
+        "n_train": len(x_train),
+        "epochs": epochs,
+        "seconds": seconds,
+        "data": ds.provenance["description"],
+    }
+
+
+def _model(target: Target, seed: int, run_eagerly: bool) -> keras.Model:
+    """The check's network, compiled: 784 → 64 → act → 64 → act → 10, Adam."""
     layers = [keras.Input((784,))]
     for i in range(2):
         init = keras.initializers.GlorotUniform(seed=seed + i)
@@ -164,16 +193,20 @@ def _train_once(
         metrics=["accuracy"],
         run_eagerly=run_eagerly,
     )
-    start = time.perf_counter()
+    return model
+
+
+def _fit(model: keras.Model, x_train, y_train, epochs: int, seed: int) -> tuple:
+    """``(report, history)``: the fit, watched for non-finite values (`actlab.diagnostics`)."""
     if backend() == "tensorflow":
         report, history = diagnostics.diagnose_fit(
-            model, x_train, ds.y_train, batch_size=64, epochs=epochs, seed=seed
+            model, x_train, y_train, batch_size=64, epochs=epochs, seed=seed
         )
     else:  # actlab.diagnostics locates layers with tf.GradientTape: on JAX only the step
         diagnosis = diagnostics.NaNDiagnosis()
         history = model.fit(
             x_train,
-            ds.y_train,
+            y_train,
             batch_size=64,
             epochs=epochs,
             verbose=0,
@@ -181,25 +214,4 @@ def _train_once(
             callbacks=[diagnosis],
         ).history
         report = diagnosis.report
-    seconds = time.perf_counter() - start
-    weights = model.get_weights()
-    nonfinite = report.found or diagnostics.nonfinite_fraction(weights) > 0
-    acc = float("nan")
-    if not nonfinite:
-        acc = float(model.evaluate(x_test, ds.y_test, verbose=0, batch_size=256)[1])
-    return {
-        "scale": scale,
-        "nonfinite": bool(nonfinite),
-        "message": report.message,
-        "step": report.step,
-        "layer": report.layer,
-        "tensor": report.tensor,
-        "preactivation_range": getattr(report, "preactivation_range", None),
-        "loss": [float(v) for v in history.get("loss", [])],
-        "test_accuracy": acc,
-        "nonfinite_weight_fraction": diagnostics.nonfinite_fraction(weights),
-        "n_train": len(x_train),
-        "epochs": epochs,
-        "seconds": seconds,
-        "data": ds.provenance["description"],
-    }
+    return report, history

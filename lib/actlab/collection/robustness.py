@@ -117,14 +117,45 @@ def compare_results(
     verdict changed; ``summary`` says it in one line.
     """
     label = PERTURBATION_LABELS[perturbation]
+    ref_q = {q["id"]: q for q in _questions(reference)}
+    new_q = {q["id"]: q for q in _questions(perturbed)}
+    problems = _run_problems(reference, perturbed, bool(ref_q), perturbation)
+    entries = _entries(ref_q, new_q, problems)
+    flips = [e["id"] for e in entries if e["reference"] and e["perturbed"] and not e["agree"]]
+    for e in entries:
+        if e["id"] in flips:
+            e["overlap"] = _overlap(e["reference"], e["perturbed"])
+    return {
+        "notebook": notebook or (reference or perturbed or {}).get("notebook"),
+        "profile": (reference or perturbed or {}).get("profile"),
+        "perturbation": perturbation,
+        "perturbation_label": label,
+        "perturbation_text": PERTURBATIONS[perturbation][0],
+        "reference": None,
+        "perturbed": None,
+        "questions": entries,
+        "problems": problems,
+        "flips": flips,
+        "agree": not problems and not flips,
+        "summary": _summary(entries, flips, problems, label),
+    }
+
+
+def _run_problems(
+    reference: Mapping[str, Any] | None,
+    perturbed: Mapping[str, Any] | None,
+    has_questions: bool,
+    perturbation: str,
+) -> list[str]:
+    """What makes the two runs not comparable, whatever their questions say: a run missing, no
+    headline questions, other parameters, the perturbation on the wrong run."""
+    label = PERTURBATION_LABELS[perturbation]
     problems = []
     if reference is None:
         problems.append("the run to compare with has no results.json")
     if perturbed is None:
         problems.append(f"the run with {label} has no results.json")
-    ref_q = {q["id"]: q for q in _questions(reference)}
-    new_q = {q["id"]: q for q in _questions(perturbed)}
-    if reference is not None and not ref_q:
+    if reference is not None and not has_questions:
         problems.append("the run declares no headline questions (results['questions'])")
     if reference is not None and perturbed is not None:
         a, b = reference.get("params") or {}, perturbed.get("params") or {}
@@ -142,6 +173,14 @@ def compare_results(
                 and new_onednn != env["TF_ENABLE_ONEDNN_OPTS"]
             ):
                 problems.append(f"the perturbed run did not run with {label}")
+    return problems
+
+
+def _entries(
+    ref_q: Mapping[str, Any], new_q: Mapping[str, Any], problems: list[str]
+) -> list[dict[str, Any]]:
+    """One entry per question of either run, matched by id; a question in one run only is
+    added to `problems`."""
     entries = []
     for qid in list(ref_q) + [q for q in new_q if q not in ref_q]:
         r, n = ref_q.get(qid), new_q.get(qid)
@@ -164,44 +203,27 @@ def compare_results(
                 f"question {qid!r} is only in the {'perturbed' if r is None else 'unperturbed'} run"
             )
         entries.append(entry)
-    flips = [e["id"] for e in entries if e["reference"] and e["perturbed"] and not e["agree"]]
-    for e in entries:
-        if e["id"] in flips:
-            e["overlap"] = _overlap(e["reference"], e["perturbed"])
+    return entries
+
+
+def _summary(entries: list[dict], flips: list, problems: list[str], label: str) -> str:
+    """The comparison in one line."""
     same = sum(e["agree"] for e in entries)
     if problems:
-        summary = f"not compared: {'; '.join(problems)}"
-    elif flips:
-        summary = (
-            f"{len(flips)} of {len(entries)} headline verdicts FLIP with {label}: "
-            + "; ".join(
-                f"{e['id']}: {e['reference']['verdict']} → {e['perturbed']['verdict']}"
-                + wording.overlap_text(e["overlap"], e.get("unit"))
-                for e in entries
-                if e["id"] in flips
-            )
+        return f"not compared: {'; '.join(problems)}"
+    if flips:
+        return f"{len(flips)} of {len(entries)} headline verdicts FLIP with {label}: " + "; ".join(
+            f"{e['id']}: {e['reference']['verdict']} → {e['perturbed']['verdict']}"
+            + wording.overlap_text(e["overlap"], e.get("unit"))
+            for e in entries
+            if e["id"] in flips
         )
-    else:
-        identical = sum(e["identical"] for e in entries)
-        summary = f"the same {same} of {len(entries)} headline verdicts with {label}" + (
-            f" (all {identical} with identical numbers: {label} changed nothing in these runs)"
-            if identical == len(entries)
-            else ""
-        )
-    return {
-        "notebook": notebook or (reference or perturbed or {}).get("notebook"),
-        "profile": (reference or perturbed or {}).get("profile"),
-        "perturbation": perturbation,
-        "perturbation_label": label,
-        "perturbation_text": PERTURBATIONS[perturbation][0],
-        "reference": None,
-        "perturbed": None,
-        "questions": entries,
-        "problems": problems,
-        "flips": flips,
-        "agree": not problems and not flips,
-        "summary": summary,
-    }
+    identical = sum(e["identical"] for e in entries)
+    return f"the same {same} of {len(entries)} headline verdicts with {label}" + (
+        f" (all {identical} with identical numbers: {label} changed nothing in these runs)"
+        if identical == len(entries)
+        else ""
+    )
 
 
 def _overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[float] | None:
