@@ -168,9 +168,10 @@ def seeds_for_power(
     normal approximation n ≈ ((z₁₋α/₂ + z_power)·sd/gap)², gap = δ, m + μ or m − |μ|).
 
     Args:
-        as `power_paired_t`; `power` strictly between 0 and 1 (80 % by default). Size at the
-        declared δ or margin, never at an observed difference, and at the α the question will
-        be read at (`holm_alpha(alpha, m)` in a family of m).
+        sd, effect, alpha, kind, true_difference: as `power_paired_t`. Size at the declared
+            δ or margin, never at an observed difference, and at the α the question will be
+            read at (`holm_alpha(alpha, m)` in a family of m).
+        power: the power to reach, strictly between 0 and 1 (80 % by default).
 
     Returns:
         A `Sizing` (n infinite when the power cannot be reached within `SEEDS_LIMIT` seeds,
