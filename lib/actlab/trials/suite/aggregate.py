@@ -213,8 +213,6 @@ def aggregate(
         candidates, baselines: arm names (default: by the ``role`` column).
         reps: bootstrap resamples; confidence: the intervals' coverage; seed: the bootstrap's.
     """
-    from rliable import metrics
-
     if not (isinstance(reps, int) and reps >= 100):
         raise ValueError(f"`reps` must be an integer >= 100. Received: reps={reps!r}")
     if not (isinstance(confidence, float) and 0 < confidence < 1):
@@ -227,62 +225,67 @@ def aggregate(
             )
         candidates = candidates or list(dict.fromkeys(evals[evals.role == "candidate"].arm))
         baselines = baselines or list(dict.fromkeys(evals[evals.role == "baseline"].arm))
-    out = []
-    for cand in candidates:
-        for base in baselines:
-            both = evals[evals.arm.isin([cand, base])]
-            tasks = [
-                t for t in dict.fromkeys(both.task) if {cand, base} <= set(both[both.task == t].arm)
-            ]
-            if not tasks:
-                raise ValueError(f"{cand!r} and {base!r} share no task in the runs table")
-            missing = [t for t in tasks if t not in normalizations]
-            if missing:
-                raise ValueError(f"No `Normalization` declared for the tasks {missing}")
-            per_task = [
-                set(both[(both.task == t) & (both.arm == a)].seed)
-                for t in tasks
-                for a in (cand, base)
-            ]
-            seeds = sorted(set.intersection(*per_task))
-            if len(seeds) < 2 or any(len(s) != len(seeds) for s in per_task):
-                raise ValueError(
-                    f"{cand!r} and {base!r} must have the same evaluation seeds (at least 2) on "
-                    f"every task {tasks}"
-                )
-            x_raw, y_raw = _matrix(both, cand, tasks, seeds), _matrix(both, base, tasks, seeds)
-            x, y = np.empty_like(x_raw), np.empty_like(y_raw)
-            for j, t in enumerate(tasks):
-                x[:, j] = normalized_scores(x_raw[:, j], y_raw[:, j], normalizations[t])
-                y[:, j] = normalized_scores(y_raw[:, j], y_raw[:, j], normalizations[t])
+    return tuple(
+        _one(evals, cand, base, normalizations, reps, confidence, seed)
+        for cand in candidates
+        for base in baselines
+    )
 
-            ci = functools.partial(
-                stratified_bootstrap, reps=reps, confidence=confidence, seed=seed
-            )
-            iqm_ci, base_ci = ci(iqm_batched, [x]), ci(iqm_batched, [y])
-            improvement_ci = ci(improvement_batched, [x, y])
-            out.append(
-                Aggregate(
-                    candidate=cand,
-                    baseline=base,
-                    tasks=tuple(tasks),
-                    seeds=len(seeds),
-                    iqm=float(metrics.aggregate_iqm(x)),
-                    iqm_low=iqm_ci[0],
-                    iqm_high=iqm_ci[1],
-                    baseline_iqm=float(metrics.aggregate_iqm(y)),
-                    baseline_iqm_low=base_ci[0],
-                    baseline_iqm_high=base_ci[1],
-                    improvement=float(metrics.probability_of_improvement(x, y)),
-                    improvement_low=improvement_ci[0],
-                    improvement_high=improvement_ci[1],
-                    nonfinite=int(np.sum(~np.isfinite(x)) + np.sum(~np.isfinite(y))),
-                    reps=reps,
-                    confidence=confidence,
-                    seed=int(seed),
-                )
-            )
-    return tuple(out)
+
+def _paired_matrices(evals, cand: str, base: str, normalizations) -> tuple:
+    """The tasks both arms ran, their common seeds, and the two normalized score matrices
+    (seeds × tasks)."""
+    both = evals[evals.arm.isin([cand, base])]
+    tasks = [t for t in dict.fromkeys(both.task) if {cand, base} <= set(both[both.task == t].arm)]
+    if not tasks:
+        raise ValueError(f"{cand!r} and {base!r} share no task in the runs table")
+    missing = [t for t in tasks if t not in normalizations]
+    if missing:
+        raise ValueError(f"No `Normalization` declared for the tasks {missing}")
+    per_task = [
+        set(both[(both.task == t) & (both.arm == a)].seed) for t in tasks for a in (cand, base)
+    ]
+    seeds = sorted(set.intersection(*per_task))
+    if len(seeds) < 2 or any(len(s) != len(seeds) for s in per_task):
+        raise ValueError(
+            f"{cand!r} and {base!r} must have the same evaluation seeds (at least 2) on "
+            f"every task {tasks}"
+        )
+    x_raw, y_raw = _matrix(both, cand, tasks, seeds), _matrix(both, base, tasks, seeds)
+    x, y = np.empty_like(x_raw), np.empty_like(y_raw)
+    for j, t in enumerate(tasks):
+        x[:, j] = normalized_scores(x_raw[:, j], y_raw[:, j], normalizations[t])
+        y[:, j] = normalized_scores(y_raw[:, j], y_raw[:, j], normalizations[t])
+    return tasks, seeds, x, y
+
+
+def _one(evals, cand, base, normalizations, reps, confidence, seed) -> Aggregate:
+    """One candidate against one baseline (see `aggregate`)."""
+    from rliable import metrics
+
+    tasks, seeds, x, y = _paired_matrices(evals, cand, base, normalizations)
+    ci = functools.partial(stratified_bootstrap, reps=reps, confidence=confidence, seed=seed)
+    iqm_ci, base_ci = ci(iqm_batched, [x]), ci(iqm_batched, [y])
+    improvement_ci = ci(improvement_batched, [x, y])
+    return Aggregate(
+        candidate=cand,
+        baseline=base,
+        tasks=tuple(tasks),
+        seeds=len(seeds),
+        iqm=float(metrics.aggregate_iqm(x)),
+        iqm_low=iqm_ci[0],
+        iqm_high=iqm_ci[1],
+        baseline_iqm=float(metrics.aggregate_iqm(y)),
+        baseline_iqm_low=base_ci[0],
+        baseline_iqm_high=base_ci[1],
+        improvement=float(metrics.probability_of_improvement(x, y)),
+        improvement_low=improvement_ci[0],
+        improvement_high=improvement_ci[1],
+        nonfinite=int(np.sum(~np.isfinite(x)) + np.sum(~np.isfinite(y))),
+        reps=reps,
+        confidence=confidence,
+        seed=int(seed),
+    )
 
 
 def aggregate_trial(trial, **options) -> tuple[Aggregate, ...]:
