@@ -7,14 +7,11 @@ path, `expand_tasks` expands a suite (``"suite:quick"``) into its tasks."""
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from actlab._util import is_int
-from actlab.trials.tasks import Split, Task, build_regressor, log_mse_task
+from actlab.trials.tasks import Split, Task, build_regressor, log_mse_task, sine_split
 
 __all__ = [
     "TASKS",
@@ -155,20 +152,18 @@ def mnist_cnn(
 
 # --------------------------------------------------------------------------- sin x
 def _sin_split(seed: int, *, n_train: int, n_val: int, n_test: int, noise: float) -> Split:
-    rng = np.random.default_rng([seed, 2])
-    x = rng.uniform(0.0, 2 * math.pi, size=(n_train + n_val, 1))
-    y = np.sin(x) + noise * rng.normal(size=x.shape)
-    x_test = rng.uniform(2 * math.pi, 4 * math.pi, size=(n_test, 1))
-    f32 = lambda a: np.asarray(a, dtype="float32")  # noqa: E731
-    return Split(
-        f32(x[:n_train]),
-        f32(y[:n_train]),
-        f32(x[n_train:]),
-        f32(y[n_train:]),
-        f32(x_test),
-        f32(np.sin(x_test)),
-        f"sin x: {n_train} train / {n_val} validation points uniform on [0, 2π] (noise "
-        f"{noise:g}), {n_test} test points on [2π, 4π] (extrapolation); drawn by seed {seed}",
+    return sine_split(
+        seed,
+        2,
+        periods=1,
+        test_periods=1,
+        n_train=n_train,
+        n_val=n_val,
+        n_test=n_test,
+        noise=noise,
+        description=f"sin x: {n_train} train / {n_val} validation points uniform on [0, 2π] "
+        f"(noise {noise:g}), {n_test} test points on [2π, 4π] (extrapolation); drawn by seed "
+        f"{seed}",
     )
 
 

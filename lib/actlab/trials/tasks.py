@@ -27,7 +27,15 @@ import numpy as np
 
 from actlab._util import is_int
 
-__all__ = ["Split", "Task", "Init", "check_learning_rates", "log_mse_task", "build_regressor"]
+__all__ = [
+    "Split",
+    "Task",
+    "Init",
+    "check_learning_rates",
+    "log_mse_task",
+    "build_regressor",
+    "sine_split",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,4 +208,36 @@ def log_mse_task(
         unit="decades",
         log10=True,
         **fields,
+    )
+
+
+def sine_split(
+    seed: int,
+    stream: int,
+    *,
+    periods: int,
+    test_periods: int,
+    n_train: int,
+    n_val: int,
+    n_test: int,
+    noise: float,
+    description: str,
+) -> Split:
+    """sin x: `n_train` + `n_val` points uniform on `periods` periods from 0 (noise `noise`),
+    `n_test` noise-free points uniform on the next `test_periods` (extrapolation), drawn by the
+    generator seeded with (`seed`, `stream`); float32 arrays."""
+    rng = np.random.default_rng([seed, stream])
+    end = 2 * math.pi * periods
+    x = rng.uniform(0.0, end, size=(n_train + n_val, 1))
+    y = np.sin(x) + noise * rng.normal(size=x.shape)
+    x_test = rng.uniform(end, end + 2 * math.pi * test_periods, size=(n_test, 1))
+    f32 = lambda a: np.asarray(a, dtype="float32")  # noqa: E731
+    return Split(
+        f32(x[:n_train]),
+        f32(y[:n_train]),
+        f32(x[n_train:]),
+        f32(y[n_train:]),
+        f32(x_test),
+        f32(np.sin(x_test)),
+        description,
     )

@@ -27,7 +27,7 @@ import numpy as np
 
 from actlab._util import is_int
 from actlab.trials.suite._split import f32
-from actlab.trials.tasks import Split, Task, build_regressor, log_mse_task
+from actlab.trials.tasks import Split, Task, build_regressor, log_mse_task, sine_split
 
 __all__ = ["periodic_extrapolation", "periodic_trend", "snake"]
 
@@ -55,21 +55,18 @@ def _sin_split(
     n_test: int,
     noise: float,
 ) -> Split:
-    rng = np.random.default_rng([seed, 33])
-    end = 2 * math.pi * periods
-    x = rng.uniform(0.0, end, size=(n_train + n_val, 1))
-    y = np.sin(x) + noise * rng.normal(size=x.shape)
-    x_test = rng.uniform(end, end + 2 * math.pi * test_periods, size=(n_test, 1))
-    return Split(
-        f32(x[:n_train]),
-        f32(y[:n_train]),
-        f32(x[n_train:]),
-        f32(y[n_train:]),
-        f32(x_test),
-        f32(np.sin(x_test)),
-        f"sin x: {n_train} train / {n_val} validation points uniform on [0, {2 * periods}π] "
-        f"(noise {noise:g}), {n_test} test points on the next {test_periods} periods; drawn "
-        f"by seed {seed}",
+    return sine_split(
+        seed,
+        33,
+        periods=periods,
+        test_periods=test_periods,
+        n_train=n_train,
+        n_val=n_val,
+        n_test=n_test,
+        noise=noise,
+        description=f"sin x: {n_train} train / {n_val} validation points uniform on "
+        f"[0, {2 * periods}π] (noise {noise:g}), {n_test} test points on the next "
+        f"{test_periods} periods; drawn by seed {seed}",
     )
 
 
