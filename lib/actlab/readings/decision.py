@@ -264,6 +264,18 @@ def confirmatory_decision(
             f"log_scale={log_scale!r}, higher_is_better={higher_is_better!r}"
         )
     d, worst_a, worst_b, scorable = _scores(diffs, scores_a, scores_b, ceiling, higher_is_better)
+    common, reasons = _common(
+        kind, delta, d, log_scale, alpha, level, min_seeds, ceiling, worst_a, worst_b
+    )
+    if common["n"] < min_seeds:
+        reasons.insert(0, "too_few_seeds")
+    if not scorable or common["n"] < 2:
+        return _undecidable(common, reasons, d, scorable)
+    return _decided(common, reasons, d, log_scale, higher_is_better, seed)
+
+
+def _common(kind, delta, d, log_scale, alpha, level, min_seeds, ceiling, worst_a, worst_b):
+    """The fields every `Decision` of this question has, and the reasons known so far."""
     n = int(d.size)
     reasons: list[str] = []
     divergence_a = divergence_b = None
@@ -271,13 +283,12 @@ def confirmatory_decision(
         divergence_a, divergence_b = clopper_pearson(worst_a, n), clopper_pearson(worst_b, n)
         if worst_a or worst_b:
             reasons.append("scored_worst")
-    method = "wilcoxon_hl" if log_scale else "paired_t"
     common = dict(
         kind=kind,
         delta=delta,
         n=n,
         confidence=1.0 - level,
-        method=method,
+        method="wilcoxon_hl" if log_scale else "paired_t",
         alpha=alpha,
         level=level,
         min_seeds=min_seeds,
@@ -286,27 +297,35 @@ def confirmatory_decision(
         divergence_a=divergence_a,
         divergence_b=divergence_b,
     )
-    if n < min_seeds:
-        reasons.insert(0, "too_few_seeds")
-    if not scorable or n < 2:
-        if not scorable:
-            reasons.append("unscorable")
-        nan = math.nan
-        return Decision(
-            **common,
-            estimate=nan if not scorable else float(d.mean()),
-            low=nan,
-            high=nan,
-            p=nan,
-            p_check=nan,
-            check_method="none",
-            p_sensitivity=nan,
-            estimate_reading="undetermined",
-            check_reading="undetermined",
-            reading="undetermined",
-            decided=False,
-            reasons=tuple(reasons),
-        )
+    return common, reasons
+
+
+def _undecidable(common: dict, reasons: list[str], d, scorable: bool) -> Decision:
+    """A question that cannot be scored (or has fewer than 2 seeds): no interval, undetermined."""
+    if not scorable:
+        reasons.append("unscorable")
+    nan = math.nan
+    return Decision(
+        **common,
+        estimate=nan if not scorable else float(d.mean()),
+        low=nan,
+        high=nan,
+        p=nan,
+        p_check=nan,
+        check_method="none",
+        p_sensitivity=nan,
+        estimate_reading="undetermined",
+        check_reading="undetermined",
+        reading="undetermined",
+        decided=False,
+        reasons=tuple(reasons),
+    )
+
+
+def _decided(common, reasons, d, log_scale, higher_is_better, seed) -> Decision:
+    """The interval read four ways, checked by the distribution-free test at the same level
+    (their disagreement, or too few seeds, leaves it undetermined); the sign test beside."""
+    kind, delta, level, n = common["kind"], common["delta"], common["level"], common["n"]
     oriented = d if (higher_is_better or kind != "non_inferiority") else -d
     estimate, low, high, test = _estimate(d, log_scale, level)
     estimate_reading = _reading(kind, low, high, delta, higher_is_better)
@@ -326,7 +345,7 @@ def confirmatory_decision(
         reasons.append("check_disagrees")
     if sensitivity_reading != estimate_reading:
         reasons.append("sensitivity_disagrees")
-    if n < min_seeds:
+    if n < common["min_seeds"]:
         reading = "undetermined"
     return Decision(
         **common,
