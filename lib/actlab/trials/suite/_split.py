@@ -7,7 +7,7 @@ import numpy as np
 
 from actlab.trials.tasks import Split
 
-__all__ = ["f32", "three_way", "standardize"]
+__all__ = ["f32", "three_way", "standardize", "make_split"]
 
 
 def f32(a) -> np.ndarray:
@@ -49,4 +49,5 @@ def standardize(
 
 
 def make_split(x, y, train, val, test, description: str) -> Split:
+    """A `Split` of `x` and `y` by three index arrays or slices (train, validation, test)."""
     return Split(x[train], y[train], x[val], y[val], x[test], y[test], description)

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from actlab._util import is_int
+from actlab.trials.suite._split import make_split
 from actlab.trials.tasks import Split, Task
 
 __all__ = ["attention_task", "build_attention"]
@@ -94,13 +95,12 @@ def _count_split(
     x = rng.integers(0, vocab, size=(n, length)).astype("int32")
     y = (x[:, 1:] == x[:, :1]).sum(axis=1).astype("int64")
     a, b = n_train, n_train + n_val
-    return Split(
-        x[:a],
-        y[:a],
-        x[a:b],
-        y[a:b],
-        x[b:],
-        y[b:],
+    return make_split(
+        x,
+        y,
+        slice(0, a),
+        slice(a, b),
+        slice(b, None),
         f"count the first token: {length} tokens of {vocab}, drawn by seed {seed}: {n_train} "
         f"train / {n_val} validation / {n_test} test",
     )

@@ -21,7 +21,7 @@ import functools
 from collections.abc import Sequence
 
 from actlab._util import is_int
-from actlab.trials.suite._split import f32, standardize, three_way
+from actlab.trials.suite._split import f32, make_split, standardize, three_way
 from actlab.trials.tasks import Split, Task, build_regressor, log_mse_task
 
 __all__ = ["friedman_regression", "tabular_classifier", "build_classifier"]
@@ -39,13 +39,12 @@ def _friedman_split(seed: int, *, n_train: int, n_val: int, n_test: int, noise: 
     x, y = make_friedman1(n_samples=n, n_features=10, noise=noise, random_state=int(seed))
     x, y = f32(x), f32(y[:, None])
     a, b = n_train, n_train + n_val
-    return Split(
-        x[:a],
-        y[:a],
-        x[a:b],
-        y[a:b],
-        x[b:],
-        y[b:],
+    return make_split(
+        x,
+        y,
+        slice(0, a),
+        slice(a, b),
+        slice(b, None),
         f"make_friedman1 (noise {noise:g}), drawn by seed {seed}: {n_train} train / {n_val} "
         f"validation / {n_test} test",
     )
