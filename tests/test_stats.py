@@ -12,6 +12,17 @@ from actlab import stats, wording
 from actlab.stats.paired import _verdict
 
 
+@pytest.fixture(autouse=True)
+def _arithmetic_on_few_seeds(monkeypatch):
+    """These tests check the intervals' and verdicts' arithmetic, often on 2 to 5 seeds: the
+    floor of `stats.MIN_SEEDS` below which nothing is decided is lowered to 2 here and tested
+    on its own (`test_no_verdict_is_decided_on_fewer_than_min_seeds` in test_stats.py)."""
+    import functools
+
+    for name in ("compare_paired", "decide_paired"):
+        monkeypatch.setattr(stats, name, functools.partial(getattr(stats, name), min_seeds=2))
+
+
 def test_interval_is_the_textbook_paired_t_interval():
     a = np.array([95.2, 95.6, 94.9, 95.1, 95.4])
     b = np.array([95.5, 96.3, 95.6, 95.4, 95.9])
@@ -182,8 +193,17 @@ def test_format_comparison_sentences():
     }
     assert wording.format_comparison(r) == (
         "−0.50 points (95 % CI −0.93 to −0.07, 5 paired seeds): "
-        "inconclusive at a 0.5-point margin; about 12 seeds would decide "
-        "(80 % power at the observed difference)"
+        "inconclusive at a 0.5-point margin; fewer than 6 paired seeds decide nothing"
+    )
+    few = dict(r, verdict=stats.TOO_FEW_SEEDS)
+    assert wording.format_comparison(few).endswith(
+        "5 paired seeds): too few seeds to decide (fewer than 6 paired seeds)"
+    )
+    # from 6 seeds on an open verdict says nothing about seeds: never sized at the observed
+    # difference (seeds_needed stays a number in the record, not in the words)
+    six = dict(r, n=6)
+    assert wording.format_comparison(six) == (
+        "−0.50 points (95 % CI −0.93 to −0.07, 6 paired seeds): inconclusive at a 0.5-point margin"
     )
     decided = dict(
         r, verdict="a higher", margin=None, decided=True, mean_diff=0.8, ci_low=0.1, ci_high=1.5
@@ -191,8 +211,6 @@ def test_format_comparison_sentences():
     assert wording.format_comparison(decided, decimals=1) == (
         "+0.8 points (95 % CI 0.1 to 1.5, 5 paired seeds): a higher"
     )
-    open_no_estimate = dict(r, seeds_needed=float("nan"))
-    assert "no estimate" in wording.format_comparison(open_no_estimate)
     real = stats.compare_paired([95.2, 95.6, 94.9], [95.5, 96.3, 95.6], margin=0.5)
     text = wording.format_comparison(real)
     assert "3 paired seeds" in text and real["verdict"] in text and "nan" not in text
@@ -226,6 +244,8 @@ def test_compare_records_pairs_by_seed():
     ]  # other order: paired by seed
     r = stats.compare_records(records, "poly", "relu", value="acc", scale=100)
     assert r["mean_diff"] == pytest.approx(-0.5) and r["sd_diff"] == pytest.approx(0.0, abs=1e-9)
+    assert r["verdict"] == stats.TOO_FEW_SEEDS and not r["decided"]  # 3 seeds decide nothing
+    r = stats.compare_records(records, "poly", "relu", value="acc", scale=100, min_seeds=2)
     assert r["a"] == "poly" and r["b"] == "relu" and r["seeds"] == [2, 0, 1]
     assert r["verdict"] == "b higher"
     with pytest.raises(ValueError, match="same seeds"):
@@ -245,7 +265,7 @@ def test_compare_records_pairs_by_seed():
             ("b", 2, 10.0),
         ]
     ]
-    r = stats.compare_records(mse, "a", "b", value="mse", group="model", log10=True)
+    r = stats.compare_records(mse, "a", "b", value="mse", group="model", log10=True, min_seeds=2)
     assert r["mean_diff"] == pytest.approx(1.0) and r["ci_low"] == pytest.approx(1.0)
     assert wording.format_ratio(r).startswith("×10 (95 % CI ×10 to ×10, 3 paired seeds): a higher")
 
@@ -281,10 +301,8 @@ def test_a_mean_on_the_margin_needs_unboundedly_many_seeds():
     assert d.mean() == pytest.approx(-0.4999995)
     r = stats.compare_paired(d, np.zeros(5), margin=0.5)
     assert r["verdict"] == "inconclusive" and r["seeds_needed"] == math.inf
-    text = wording.format_comparison(r)
-    assert "more than 1,000 seeds" in text and "e+" not in text
-    big = dict(r, seeds_needed=5000.0)
-    assert "more than 1,000 seeds" in wording.format_comparison(big)
+    text = wording.format_comparison(dict(r, n=6))
+    assert "seeds" not in text.split(":", 1)[1] and "e+" not in text  # no sizing at the mean
 
 
 def test_sentences_can_name_the_variants():
@@ -301,3 +319,44 @@ def test_sentences_can_name_the_variants():
     assert (
         wording.verdict_words(stats.compare_paired([1.0, 2.0], [1.5, 1.0])) == "no clear difference"
     )
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7])
+def test_no_verdict_is_decided_on_fewer_than_min_seeds(n):
+    """Differences far from 0 (p far below 0.05 from 3 seeds on): fewer than MIN_SEEDS = 6
+    paired seeds give "too few seeds", undecided, with the interval and p still reported; from
+    6 on the verdict is read. Holm keeps the words and never decides them."""
+    from actlab.stats.decisions import decide_paired
+    from actlab.stats.paired import compare_paired
+
+    rng = np.random.default_rng(n)
+    a, b = 10 + rng.normal(0, 0.1, n), rng.normal(0, 0.1, n)
+    c, d = compare_paired(a, b), decide_paired(a, b)
+    assert stats.MIN_SEEDS == 6
+    if n < 6:
+        assert c["verdict"] == d["verdict"] == stats.TOO_FEW_SEEDS
+        assert not c["decided"] and not d["decided"]
+        assert c["ci_low"] > 0 and d["p"] < 0.05  # the numbers are still there
+        (h,) = stats.holm_verdicts([d])
+        assert h["verdict_holm"] == stats.TOO_FEW_SEEDS and not h["decided_holm"]
+    else:
+        assert c["verdict"] == d["verdict"] == "a higher" and c["decided"] and d["decided"]
+
+
+def test_holm_verdicts_keep_the_declared_family_size_with_an_unscorable_question():
+    """Notebook 02's case: 3 declared questions, one not scorable (p NaN). Holm over the family
+    of 3 (the NaN counted as p = 1, never kept): p 0.017 → 0.051 is not kept at 0.05, where a
+    family shrunk to 2 would have kept it (0.034)."""
+    from actlab.stats.decisions import decide_paired
+
+    rng = np.random.default_rng(0)
+    base = decide_paired(rng.normal(1, 1, 20), rng.normal(0, 1, 20))
+    results = [
+        {**base.to_dict(), "p": 0.017, "verdict": "a higher", "decided": True},
+        {**base.to_dict(), "p": float("nan"), "verdict": "no clear difference", "decided": False},
+        {**base.to_dict(), "p": 0.5, "verdict": "no clear difference", "decided": False},
+    ]
+    out = stats.holm_verdicts(results, 0.05)
+    assert out[0]["p_holm"] == pytest.approx(0.051) and not out[0]["decided_holm"]
+    assert math.isnan(out[1]["p_holm"]) and not out[1]["decided_holm"]
+    assert out[2]["p_holm"] == pytest.approx(1.0)

@@ -11,6 +11,18 @@ import pytest
 
 from actlab import stats, wording
 
+
+@pytest.fixture(autouse=True)
+def _arithmetic_on_few_seeds(monkeypatch):
+    """These tests check the intervals' and verdicts' arithmetic, often on 2 to 5 seeds: the
+    floor of `stats.MIN_SEEDS` below which nothing is decided is lowered to 2 here and tested
+    on its own (`test_no_verdict_is_decided_on_fewer_than_min_seeds` in test_stats.py)."""
+    import functools
+
+    for name in ("compare_paired", "decide_paired"):
+        monkeypatch.setattr(stats, name, functools.partial(getattr(stats, name), min_seeds=2))
+
+
 scipy_stats = pytest.importorskip("scipy.stats")
 
 

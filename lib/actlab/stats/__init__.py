@@ -29,14 +29,16 @@ exactly when the interval supports the verdict (twice the one-sided p of the cla
 Holm can adjust the p-values of different questions together.
 """
 
-from actlab.stats._common import OPEN_VERDICTS, QUESTIONS
+from actlab.stats._common import MIN_SEEDS, OPEN_VERDICTS, QUESTIONS, TOO_FEW_SEEDS
 from actlab.stats.decisions import decide_paired, holm, holm_verdicts, tost
 from actlab.stats.paired import compare_paired, compare_records
 from actlab.stats.power import detectable_effect, power_paired, seeds_needed
 from actlab.stats.records import Comparison, Decision, Tost
 
 __all__ = [
+    "MIN_SEEDS",
     "OPEN_VERDICTS",
+    "TOO_FEW_SEEDS",
     "QUESTIONS",
     "Comparison",
     "Decision",

@@ -13,6 +13,11 @@ from scipy import stats as _dist
 #: The questions `decide_paired` asks: is there a difference (two-sided); is `a` at most
 #: `margin` worse than `b` (non-inferiority); are they within ± `margin` (equivalence, TOST).
 QUESTIONS = ("difference", "non-inferiority", "equivalence")
+#: No verdict is decided on fewer paired seeds than this (below it: ``"too few seeds"``, the
+#: interval and p still reported); `actlab.readings.confirmatory_decision` uses the same floor.
+MIN_SEEDS = 6
+#: The verdict of a comparison with 2 to MIN_SEEDS − 1 paired seeds.
+TOO_FEW_SEEDS = "too few seeds"
 #: The verdict each question gives when its interval decides nothing.
 OPEN_VERDICTS = {
     "difference": "no clear difference",

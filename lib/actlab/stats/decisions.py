@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from actlab.stats._common import OPEN_VERDICTS, _check_alpha, _check_question, _p_ge, _z
+from actlab.stats._common import (
+    MIN_SEEDS,
+    OPEN_VERDICTS,
+    TOO_FEW_SEEDS,
+    _check_alpha,
+    _check_question,
+    _p_ge,
+    _z,
+)
 from actlab.stats.paired import compare_paired
 from actlab.stats.records import Comparison, Decision, Tost
 
@@ -25,6 +33,7 @@ def decide_paired(
     margin: float | None = None,
     alpha: float = 0.05,
     higher_is_better: bool = True,
+    min_seeds: int = MIN_SEEDS,
 ) -> Decision:
     """One declared question about two variants run on the same seeds (paired t).
 
@@ -37,6 +46,8 @@ def decide_paired(
         alpha: the level; the interval is the two-sided (1 − α) one, and every verdict is read
             from it (see the module docstring).
         higher_is_better: which direction is "worse" for non-inferiority (False for an MSE).
+        min_seeds: fewer paired seeds give ``"too few seeds"`` (see below); `MIN_SEEDS` (6)
+            unless a test of the arithmetic lowers it.
 
     Returns:
         A `Decision`: the fields of `compare_paired` (``n``, ``mean_diff``, ``ci_low``, ``ci_high``, ``sd_diff``,
@@ -46,11 +57,13 @@ def decide_paired(
         equivalent"), or of the question's own claim when it decides nothing, so that
         ``p < alpha`` exactly when the verdict is decided. Verdicts: "a higher", "b higher",
         "no clear difference"; "non-inferior", "inferior", "inconclusive"; "equivalent", "not
-        equivalent", "inconclusive"; "single seed" (no interval, ``p`` NaN).
+        equivalent", "inconclusive"; "single seed" (no interval, ``p`` NaN); "too few seeds"
+        (fewer than `MIN_SEEDS` paired seeds: the interval and p are reported, nothing is
+        decided — no distribution-free paired test can reach p < 0.0625 on five seeds).
     """
     alpha = _check_alpha(alpha)
     margin = _check_question(question, margin)
-    base = compare_paired(a, b, confidence=1.0 - alpha)
+    base = compare_paired(a, b, confidence=1.0 - alpha, min_seeds=min_seeds)
     fields = {**base.to_dict(), "question": question, "margin": margin, "alpha": alpha}
     if base.n < 2:
         return Decision(**{**fields, "p": math.nan, "verdict": "single seed", "decided": False})
@@ -58,7 +71,9 @@ def decide_paired(
         question, _equivalence
     )
     verdict, p = read(base, margin, higher_is_better)
-    decided = verdict != OPEN_VERDICTS[question]
+    if base.n < min_seeds:
+        verdict = TOO_FEW_SEEDS
+    decided = verdict not in (OPEN_VERDICTS[question], TOO_FEW_SEEDS)
     return Decision(**{**fields, "p": float(p), "verdict": verdict, "decided": decided})
 
 
@@ -171,15 +186,18 @@ def holm_verdicts(
     A result keeps its verdict (``verdict_holm``) when its adjusted p is below its alpha (or
     `alpha`), and otherwise gets its question's open verdict ("no clear difference",
     "inconclusive"); ``decided_holm`` says which. Returns new `Decision`s (new dicts for dicts),
-    in the same order.
+    in the same order. A result without a p (NaN: a comparison that could not be scored)
+    counts in the family's size as p = 1 and is never kept: the family never shrinks.
     """
-    adjusted = holm([r["p"] for r in results])
+    p = np.array([r["p"] for r in results], dtype="float64")
+    adjusted = np.where(np.isnan(p), np.nan, holm(np.where(np.isnan(p), 1.0, p)))
     out = []
     for r, p_holm in zip(results, adjusted, strict=True):
         level = _check_alpha(alpha if alpha is not None else r["alpha"])
         kept = bool(p_holm < level) and r["decided"]
         open_word = OPEN_VERDICTS.get(r.get("question", "difference"), "no clear difference")
-        verdict = r["verdict"] if kept or r["verdict"] == "single seed" else open_word
+        kept_words = ("single seed", TOO_FEW_SEEDS)
+        verdict = r["verdict"] if kept or r["verdict"] in kept_words else open_word
         holm_fields = {"p_holm": float(p_holm), "verdict_holm": verdict, "decided_holm": kept}
         if isinstance(r, Decision):
             out.append(dataclasses.replace(r, **holm_fields))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from actlab.stats._common import _t_quantile
+from actlab.stats._common import MIN_SEEDS, TOO_FEW_SEEDS, _t_quantile
 from actlab.stats.power import _seeds_for_power
 from actlab.stats.records import Comparison
 
@@ -72,7 +72,7 @@ def _verdict(low: float, high: float, margin: float | None) -> str:
 
 
 def _decided(verdict: str) -> bool:
-    return verdict not in ("no clear difference", "inconclusive", "single seed")
+    return verdict not in ("no clear difference", "inconclusive", "single seed", TOO_FEW_SEEDS)
 
 
 def _needed(mean: float, sd: float, n: int, margin: float | None, confidence: float) -> float:
@@ -88,7 +88,11 @@ def _needed(mean: float, sd: float, n: int, margin: float | None, confidence: fl
 
 
 def compare_paired(
-    a: Sequence[float], b: Sequence[float], margin: float | None = None, confidence: float = 0.95
+    a: Sequence[float],
+    b: Sequence[float],
+    margin: float | None = None,
+    confidence: float = 0.95,
+    min_seeds: int = MIN_SEEDS,
 ) -> Comparison:
     """Compare two variants run on the same seeds: a Student-t interval on the paired differences.
 
@@ -97,6 +101,8 @@ def compare_paired(
         margin: None asks "is there a difference?"; a number m ≥ 0 asks "is `a` at most m below
             `b`?" (non-inferiority, in the units of the metric; declare it before the run).
         confidence: the interval's coverage, strictly between 0 and 1.
+        min_seeds: with fewer paired seeds the verdict is ``"too few seeds"`` (interval still
+            computed): `MIN_SEEDS` (6) unless a test of the interval's arithmetic lowers it.
 
     Returns:
         A `Comparison`: ``n``, ``mean_diff`` (mean of a − b), ``ci_low``, ``ci_high`` (NaN with one seed),
@@ -121,7 +127,7 @@ def compare_paired(
         sd = float(diff.std(ddof=1))
         half = _t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
         low, high = mean - half, mean + half
-        verdict = _verdict(low, high, margin)
+        verdict = _verdict(low, high, margin) if n >= min_seeds else TOO_FEW_SEEDS
     return Comparison(
         n=n,
         mean_diff=mean,
@@ -148,6 +154,7 @@ def compare_records(
     scale: float = 1.0,
     log10: bool = False,
     confidence: float = 0.95,
+    min_seeds: int = MIN_SEEDS,
 ) -> Comparison:
     """`compare_paired` on run records (one dict per run): the `value` of runs whose `group` is `a`
     against those whose `group` is `b`, paired by `seed`. `scale` multiplies first (100: fractions
@@ -182,5 +189,5 @@ def compare_records(
     xb = np.array([vb[s] for s in seeds]) * scale
     if log10:
         xa, xb = np.log10(xa), np.log10(xb)
-    result = compare_paired(xa, xb, margin=margin, confidence=confidence)
+    result = compare_paired(xa, xb, margin=margin, confidence=confidence, min_seeds=min_seeds)
     return dataclasses.replace(result, a=a, b=b, seeds=seeds)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from actlab.stats import MIN_SEEDS, TOO_FEW_SEEDS
 from actlab.wording.numbers import format_number
 
 __all__ = [
@@ -26,6 +27,8 @@ def verdict_words(
     """The verdict for a reader: with `names`, "a higher"/"b higher" name the variant, e.g.
     ``"ReLU higher"`` or, with ``higher="has the higher MSE"``, ``"ReLU has the higher MSE"``."""
     verdict = result["verdict"]
+    if verdict == TOO_FEW_SEEDS:
+        return f"{TOO_FEW_SEEDS} to decide (fewer than {MIN_SEEDS} paired seeds)"
     if names and verdict in ("a higher", "b higher"):
         return f"{names[0] if verdict == 'a higher' else names[1]} {higher}"
     return verdict
@@ -54,7 +57,7 @@ def format_comparison(
     level = f"{100 * result['confidence']:g} % CI"
     text = f"{head} ({level} {fmt(result['ci_low'])} to {fmt(result['ci_high'])}, {n} paired seeds)"
     verdict, margin = verdict_words(result, names, higher), result["margin"]
-    if margin is not None:
+    if margin is not None and result["verdict"] != TOO_FEW_SEEDS:
         m = f"{margin:g}"
         article = "an" if m[0] == "8" or m.startswith(("11", "18")) else "a"
         verdict_text = (
@@ -68,7 +71,7 @@ def format_comparison(
     if result["mean_diff"] == 0 and result.get("sd_diff") == 0:
         text += "; the two are identical in every seed"
     elif not result["decided"]:
-        text += seeds_clause(result["seeds_needed"])
+        text += seeds_clause(result)
     return text
 
 
@@ -76,15 +79,14 @@ def format_comparison(
 SEEDS_QUOTE_LIMIT = 1000
 
 
-def seeds_clause(k: float) -> str:
-    if math.isfinite(k) and k <= SEEDS_QUOTE_LIMIT:
-        return f"; about {int(k)} seeds would decide (80 % power at the observed difference)"
-    if k > SEEDS_QUOTE_LIMIT:  # finite and large, or inf
-        return (
-            f"; the mean difference sits at the boundary: more than {SEEDS_QUOTE_LIMIT:,} seeds "
-            "would be needed, so more seeds alone will not settle it"
-        )
-    return "; the observed difference gives no estimate of how many seeds would decide"
+def seeds_clause(result: dict[str, Any]) -> str:
+    """What an undecided comparison says after its verdict: with fewer than
+    `actlab.stats.MIN_SEEDS` paired seeds, that so few decide nothing; otherwise nothing (how
+    many seeds a new trial needs comes from a declared smallest effect, never the observed
+    difference)."""
+    if result["n"] < MIN_SEEDS and result["verdict"] != TOO_FEW_SEEDS:
+        return f"; fewer than {MIN_SEEDS} paired seeds decide nothing"
+    return ""
 
 
 def format_short(
@@ -125,7 +127,7 @@ def format_ratio(
         f"{result['n']} paired seeds): {verdict_words(result, names, higher)}"
     )
     if not result["decided"]:
-        text += seeds_clause(result["seeds_needed"])
+        text += seeds_clause(result)
     return text
 
 

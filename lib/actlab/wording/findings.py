@@ -275,6 +275,7 @@ CLAIM = {
     "inferior": "not supported",
     "inconclusive": "open",
     "single seed": "open",
+    "too few seeds": "open",
 }
 
 

@@ -264,51 +264,12 @@ def what_it_would_take(r: dict[str, Any]) -> str:
 
 def _powered_but_open(r: dict[str, Any], k: int, at: str, sd: float, unit: str) -> str:
     """An undecided comparison whose trial ran at least the `k` seeds its observed spread needs
-    for 80 % power at the declared effect or margin: the difference lies nearer the decision's
-    boundary than the sizing assumed. Says so, what the interval excludes, and what the observed
-    difference would take (a new trial, declared with it)."""
-    kind, margin, n = r["question"], r["margin"], r["n"]
-    mean, low, high = r.get("mean_diff"), r.get("ci_low"), r.get("ci_high")
-    head = (
-        f"{n} paired seeds were enough for 80 % power at {at} ({k} needed at the observed "
-        f"paired SD {sd:.2g} {unit})"
-    )
-    if _nan(mean) or _nan(low) or _nan(high):
-        return head + "; see the runs"
-    observed = format_number(mean, sign=True)
-    if kind == "difference":
-        effect = abs(r["smallest_effect"])
-        if -effect < low and high < effect:
-            return (
-                f"{head}, and the interval excludes differences of "
-                f"{format_number(effect)} {unit} or more either way: any difference is "
-                "smaller than the smallest effect of interest (to conclude 'the same', declare "
-                "an equivalence question at that margin in a new trial)"
-            )
-        if abs(mean) >= effect:  # then only Holm's adjustment can have left it undecided
-            return (
-                f"{head}; the observed difference {observed} {unit} is at least that, but "
-                "undecided after Holm across the notebook's questions (a new trial)"
-            )
-        need = stats.seeds_needed(sd, abs(mean)) if mean != 0 else math.inf
-        return head + (
-            f"; the observed difference {observed} {unit} is smaller than that, and about "
-            f"{int(need)} paired seeds would have 80 % power at it (a new trial)"
-            if math.isfinite(need)
-            else f"; at the observed difference {observed} {unit} no practical number of seeds decides"
-        )
-    # non-inferiority / equivalence: power at the observed difference instead of at 0
-    better = mean if r.get("higher_is_better", True) else -mean
-    need = stats.seeds_needed(sd, better, question=kind, margin=margin)
-    if math.isfinite(need):
-        return (
-            f"{head}; at the observed difference {observed} {unit}, nearer the margin, about "
-            f"{int(need)} paired seeds would have 80 % power (a new trial)"
-        )
+    for 80 % power at the declared effect or margin: it stays open, and is quoted so. Nothing is
+    sized at the observed difference, and no equivalence is read that was not declared."""
     return (
-        f"{head}; at the observed difference {observed} {unit} no number of seeds would show "
-        f"{'non-inferiority' if kind == 'non-inferiority' else 'equivalence'} at the {margin:g} "
-        f"{unit} margin"
+        f"{r['n']} paired seeds were enough for 80 % power at {at} ({k} needed at the observed "
+        f"paired SD {sd:.2g} {unit}); the question stays open at this level and is quoted as "
+        "open (another trial would be a new registration at the same declared effect)"
     )
 
 
