@@ -30,6 +30,9 @@ import numpy as np
 KERAS_MNIST_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 EMBEDDED_TEST_FRACTION = 0.2
+#: The embedded split's seed for a held-out test block (`load_mnist(test_seed=...)`): the same
+#: 1,000 test images for every run seed; no run or tuning seed of the collection is this number.
+HELD_OUT_TEST_SEED = 999_983
 
 SOURCES = ("auto", "keras", "embedded")
 SCALES = ("unit", "raw")
@@ -241,6 +244,7 @@ def load_mnist(
     seed: int = 0,
     n_train: int | None = None,
     n_test: int | None = None,
+    test_seed: int | None = None,
 ) -> MNISTData:
     """Load MNIST.
 
@@ -251,16 +255,24 @@ def load_mnist(
         scale: ``"unit"`` divides pixels by 255 (values in [0, 1]); ``"raw"`` keeps 0..255.
         seed: seed of the embedded split and of any subsampling.
         n_train, n_test: optional class-balanced subsample sizes (smoke runs).
+        test_seed: seed of the embedded train/test split and of the test subsample (None:
+            `seed`). A fixed `test_seed` holds one test block out for every `seed` (e.g.
+            `HELD_OUT_TEST_SEED`): no seed's training or validation images are ever tested on.
     """
     _check_arguments(source, scale, n_train, n_test)
-    arrays, used, how, note = _arrays(source, seed)
+    if test_seed is not None and not (isinstance(test_seed, int) and test_seed >= 0):
+        raise ValueError(
+            f"`test_seed` must be None or an integer >= 0. Received: test_seed={test_seed!r}"
+        )
+    split_seed = seed if test_seed is None else test_seed
+    arrays, used, how, note = _arrays(source, split_seed)
     x_train, y_train, x_test, y_test = arrays
     counts = {"train_available": len(y_train), "test_available": len(y_test)}
     if n_train is not None:
         idx = stratified_subsample(y_train, n_train, seed)
         x_train, y_train = x_train[idx], y_train[idx]
     if n_test is not None:
-        idx = stratified_subsample(y_test, n_test, seed + 1)
+        idx = stratified_subsample(y_test, n_test, split_seed + 1)
         x_test, y_test = x_test[idx], y_test[idx]
 
     x_train = np.asarray(x_train, dtype="float32")
@@ -271,7 +283,7 @@ def load_mnist(
     y_test = np.asarray(y_test, dtype="int64")
 
     provenance = _provenance(
-        source, used, how, scale, seed, note, counts, y_train, y_test, n_train, n_test
+        source, used, how, scale, split_seed, note, counts, y_train, y_test, n_train, n_test
     )
     return MNISTData(x_train, y_train, x_test, y_test, provenance)
 

@@ -49,7 +49,14 @@ from actlab.trials.shipped import (
     sin_extrapolation,
 )
 from actlab.trials.suite import POSITIVE_CONTROLS, SUITES
-from actlab.trials.tasks import Init, Split, Task, build_regressor, log_mse_task
+from actlab.trials.tasks import (
+    Init,
+    Split,
+    Task,
+    build_regressor,
+    log_mse_task,
+    with_held_out_test,
+)
 from actlab.trials.trial import Trial
 
 __all__ = [
@@ -79,5 +86,6 @@ __all__ = [
     "run_trial",
     "sin_extrapolation",
     "log_mse_task",
+    "with_held_out_test",
     "build_regressor",
 ]

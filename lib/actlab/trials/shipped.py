@@ -12,6 +12,7 @@ from typing import Any
 
 from actlab._util import is_int
 from actlab.trials.tasks import Split, Task, build_regressor, log_mse_task, sine_split
+from actlab.wording.phrases import HELD_OUT_TEST
 
 __all__ = [
     "TASKS",
@@ -33,10 +34,12 @@ def _mnist_split(
     n_train: int | None,
     n_val: int,
     n_test: int | None,
+    held_out_test: bool = False,
 ) -> Split:
     from actlab import data
 
-    ds = data.load_mnist(source=source, seed=seed, n_train=None, n_test=n_test)
+    test_seed = data.HELD_OUT_TEST_SEED if held_out_test else None
+    ds = data.load_mnist(source=source, seed=seed, n_train=None, n_test=n_test, test_seed=test_seed)
     keep, val = data.stratified_split(ds.y_train, n_val / len(ds.y_train), seed + 7919)
     if n_train is not None:
         keep = keep[data.stratified_subsample(ds.y_train[keep], n_train, seed + 104729)]
@@ -50,7 +53,7 @@ def _mnist_split(
         x_test.reshape(shape),
         ds.y_test,
         f"{ds.provenance['origin']}; split by seed {seed}: {len(keep)} train / {len(val)} "
-        f"validation / {len(ds.y_test)} test",
+        f"validation / {len(ds.y_test)} test" + (HELD_OUT_TEST if held_out_test else ""),
     )
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "log_mse_task",
     "build_regressor",
     "sine_split",
+    "with_held_out_test",
 ]
 
 
@@ -240,4 +241,34 @@ def sine_split(
         f32(x_test),
         f32(np.sin(x_test)),
         description,
+    )
+
+
+def with_held_out_test(task: Task) -> Task:
+    """`task` with one test block held out for every seed: the MNIST split functions
+    (``held_out_test=True``) test every seed on the same images (`actlab.data.HELD_OUT_TEST_SEED`)
+    and draw its training and validation images from the rest, so no tuning run ever validates
+    on an image an evaluation run tests on. The setting enters the task's config (the cache key).
+
+    Raises:
+        ValueError: `task`'s data function has no ``held_out_test`` option.
+    """
+    import functools
+    import inspect
+
+    data = task.data
+    func = data.func if isinstance(data, functools.partial) else data
+    try:
+        accepts = "held_out_test" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        accepts = False
+    if not accepts:
+        raise ValueError(
+            f"Task {task.name!r}: its data function has no `held_out_test` option (the MNIST "
+            "tasks have one); a fixed test block cannot be held out. Received: "
+            f"task.data={data!r}"
+        )
+    return task.replace(
+        data=functools.partial(data, held_out_test=True),
+        config={**task.config, "held_out_test": True},
     )

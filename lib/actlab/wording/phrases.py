@@ -32,3 +32,8 @@ PHRASES = (
     SEEDS_GIVE,
     SINGLE_SEED_TEXT,
 )
+
+#: What a data split's description adds when its test block is held out for every seed.
+HELD_OUT_TEST = (
+    " (the test block held out: the same images for every seed, never trained or tuned on)"
+)

@@ -24,6 +24,7 @@ from actlab.activations.elu import (
 from actlab.collection import session
 from actlab.collection.experiments import any_good
 from actlab.diagnostics import diagnose_fit, nonfinite_fraction
+from actlab.wording.phrases import HELD_OUT_TEST
 
 __all__ = [
     "ACTIVATIONS",
@@ -119,14 +120,24 @@ FIXES = ("clamped exponent", "double where", "custom gradient")
 
 
 def _user_split(
-    seed: int, *, source: str, scale: str, n_train: int | None, n_val: int, n_test: int | None
+    seed: int,
+    *,
+    source: str,
+    scale: str,
+    n_train: int | None,
+    n_val: int,
+    n_test: int | None,
+    held_out_test: bool = False,
 ):
     """One seed's split of MNIST for the user's network: flat pixels (raw 0..255, or / 255),
     one-hot labels; `n_val` of the training images (stratified) are the validation split."""
     from actlab import data
     from actlab.trials import Split
 
-    ds = data.load_mnist(source=source, scale=scale, seed=seed, n_train=None, n_test=n_test)
+    test_seed = data.HELD_OUT_TEST_SEED if held_out_test else None
+    ds = data.load_mnist(
+        source=source, scale=scale, seed=seed, n_train=None, n_test=n_test, test_seed=test_seed
+    )
     keep, val = data.stratified_split(ds.y_train, n_val / len(ds.y_train), seed + 7919)
     if n_train is not None:
         keep = keep[data.stratified_subsample(ds.y_train[keep], n_train, seed + 104729)]
@@ -141,7 +152,7 @@ def _user_split(
         x_test,
         y_test,
         f"{origin}, {pixels}; split by seed {seed}: {len(keep)} train / {len(val)} "
-        f"validation / {len(y_test)} test",
+        f"validation / {len(y_test)} test" + (HELD_OUT_TEST if held_out_test else ""),
     )
 
 
