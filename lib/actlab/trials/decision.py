@@ -17,6 +17,7 @@ from typing import Any
 
 from actlab.readings import rounding_factor
 from actlab.trials.compare import compare
+from actlab.trials.confirmatory import confirm
 from actlab.trials.design import Design
 from actlab.trials.execution import Runs
 from actlab.trials.schema import check_rows
@@ -31,6 +32,7 @@ class Decisions:
 
     comparisons: list[dict[str, Any]]
     roundings: list[dict[str, Any]] = field(default_factory=list)
+    confirmatory: list[Any] = field(default_factory=list)  # `confirmatory.Reading`s
 
 
 def _scores(rows: list[dict], design: Design) -> dict[tuple, float]:
@@ -83,8 +85,9 @@ def _interactions(rows: list[dict], design: Design, comparisons: list[dict]) -> 
 
 def decide(runs: Runs, design: Design) -> Decisions:
     """The comparisons of `design`'s pairs over `runs`' evaluation runs (the candidates the
-    checkup barred are left out), each one's cost ratio when `design.cost`, and for a design
-    crossed with roundings the interaction records."""
+    checkup barred are left out), each one's cost ratio when `design.cost`, for a design
+    crossed with roundings the interaction records, and for a confirmatory design its declared
+    questions read by `actlab.trials.confirmatory.confirm`."""
     cands = [a.name for a in design.candidates if a.name not in runs.skipped]
     bases = [a.name for a in design.baselines] if cands else []
     rows = _over_roundings(runs.rows, design) if design.crossed else runs.rows
@@ -104,4 +107,5 @@ def decide(runs: Runs, design: Design) -> Decisions:
             c["cost_ratio"], c["cost_ratio_q1"], c["cost_ratio_q3"] = ratio
     check_rows("comparisons", comparisons)
     roundings = _interactions(runs.rows, design, comparisons) if design.crossed else []
-    return Decisions(comparisons, roundings)
+    readings = confirm(runs.rows, design) if design.confirmatory else []
+    return Decisions(comparisons, roundings, readings)

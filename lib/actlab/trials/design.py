@@ -74,6 +74,8 @@ class Design:
     task_sources: Mapping[str, Any] | None = None
     roundings: tuple[str, ...] = ()
     interaction_margin: float | None = None
+    confirmatory: bool = False
+    ceiling_arm: str | None = None
 
     # ------------------------------------------------------------------ what it plans
     @property
@@ -169,6 +171,8 @@ class Design:
             "onednn": self.onednn,
             "roundings": list(self.settings),
             "interaction_margin": self.interaction_margin,
+            "confirmatory": self.confirmatory,
+            "ceiling_arm": self.ceiling_arm,
             "force": self.force,
             "cost": self.cost,
             "runs": {
@@ -224,6 +228,8 @@ class Design:
             task_sources=sources,
             roundings=tuple(data["roundings"]) if len(data["roundings"]) > 1 else (),
             interaction_margin=data["interaction_margin"],
+            confirmatory=bool(data.get("confirmatory", False)),
+            ceiling_arm=data.get("ceiling_arm"),
         )
 
     def record(self, candidates: Sequence[str], skipped: Sequence[str], tuned: bool) -> dict:
@@ -251,6 +257,9 @@ class Design:
                 {"roundings": list(self.roundings), "interaction_margin": self.interaction_margin}
                 if self.crossed
                 else {}
+            ),
+            **(
+                {"confirmatory": True, "ceiling_arm": self.ceiling_arm} if self.confirmatory else {}
             ),
         }
 

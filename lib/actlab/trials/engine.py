@@ -47,6 +47,8 @@ def run_trial(
     op_threads: int = 1,
     roundings: Sequence[str] | None = None,
     interaction_margin: float | None = None,
+    confirmatory: bool = False,
+    ceiling_arm: str | None = None,
 ) -> Trial:
     """Run a trial and return a `Trial` (``.runs``, ``.comparisons``, ``.choices``, ...).
 
@@ -88,6 +90,10 @@ def run_trial(
             None: this process's setting only.
         interaction_margin: with `roundings`, the declared equivalence margin (in the task's
             units) of the arm × rounding interaction, read per comparison (`Trial.roundings`).
+        confirmatory: read the declared questions by the confirmatory protocol as well
+            (`actlab.trials.confirmatory`; needs `roundings` and fully declared questions):
+            `Trial.confirmatory`. ceiling_arm: an arm (e.g. `constant_reference()`) whose mean
+            test score on a log10 task is the worst score a diverged run gets there.
     """
     start = time.perf_counter()
     design = plan_trial(
@@ -108,6 +114,8 @@ def run_trial(
         op_threads=op_threads,
         roundings=roundings,
         interaction_margin=interaction_margin,
+        confirmatory=confirmatory,
+        ceiling_arm=ceiling_arm,
     )
     runs = execute(design, jobs=jobs, scheduler=scheduler, cache=cache, progress=progress)
     decisions = decide(runs, design)
@@ -124,4 +132,5 @@ def run_trial(
         seconds=time.perf_counter() - start,
         note=note_design(None if cache is None else Path(cache), record),
         roundings=decisions.roundings,
+        confirmatory=[r.to_dict() for r in decisions.confirmatory],
     )

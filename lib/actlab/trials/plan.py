@@ -90,6 +90,8 @@ def plan_trial(
     op_threads: int = 1,
     roundings: Sequence[str] | None = None,
     interaction_margin: float | None = None,
+    confirmatory: bool = False,
+    ceiling_arm: str | None = None,
 ) -> Design:
     """Check every argument and plan a trial: a `Design`, before anything trains. The
     arguments are `run_trial`'s (see there); `force` and `cost` are recorded for `execute` and
@@ -132,6 +134,7 @@ def plan_trial(
             f"seeds than those compared). Both hold {sorted(set(eval_seeds) & set(tuning))}."
         )
     questions, listed = as_questions(question, margin)
+    check_confirmatory(confirmatory, ceiling_arm, questions, crossed, pair_list, by_name)
     for arm in cand + base:
         activation_factory(arm.activation)  # a bad target fails here, before anything runs
     return Design(
@@ -153,7 +156,51 @@ def plan_trial(
         task_sources=sources,
         roundings=crossed,
         interaction_margin=None if not crossed else float(interaction_margin),
+        confirmatory=bool(confirmatory),
+        ceiling_arm=ceiling_arm,
     )
+
+
+def check_confirmatory(
+    confirmatory: Any,
+    ceiling_arm: Any,
+    questions: Sequence[Any],
+    crossed: tuple[str, ...],
+    pairs: Sequence[tuple[str, str]],
+    arms: dict[str, Any],
+) -> None:
+    """A confirmatory design (`actlab.trials.confirmatory`): crossed with the roundings, every
+    declared question naming its task, candidate and baseline (a compared pair) and its
+    smallest effect (a difference) or margin; `ceiling_arm` one of the arms."""
+    if not isinstance(confirmatory, bool):
+        raise ValueError(f"`confirmatory` must be True or False. Received: {confirmatory!r}")
+    if ceiling_arm is not None and ceiling_arm not in arms:
+        raise ValueError(
+            f"`ceiling_arm` must be None or one of the trial's arms ({sorted(arms)}). "
+            f"Received: ceiling_arm={ceiling_arm!r}"
+        )
+    if not confirmatory:
+        return
+    if not crossed:
+        raise ValueError(
+            "A confirmatory design runs every seed under both roundings: pass `roundings` "
+            "(e.g. ('1', '0')) and `interaction_margin`. Received: confirmatory=True, roundings=None"
+        )
+    declared = [q for q in questions if not q.exploratory]
+    for q in declared:
+        effect = q.smallest_effect if q.kind == "difference" else q.margin
+        if None in (q.task, q.candidate, q.baseline) or (q.candidate, q.baseline) not in pairs:
+            raise ValueError(
+                "Each question of a confirmatory design names its task, candidate and baseline "
+                f"(a compared pair). Received: {q!r}"
+            )
+        if effect is None:
+            raise ValueError(
+                "Each question of a confirmatory design declares its smallest effect (a "
+                f"difference) or margin. Received: {q!r}"
+            )
+    if not declared:
+        raise ValueError("A confirmatory design declares at least one question. Received: none")
 
 
 ROUNDINGS = ("1", "0")  # TF_ENABLE_ONEDNN_OPTS: oneDNN on, off

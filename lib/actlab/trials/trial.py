@@ -78,6 +78,8 @@ class Trial:
         checkups: the candidates' checkup summaries; skipped: those not trained.
         design: what was declared before the run; note: set when the same design ran other
             seeds before (a new trial).
+        confirmatory: for a confirmatory design, each declared question's reading
+            (`actlab.trials.confirmatory.Reading.to_dict()`).
         roundings: for a design crossed with roundings, per comparison the arm × rounding
             interaction (`actlab.trials.decision`); empty otherwise.
     """
@@ -92,6 +94,7 @@ class Trial:
     seconds: float
     note: str | None = None
     roundings: list[dict[str, Any]] = field(default_factory=list)
+    confirmatory: list[dict[str, Any]] = field(default_factory=list)
     _figure: Any = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -215,6 +218,7 @@ class Trial:
                 "note": self.note,
                 "seconds": self.seconds,
                 **({"roundings": self.roundings} if self.roundings else {}),
+                **({"confirmatory": self.confirmatory} if self.confirmatory else {}),
             }
         )
 

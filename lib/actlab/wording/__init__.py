@@ -7,6 +7,7 @@ say the same thing in the same way. It imports `actlab.stats` and `actlab._util`
 - `numbers`: numbers with a typographic minus, mean ± std, ratios, a record's number;
 - `comparisons`: one paired comparison as a verdict, a sentence, a card, a record;
 - `designs`: what a declared question needs (seeds for 80 % power) and whether a run has it;
+- `confirmatory`: a confirmatory trial's readings, rounding interaction and sizing;
 - `trials`: a trial's table, summary, learning-rate choices, verdicts and open questions;
 - `findings`: the notebooks' findings from their question records;
 - `rational`: notebook 08's findings, cost, approximation and drift texts;
@@ -16,6 +17,7 @@ say the same thing in the same way. It imports `actlab.stats` and `actlab._util`
 
 from actlab.wording import (
     comparisons,
+    confirmatory,
     designs,
     findings,
     numbers,
@@ -25,6 +27,7 @@ from actlab.wording import (
     trials,
 )
 from actlab.wording.comparisons import *  # noqa: F403
+from actlab.wording.confirmatory import *  # noqa: F403
 from actlab.wording.designs import *  # noqa: F403
 from actlab.wording.findings import *  # noqa: F403
 from actlab.wording.numbers import *  # noqa: F403
@@ -35,6 +38,16 @@ from actlab.wording.trials import *  # noqa: F403
 
 __all__ = [
     name
-    for module in (numbers, comparisons, designs, trials, findings, rational, readme, robustness)
+    for module in (
+        numbers,
+        comparisons,
+        confirmatory,
+        designs,
+        trials,
+        findings,
+        rational,
+        readme,
+        robustness,
+    )
     for name in module.__all__
 ]
