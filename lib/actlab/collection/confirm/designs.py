@@ -111,8 +111,28 @@ def _rational(params: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _soft_exponential(params: Mapping[str, Any]) -> dict[str, Any]:
+    from actlab.collection.experiments import any_good
+    from actlab.collection.experiments import softexp as se
+    from actlab.trials import constant_reference
+
+    arm_list = se.arms(params["sweep"], exploratory=params["exploratory_arms"])
+    tasks = se.tasks(params["task_sizes"], params["learning_rates"])
+    held = [with_held_out_test(t) if t.name == "mnist" else t for t in tasks]
+    reference = constant_reference(tasks=("xy", "sin"))  # the ceiling of the log10 MSE tasks
+    return dict(
+        candidates=[a for a in arm_list if a.name != "ReLU"],
+        baselines=[a for a in arm_list if a.name == "ReLU"] + [reference],
+        tasks=held,
+        pairs=se.pairs(arm_list),
+        question=any_good.questions(params["declared"]),
+        force=False,
+    )
+
+
 #: notebook -> its design's arms, tasks and questions from the notebook's parameters.
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "02_soft_exponential": _soft_exponential,
     "03_nan_diagnosis": _nan_diagnosis,
     "04_antirectifier_vs_relu": _antirectifier,
     "05_truncation_layer": _truncation,
