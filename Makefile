@@ -38,7 +38,7 @@ ORDERED := $(filter $(NAMES),$(SLOW_FIRST)) $(filter-out $(SLOW_FIRST),$(NAMES))
 STAMPS := $(foreach n,$(ORDERED),$(EXEC_DIR)/.$(n).ok)
 LIB_SRC := $(shell find lib -name '*.py' 2>/dev/null)
 
-.PHONY: help venv figures notebooks reports docs bench checkup test lint format lab lock clean distclean readme-table robustness
+.PHONY: help venv figures notebooks reports docs bench checkup test lint format lab lock clean distclean readme-table robustness confirm
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -120,6 +120,14 @@ robustness: $(VENV_STAMP)  ## NB=NN_name (default: every notebook with declared 
 
 reports: figures  ## HTML reports + index.html of one profile/backend (HIDE_CODE=1: paper variant)
 	$(PY) -m actlab.collection.reports $(NAMES) $(RUN_ARGS) $(if $(filter 1 yes true,$(HIDE_CODE)),--hide-code)
+
+# The confirmatory trials (notebooks/confirm/): re-decide every registered trial from its
+# committed runs (seconds, no training); TRAIN=1 re-trains each one first (cached in
+# build/confirm-cache: hours the first time) and overwrites its runs.csv and readings.json, so
+# `git diff notebooks/confirm` shows whether the code still produces the committed runs.
+confirm: $(VENV_STAMP)  ## re-decide every confirmatory trial from its committed runs (TRAIN=1: re-train them first)
+	@$(if $(filter 1 yes true,$(TRAIN)),KERAS_BACKEND=tensorflow $(PY) -m actlab.collection.confirm run $(NB) &&) \
+	  KERAS_BACKEND=tensorflow $(PY) -m actlab.collection.confirm decide $(NB)
 
 readme-table: $(VENV_STAMP)  ## README findings table from figures/*/results.json (after `make figures`, default profile)
 	$(PY) tools/readme_table.py --collect --figures figures

@@ -217,9 +217,36 @@ def collect(figures: Path, names: list[str] | None = None) -> dict[str, Any]:
     return {"notebooks": notebooks}
 
 
+CONFIRM = ROOT / "notebooks" / "confirm"
+#: Notebooks without a confirmatory trial, and why (words, not numbers).
+NOT_CONFIRMED = {
+    "07_check_your_activation": "not a comparison: the checkup's findings are checks, not verdicts",
+    "09_is_my_activation_any_good": "exploratory: a demonstration of `actlab.trials` on the "
+    "collection's candidates, not a registered trial",
+}
+
+
+def confirmatory() -> dict[str, Any]:
+    """Each registered confirmatory trial (notebooks/confirm/NN_name/): its committed readings
+    (``readings.json``) when it has run, else that it is registered."""
+    out: dict[str, Any] = {k: {"status": "none", "why": v} for k, v in NOT_CONFIRMED.items()}
+    for folder in sorted(p for p in CONFIRM.iterdir() if p.is_dir()):
+        if not (folder / "registration.json").is_file():
+            continue
+        path = folder / "readings.json"
+        if path.is_file():
+            out[folder.name] = {"status": "run", **json.loads(path.read_text())}
+        else:
+            out[folder.name] = {"status": "registered"}
+    return out
+
+
 def render(reference: dict[str, Any]) -> str:
-    """The Markdown block (markers included) for `reference`."""
-    table = wording.findings_table(reference["notebooks"], QUESTIONS, DESCRIBED, WITH_FINDING)
+    """The Markdown block (markers included) for `reference` and the committed confirmatory
+    trials."""
+    table = wording.findings_table(
+        reference["notebooks"], QUESTIONS, DESCRIBED, WITH_FINDING, confirmatory()
+    )
     return "\n".join([BEGIN, table, END])
 
 

@@ -8,9 +8,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from actlab.wording.confirmatory import reading_words
 from actlab.wording.numbers import amount
 
-__all__ = ["findings_table", "question_cell", "robustness_cell", "run_cell", "verdicts_cell"]
+__all__ = [
+    "confirmatory_cell",
+    "findings_table",
+    "question_cell",
+    "robustness_cell",
+    "run_cell",
+    "verdicts_cell",
+]
 
 
 def _number(x: Any, sign: bool = True) -> str:
@@ -20,18 +28,19 @@ def _number(x: Any, sign: bool = True) -> str:
 
 
 def question_cell(q: Mapping[str, Any]) -> str:
-    """One headline question: its words and kind, the difference with its interval, the
-    verdict after Holm, and "decided" or what it would take."""
+    """One headline question of an exploratory run (a notebook's profile run): its words and
+    kind, the difference with its interval and seeds, Holm's p — numbers, no verdict word (the
+    verdict column quotes the confirmatory trial only)."""
     unit = q.get("unit") or "points"
     kind, margin, effect = q.get("kind"), q.get("margin"), q.get("smallest_effect")
     if kind == "non-inferiority":
         how = f"non-inferiority, margin {amount(margin, unit)}"
     elif kind == "equivalence":
-        how = f"equivalence within ±{amount(margin, unit)} (TOST)"
+        how = f"equivalence within ±{amount(margin, unit)}"
     else:
         how = "difference" + (f", smallest effect {amount(effect, unit)}" if effect else "")
     if not (isinstance(q.get("mean_diff"), int | float) and math.isfinite(q["mean_diff"])):
-        numbers = f"{q.get('n')} paired seeds"  # not comparable: no difference to quote
+        numbers = f"not comparable ({q.get('n')} paired seeds, a score not finite)"
     elif unit == "decades":
         ratio = lambda v: f"×{10**v:.3g}" if isinstance(v, int | float) else "n/a"  # noqa: E731
         numbers = (
@@ -45,8 +54,52 @@ def question_cell(q: Mapping[str, Any]) -> str:
         )
     p = q.get("p_holm")
     holm = f", Holm p = {p:.2g}" if isinstance(p, int | float) and math.isfinite(p) else ""
-    outcome = "decided" if q.get("decided") else f"open: {q.get('open') or 'see the notebook'}"
-    return f"*{q.get('question')}* ({how}): {numbers}: **{q.get('verdict')}**{holm}; {outcome}"
+    return f"*{q.get('question')}* ({how}): {numbers}{holm}"
+
+
+def confirmatory_cell(entry: Mapping[str, Any] | None) -> str:
+    """A notebook's confirmatory trial (`tools/readme_table.py` reads notebooks/confirm/): each
+    declared question's reading after Holm and its rounding interaction, with the trial's run;
+    or that it is registered and not run yet; or that it has none."""
+    if not entry:
+        return "no confirmatory trial registered: no verdict"
+    if entry.get("status") == "none":
+        return entry["why"]
+    if entry.get("status") != "run":
+        return "registered, not run yet: no verdict"
+    commit = (entry.get("registration_commit") or "?")[:7]
+    parts = []
+    for r in entry["readings"]:
+        d = r["decision"]
+        inter = r.get("interaction")
+        same = (
+            "n/a"
+            if inter is None
+            else ("yes" if inter["equivalence"]["equivalent"] else "not shown")
+        )
+        numbers = (
+            "no interval"
+            if not isinstance(d.get("low"), int | float) or not math.isfinite(d["low"])
+            else f"{_signed(d['estimate'], r)} ({100 * d['confidence']:.4g} % CI "
+            f"{_signed(d['low'], r, False)} to {_signed(d['high'], r, False)})"
+        )
+        parts.append(
+            f"*{r.get('words') or r.get('id')}* {numbers}, {r['n']} seeds × "
+            f"{len(r['roundings'])} roundings: **{reading_words(r)}**; the same within "
+            f"±{r['interaction_margin']:g} under oneDNN off? {same}"
+        )
+    run = (
+        f"registered {commit}, run {(entry.get('finished_utc') or '?')[:10]} at "
+        f"{(entry.get('run_commit') or '?')[:7]}, {entry.get('runs')} runs, "
+        f"{entry.get('train_s', 0) / 3600:.1f} h of training on {entry.get('cpu')}"
+    )
+    return "; ".join(parts) + f" ({run})"
+
+
+def _signed(x: float, r: Mapping[str, Any], sign: bool = True) -> str:
+    if r["log_scale"]:
+        return f"×{10**x:.3g}"
+    return f"{_number(x, sign)} {r['unit']}".rstrip() if sign else _number(x, sign)
 
 
 def _date(prov: Mapping[str, Any]) -> str:
@@ -109,9 +162,13 @@ def findings_table(
     questions: Mapping[str, str],
     described: Mapping[str, str],
     with_finding: Mapping[str, str],
+    confirmatory: Mapping[str, Any] | None = None,
 ) -> str:
-    """The README's findings table (Markdown, its introduction first) from the reference
-    run's `notebooks` entries: one row per notebook of `questions` (name -> its question)."""
+    """The README's findings table (Markdown, its introduction first): one row per notebook of
+    `questions` (name -> its question); the verdict column quotes each notebook's confirmatory
+    trial (`confirmatory`: name -> `confirmatory_cell`'s entry) and nothing else; the reference
+    run's `notebooks` entries are shown as exploratory numbers."""
+    confirmatory = confirmatory or {}
     provs = [nb["provenance"] for nb in notebooks.values() if nb["provenance"]]
     first = provs[0] if provs else {}
     dates = sorted(_date(p) for p in provs if p.get("finished_utc"))
@@ -129,34 +186,40 @@ def findings_table(
         }
     )
     lines = [
-        "Each notebook's headline questions, declared before its run, as the run recorded in "
-        "`tools/findings_reference.json` answered them "
+        "**Verdicts** come from one registered confirmatory trial per notebook "
+        "(`notebooks/confirm/`): its design, sized at Holm's α for the declared effect, was "
+        "committed before its run, and it is quoted whatever it says. Each seed runs every arm "
+        "under both of TensorFlow's oneDNN settings and scores their mean; a question is read "
+        "four ways against its declared smallest effect (different; different but smaller; "
+        "equivalent; undetermined) or against its non-inferiority margin, after Holm over the "
+        "notebook's declared questions, checked by a sign-flip permutation test (Wilcoxon and "
+        "Hodges–Lehmann for a log MSE), never on fewer than 6 seeds; the arm × rounding "
+        "interaction is its own equivalence question. The intervals are conditional on the "
+        "5,000 embedded MNIST images: one fixed test block of 1,000 held out for every seed, "
+        "training and validation images resampled per seed from the other 4,000 (another draw "
+        "of images could move them). `make confirm` re-reads every quoted number from the "
+        "committed runs. **Exploratory** numbers are the notebooks' own profile runs, recorded "
+        "in `tools/findings_reference.json` "
         f"({dates[0] if dates else '?'}{'–' + dates[-1] if len(dates) > 1 and dates[-1] != dates[0] else ''}, "
         f"commit {', '.join(commits)}; {first.get('cpu_count', '?')} CPU cores, "
-        f"{first.get('gpus', 0)} GPU, {first.get('platform', '?')}; Python {first.get('python', '?')}, "
-        f"TensorFlow {first.get('tensorflow', '?')}, Keras {first.get('keras', '?')}, "
-        f"{first.get('backend', '?')} backend). Each is a paired difference over seeds with its "
-        "95 % Student-t interval; a non-inferiority or equivalence question is decided against its "
-        "declared margin, and a notebook's headline questions are adjusted together (Holm). "
-        '"Open" says what it would take. The run column names the profile quoted (a `full` run '
-        "where the default profile is declared too small to decide); the last column says whether "
-        "the headline verdicts were the same when the run was repeated with TensorFlow's oneDNN "
-        "off, another float rounding (`make robustness`). Rows without a declared question quote "
-        "the notebook's paired verdicts, whose verdict word follows from the interval alone. Data: "
+        f"{first.get('gpus', 0)} GPU; TensorFlow {first.get('tensorflow', '?')}, Keras "
+        f"{first.get('keras', '?')}): paired differences with 95 % Student-t intervals and "
+        "Holm's p, without verdict words. Their data: "
         + ("; ".join(data) if data else "?")
         + ".",
         "",
-        "| notebook | question | headline verdicts | run | the same with oneDNN off? |",
+        "| notebook | question | confirmatory verdict | exploratory numbers | exploratory run |",
         "| --- | --- | --- | --- | --- |",
     ]
     for name, question in questions.items():
         entry = notebooks.get(name)
+        quoted = name not in described
         cells = [
             f"`{name}`",
             question,
+            confirmatory_cell(confirmatory.get(name)) if quoted else "",
             verdicts_cell(name, entry, described, with_finding),
-            run_cell(entry) if entry and name not in described else "",
-            robustness_cell(entry) if entry and name not in described else "",
+            run_cell(entry) if entry and quoted else "",
         ]
         lines.append("| " + " | ".join(c.replace("|", "∣") for c in cells) + " |")
     return "\n".join(lines)
