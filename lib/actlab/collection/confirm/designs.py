@@ -111,6 +111,33 @@ def _rational(params: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _blend(params: Mapping[str, Any]) -> dict[str, Any]:
+    from actlab.collection.experiments import blend
+
+    task = blend.resnet_task(
+        source=params["data_source"],
+        n_train=params["n_train"],
+        n_val=params["n_val"],
+        n_test=params["n_test"],
+        stages=params["stages"],
+        stem_strides=params["stem_strides"],
+        relu_cap=params["relu_cap"],
+        epochs=params["blend_epochs"] + params["hold_epochs"],
+        last=params["last"],
+        batch_size=params["batch_size"],
+        probe_size=params["probe_size"],
+    )
+    options = dict(per_batch=params["per_batch"], relu_cap=params["relu_cap"])
+    epochs = (params["blend_epochs"], params["hold_epochs"])
+    return dict(
+        candidates=blend.arms(params["candidates"], *epochs, **options),
+        baselines=blend.arms(params["baselines"], *epochs, **options),
+        tasks=[with_held_out_test(task)],
+        question=blend.questions(params["questions"]),
+        force=False,
+    )
+
+
 def _soft_exponential(params: Mapping[str, Any]) -> dict[str, Any]:
     from actlab.collection.experiments import any_good
     from actlab.collection.experiments import softexp as se
@@ -132,6 +159,7 @@ def _soft_exponential(params: Mapping[str, Any]) -> dict[str, Any]:
 
 #: notebook -> its design's arms, tasks and questions from the notebook's parameters.
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "01_epoch_dynamic_blend": _blend,
     "02_soft_exponential": _soft_exponential,
     "03_nan_diagnosis": _nan_diagnosis,
     "04_antirectifier_vs_relu": _antirectifier,
