@@ -8,10 +8,13 @@ four named steps:
    sign-flip test, never decided on fewer than 6 seeds), for its raw p;
 3. `holm_family` over the declared family (its declared size: an unscorable question stays in
    it, never rejected);
-4. `at_holm_level`: each question read again at its Holm step's level α/(m − rank + 1); a
-   question Holm does not reject reads ``undetermined``. Beside it, the arm × rounding
-   interaction as its own declared equivalence question (`actlab.readings.rounding_factor`)
-   and whether either arm's chosen learning rate sat at the edge of its grid.
+4. `at_holm_level`: each question's interval read again at Holm's first-step level α/m, the
+   level the trial was sized at: these intervals hold simultaneously (Bonferroni), so every
+   reading they give — whichever of the four — keeps the family-wise error at α, and two
+   questions with the same data read the same. Holm's adjusted p of each declared claim is
+   reported beside (``rejected``). Also the arm × rounding interaction as its own declared
+   equivalence question (`actlab.readings.rounding_factor`) and whether either arm's chosen
+   learning rate sat at the edge of its grid.
 
 Numbers only: `actlab.wording.confirmatory` puts the records into words.
 """
@@ -64,12 +67,12 @@ class Reading:
     n: int  # seeds scored (each the mean over the roundings)
     roundings: tuple[str, ...]
     ceiling: float | None  # worst score a diverged run gets (log10 scores with a ceiling arm)
-    decision: Decision  # at the Holm step's level
-    holm_p: float  # Holm-adjusted p in the declared family
-    holm_level: float  # α/(m − rank + 1)
+    decision: Decision  # its interval at α/m, checked by the distribution-free test
+    holm_p: float  # Holm-adjusted p of the declared claim in the declared family
+    holm_level: float  # the level the interval is read at: α/m (Holm's first step)
     holm_m: int
-    rejected: bool  # Holm rejects the question's null
-    reading: str  # the quoted reading: decision.reading if rejected, else "undetermined"
+    rejected: bool  # Holm (step-down) rejects the declared claim's null
+    reading: str  # the quoted reading: the α/m interval's, checked (decision.reading)
     decided: bool
     interaction: dict[str, Any] | None  # RoundingFactor.to_dict(), None if not crossed/scorable
     interaction_margin: float | None
@@ -143,7 +146,7 @@ def _decide(
 def first_pass(
     rows: Sequence[dict], design: Design
 ) -> list[tuple[Question, _Scores, float | None, Decision]]:
-    """Step 2: each declared question decided at the family's α (for its raw p)."""
+    """Step 2: each declared question at the family's α, for its raw p (Holm's input)."""
     out = []
     for q in design.questions:
         if q.exploratory:
@@ -183,13 +186,15 @@ def _learning_rates(rows: Sequence[dict], design: Design, q: Question) -> tuple[
 def at_holm_level(
     rows: Sequence[dict], design: Design, first: list, family: HolmFamily
 ) -> list[Reading]:
-    """Step 4: each question at its Holm step's level, with the interaction and the rates."""
+    """Step 4: each question's interval at α/m (Holm's first step, simultaneous), with Holm's
+    adjusted p, the interaction and the rates."""
     out = []
+    level = design.alpha / family.m
     for i, (q, scores, ceiling, _) in enumerate(first):
         task = design.task_map[q.task]
-        decision = _decide(scores, q, design, ceiling, family.level[i])
+        decision = _decide(scores, q, design, ceiling, level)
         rejected = family.rejected[i]
-        reading = decision.reading if rejected else "undetermined"
+        reading = decision.reading
         rates, edges = _learning_rates(rows, design, q)
         out.append(
             Reading(
@@ -208,11 +213,11 @@ def at_holm_level(
                 ceiling=ceiling,
                 decision=decision,
                 holm_p=family.adjusted[i],
-                holm_level=family.level[i],
+                holm_level=level,
                 holm_m=family.m,
                 rejected=rejected,
                 reading=reading,
-                decided=bool(rejected and decision.decided),
+                decided=decision.decided,
                 interaction=_interaction(scores, q, design),
                 interaction_margin=design.interaction_margin,
                 learning_rates=rates,

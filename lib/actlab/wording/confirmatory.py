@@ -73,13 +73,11 @@ def reading_sentence(record: Mapping[str, Any]) -> str:
         )
     test = "Wilcoxon signed-rank" if d["method"] == "wilcoxon_hl" else "paired t"
     holm = (
-        f"Holm over {record['holm_m']} declared questions: level {record['holm_level']:.3g}, "
-        f"adjusted p {_p(record['holm_p'])} ({test})"
+        f"read at α/{record['holm_m']} = {record['holm_level']:.3g} over the declared family, "
+        f"Holm-adjusted p {_p(record['holm_p'])} ({test})"
     )
     text = f"{who}: {numbers}; {holm}: **{reading_words(record)}**"
     reasons = [REASON_WORDS[r] for r in d["reasons"] if r in REASON_WORDS]
-    if record["reading"] == "undetermined" and not record["rejected"] and d["decided"]:
-        reasons.insert(0, "Holm does not reject it in the declared family")
     if reasons:
         text += f" ({'; '.join(reasons)})"
     return text
@@ -183,8 +181,8 @@ def sizing_line(entry: Mapping[str, Any]) -> str:
     """A registration's sizing of one question (`actlab.readings.Sizing.to_dict()` plus id)."""
     return (
         f"{entry['id']}: {entry['kind']} at {format_number(entry['effect'])}, pilot SD "
-        f"{format_number(entry['sd'], 3)}, read at α = {entry['alpha']:.3g} (Holm's first step): "
+        f"{entry['sd']:.3g}, read at α = {entry['alpha']:.3g} (Holm's first step): "
         f"{int(entry['n'])} seeds for {100 * entry['power']:.0f} % power; "
         f"{100 * entry['power_at_sd_upper']:.0f} % if the SD is at its upper "
-        f"{100 * entry['sd_confidence']:.0f} % limit ({format_number(entry['sd_upper'], 3)})"
+        f"{100 * entry['sd_confidence']:.0f} % limit ({entry['sd_upper']:.3g})"
     )

@@ -204,9 +204,7 @@ def findings_table(
         f"commit {', '.join(commits)}; {first.get('cpu_count', '?')} CPU cores, "
         f"{first.get('gpus', 0)} GPU; TensorFlow {first.get('tensorflow', '?')}, Keras "
         f"{first.get('keras', '?')}): paired differences with 95 % Student-t intervals and "
-        "Holm's p, without verdict words. Their data: "
-        + ("; ".join(data) if data else "?")
-        + ".",
+        "Holm's p, without verdict words. Their data: " + ("; ".join(data) if data else "?") + ".",
         "",
         "| notebook | question | confirmatory verdict | exploratory numbers | exploratory run |",
         "| --- | --- | --- | --- | --- |",

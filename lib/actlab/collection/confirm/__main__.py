@@ -14,6 +14,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("step", choices=("register", "run", "decide"))
     p.add_argument("notebooks", nargs="*", help="e.g. 03_nan_diagnosis (default: every one)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes for `run` (default 2)")
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="`decide`: rewrite readings.json from the committed runs with this code's reading",
+    )
     return p
 
 
@@ -58,6 +63,8 @@ def _decide(names, args) -> int:
         if not reg.runs.exists():
             print(f"{name}: registered, not run yet ({reg.registration.name} only)")
             continue
+        if args.write:
+            print(f"{name}: rewrote {registry.reread(name)}")
         readings, differences = registry.decide(name)
         print(f"{name}:")
         for line in wording.confirmatory.confirmatory_lines(readings):

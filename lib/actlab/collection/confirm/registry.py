@@ -24,7 +24,16 @@ import yaml
 
 from actlab._util import to_jsonable
 
-__all__ = ["CONFIRM_DIR", "Registered", "decide", "load", "register", "registered", "run"]
+__all__ = [
+    "CONFIRM_DIR",
+    "Registered",
+    "decide",
+    "load",
+    "register",
+    "registered",
+    "reread",
+    "run",
+]
 
 ROOT = Path(__file__).resolve().parents[4]
 CONFIRM_DIR = ROOT / "notebooks" / "confirm"
@@ -34,6 +43,25 @@ FORMAT = "actlab.confirm/1"
 #: symmetric distribution (Hodges & Lehmann 1956): a log10 question's seeds are the t-test's
 #: divided by it.
 WILCOXON_ARE = 0.864
+#: How the runs will be read (`actlab.trials.confirmatory.confirm`), registered with the design.
+READING = {
+    "score": "each seed's test score, the mean over the roundings",
+    "interval": "each declared question at alpha/m (Holm's first step; simultaneous), read four "
+    "ways against its smallest effect (different, different_but_smaller, equivalent, "
+    "undetermined) or against its non-inferiority margin",
+    "test": "paired t; a log10 score: Wilcoxon signed-rank with the Hodges-Lehmann estimate and "
+    "its distribution-free interval",
+    "check": "the same claims by a paired sign-flip test at the same level (exact up to 20 seeds, "
+    "else 100,000 flips, seed 0; the signed-rank test for a log10 score): disagreement reads "
+    "undetermined",
+    "min_seeds": 6,
+    "holm": "Holm's adjusted p of each declared claim over the declared family (an unscorable "
+    "question counts, never rejected), reported beside the reading",
+    "divergence": "a non-finite score, or one above the ceiling arm's mean on a log10 task, "
+    "scores that ceiling; the rate per arm with its Clopper-Pearson 95 % interval",
+    "interaction": "per seed (a - b under oneDNN on) - (a - b under off), equivalence within "
+    "+-interaction_margin by the paired t TOST at alpha, with the variance components",
+}
 #: The columns of ``runs.csv`` (one row per run).
 RUN_COLUMNS = (
     "task", "arm", "role", "stage", "rounding", "learning_rate", "seed", "epochs",
@@ -157,6 +185,7 @@ def register(notebook: str) -> Path:
         "registered_utc": _now(),
         "profile": load(notebook),
         "sizing": sizing,
+        "reading": READING,
         "design": design.to_json(),
     }
     reg.registration.write_text(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
@@ -220,6 +249,8 @@ def run(notebook: str, jobs: int = 2, cache: str | None = "build/confirm-cache")
             "is the evidence that the design came first."
         )
     design, _ = _committed_design(notebook)
+    # tracked changes only: the trials' own untracked outputs (runs.csv, ...) are not the code
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", "lib", "notebooks"))
     start = time.perf_counter()
     runs = execute(design, jobs=jobs, cache=cache, progress="log")
     wall = time.perf_counter() - start
@@ -232,7 +263,7 @@ def run(notebook: str, jobs: int = 2, cache: str | None = "build/confirm-cache")
         "notebook": notebook,
         "registration_commit": commit,
         "run_commit": _git("rev-parse", "HEAD"),
-        "git_dirty": bool(_git("status", "--porcelain", "--", "lib", "notebooks")),
+        "git_dirty": dirty,
         "finished_utc": _now(),
         "cpu": _cpu(),
         "wall_s": round(wall, 1),
@@ -291,6 +322,17 @@ def decide(notebook: str) -> tuple[list[dict[str, Any]], list[str]]:
     readings = [r.to_dict() for r in confirm(rows, design)]
     committed = json.loads(reg.readings.read_text())["readings"]
     return readings, _differences(to_jsonable(readings), committed)
+
+
+def reread(notebook: str) -> Path:
+    """Rewrite `notebook`'s ``readings.json`` from its committed runs with this code's reading
+    (no training): the run's own record (commits, CPU, times) is kept, ``read_commit`` added."""
+    reg = Registered(notebook)
+    readings, _ = decide(notebook)
+    data = json.loads(reg.readings.read_text())
+    data.update(readings=readings, read_commit=_git("rev-parse", "HEAD"))
+    reg.readings.write_text(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    return reg.readings
 
 
 def _differences(a: Any, b: Any, where: str = "") -> list[str]:
