@@ -289,9 +289,15 @@ def _added(path: Path) -> str:
     return _git("log", "--diff-filter=A", "--format=%H", "-1", "--", str(rel)).stdout.strip()
 
 
+def _last(path: Path) -> str:
+    rel = path.relative_to(ROOT)
+    return _git("log", "--format=%H", "-1", "--", str(rel)).stdout.strip()
+
+
 def test_every_registration_was_committed_before_its_results():
-    """For each confirmatory trial with results: the commit that added its registration is a
-    strict ancestor of the commit that added its runs, and its readings.json names it."""
+    """For each confirmatory trial with results: the last commit that wrote its registration is
+    a strict ancestor of the commit that added its runs (nothing rewrote the registration
+    after), and its readings.json names that commit."""
     from actlab.collection.confirm import registry
 
     if _git("rev-parse", "--is-shallow-repository").stdout.strip() != "false":
@@ -299,7 +305,7 @@ def test_every_registration_was_committed_before_its_results():
     with_results = 0
     for name in registry.registered():
         reg = registry.Registered(name)
-        registration = _added(reg.registration)
+        registration = _last(reg.registration)
         assert registration, f"{name}: registration.json is not committed"
         if not reg.runs.exists():
             continue

@@ -199,9 +199,9 @@ def _git(*args: str) -> str:
 
 
 def registration_commit(notebook: str) -> str:
-    """The commit that added `notebook`'s registration ('' if it is not committed)."""
+    """The last commit that wrote `notebook`'s registration ('' if it is not committed)."""
     rel = Registered(notebook).registration.relative_to(ROOT)
-    return _git("log", "--diff-filter=A", "--format=%H", "-1", "--", str(rel))
+    return _git("log", "--format=%H", "-1", "--", str(rel))
 
 
 def _committed_design(notebook: str) -> tuple[Any, dict]:
