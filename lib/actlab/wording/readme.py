@@ -83,10 +83,15 @@ def confirmatory_cell(entry: Mapping[str, Any] | None) -> str:
             else f"{_signed(d['estimate'], r)} ({100 * d['confidence']:.4g} % CI "
             f"{_signed(d['low'], r, False)} to {_signed(d['high'], r, False)})"
         )
+        edges = (
+            f"; the learning rate sat at its grid's edge for {', '.join(r['lr_edges'])}"
+            if r.get("lr_edges")
+            else ""
+        )
         parts.append(
             f"*{r.get('words') or r.get('id')}* {numbers}, {r['n']} seeds × "
             f"{len(r['roundings'])} roundings: **{reading_words(r)}**; the same within "
-            f"±{r['interaction_margin']:g} under oneDNN off? {same}"
+            f"±{r['interaction_margin']:g} under oneDNN off? {same}{edges}"
         )
     run = (
         f"registered {commit}, run {(entry.get('finished_utc') or '?')[:10]} at "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -14,6 +15,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("step", choices=("register", "run", "decide"))
     p.add_argument("notebooks", nargs="*", help="e.g. 03_nan_diagnosis (default: every one)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes for `run` (default 2)")
+    p.add_argument(
+        "--figures",
+        default="figures/confirm",
+        help="`decide`: where the forest plots go (default figures/confirm; '' for none)",
+    )
     p.add_argument(
         "--write",
         action="store_true",
@@ -69,6 +75,12 @@ def _decide(names, args) -> int:
         print(f"{name}:")
         for line in wording.confirmatory.confirmatory_lines(readings):
             print(f"  - {line}")
+        if args.figures:
+            from actlab.collection.confirm.figures import write_figures
+
+            path = write_figures(name, readings, Path(args.figures), registry.ROOT / "tools" /
+                                 "findings_reference.json")  # fmt: skip
+            print(f"  forest plot: {path}")
         if differences:
             failed += 1
             print(
