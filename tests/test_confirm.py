@@ -337,3 +337,14 @@ def test_make_confirm_reproduces_every_committed_reading():
         assert wording.confirmatory_lines(out)
         checked += 1
     assert checked >= 1
+
+
+def test_one_floor_of_seeds_everywhere():
+    """No verdict on fewer than 6 seeds: the exploratory comparisons (`stats`) and the
+    confirmatory decision (`readings`) share the floor."""
+    import inspect
+
+    from actlab import stats
+
+    default = inspect.signature(readings.confirmatory_decision).parameters["min_seeds"].default
+    assert default == stats.MIN_SEEDS == 6
