@@ -48,6 +48,10 @@ def _amount(value: float, unit: str, log_scale: bool, sign: bool = False) -> str
     return f"{format_number(value, sign=sign)} {unit}".rstrip()
 
 
+def _bound(value: float, log_scale: bool) -> str:
+    return _amount(value, "", log_scale).strip()
+
+
 def reading_words(record: Mapping[str, Any]) -> str:
     """The quoted reading of a question, e.g. "different, by less than 0.5 points"."""
     delta = _amount(record["delta"], record["unit"], False)
@@ -67,8 +71,8 @@ def reading_sentence(record: Mapping[str, Any]) -> str:
         estimate = "Hodges–Lehmann " if d["method"] == "wilcoxon_hl" else ""
         numbers = (
             f"{estimate}{_amount(d['estimate'], record['unit'], log, sign=True)} "
-            f"({100 * d['confidence']:.4g} % CI {_amount(d['low'], record['unit'], log)} to "
-            f"{_amount(d['high'], record['unit'], log)}, {record['n']} seeds, each the mean "
+            f"({100 * d['confidence']:.4g} % CI {_bound(d['low'], log)} to "
+            f"{_bound(d['high'], log)}, {record['n']} seeds, each the mean "
             f"over {len(record['roundings'])} roundings)"
         )
     test = "Wilcoxon signed-rank" if d["method"] == "wilcoxon_hl" else "paired t"
