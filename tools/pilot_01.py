@@ -11,6 +11,12 @@ Prints each candidate − baseline mean and paired SD and the seeds that 80 % po
 0.5 points (difference) or at a 1-point non-inferiority margin; the notebook's declared questions
 carry the blend-vs-sudden SD as `pilot_sd` (2.1 points: 141 seeds for 0.5 points, which the
 notebook's parameters comment and its `full` profile quote).
+
+``--config cheap --lr 0.004 --first-seed 5000`` (2026-12-07, AMD EPYC 2 cores shared with two
+other training processes): the confirmatory trial's cheaper schedule (768 training images, two
+stages, the test block held out); paired SD 2.08 points (linear − sudden, mean +3.83) and 2.03
+(cosine − sudden, +3.48); 32 runs, 12.7 s a run with the machine shared (7.2 to 15.3 by arm).
+notebooks/confirm/01_epoch_dynamic_blend.yml takes these SDs.
 """
 
 from __future__ import annotations
