@@ -348,3 +348,15 @@ def test_one_floor_of_seeds_everywhere():
 
     default = inspect.signature(readings.confirmatory_decision).parameters["min_seeds"].default
     assert default == stats.MIN_SEEDS == 6
+
+
+@pytest.mark.backend_independent(reason="argument checks before Keras loads", in_pass="jax")
+def test_a_bad_argument_is_one_line_and_exit_2_before_keras():
+    for argv in (["decide", "99_nope"], ["run", "--jobs", "0"], ["nonsense"]):
+        out = subprocess.run(
+            [sys.executable, "-m", "actlab.collection.confirm", *argv],
+            capture_output=True, text=True, cwd=ROOT, timeout=60,
+        )  # fmt: skip
+        assert out.returncode == 2, (argv, out.stderr)
+        lines = [x for x in out.stderr.splitlines() if "error:" in x]
+        assert len(lines) == 1 and "tensorflow" not in out.stderr.lower(), out.stderr
