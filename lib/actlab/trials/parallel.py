@@ -1,5 +1,7 @@
-"""Where the runs execute: this process, loky worker processes or a Dask cluster, through
-joblib; results come back as they finish and go into the cache at once (`execute`)."""
+"""Where the runs execute: this process or loky worker processes, through joblib, or a Dask
+cluster, through its client (a run on a worker that died goes to another; one the scheduler
+gives up on is a failed run, not a wait for ever); results come back as they finish and go
+into the cache at once (`execute`)."""
 
 from __future__ import annotations
 
@@ -71,6 +73,8 @@ def _parallel(jobs: int, scheduler: Any, serial_here: bool, env: dict | None = N
             executor.shutdown(wait=True)
         return
     if scheduler is None:
+        scheduler = _configured_dask_client()
+    if scheduler is None:
         if jobs == 1 and not serial_here:  # joblib runs n_jobs=1 here: loky's executor directly
             yield _one_worker
         else:
@@ -81,11 +85,36 @@ def _parallel(jobs: int, scheduler: Any, serial_here: bool, env: dict | None = N
     own = not isinstance(scheduler, distributed.Client)
     client = distributed.Client(scheduler) if own else scheduler
     try:
-        with joblib.parallel_config(backend="dask", client=client, wait_for_workers_timeout=60):
-            yield joblib.Parallel(n_jobs=-1, **kwargs)
+        yield functools.partial(_on_dask, client)
     finally:
         if own:
             client.close()
+
+
+def _configured_dask_client() -> Any:
+    """The client of a caller's ``joblib.parallel_config(backend="dask")``, if any."""
+    try:
+        from joblib.parallel import get_active_backend
+
+        return getattr(get_active_backend()[0], "client", None)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - joblib internals
+        return None
+
+
+def _on_dask(client, calls):
+    """Like ``Parallel(return_as="generator_unordered")`` on a Dask `client`, for calls of
+    `_indexed`. The scheduler gives a run whose worker died to another worker (up to its
+    ``distributed.scheduler.allowed-failures``); a run it gives up on (``KilledWorker``) comes
+    back as a failed run, which joblib's dask backend would wait for for ever."""
+    from distributed import as_completed
+
+    futures = {client.submit(fn, *args, pure=False, **kw): args[0] for fn, args, kw in calls}
+    for future in as_completed(futures):
+        if future.status == "finished":
+            yield future.result()
+        else:
+            exc = future.exception()
+            yield futures[future], {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _on_executor(executor, calls):
