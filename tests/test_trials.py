@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from joblib import hash as joblib_hash
 
 from actlab import stats, trials
 from actlab._util import child_env
@@ -418,6 +419,45 @@ def test_known_answers_and_the_same_runs_serially_on_loky_workers_and_on_a_dask_
     ]
     assert len(tables[0]) == 2
     assert tables[0].equals(tables[1]) and tables[0].equals(tables[2])
+
+
+def _fake_gpu(monkeypatch):
+    from actlab.trials import cache
+
+    monkeypatch.setattr(cache, "visible_devices", lambda backend: [("gpu", "Fake A100")])
+
+
+@ONCE
+def test_the_device_is_in_the_cache_key_and_a_run_on_another_device_is_refused(monkeypatch):
+    from actlab.trials import cache
+    from actlab.trials.parallel import _on_the_keys_device
+
+    on_cpu = cache.environment_key("tensorflow")
+    _fake_gpu(monkeypatch)
+    on_gpu = cache.environment_key("tensorflow")
+    assert (on_cpu["device"], on_gpu["device"]) == ("cpu", "gpu:Fake A100")
+    assert {k for k in on_cpu if on_cpu[k] != on_gpu[k]} == {"device"}
+    assert joblib_hash(on_cpu) != joblib_hash(on_gpu)
+    run = {"device": "gpu:Fake A100", "curves": {}}
+    assert _on_the_keys_device(run, on_gpu) is run
+    refused = _on_the_keys_device(run, on_cpu)["error"]
+    assert "ran on gpu:Fake A100" in refused and "keyed on cpu" in refused
+
+
+@ONCE
+def test_a_run_records_its_device_in_its_row(monkeypatch):
+    import keras
+
+    from actlab.trials.execution import _row
+    from actlab.trials.runs import RunSpec, execute_run
+
+    _fake_gpu(monkeypatch)
+    task = trials.mnist_mlp(n_train=64, n_val=32, n_test=32, units=(8,), epochs=1, last=1)
+    spec = RunSpec(
+        task, trials.Arm("relu", "relu"), 1e-3, 0, 1, True, keras.backend.backend(), "eval"
+    )
+    row = _row(spec, execute_run(spec), cached=False, role="baseline")
+    assert row["device"] == "gpu:Fake A100"
 
 
 def _cached_runs(folder: Path) -> int:

@@ -137,6 +137,19 @@ def run_name(spec: RunSpec) -> str:
     return f"{spec.task.name} {spec.arm.name} lr={spec.learning_rate:g} seed={spec.seed}"
 
 
+def _on_the_keys_device(result: dict, key: dict) -> dict:
+    """`result`, or a failed run when it computed on another device than its key says (a
+    worker with a GPU in a trial keyed on this process's CPU, or the reverse): never cached,
+    never paired with the trial's other runs."""
+    ran, keyed = result.get("device"), key.get("device")
+    if "error" in result or ran == keyed:
+        return result
+    return {
+        "error": f"it ran on {ran}, the trial's runs are keyed on {keyed} (this process's "
+        "device): give the trial workers that see the same devices as this process"
+    }
+
+
 def run_specs(
     specs, keys, cache, progress, jobs, scheduler, serial_here, env=None
 ) -> dict[int, tuple]:
@@ -158,6 +171,7 @@ def run_specs(
         # loky replaces a worker whose memory grew (Keras keeps some per model): not a failure
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
         for i, result in parallel(joblib.delayed(_indexed)(i, specs[i]) for i in todo):
+            result = _on_the_keys_device(result, keys[i])
             if "error" in result:
                 progress.line(f"FAILED {run_name(specs[i])}: {result['error']}")
             else:
