@@ -166,3 +166,11 @@ def test_the_constant_reference_predicts_the_mean_of_the_training_targets():
         assert run.test_score == pytest.approx(math.log10(best_constant), abs=0.02)
     row = trial.comparisons.iloc[0]
     assert row.baseline == "constant" and row.mean_diff < -1  # a line fits a line
+
+
+def test_an_empty_list_of_questions_makes_every_comparison_exploratory():
+    from actlab.trials.compare import as_questions
+
+    assert as_questions([], None) == ([], True)
+    with pytest.raises(ValueError, match="question"):
+        as_questions(["difference"], None)

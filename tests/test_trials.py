@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from joblib import hash as joblib_hash
 
 from actlab import stats, trials
 from actlab._util import child_env
@@ -417,6 +418,112 @@ def test_known_answers_and_the_same_runs_serially_on_loky_workers_and_on_a_dask_
     ]
     assert len(tables[0]) == 2
     assert tables[0].equals(tables[1]) and tables[0].equals(tables[2])
+
+
+def _fake_gpu(monkeypatch):
+    from actlab.trials import cache
+
+    monkeypatch.setattr(cache, "visible_devices", lambda backend: [("gpu", "Fake A100")])
+
+
+@ONCE
+def test_the_device_is_in_the_cache_key_and_a_run_on_another_device_is_refused(monkeypatch):
+    from actlab.trials import cache
+    from actlab.trials.parallel import _on_the_keys_device
+
+    on_cpu = cache.environment_key("tensorflow")
+    _fake_gpu(monkeypatch)
+    on_gpu = cache.environment_key("tensorflow")
+    assert (on_cpu["device"], on_gpu["device"]) == ("cpu", "gpu:Fake A100")
+    assert {k for k in on_cpu if on_cpu[k] != on_gpu[k]} == {"device"}
+    assert joblib_hash(on_cpu) != joblib_hash(on_gpu)
+    run = {"device": "gpu:Fake A100", "curves": {}}
+    assert _on_the_keys_device(run, on_gpu) is run
+    refused = _on_the_keys_device(run, on_cpu)["error"]
+    assert "ran on gpu:Fake A100" in refused and "keyed on cpu" in refused
+
+
+@ONCE
+def test_a_run_records_its_device_in_its_row(monkeypatch):
+    import keras
+
+    from actlab.trials.execution import _row
+    from actlab.trials.runs import RunSpec, execute_run
+
+    _fake_gpu(monkeypatch)
+    task = trials.mnist_mlp(n_train=64, n_val=32, n_test=32, units=(8,), epochs=1, last=1)
+    spec = RunSpec(
+        task, trials.Arm("relu", "relu"), 1e-3, 0, 1, True, keras.backend.backend(), "eval"
+    )
+    row = _row(spec, execute_run(spec), cached=False, role="baseline")
+    assert row["device"] == "gpu:Fake A100"
+
+
+def _cached_runs(folder: Path) -> int:
+    """How many entries the run cache at `folder` holds (the checkup's among them)."""
+    return sum(1 for _ in folder.rglob("output.pkl")) if folder.exists() else 0
+
+
+@ENGINE
+def test_a_dask_worker_killed_mid_trial_loses_nothing(tmp_path):
+    """kill -9 of a busy one of two Dask workers once the first run is cached: the scheduler
+    hands its run to the other worker (or the one its nanny restarts), and the trial ends with
+    the same runs and comparisons, score for score, as an undisturbed (serial) run of the same
+    design, each into a cache of its own."""
+    import threading
+
+    from distributed import Client, LocalCluster
+
+    design = dict(seeds=2, tasks=[fx.tiny_mlp()])
+    reference = _tiny_trial(tmp_path / "reference", **design)
+    killed: dict[str, object] = {}
+
+    def kill_a_busy_worker(client, cache, stop):
+        while not stop.is_set() and _cached_runs(cache) < 2:  # the checkup and one run
+            time.sleep(0.05)
+        busy = [w for w, keys in client.processing().items() if keys]
+        if busy and not stop.is_set():
+            os.kill(client.run(os.getpid, workers=busy[:1])[busy[0]], signal.SIGKILL)
+            killed.update(worker=busy[0], cached=_cached_runs(cache))
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        with Client(cluster) as client:
+            stop = threading.Event()
+            cache = tmp_path / "disturbed" / "cache"
+            killer = threading.Thread(target=kill_a_busy_worker, args=(client, cache, stop))
+            killer.start()
+            try:
+                disturbed = _tiny_trial(tmp_path / "disturbed", scheduler=client, **design)
+            finally:
+                stop.set()
+                killer.join()
+            assert killed["worker"] not in client.scheduler_info()["workers"]
+    assert killed["cached"] < 1 + len(reference.runs), killed  # killed mid-trial
+    assert not disturbed.runs.cached.any()
+    key = ["arm", "seed"]
+    tables = [
+        t.runs.drop(columns=VOLATILE).sort_values(key).reset_index(drop=True)
+        for t in (reference, disturbed)
+    ]
+    assert len(tables[0]) == 4 and tables[0].equals(tables[1])
+    assert reference.comparisons.equals(disturbed.comparisons)
+
+
+@ENGINE
+def test_a_run_dask_gives_up_on_comes_back_failed_instead_of_hanging():
+    """A run whose worker dies more often than the scheduler allows (here: once) is a failed
+    run of the trial (joblib's dask backend never calls back on it, so a trial waited for ever)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from actlab.trials.parallel import _on_dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True) as cluster:
+            with Client(cluster) as client:
+                results = list(_on_dask(client, [(os._exit, (7,), {})]))
+    assert len(results) == 1 and results[0][0] == 7
+    assert results[0][1]["error"].startswith("KilledWorker"), results
 
 
 @ENGINE

@@ -1,7 +1,8 @@
 """The run cache: joblib's own `Memory`, keyed by everything that decides a run's result.
 
 A run's key holds the task and its config, the arm and its config, the learning rate, the seed,
-the epochs, whether the test split is evaluated, a hash of actlab's source that can decide a
+the epochs, whether the test split is evaluated, the device the runs use (`device_label`:
+``"cpu"``, or ``"gpu:<name>"``, so a GPU run's numbers are never paired with a CPU run's), a hash of actlab's source that can decide a
 run's numbers (the core but the trials modules that only schedule, compare or present runs:
 `SCHEDULING_ONLY`; the collection's own task and arm modules enter through the objects' keys),
 the versions of Python, NumPy, Keras and the backend, and the backend. `Memory` hashes the key
@@ -25,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunCache", "environment_key", "source_hash"]
+__all__ = ["RunCache", "device_label", "environment_key", "source_hash"]
 
 PACKAGE = Path(__file__).resolve().parents[1]
 #: Modules of actlab.trials that never touch a run's numbers (editing them retrains nothing).
@@ -71,8 +72,34 @@ def onednn_setting() -> str | None:
     return os.environ.get("TF_ENABLE_ONEDNN_OPTS")
 
 
+def visible_devices(backend: str) -> list[tuple[str, str]]:
+    """The accelerators `backend` sees in this process, as (kind, name) pairs: TensorFlow's
+    ``tf.config.list_physical_devices("GPU")``, JAX's ``jax.devices()`` (its CPU devices left
+    out); none on another backend."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [
+            ("gpu", tf.config.experimental.get_device_details(d).get("device_name", d.name))
+            for d in tf.config.list_physical_devices("GPU")
+        ]
+    if backend == "jax":
+        import jax
+
+        return [(d.platform, d.device_kind) for d in jax.devices() if d.platform != "cpu"]
+    return []
+
+
+def device_label(backend: str) -> str:
+    """Where a run on `backend` in this process computes: ``"cpu"``, or ``"<kind>:<name>"``
+    of the first visible accelerator (Keras places a run there), e.g. ``"gpu:NVIDIA A100"``."""
+    devices = visible_devices(backend)
+    return "cpu" if not devices else f"{devices[0][0]}:{devices[0][1]}"
+
+
 def environment_key(backend: str) -> dict[str, Any]:
-    """The parts of a run's key that are not the run's own: source, versions, backend."""
+    """The parts of a run's key that are not the run's own: source, versions, backend, the
+    device (`device_label`)."""
     versions = {
         "python": platform.python_version(),
         "numpy": _version("numpy"),
@@ -87,6 +114,7 @@ def environment_key(backend: str) -> dict[str, Any]:
         "actlab_source": source_hash(),
         "versions": versions,
         "backend": backend,
+        "device": device_label(backend),
         "machine": platform.machine(),
         "byteorder": sys.byteorder,
     }

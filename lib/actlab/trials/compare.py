@@ -61,7 +61,8 @@ class Question:
 
 def as_questions(question: Any, margin: float | None) -> tuple[list[Question], bool]:
     """The questions of `run_trial`: a kind (with `margin`) for every comparison, one
-    `Question`, or a list of them (comparisons none of them matches are exploratory)."""
+    `Question`, or a list of them (comparisons none of them matches are exploratory; none:
+    every comparison is)."""
     if isinstance(question, str):
         return [Question(question, margin)], False
     if margin is not None:
@@ -71,12 +72,8 @@ def as_questions(question: Any, margin: float | None) -> tuple[list[Question], b
         )
     if isinstance(question, Question):
         return [question], False
-    if (
-        isinstance(question, Sequence)
-        and question
-        and all(isinstance(q, Question) for q in question)
-    ):
-        return list(question), True
+    if isinstance(question, Sequence) and all(isinstance(q, Question) for q in question):
+        return list(question), True  # an empty list: every comparison exploratory
     raise ValueError(
         "`question` must be 'difference', 'non-inferiority', 'equivalence', a Question or a "
         f"list of Questions. Received: question={question!r}"

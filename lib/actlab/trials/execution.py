@@ -160,7 +160,15 @@ def _row(spec: RunSpec, result: dict, cached: bool, role: str) -> dict[str, Any]
     row.update(
         {
             k: result[k]
-            for k in ("seconds", "nonfinite_epoch", "params", "split_id", "order_id", "init_id")
+            for k in (
+                "seconds",
+                "nonfinite_epoch",
+                "params",
+                "device",
+                "split_id",
+                "order_id",
+                "init_id",
+            )
         }
     )
     if result.get("record") is not None:

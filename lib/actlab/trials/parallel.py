@@ -1,5 +1,7 @@
-"""Where the runs execute: this process, loky worker processes or a Dask cluster, through
-joblib; results come back as they finish and go into the cache at once (`execute`)."""
+"""Where the runs execute: this process or loky worker processes, through joblib, or a Dask
+cluster, through its client (a run on a worker that died goes to another; one the scheduler
+gives up on is a failed run, not a wait for ever); results come back as they finish and go
+into the cache at once (`execute`)."""
 
 from __future__ import annotations
 
@@ -71,6 +73,8 @@ def _parallel(jobs: int, scheduler: Any, serial_here: bool, env: dict | None = N
             executor.shutdown(wait=True)
         return
     if scheduler is None:
+        scheduler = _configured_dask_client()
+    if scheduler is None:
         if jobs == 1 and not serial_here:  # joblib runs n_jobs=1 here: loky's executor directly
             yield _one_worker
         else:
@@ -81,11 +85,36 @@ def _parallel(jobs: int, scheduler: Any, serial_here: bool, env: dict | None = N
     own = not isinstance(scheduler, distributed.Client)
     client = distributed.Client(scheduler) if own else scheduler
     try:
-        with joblib.parallel_config(backend="dask", client=client, wait_for_workers_timeout=60):
-            yield joblib.Parallel(n_jobs=-1, **kwargs)
+        yield functools.partial(_on_dask, client)
     finally:
         if own:
             client.close()
+
+
+def _configured_dask_client() -> Any:
+    """The client of a caller's ``joblib.parallel_config(backend="dask")``, if any."""
+    try:
+        from joblib.parallel import get_active_backend
+
+        return getattr(get_active_backend()[0], "client", None)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - joblib internals
+        return None
+
+
+def _on_dask(client, calls):
+    """Like ``Parallel(return_as="generator_unordered")`` on a Dask `client`, for calls of
+    `_indexed`. The scheduler gives a run whose worker died to another worker (up to its
+    ``distributed.scheduler.allowed-failures``); a run it gives up on (``KilledWorker``) comes
+    back as a failed run, which joblib's dask backend would wait for for ever."""
+    from distributed import as_completed
+
+    futures = {client.submit(fn, *args, pure=False, **kw): args[0] for fn, args, kw in calls}
+    for future in as_completed(futures):
+        if future.status == "finished":
+            yield future.result()
+        else:
+            exc = future.exception()
+            yield futures[future], {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _on_executor(executor, calls):
@@ -106,6 +135,19 @@ def _one_worker(calls):
 
 def run_name(spec: RunSpec) -> str:
     return f"{spec.task.name} {spec.arm.name} lr={spec.learning_rate:g} seed={spec.seed}"
+
+
+def _on_the_keys_device(result: dict, key: dict) -> dict:
+    """`result`, or a failed run when it computed on another device than its key says (a
+    worker with a GPU in a trial keyed on this process's CPU, or the reverse): never cached,
+    never paired with the trial's other runs."""
+    ran, keyed = result.get("device"), key.get("device")
+    if "error" in result or ran == keyed:
+        return result
+    return {
+        "error": f"it ran on {ran}, the trial's runs are keyed on {keyed} (this process's "
+        "device): give the trial workers that see the same devices as this process"
+    }
 
 
 def run_specs(
@@ -129,6 +171,7 @@ def run_specs(
         # loky replaces a worker whose memory grew (Keras keeps some per model): not a failure
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
         for i, result in parallel(joblib.delayed(_indexed)(i, specs[i]) for i in todo):
+            result = _on_the_keys_device(result, keys[i])
             if "error" in result:
                 progress.line(f"FAILED {run_name(specs[i])}: {result['error']}")
             else:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from actlab.trials.arms import Arm, activation_factory
+from actlab.trials.cache import device_label
 from actlab.trials.tasks import Init, Task
 
 __all__ = ["RunSpec", "execute_run", "batch_order"]
@@ -232,6 +233,7 @@ def _execute(spec: RunSpec) -> dict[str, Any]:
         "seconds": seconds,
         "nonfinite_epoch": nonfinite_epoch,
         "params": int(model.count_params()),
+        "device": device_label(spec.backend),
         "split_id": _fingerprint(split.x_train, split.y_train, split.x_val, split.x_test),
         "order_id": _fingerprint(*orders),
         "init_id": _fingerprint(*shared),

@@ -28,6 +28,7 @@ RUN_COLUMNS = (
     "seconds",  # training time of the run
     "nonfinite_epoch",  # first epoch whose loss was not finite (None: none)
     "params",  # trainable parameter count
+    "device",  # where the run computed: "cpu" or "gpu:<name>" (actlab.trials.cache.device_label)
     "split_id",  # fingerprints: the same in every arm for a seed (common random numbers)
     "order_id",
     "init_id",

@@ -11,6 +11,7 @@ from typing import Any
 from actlab import wording
 from actlab.collection import session
 from actlab.trials import TASKS, Arm, Question, Trial, get_task
+from actlab.trials.shipped import expand_task_names, expand_tasks
 
 #: The collection's candidates (display name → target).
 CANDIDATES = {
@@ -29,6 +30,12 @@ def arms(names: Sequence[str], table: Mapping[str, str] = CANDIDATES) -> list[Ar
 def tasks(names: Sequence[str], sizes: Mapping[str, Mapping[str, Any]]) -> list:
     """The shipped tasks by name, with the sizes of the parameters cell."""
     return [TASKS[n](**dict(sizes.get(n, {}))) for n in names]
+
+
+def suite_tasks(names: Sequence[str]) -> list:
+    """The tasks of a suite (``"suite:quick"``) or of some of its tasks
+    (``"suite:quick/tabular"``), as `run_trial` and ``--tasks`` expand them."""
+    return expand_tasks(list(names))
 
 
 def questions(
@@ -195,6 +202,20 @@ def _tasks(name: str, value: Any) -> None:
         session._fail(name, value, f"a non-empty list of {sorted(TASKS)}")
 
 
+def _suite_tasks(name: str, value: Any) -> None:
+    if not (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, str) and v.startswith("suite:") for v in value)
+    ):
+        session._fail(name, value, 'a non-empty list of suites or suite tasks ("suite:quick")')
+    try:
+        for task in expand_task_names(value):
+            get_task(task)
+    except ValueError as exc:
+        session._fail(name, value, f"suites and tasks that exist ({exc})")
+
+
 def _declared(name: str, value: Any) -> None:
     try:
         questions(value)
@@ -271,12 +292,17 @@ VALIDATORS = {
     "last": session.positive_int,
     "smallest_effect": session.positive_float,
     "jobs": session.optional_positive_int,
+    "suite_candidates": _names,
+    "suite_baselines": _names,
+    "suite_tasks": _suite_tasks,
+    "suite_seeds": session.seed_list,
 }
 
 __all__ = [
     "CANDIDATES",
     "arms",
     "tasks",
+    "suite_tasks",
     "questions",
     "comparison_styler",
     "arm_table",
