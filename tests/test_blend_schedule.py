@@ -542,12 +542,12 @@ def test_tables_findings_and_records_come_from_the_trial():
 
     from actlab.collection.experiments import blend
 
-    sudden = [80.0, 81.0, 79.0, 80.0]
+    sudden = [80.0, 81.0, 79.0, 80.0, 80.8, 79.2]  # 6 seeds: fewer decide nothing
     trial = _trial(
         sudden,
-        [s + d for s, d in zip(sudden, [6, 5, 7, 6], strict=True)],
-        [s + d for s, d in zip(sudden, [1, -1, 0.5, -0.5], strict=True)],
-        relu=[90.0, 91.0, 89.0, 90.0],
+        [s + d for s, d in zip(sudden, [6, 5, 7, 6, 6, 6], strict=True)],
+        [s + d for s, d in zip(sudden, [1, -1, 0.5, -0.5, 0.3, -0.3], strict=True)],
+        relu=[90.0, 91.0, 89.0, 90.0, 90.8, 89.2],
     )
     variants = ["sudden_swap", "linear_hold", "cosine_hold", "relu"]
     rows = {r["variant"]: r for r in blend.arm_table(trial, variants)}
@@ -560,7 +560,7 @@ def test_tables_findings_and_records_come_from_the_trial():
     assert (
         linear["verdict"] == "linear blend higher" and linear["decided"] and linear["open"] is None
     )
-    assert linear["mean_diff"] == pytest.approx(6.0) and linear["n"] == 4
+    assert linear["mean_diff"] == pytest.approx(6.0) and linear["n"] == 6
     assert cosine["verdict"] == "no clear difference" and not cosine["decided"]
     assert cosine["open"].startswith("about ") and cosine["open"].endswith(
         "the `full` profile runs 24"
@@ -599,9 +599,12 @@ def test_an_undersized_design_says_so_in_the_findings_and_the_finding():
     )
     undersized = wording.undersized_text([QUESTION], None, list(range(4)), "default")
     assert f"about {need} seeds" in undersized and "it runs 4" in undersized
-    sudden = [80.0, 81.0, 79.0, 80.0]
+    sudden = [80.0, 81.0, 79.0, 80.0, 80.8, 79.2]  # 6 seeds: fewer decide nothing
     variants = ["sudden_swap", "linear_hold", "cosine_hold"]
-    for noise, decided in (([0.3, -0.5, 0.8, -0.2], False), ([6.0, 5.0, 7.0, 6.0], True)):
+    for noise, decided in (
+        ([0.3, -0.5, 0.8, -0.2, 0.1, -0.4], False),
+        ([6.0, 5.0, 7.0, 6.0, 6.0, 6.0], True),
+    ):
         trial = _trial(sudden, [s + d for s, d in zip(sudden, noise, strict=True)], sudden)
         records = blend.question_records(trial, "declared", "default", 141)[:1]
         assert records[0]["decided"] is decided

@@ -60,7 +60,9 @@ def _results(tmp_path: Path, name: str, profile: str = "default") -> None:
         "profile": profile,
         "finding": "f",
         "data": {"source": "embedded", "n_train": 4000, "n_test": 1000},
-        "results": {"verdicts": [verdict, {**verdict, "question": "not shown", "headline": False}]},
+        "results": {
+            "verdicts": [verdict, {**verdict, "question": "not a headline", "headline": False}]
+        },
         "provenance": PROVENANCE,
     }
     (tmp_path / name).mkdir()
@@ -74,7 +76,7 @@ def test_collect_render_and_replace(tmp_path, monkeypatch):
     assert list(reference["notebooks"]) == ["04_antirectifier_vs_relu"]
     block = readme_table.render(reference)
     assert "A − B, test accuracy: −0.50 points (95 % CI −0.76 to −0.24" in block
-    assert "not shown" not in block and "commit abcdef1" in block and "2 CPU cores" in block
+    assert "not a headline" not in block and "commit abcdef1" in block and "2 CPU cores" in block
     assert "embedded MNIST, 4,000 training / 1,000 test images" in block
     assert "| `01_epoch_dynamic_blend` |" in block and "not in the reference run" in block
     text = f"intro\n{readme_table.BEGIN}\nold\n{readme_table.END}\nrest\n"

@@ -385,13 +385,11 @@ def test_the_command_exits_2_on_a_bad_target_or_argument(capfd):
 
 # --------------------------------------------------------------------------- worker processes
 @ENGINE
-def test_known_answers_and_the_same_runs_serially_on_loky_workers_and_on_a_dask_cluster():
-    """(x + |x|)/2 against relu, 5 seeds: equivalent within ±0.2 points (or no clear difference,
-    with the interval inside ±0.2); 0.01·tanh(x) against relu: relu higher after Holm. Then the
-    same runs of one seed again on 2 loky workers and on a 2-worker Dask LocalCluster: the same
-    rows, bit for bit."""
-    from distributed import Client, LocalCluster
-
+def test_known_answers_and_the_same_runs_serially_and_on_loky_workers():
+    """(x + |x|)/2 against relu, 5 seeds: the interval inside ±0.2 points; 0.01·tanh(x) against
+    relu: below 0 (5 seeds read "too few seeds" all the same). Then the same runs of one seed
+    again on 2 loky workers: the same rows, bit for bit. (A Dask cluster's runs against the
+    serial ones: `test_a_dask_worker_killed_mid_trial_loses_nothing`.)"""
     questions = [
         trials.Question("equivalence", 0.2, candidate="relu_by_abs"),
         trials.Question("difference", candidate="crippled"),
@@ -400,24 +398,22 @@ def test_known_answers_and_the_same_runs_serially_on_loky_workers_and_on_a_dask_
         candidates=["relu_by_abs", "crippled"], tasks=[fx.small_mlp()], seeds=5, question=questions
     )
     rows = {r["candidate"]: r for r in serial.comparisons.to_dict("records")}
-    same = rows["relu_by_abs"]
-    assert same["verdict_holm"] in ("equivalent", "no clear difference"), same["text"]
+    same = rows["relu_by_abs"]  # 5 seeds: "too few seeds" (stats.MIN_SEEDS), numbers still read
+    assert same["verdict_holm"] == stats.TOO_FEW_SEEDS, same["text"]
     assert -0.2 <= same["ci_low"] and same["ci_high"] <= 0.2, same["text"]
-    assert rows["crippled"]["verdict_holm"] == "relu higher", rows["crippled"]["text"]
+    crippled = rows["crippled"]
+    assert crippled["verdict_holm"] == stats.TOO_FEW_SEEDS and crippled["ci_high"] < 0, crippled
 
     subset = dict(candidates=["crippled"], tasks=[fx.small_mlp()], seeds=[3])
     loky = _tiny_trial(jobs=2, **subset)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-        with Client(cluster) as client:
-            dask = _tiny_trial(scheduler=client, **subset)
     key = ["arm", "seed"]
     expected = serial.runs[serial.runs.arm.isin(["crippled", "relu"]) & (serial.runs.seed == 3)]
     tables = [
         runs.drop(columns=VOLATILE).sort_values(key).reset_index(drop=True)
-        for runs in (expected, loky.runs, dask.runs)
+        for runs in (expected, loky.runs)
     ]
     assert len(tables[0]) == 2
-    assert tables[0].equals(tables[1]) and tables[0].equals(tables[2])
+    assert tables[0].equals(tables[1])
 
 
 def _fake_gpu(monkeypatch):
@@ -443,7 +439,7 @@ def test_the_device_is_in_the_cache_key_and_a_run_on_another_device_is_refused(m
     assert "ran on gpu:Fake A100" in refused and "keyed on cpu" in refused
 
 
-@ONCE
+@ENGINE  # in a fresh process's threads: the JAX pass (TensorFlow's are set by earlier tests)
 def test_a_run_records_its_device_in_its_row(monkeypatch):
     import keras
 
