@@ -39,7 +39,7 @@ from actlab.readings import (
 from actlab.trials.compare import Question, choose_learning_rates
 from actlab.trials.design import Design
 
-__all__ = ["Reading", "confirm", "seed_scores"]
+__all__ = ["Reading", "confirm", "eval_scores", "seed_scores"]
 
 #: `confirmatory_decision`'s kind for each `Question.kind`.
 KIND = {
@@ -92,19 +92,30 @@ class _Scores:
     mean: dict[str, np.ndarray]  # arm -> per-seed mean over the roundings (NaN if any is)
 
 
+def eval_scores(rows: Sequence[dict], design: Design) -> dict[tuple, float]:
+    """(task, arm, seed, rounding) -> test score of every evaluation run (a row without a
+    rounding ran under the design's one setting)."""
+    return {
+        (r["task"], r["arm"], r["seed"], r.get("rounding", design.settings[0])): r["test_score"]
+        for r in rows
+        if r["stage"] == "eval"
+    }
+
+
 def seed_scores(rows: Sequence[dict], design: Design, question: Question) -> _Scores:
     """Step 1: the evaluation scores of the question's two arms on its task, per rounding, on
     the seeds both arms ran; a missing run is NaN."""
-    settings = [str(s) for s in design.settings]
+    settings = design.settings
     arms = (question.candidate, question.baseline)
-    table: dict[tuple, float] = {}
-    for r in rows:
-        if r["stage"] == "eval" and r["task"] == question.task and r["arm"] in arms:
-            rounding = str(r.get("rounding", settings[0]) if design.crossed else settings[0])
-            table[(r["arm"], r["seed"], rounding)] = float(r["test_score"])
-    seeds = tuple(s for s in design.seeds if all((a, s, settings[0]) in table for a in arms))
+    table = eval_scores(rows, design)
+    seeds = tuple(
+        s for s in design.seeds if all((question.task, a, s, settings[0]) in table for a in arms)
+    )
     by_rounding = {
-        a: {r: np.array([table.get((a, s, r), math.nan) for s in seeds]) for r in settings}
+        a: {
+            str(r): np.array([float(table.get((question.task, a, s, r), math.nan)) for s in seeds])
+            for r in settings
+        }
         for a in arms
     }
     mean = {a: np.mean(np.vstack(list(by_rounding[a].values())), axis=0) for a in arms}

@@ -17,7 +17,7 @@ from typing import Any
 
 from actlab.readings import rounding_factor
 from actlab.trials.compare import compare
-from actlab.trials.confirmatory import confirm
+from actlab.trials.confirmatory import confirm, eval_scores
 from actlab.trials.design import Design
 from actlab.trials.execution import Runs
 from actlab.trials.schema import check_rows
@@ -35,19 +35,10 @@ class Decisions:
     confirmatory: list[Any] = field(default_factory=list)  # `confirmatory.Reading`s
 
 
-def _scores(rows: list[dict], design: Design) -> dict[tuple, float]:
-    """(task, arm, seed, rounding) -> test score of every evaluation run."""
-    return {
-        (r["task"], r["arm"], r["seed"], r.get("rounding", design.settings[0])): r["test_score"]
-        for r in rows
-        if r["stage"] == "eval"
-    }
-
-
 def _over_roundings(rows: list[dict], design: Design) -> list[dict]:
     """The evaluation rows with each seed's test score averaged over the roundings (NaN when
     a rounding's score is not finite or missing); tuning rows as they are."""
-    scores = _scores(rows, design)
+    scores = eval_scores(rows, design)
     out, seen = [r for r in rows if r["stage"] != "eval"], set()
     for r in rows:
         key = (r["task"], r["arm"], r["seed"])
@@ -63,7 +54,7 @@ def _over_roundings(rows: list[dict], design: Design) -> list[dict]:
 def _interactions(rows: list[dict], design: Design, comparisons: list[dict]) -> list[dict]:
     """Per comparison: the arm × rounding interaction record (None where a score is not
     finite: the question cannot be scored)."""
-    scores = _scores(rows, design)
+    scores = eval_scores(rows, design)
     r1, r2 = design.settings[:2]
     out = []
     for c in comparisons:
