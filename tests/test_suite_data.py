@@ -166,3 +166,28 @@ def test_the_image_tasks_split_the_loaded_data_and_build_their_resnet(
     probabilities = np.asarray(model(split.x_test[:4]))
     assert probabilities.shape == (4, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_a_trial_without_its_data_stops_in_one_line_before_any_run(
+    cifar_file, tmp_path, monkeypatch
+):
+    from actlab.trials import TrialError, execute, plan_trial
+
+    monkeypatch.setattr(images, "CIFAR10_ORIGIN", (tmp_path / "nowhere").as_uri() + "/")
+    task = images.cifar10_resnet(n_train=100, n_val=20, n_test=40, epochs=1, last=1)
+    design = plan_trial(["gelu"], baselines=["relu"], tasks=[task], seeds=6, cost=False)
+    cache = tmp_path / "cache"
+    with pytest.raises(TrialError) as exc:
+        execute(design, jobs=1, cache=cache)
+    message = _one_line(exc)
+    assert message.startswith("task cifar10: cifar-10-python.tar.gz is not cached at")
+    assert "could not be downloaded" in message
+    assert not cache.exists() or not any(cache.rglob("output.pkl"))  # nothing trained
+
+
+def test_prepare_fetches_the_data_once_in_the_calling_process(fashion_files, tmp_path):
+    task = images.fashion_resnet(n_train=100, n_val=20, n_test=40, epochs=1, last=1)
+    assert not (tmp_path / "data" / "fashion-mnist").exists()
+    task.prepare()
+    got = sorted(p.name for p in (tmp_path / "data" / "fashion-mnist").iterdir())
+    assert got == sorted(images.FASHION_MNIST_FILES)

@@ -291,6 +291,7 @@ def execute(
     jobs = _check_where(design, jobs, scheduler)
     # before any TensorFlow op here (the checkups): this process's threads are set once
     serial_here = in_process_ok(design.backend, design.op_threads)
+    _prepare(design)
     store, env = RunCache(cache), environment_key(design.backend)
     warm = _warm(design, store, env, jobs, scheduler)
     checkups, skipped = _checkups(design, store)
@@ -323,6 +324,19 @@ def execute(
     runs.costs = _costs(design, cands, bases) if design.cost else {}
     runs.seconds = time.perf_counter() - start
     return runs
+
+
+def _prepare(design: Design) -> None:
+    """Each task's `prepare` (its data fetched and checked), before any run starts."""
+    from actlab.data import DataUnavailableError
+
+    for task in design.tasks:
+        if task.prepare is None:
+            continue
+        try:
+            task.prepare()
+        except DataUnavailableError as exc:
+            raise TrialError(f"task {task.name}: {str(exc).splitlines()[0]}") from None
 
 
 def _costs(design: Design, cands: list[str], bases: list[str]) -> dict:

@@ -103,6 +103,10 @@ class Task:
         record: optional ``record(model, split) -> dict`` called at the end of every run; its
             JSON-able result is the run's ``record`` column (e.g. a learned activation's
             parameters, a prediction on a grid for a figure).
+        prepare: optional ``prepare()`` that `execute` calls once, in the calling process,
+            before any run: fetch and check the task's data (a download), so that data which
+            cannot be had is one error before anything trains (`actlab.data.DataUnavailableError`
+            becomes a one-line `TrialError`), and the workers do not download it each.
     """
 
     name: str
@@ -124,10 +128,15 @@ class Task:
     optimizer: str = "adam"
     config: Mapping[str, Any] = field(default_factory=dict)
     record: Callable[[Any, Split], Any] | None = None
+    prepare: Callable[[], Any] | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"`name` must be a non-empty string. Received: name={self.name!r}")
+        if self.prepare is not None and not callable(self.prepare):
+            raise ValueError(
+                f"`prepare` must be callable or None. Received: prepare={self.prepare!r}"
+            )
         for arg in ("data", "build"):
             if not callable(getattr(self, arg)):
                 raise ValueError(

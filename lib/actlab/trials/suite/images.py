@@ -40,6 +40,7 @@ __all__ = [
     "FASHION_MNIST_FILES",
     "CIFAR10_FILE",
     "fetch",
+    "fetch_dataset",
     "load_fashion_mnist",
     "load_cifar10",
     "fashion_resnet",
@@ -168,6 +169,20 @@ def load_cifar10(
 LOADERS = {"fashion": load_fashion_mnist, "cifar10": load_cifar10}
 
 
+def fetch_dataset(dataset: str) -> None:
+    """Fetch and check every file of `dataset` (a `Task.prepare`): downloaded once, in the
+    process that plans the runs. Raises `DataUnavailableError`."""
+    files, origin, folder = _files(dataset)
+    for name, sha in files.items():
+        fetch(name, origin, sha, folder=folder)
+
+
+def _files(dataset: str):
+    if dataset == "fashion":  # read at call time: the tests point them at fabricated files
+        return FASHION_MNIST_FILES, FASHION_MNIST_ORIGIN, "fashion-mnist"
+    return CIFAR10_FILE, CIFAR10_ORIGIN, "cifar-10"
+
+
 def _image_split(
     seed: int, *, dataset: str, n_train: int | None, n_val: int, n_test: int | None
 ) -> Split:
@@ -230,6 +245,7 @@ def _image_task(
         last=last,
         learning_rates=tuple(learning_rates),
         config={**data, **model},
+        prepare=functools.partial(fetch_dataset, dataset),
     )
 
 
