@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.exit(2, f"{parser.prog}: error: --jobs must be >= 1 (got {args.jobs})\n")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ log: errors only
     from actlab.collection.confirm import registry  # no Keras yet: profiles are YAML
 
     names = args.notebooks or registry.registered()
@@ -52,8 +54,15 @@ def _register(names, args) -> int:
 
 
 def _run(names, args) -> int:
-    from actlab.collection.confirm import registry
+    import logging
 
+    from actlab.collection.confirm import registry
+    from actlab.trials.progress import log
+
+    handler = logging.StreamHandler(sys.stdout)  # a line per run, with the ETA
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     for name in names:
         print(f"{name}: {registry.run(name, jobs=args.jobs)}")
     return 0
