@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -34,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.exit(2, f"{parser.prog}: error: --jobs must be >= 1 (got {args.jobs})\n")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ log: errors only
     from actlab.collection.confirm import registry  # no Keras yet: profiles are YAML
 
     names = args.notebooks or registry.registered()
@@ -42,7 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.exit(2, f"{parser.prog}: error: no confirm profile for {unknown}; "
                        f"registered: {registry.registered()}\n")  # fmt: skip
-    return {"register": _register, "run": _run, "decide": _decide}[args.step](names, args)
+    from actlab.trials.cli import native_output_to
+
+    log = registry.ROOT / "reports" / "logs" / "confirm.log"
+    print(f"confirm {args.step}: {', '.join(names)} (TensorFlow's messages: {log})", flush=True)
+    with native_output_to(log):
+        return {"register": _register, "run": _run, "decide": _decide}[args.step](names, args)
 
 
 def _register(names, args) -> int:
