@@ -44,3 +44,26 @@ def child_env(**extra: str) -> dict[str, str]:
     home = str(Path(__file__).resolve().parent.parent)
     path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != home]
     return {**os.environ, **extra, "PYTHONPATH": os.pathsep.join([home, *path])}
+
+
+def cpu_label() -> str:
+    """The CPU a run computed on, as a record says it: model name, cores, and whether it has
+    AVX-512 (oneDNN's kernels, and so float rounding and speed, differ with it), e.g.
+    ``"AMD EPYC, 2 cores, AVX-512"``."""
+    import os
+    import platform
+    from pathlib import Path
+
+    name, flags = "", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and not name:
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    label = f"{name or platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    if flags:
+        label += ", AVX-512" if "avx512f" in flags else ", no AVX-512"
+    return label

@@ -11,8 +11,6 @@ import csv
 import datetime
 import json
 import math
-import os
-import platform
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -226,13 +224,9 @@ def _committed_design(notebook: str) -> tuple[Any, dict]:
 
 
 def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    from actlab._util import cpu_label
+
+    return cpu_label()
 
 
 def run(notebook: str, jobs: int = 2, cache: str | None = "build/confirm-cache") -> Path:
