@@ -12,7 +12,8 @@ say the same thing in the same way. It imports `actlab.stats` and `actlab._util`
 - `findings`: the notebooks' findings from their question records;
 - `rational`: notebook 08's findings, cost, approximation and drift texts;
 - `readme`: the README's findings table from the reference run;
-- `robustness`: a run's headline verdicts against the same run with another float rounding.
+- `robustness`: a run's headline verdicts against the same run with another float rounding;
+- `suite`: the task suite's positive controls.
 """
 
 from actlab.wording import (
@@ -24,6 +25,7 @@ from actlab.wording import (
     rational,
     readme,
     robustness,
+    suite,
     trials,
 )
 from actlab.wording.comparisons import *  # noqa: F403
@@ -34,6 +36,7 @@ from actlab.wording.numbers import *  # noqa: F403
 from actlab.wording.rational import *  # noqa: F403
 from actlab.wording.readme import *  # noqa: F403
 from actlab.wording.robustness import *  # noqa: F403
+from actlab.wording.suite import *  # noqa: F403
 from actlab.wording.trials import *  # noqa: F403
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
         rational,
         readme,
         robustness,
+        suite,
     )
     for name in module.__all__
 ]
