@@ -29,13 +29,11 @@ def render(provenance: dict, records: list[dict]) -> str:
     """The block between the markers: the summary, the provenance and the table."""
     from actlab.wording.suite import controls_summary, controls_table
 
-    wall = provenance.get("wall_s")
-    took = f", {wall / 60:.0f} min wall on {provenance.get('jobs')} workers" if wall else ""
     return "\n".join(
         (
             BEGIN,
             f"{controls_summary(records)} Run {provenance['finished_utc'][:10]} on "
-            f"{provenance['cpu']} ({provenance['backend']}{took}), seeds 0–"
+            f"{provenance['cpu']} ({provenance['backend']}), seeds 0–"
             f"{records[0]['seeds'] - 1}, commit `{provenance.get('commit', '?')[:7]}`"
             + (" with uncommitted changes." if provenance.get("git_dirty") else "."),
             "",
