@@ -151,6 +151,7 @@ def test_readme_install_line_in_a_fresh_venv(wheel, tmp_path):
             "pip",
             "install",
             "--quiet",
+            "--no-compile",  # no .pyc for every installed file: imports compile what they use
             "-c",
             str(lock),
             f"{wheel}[tensorflow-cpu]",
