@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from actlab._util import to_jsonable
+from actlab._util import cpu_label, to_jsonable
 
 __all__ = [
     "CONFIRM_DIR",
@@ -223,12 +223,6 @@ def _committed_design(notebook: str) -> tuple[Any, dict]:
     return design, reg
 
 
-def _cpu() -> str:
-    from actlab._util import cpu_label
-
-    return cpu_label()
-
-
 def run(notebook: str, jobs: int = 2, cache: str | None = "build/confirm-cache") -> Path:
     """Train `notebook`'s committed registration (cached: an interrupted run resumes), then write
     ``runs.csv`` and ``readings.json``. Refuses a registration that is not committed."""
@@ -259,7 +253,7 @@ def run(notebook: str, jobs: int = 2, cache: str | None = "build/confirm-cache")
         "run_commit": _git("rev-parse", "HEAD"),
         "git_dirty": dirty,
         "finished_utc": _now(),
-        "cpu": _cpu(),
+        "cpu": cpu_label(),
         "wall_s": round(wall, 1),
         "train_s": round(sum(r["seconds"] for r in rows if _finite(r["seconds"])), 1),
         "runs": len(rows),

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from actlab._util import cpu_label
 from actlab.trials.suite import POSITIVE_CONTROLS, SUITES, PositiveControl
 
 __all__ = [
@@ -182,12 +183,6 @@ def run_controls(
     )
 
 
-def _cpu() -> str:
-    from actlab._util import cpu_label
-
-    return cpu_label()
-
-
 def save(readings: Sequence[ControlReading], path: str | os.PathLike, **provenance: Any) -> None:
     """Write the readings with their provenance (date, CPU, backend, anything passed)."""
     import keras
@@ -195,7 +190,7 @@ def save(readings: Sequence[ControlReading], path: str | os.PathLike, **provenan
     data = {
         "format": FORMAT,
         "finished_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "cpu": _cpu(),
+        "cpu": cpu_label(),
         "backend": keras.backend.backend(),
         **provenance,
         "readings": [r.to_dict() for r in readings],
