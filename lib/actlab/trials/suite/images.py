@@ -120,17 +120,24 @@ def _idx(path: Path, offset: int) -> np.ndarray:
         return np.frombuffer(f.read(), np.uint8, offset=offset)
 
 
+def _files(dataset: str) -> tuple[dict[str, str], str, str]:
+    """A data set's files with their SHA-256, where they come from and the folder they go in
+    (read at call time: the tests point them at fabricated files)."""
+    if dataset == "fashion":
+        return FASHION_MNIST_FILES, FASHION_MNIST_ORIGIN, "fashion-mnist"
+    return CIFAR10_FILE, CIFAR10_ORIGIN, "cifar-10"
+
+
 @functools.lru_cache(maxsize=2)
 def load_fashion_mnist(
     allow_download: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(x_train, y_train, x_test, y_test)``: uint8 images ``(n, 28, 28)`` and labels, as
     `keras.datasets.fashion_mnist.load_data` returns them."""
+    files, origin, folder = _files("fashion")
     paths = {
-        name: fetch(
-            name, FASHION_MNIST_ORIGIN, sha, folder="fashion-mnist", allow_download=allow_download
-        )
-        for name, sha in FASHION_MNIST_FILES.items()
+        name: fetch(name, origin, sha, folder=folder, allow_download=allow_download)
+        for name, sha in files.items()
     }
     out = []
     for part in ("train", "t10k"):
@@ -156,8 +163,9 @@ def load_cifar10(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(x_train, y_train, x_test, y_test)``: uint8 images ``(n, 32, 32, 3)`` (channels last)
     and labels, read from the checked archive without extracting it."""
-    ((name, sha),) = CIFAR10_FILE.items()
-    path = fetch(name, CIFAR10_ORIGIN, sha, folder="cifar-10", allow_download=allow_download)
+    files, origin, folder = _files("cifar10")
+    ((name, sha),) = files.items()
+    path = fetch(name, origin, sha, folder=folder, allow_download=allow_download)
     with tarfile.open(path, "r:gz") as archive:
         train = [_cifar_batch(archive, f"data_batch_{i}") for i in range(1, 6)]
         x_test, y_test = _cifar_batch(archive, "test_batch")
@@ -175,12 +183,6 @@ def fetch_dataset(dataset: str) -> None:
     files, origin, folder = _files(dataset)
     for name, sha in files.items():
         fetch(name, origin, sha, folder=folder)
-
-
-def _files(dataset: str):
-    if dataset == "fashion":  # read at call time: the tests point them at fabricated files
-        return FASHION_MNIST_FILES, FASHION_MNIST_ORIGIN, "fashion-mnist"
-    return CIFAR10_FILE, CIFAR10_ORIGIN, "cifar-10"
 
 
 def _image_split(
