@@ -28,8 +28,16 @@ TINY = {
         "probe_size": 16,
     },
     "deep_mlp": {"n_train": 120, "n_val": 60, "n_test": 60, "width": 8, "epochs": 1, "last": 1},
-    "periodic": {"n_train": 64, "n_val": 16, "n_test": 32, "epochs": 1, "passes": 1, "last": 1},
-    "trend": {"per_year": 12, "n_val": 8, "epochs": 1, "passes": 1, "last": 1},
+    "periodic": {
+        "n_train": 64,
+        "n_val": 16,
+        "n_test": 32,
+        "units": (16,),
+        "epochs": 1,
+        "passes": 1,
+        "last": 1,
+    },
+    "trend": {"per_year": 12, "n_val": 8, "units": (8, 8), "epochs": 1, "passes": 1, "last": 1},
     "friedman": {"n_train": 64, "n_val": 16, "n_test": 32, "epochs": 1, "last": 1},
     "tabular": {"epochs": 1, "last": 1},
     "attention": {"n_train": 64, "n_val": 16, "n_test": 32, "dim": 8, "epochs": 1, "last": 1},
@@ -134,9 +142,9 @@ def test_suites_expand_to_their_tasks_by_name():
         "sin",
     ]
     # a suite's task by name, at that suite's size; a bare name is the standard size
-    quick_periodic = trials.get_task("suite:quick/periodic")
-    assert quick_periodic.config != trials.get_task("periodic").config
-    assert trials.get_task("suite:standard/periodic").config == trials.get_task("periodic").config
+    size = lambda t: (t.config, t.epochs, t.passes)  # noqa: E731
+    assert size(trials.get_task("suite:quick/periodic")) != size(trials.get_task("periodic"))
+    assert size(trials.get_task("suite:standard/periodic")) == size(trials.get_task("periodic"))
     assert trials.shipped.expand_task_names("suite:quick")[0] == "suite:quick/resnet"
 
 
@@ -178,10 +186,25 @@ def test_snake_is_x_plus_sin_squared_over_a():
         np.testing.assert_allclose(got, x + np.sin(a * x) ** 2 / a, rtol=1e-5, atol=1e-6)
 
 
+def test_paper_snake_is_snake_with_the_official_a():
+    from keras import ops
+
+    from actlab.trials.suite.periodic import PAPER_A, paper_snake
+
+    x = np.linspace(-1, 1, 21).astype("float32")
+    got = ops.convert_to_numpy(paper_snake(ops.convert_to_tensor(x)))
+    np.testing.assert_allclose(got, x + np.sin(20 * x) ** 2 / 20, rtol=1e-5, atol=1e-6)
+    assert PAPER_A == 20
+
+
 def test_periodic_tasks_test_beyond_the_training_range():
     split = suite.factory("periodic")(**TINY["periodic"]).data(3)
-    assert split.x_train.max() <= 8 * np.pi < split.x_test.min()
-    assert split.x_test.max() <= 12 * np.pi
+    # sin x on [0, 8π] scaled to [-1, 1] as the paper's notebook scales it; test: [8π, 12π]
+    assert -1 <= split.x_train.min() and split.x_train.max() <= 1 < split.x_test.min()
+    assert split.x_test.max() <= 2
+    np.testing.assert_allclose(
+        split.y_test, np.sin(np.pi * 4 * (split.x_test.astype("float64") + 1)), atol=1e-5
+    )
     trend = suite.factory("trend")(**TINY["trend"]).data(3)
     assert trend.x_train.max() < 6 <= trend.x_test.min()
 
@@ -209,3 +232,32 @@ def test_a_design_of_suite_tasks_names_them_and_rebuilds_them_from_json():
     again = Design.from_json(design.dumps())
     assert [t.name for t in again.tasks] == [t.name for t in design.tasks]
     assert [t.config for t in again.tasks] == [t.config for t in design.tasks]
+
+
+def test_periodic_tasks_train_as_the_papers_notebooks():
+    """SGD with momentum (the task's optimizer options reach the optimizer, an arm's own
+    override them); the trend's weight decay is an L2 penalty its score leaves out."""
+    import keras
+
+    from actlab.trials.runs import _model
+
+    periodic = suite.factory("periodic")(**TINY["periodic"])
+    assert (periodic.optimizer, periodic.optimizer_options) == ("sgd", {"momentum": 0.9})
+    assert periodic.batch_size == 64  # full batch
+    spec = RunSpec(periodic, Arm("relu", "relu"), 0.01, 0, 1, True, keras.backend.backend(), "eval")
+    model, _ = _model(spec)
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+    assert model.optimizer.momentum == 0.9
+    own = Arm("relu", "relu", train={"optimizer": {"momentum": 0.5}})
+    model, _ = _model(RunSpec(periodic, own, 0.01, 0, 1, True, keras.backend.backend(), "eval"))
+    assert model.optimizer.momentum == 0.5
+
+    trend = suite.factory("trend")(**TINY["trend"])
+    assert trend.optimizer_options == {"momentum": 0.99} and trend.score == "mse"
+    model = trend.build(lambda: keras.layers.Activation("relu"), trials.Init(0))
+    split = trend.data(0)
+    model.compile(loss="mse", metrics=["mse"])
+    logs = model.evaluate(split.x_val, split.y_val, verbose=0, return_dict=True)
+    assert logs["loss"] > logs["mse"] > 0  # the loss holds the penalty, the score does not
+    penalty = sum(1.5e-3 * float(np.sum(np.square(w))) for w in model.get_weights())
+    np.testing.assert_allclose(logs["loss"] - logs["mse"], penalty, rtol=1e-3)

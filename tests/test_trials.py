@@ -231,6 +231,9 @@ def test_pairs_arms_on_some_tasks_and_steps_per_execution(tmp_path):
         trials.Arm("gelu", "gelu", tasks=[])
     with pytest.raises(ValueError, match="`steps_per_execution`"):
         plain.replace(steps_per_execution=0)
+    for bad in ({"learning_rate": 0.1}, [("momentum", 0.9)]):
+        with pytest.raises(ValueError, match="`optimizer_options`"):
+            plain.replace(optimizer_options=bad)
 
 
 def test_an_open_question_says_what_it_would_take():

@@ -168,7 +168,11 @@ def _model(spec: RunSpec) -> tuple[Any, list]:
     optimizer = keras.optimizers.get(
         {
             "class_name": task.optimizer,
-            "config": {"learning_rate": spec.learning_rate, **dict(arm.train.get("optimizer", {}))},
+            "config": {
+                "learning_rate": spec.learning_rate,
+                **task.optimizer_options,
+                **dict(arm.train.get("optimizer", {})),
+            },
         }
     )
     model.compile(

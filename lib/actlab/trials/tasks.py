@@ -98,6 +98,9 @@ class Task:
             call.
         learning_rates: the grid each arm's learning rate is chosen from, on validation.
         optimizer: a Keras optimizer name (built with the learning rate).
+        optimizer_options: the optimizer's other keyword arguments, as the task's source setup
+            trains (e.g. ``{"momentum": 0.9}`` for SGD); an arm's own ``optimizer`` options
+            override them.
         config: anything else that decides the results (data sizes, widths), for the cache key
             and the record.
         record: optional ``record(model, split) -> dict`` called at the end of every run; its
@@ -126,6 +129,7 @@ class Task:
     steps_per_execution: int = 1
     learning_rates: tuple[float, ...] = (1e-3,)
     optimizer: str = "adam"
+    optimizer_options: Mapping[str, Any] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
     record: Callable[[Any, Split], Any] | None = None
     prepare: Callable[[], Any] | None = None
@@ -159,6 +163,14 @@ class Task:
                 f"Received: score={self.score!r}"
             )
         object.__setattr__(self, "metrics", tuple(self.metrics))
+        options = self.optimizer_options
+        if not isinstance(options, Mapping) or "learning_rate" in options:
+            raise ValueError(
+                "`optimizer_options` must be a mapping of the optimizer's keyword arguments "
+                "other than `learning_rate` (chosen per arm from `learning_rates`). Received: "
+                f"optimizer_options={options!r}"
+            )
+        object.__setattr__(self, "optimizer_options", dict(options))
 
     def replace(self, **changes) -> Task:
         """A copy with some fields changed (checked again), e.g. ``task.replace(epochs=2)``."""

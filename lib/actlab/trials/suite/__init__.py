@@ -73,8 +73,8 @@ SUITES: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]] = MappingProxyTy
         "quick": (
             ("resnet", {"n_train": 1000, "n_val": 500, "n_test": 500, "epochs": 3, "last": 2}),
             ("deep_mlp", {"n_train": 1000, "n_val": 500, "n_test": 500, "epochs": 3, "last": 2}),
-            ("periodic", {"n_train": 256, "epochs": 10, "passes": 4}),
-            ("trend", {"epochs": 10, "passes": 4}),
+            ("periodic", {"epochs": 10, "passes": 200}),
+            ("trend", {"epochs": 10, "passes": 30}),
             ("friedman", {"n_train": 500, "n_test": 500, "epochs": 10}),
             ("tabular", {"epochs": 6}),
             ("attention", {"n_train": 2000, "n_val": 500, "n_test": 500, "epochs": 4, "last": 2}),
@@ -129,7 +129,7 @@ class PositiveControl:
     source: str
 
 
-_SNAKE = "actlab.trials.suite.periodic:snake"
+_SNAKE = "actlab.trials.suite.periodic:paper_snake"
 
 #: Per task from a paper: the paper's activation against its baseline (to be run at standard
 #: size: the evidence that the scaled-down task still probes what the paper probed).
