@@ -6,6 +6,7 @@ Notebooks are discovered, so a new one is covered without editing this file.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -52,3 +53,24 @@ def test_notebook_smoke_run(path: Path, smoke_run):
         assert key in prov
     pngs = list(results.parent.glob("*.png"))
     assert pngs, f"{path.name} saved no figure"
+
+
+@pytest.mark.notebook
+def test_smoke_runs_of_the_collection_have_no_log_lines_in_their_outputs(smoke_run):
+    """The real notebooks' smoke runs (shared with `test_notebook_smoke_run`): outputs free of
+    log noise, which is in each run's log file instead."""
+    for path in NOTEBOOKS:
+        try:
+            executed = smoke_run(path)
+        except Exception:  # noqa: BLE001 - test_notebook_smoke_run reports it
+            continue
+        nb = nbformat.read(executed, as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                text = json.dumps(out)
+                assert not re.search(
+                    r"absl::InitializeLog|oneDNN custom operations|\\n[IWEF]\d{4} "
+                    r"\d\d:\d\d:|IPKernelApp",
+                    text,
+                ), (path.name, text[:300])
+        assert executed.with_suffix(".log").exists()
