@@ -261,3 +261,19 @@ def test_periodic_tasks_train_as_the_papers_notebooks():
     assert logs["loss"] > logs["mse"] > 0  # the loss holds the penalty, the score does not
     penalty = sum(1.5e-3 * float(np.sum(np.square(w))) for w in model.get_weights())
     np.testing.assert_allclose(logs["loss"] - logs["mse"], penalty, rtol=1e-3)
+
+
+@pytest.mark.backend_independent(reason="the tasks' data and scores, no training")
+def test_every_offline_suite_task_has_its_declared_normalization():
+    """The aggregates need a reference per task: every task of `suite:quick` and
+    `suite:standard` has one, `trend` too (scored by an MSE metric, its loss holds a penalty)."""
+    from actlab.trials.suite import aggregate as agg
+
+    for name in ("quick", "standard"):
+        tasks = trials.expand_tasks(f"suite:{name}")
+        assert set(agg.normalizations(tasks)) == {t.name for t in tasks}
+    trend = suite.factory("trend")()
+    split = trend.data(0)
+    constant = np.mean((split.y_test.astype("float64") - split.y_train.mean(dtype="float64")) ** 2)
+    norm = agg.normalization_for(trend)
+    assert norm.reference == pytest.approx(np.log10(constant)) and not norm.higher_is_better
