@@ -62,12 +62,10 @@ FACTORIES: Mapping[str, str] = MappingProxyType(
 _OFFLINE = ("resnet", "deep_mlp", "periodic", "trend", "friedman", "tabular", "attention")
 
 #: Suite name → [(task name, factory options)]. ``quick``: every offline task at a size where
-#: 1 candidate × 2 baselines × 5 seeds fit in 15 minutes on 2 workers of a 2-core CPU: one run
-#: of each of its 7 tasks took 43 s together (TensorFlow, measured 2026-12-07 on a busy machine,
-#: load average 7), so its 105 runs take about 11 minutes of one worker, 5.5 on two, plus
-#: worker start and the candidate's checkup. ``standard``: the factories' defaults (one run of
-#: each of the 7 suite tasks: 31 s together at load 3), plus the shipped MNIST MLP and CNN;
-#: ``images``: Fashion-MNIST and CIFAR-10 (downloaded, SHA-256 checked).
+#: 1 candidate × 2 baselines × 5 seeds fit in 15 minutes on 2 workers of a 2-core CPU (the
+#: measured times are in docs/performance.md). ``standard``: the factories' defaults, plus the
+#: shipped MNIST MLP and CNN; ``images``: Fashion-MNIST and CIFAR-10 (downloaded, SHA-256
+#: checked).
 SUITES: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]] = MappingProxyType(
     {
         "quick": (
