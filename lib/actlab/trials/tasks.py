@@ -200,15 +200,28 @@ def check_learning_rates(values: Any, name: str) -> tuple[float, ...]:
     return rates
 
 
-def build_regressor(activation, init, units: Sequence[int] = (16, 16), inputs: int = 1):
+def build_regressor(
+    activation, init, units: Sequence[int] = (16, 16), inputs: int = 1, l2: float = 0.0
+):
     """A regression MLP for a `Task`: ``inputs`` features → [Dense(width) → activation] per
-    width of `units` → Dense(1), each Dense initialised by `init` in order."""
+    width of `units` → Dense(1), each Dense initialised by `init` in order; with `l2` > 0, an
+    L2 penalty `l2` on every kernel and bias (weight decay d as PyTorch's SGD couples it is
+    ``l2 = d / 2``; the loss then holds the penalty, so score an MSE metric)."""
     import keras
+
+    def dense(width: int, i: int):
+        penalty = keras.regularizers.L2(l2) if l2 else None
+        return keras.layers.Dense(
+            int(width),
+            kernel_initializer=init(i),
+            kernel_regularizer=penalty,
+            bias_regularizer=penalty,
+        )
 
     layers = [keras.Input((int(inputs),))]
     for i, width in enumerate(units):
-        layers += [keras.layers.Dense(int(width), kernel_initializer=init(i)), activation()]
-    layers.append(keras.layers.Dense(1, kernel_initializer=init(len(units))))
+        layers += [dense(width, i), activation()]
+    layers.append(dense(1, len(units)))
     return keras.Sequential(layers)
 
 

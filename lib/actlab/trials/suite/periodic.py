@@ -187,34 +187,6 @@ def _trend_split(
     )
 
 
-def build_decayed_regressor(activation, init, units: Sequence[int], l2: float):
-    """`build_regressor`'s MLP with an L2 penalty `l2` on every kernel and bias (weight decay
-    as PyTorch's SGD couples it: decay d is ``l2 = d / 2``)."""
-    import keras
-
-    penalty = keras.regularizers.L2(l2) if l2 else None
-    layers = [keras.Input((1,))]
-    for i, width in enumerate(units):
-        layers += [
-            keras.layers.Dense(
-                int(width),
-                kernel_initializer=init(i),
-                kernel_regularizer=penalty,
-                bias_regularizer=penalty,
-            ),
-            activation(),
-        ]
-    layers.append(
-        keras.layers.Dense(
-            1,
-            kernel_initializer=init(len(units)),
-            kernel_regularizer=penalty,
-            bias_regularizer=penalty,
-        )
-    )
-    return keras.Sequential(layers)
-
-
 def periodic_trend(
     *,
     years: int = 6,
@@ -260,9 +232,7 @@ def periodic_trend(
         name="trend",
         data=functools.partial(_trend_split, **config),
         build=functools.partial(
-            build_decayed_regressor,
-            units=tuple(int(u) for u in units),
-            l2=float(weight_decay) / 2,
+            build_regressor, units=tuple(int(u) for u in units), l2=float(weight_decay) / 2
         ),
         loss="mse",
         metrics=("mse",),
