@@ -22,15 +22,13 @@ paper's official notebooks (github.com/AdenosHermes/NeurIPS_2020_Snake):
   hidden layers of 100 units, SGD (learning rate 3e-4, momentum 0.99, weight decay 3e-3 on
   every weight: an L2 penalty of 1.5e-3, the same gradient as PyTorch's coupled decay) in
   batches of 32 for 2,500 passes over the data. Not as there: the signal is synthetic (the
-  notebook's own file is itself an artificial stand-in for the record), 60
-  observed weeks are the validation split, and the control's Snake has a fixed a = 20 (the
-  notebook learns one a per unit, initialised from |N(0, 50)|); the score is the test MSE
-  without the penalty.
+  notebook's own file is itself an artificial stand-in for the record), 60 observed weeks are
+  the validation split, and the control's Snake has a fixed a = 20 (the notebook learns one a
+  per unit, initialised from |N(0, 50)|); the score is the test MSE without the penalty.
 
 Scaled down for a 2-core CPU: nothing at `suite:standard` size (a run takes seconds);
-`suite:quick` trains 2,000 steps of `periodic` and 300 passes of `trend`. The score is the test MSE, compared on log10. The first version of these tasks
-(two layers of 32, Adam, a few hundred steps, Snake with a = 1 on unscaled inputs) failed its
-positive control: Snake extrapolated worse than ReLU there (CHANGES.md).
+`suite:quick` trains 2,000 steps of `periodic` and 300 passes of `trend`. The score is the
+test MSE, compared on log10.
 """
 
 from __future__ import annotations
