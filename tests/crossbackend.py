@@ -7,11 +7,11 @@ between backends; the tests do so once per backend, in a
 subprocess, since Keras fixes its backend at import). Every case is a function of a few float32
 arrays; the file holds, per case, its output(s) and the vector-Jacobian product with a fixed
 upstream array for every input (the gradient of ``sum(w * f)``), computed by the backend's own
-autodiff (``tf.GradientTape`` eagerly, or ``jax.vjp`` under ``jax.jit``). The grids include the kinks and boundaries: x = 0
-for the ELUs and the ReLU, |x| = T for truncation, α = 0 (and the series thresholds) for the
-soft exponential, d in {0, 1} for the blend, constant rows for the Antirectifier, and for the
-rational function the zeros of its denominator's sum b1 x + … + bn x^n (x = 0 and a root at
-x = 2), where |·| has a kink.
+autodiff (``tf.GradientTape`` eagerly, or ``jax.vjp`` under ``jax.jit``). The grids include the
+kinks and boundaries: x = 0 for the ELUs and the ReLU, |x| = T for truncation, α = 0 (and the
+series thresholds) for the soft exponential, d in {0, 1} for the blend, constant rows for the
+Antirectifier, and for the rational function the zeros of its denominator's sum
+b1 x + … + bn x^n (x = 0 and a root at x = 2), where |·| has a kink.
 
 Layer cases go through ``layer.stateless_call`` so that the gradient with respect to the
 layer's weights is the same code on both backends.
@@ -263,22 +263,21 @@ def _upstream(shape, key: str, dtype: str) -> np.ndarray:
 
 def _vjp(fn, inputs):
     """(outputs as a list of NumPy arrays, gradients of Σ_k sum(w_k * out_k) for every input),
-    with a fixed random upstream gradient w_k per output. On JAX the whole product is one
-    `jax.jit` (as Keras runs JAX): op by op, JAX compiles every primitive for every shape and
-    dtype, about 870 XLA compilations (22 s of the 35 s this script took)."""
+    with a fixed random upstream gradient w_k per output. TensorFlow runs it eagerly; on JAX the
+    whole product is compiled once (`actlab.autodiff.jit`, as Keras runs JAX): op by op, JAX
+    compiles every primitive for every shape and dtype, about 870 XLA compilations (22 s of the
+    35 s this script took)."""
     import keras
 
-    from actlab.autodiff import vjp, vjp_tensors
+    from actlab.autodiff import jit, vjp_tensors
 
     upstream = lambda i, shape: _upstream(shape, f"w{i}", inputs[0].dtype)  # noqa: E731
-    if keras.backend.backend() != "jax":
-        ys, grads = vjp(fn, inputs, upstream=upstream)
-        return (ys if isinstance(ys, list) else [ys]), grads
-    import jax
-
-    out, grads = jax.jit(lambda *xs: vjp_tensors(fn, xs, upstream))(*inputs)
-    ys = [np.asarray(o) for o in out] if isinstance(out, (tuple, list)) else [np.asarray(out)]
-    return ys, [np.asarray(g) for g in grads]
+    product = lambda *xs: vjp_tensors(fn, xs, upstream)  # noqa: E731
+    if keras.backend.backend() == "jax":
+        product = jit(product)
+    out, grads = product(*inputs)
+    ys = out if isinstance(out, (tuple, list)) else [out]
+    return [np.asarray(y) for y in ys], [np.asarray(g) for g in grads]
 
 
 def layer_function(factory, x, weights):
